@@ -1,0 +1,604 @@
+"""LedgerStore: every accepted weekly ledger kept as snapshots in one SQLite file.
+
+A snapshot is one (district, batch_year, report_date). An imported LedgerResult is split by district and batch
+year; each part becomes a snapshot. Nothing is ever updated in place: a newer ledger adds snapshots, a replaced
+snapshot stays in the file as inactive and can be restored.
+
+Why SQLite (see docs/store.md): it ships with Python, needs no set-up, and in WAL mode a command-line import can
+write while the dashboard keeps reading the same file; the dashboard sees the import on its next query.
+
+Tables
+  meta             key/value: store_id (changes when the file is rebuilt), generation (bumped on every write)
+  imports          one row per import_result call
+  snapshots        one row per (district, batch_year, report_date) version; active = the version queries use
+  snapshot_totals  per-snapshot aggregates written at import, so trends never scan community rows
+  communities      the canonical rows of every snapshot (dates as integer days since 1970-01-01)
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from loaders import schema
+from loaders.report import LedgerResult
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = "1"
+BUSY_TIMEOUT_MS = 30_000
+
+DATE_COLUMNS = [c for c, t in schema.COLUMNS.items() if t.startswith("datetime64")]
+# Columns of the communities table, in order (after snapshot_id).
+COMMUNITY_COLUMNS = list(schema.COLUMNS)
+
+TOTAL_COLUMNS = [
+    "communities",
+    "started",
+    "completed",
+    "households",
+    "started_households",
+    "planned_investment_wan",
+    "completed_investment_wan",
+    "elevators_planned",
+]
+
+
+def _sql_type(dtype: str) -> str:
+    if dtype in ("Int64", "int64") or dtype.startswith("datetime64"):
+        return "INTEGER"
+    if dtype == "float64":
+        return "REAL"
+    return "TEXT"
+
+
+_DDL = [
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS imports (
+        id INTEGER PRIMARY KEY,
+        source_name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        report_date TEXT NOT NULL,
+        rows INTEGER NOT NULL,
+        replace INTEGER NOT NULL DEFAULT 0
+    )""",
+    """CREATE TABLE IF NOT EXISTS snapshots (
+        id INTEGER PRIMARY KEY,
+        import_id INTEGER NOT NULL REFERENCES imports(id),
+        district TEXT NOT NULL,
+        batch_year INTEGER NOT NULL,
+        report_date TEXT NOT NULL,
+        rows INTEGER NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        replaced_by INTEGER REFERENCES snapshots(id),
+        imported_at TEXT NOT NULL
+    )""",
+    # At most one active version of a (district, batch, date): the database enforces the replace rule too.
+    """CREATE UNIQUE INDEX IF NOT EXISTS snapshots_active_key
+        ON snapshots(district, batch_year, report_date) WHERE active = 1""",
+    "CREATE INDEX IF NOT EXISTS snapshots_by_batch ON snapshots(batch_year, district, report_date)",
+    f"""CREATE TABLE IF NOT EXISTS snapshot_totals (
+        snapshot_id INTEGER PRIMARY KEY REFERENCES snapshots(id),
+        {", ".join(f"{c} {'REAL' if c.endswith('_wan') else 'INTEGER'} NOT NULL" for c in TOTAL_COLUMNS)}
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS communities (
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+        {", ".join(f"{c} {_sql_type(t)}" for c, t in schema.COLUMNS.items())}
+    )""",
+    "CREATE INDEX IF NOT EXISTS communities_by_snapshot ON communities(snapshot_id)",
+    "CREATE INDEX IF NOT EXISTS communities_by_id ON communities(community_id)",
+]
+
+
+class StoreError(Exception):
+    """A store operation was refused; str(exc) is one Chinese sentence for the user."""
+
+
+class ImportRefused(StoreError):
+    """The result cannot be stored (it has errors, no report date, no rows, …). Nothing was written."""
+
+
+class DuplicateSnapshot(StoreError):
+    """A (district, batch_year, report_date) is already stored and replace was not asked for."""
+
+    def __init__(self, message: str, keys: list[tuple[str, int, date]]):
+        super().__init__(message)
+        self.keys = keys
+
+
+@dataclass(frozen=True)
+class StoredSnapshot:
+    snapshot_id: int
+    district: str
+    batch_year: int
+    report_date: date
+    rows: int
+    replaced_snapshot_id: int | None = None
+
+    def describe(self) -> str:
+        text = f"{self.district} {self.batch_year}年度 截至{self.report_date.isoformat()}：{self.rows}个小区"
+        if self.replaced_snapshot_id is not None:
+            text += f"（替换了原版本#{self.replaced_snapshot_id}，原版本保留可恢复）"
+        return text
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    import_id: int
+    source_name: str
+    report_date: date
+    sha256: str
+    snapshots: list[StoredSnapshot] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(s.rows for s in self.snapshots)
+
+    @property
+    def replaced(self) -> list[int]:
+        return [s.replaced_snapshot_id for s in self.snapshots if s.replaced_snapshot_id is not None]
+
+
+# ---------------------------------------------------------------------------------------------- conversions
+def _to_date(value) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.date()
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise StoreError(f"日期「{value}」无法识别，应为 YYYY-MM-DD 格式") from exc
+    raise StoreError(f"日期「{value}」无法识别，应为 YYYY-MM-DD 格式")
+
+
+def _years(batch_years) -> list[int] | None:
+    if batch_years is None:
+        return None
+    if isinstance(batch_years, (int, np.integer)):
+        return [int(batch_years)]
+    if isinstance(batch_years, range):
+        return list(batch_years)
+    return sorted({int(y) for y in batch_years})
+
+
+def _names(districts) -> list[str] | None:
+    if districts is None:
+        return None
+    if isinstance(districts, str):
+        return [districts]
+    return list(districts)
+
+
+def _in_clause(column: str, values: list | None, params: list) -> str:
+    if values is None:
+        return ""
+    if not values:
+        return " AND 0"
+    params.extend(values)
+    return f" AND {column} IN ({', '.join('?' * len(values))})"
+
+
+_EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def _column_values(series: pd.Series, dtype: str) -> list:
+    """One canonical column as Python values for sqlite3 (None for missing)."""
+    if dtype.startswith("datetime64"):
+        values = series.to_numpy(dtype="datetime64[ns]")
+        missing = np.isnat(values)
+        days = values.astype("datetime64[D]").astype(np.int64)
+        out = days.tolist()
+        if missing.any():
+            for i in np.flatnonzero(missing):
+                out[i] = None
+        return out
+    if dtype == "float64":
+        values = series.to_numpy(dtype="float64")
+        out = values.tolist()
+        missing = np.isnan(values)
+        if missing.any():
+            for i in np.flatnonzero(missing):
+                out[i] = None
+        return out
+    if dtype == "int64":
+        return series.to_numpy(dtype="int64").tolist()
+    # Int64 and string: pandas' NA -> None
+    return series.astype(object).where(series.notna(), None).tolist()
+
+
+def _frame_from_rows(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    """Rows read from the communities table back into canonical dtypes."""
+    raw = pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+    out = {}
+    for col in columns:
+        dtype = schema.COLUMNS.get(col)
+        s = raw[col]
+        if dtype is None:
+            out[col] = s
+        elif dtype.startswith("datetime64"):
+            days = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
+            ns = np.full(len(days), np.datetime64("NaT"), dtype="datetime64[ns]")
+            ok = ~np.isnan(days)
+            ns[ok] = (_EPOCH + days[ok].astype(np.int64)).astype("datetime64[ns]")
+            out[col] = pd.Series(ns, index=raw.index)
+        elif dtype == "float64":
+            out[col] = pd.to_numeric(s, errors="coerce").astype("float64")
+        elif dtype == "int64":
+            out[col] = pd.to_numeric(s, errors="coerce").fillna(0).astype("int64")
+        elif dtype == "Int64":
+            out[col] = s.astype("Int64") if s.dtype != object else pd.array(s.tolist(), dtype="Int64")
+        else:
+            out[col] = s.astype(dtype)
+    return pd.DataFrame(out, index=raw.index)
+
+
+def canonical_sha256(frame: pd.DataFrame) -> str:
+    """Content hash of a canonical frame (row order matters, index does not)."""
+    canon = schema.conform(frame.reset_index(drop=True))
+    hashed = pd.util.hash_pandas_object(canon, index=False).to_numpy()
+    digest = hashlib.sha256(hashed.tobytes())
+    digest.update("|".join(canon.columns).encode())
+    return digest.hexdigest()
+
+
+def snapshot_totals(frame: pd.DataFrame) -> dict:
+    """The aggregates kept per snapshot (same meaning as the trend columns of totals_by_date)."""
+    node = frame["node_reached"].astype("int64")
+    started = node >= schema.STARTED_NODE
+    households = frame["households"].astype("Int64").fillna(0).astype("int64")
+    return {
+        "communities": int(len(frame)),
+        "started": int(started.sum()),
+        "completed": int((node >= schema.COMPLETED_NODE).sum()),
+        "households": int(households.sum()),
+        "started_households": int(households[started].sum()),
+        "planned_investment_wan": float(frame["planned_investment_wan"].astype("float64").fillna(0).sum()),
+        "completed_investment_wan": float(frame["completed_investment_wan"].astype("float64").fillna(0).sum()),
+        "elevators_planned": int(frame["elevators_planned"].astype("Int64").fillna(0).astype("int64").sum()),
+    }
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+# --------------------------------------------------------------------------------------------------- store
+class LedgerStore:
+    """The snapshot history in one SQLite file. Safe to share between threads: each call opens its own
+    connection (cheap for SQLite), so a Streamlit `cache_resource` handle works across reruns and sessions."""
+
+    def __init__(self, path: str | Path | None = None):
+        if path is None:
+            from loaders import config
+
+            path = config.store_path()
+            if not Path(path).exists():
+                from loaders import sample
+
+                sample.build_default_store(Path(path))
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._init_schema()
+
+    def __repr__(self) -> str:
+        return f"LedgerStore({str(self.path)!r})"
+
+    # -- connections
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        con.execute("PRAGMA foreign_keys = ON")
+        con.execute("PRAGMA synchronous = NORMAL")
+        return con
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every query inside sees the same committed state."""
+        con = self._connect()
+        try:
+            con.execute("BEGIN")
+            yield con
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it or nothing."""
+        con = self._connect()
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute(
+                "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'"
+            )
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    def _init_schema(self) -> None:
+        con = self._connect()
+        try:
+            con.execute("PRAGMA journal_mode = WAL")
+            have = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
+            if have and con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone():
+                return
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                for ddl in _DDL:
+                    con.execute(ddl)
+                con.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+                con.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex[:12],))
+                con.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"无法打开数据库文件 {self.path}：{exc}") from exc
+        finally:
+            con.close()
+
+    # -- cache key
+    def version(self) -> str:
+        """Changes on every import or restore (and when the file is rebuilt): use it as a cache key."""
+        con = self._connect()
+        try:
+            rows = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('store_id', 'generation')"))
+        finally:
+            con.close()
+        return f"{rows.get('store_id', '')}-{rows.get('generation', '0')}"
+
+    # -- writing
+    def import_result(self, result: LedgerResult, replace: bool = False) -> ImportOutcome:
+        """Store an accepted ledger as one snapshot per (district, batch_year). All or nothing.
+
+        Raises ImportRefused (errors, no report date, no rows, rows without district or batch year) and
+        DuplicateSnapshot (a key already stored and replace=False); in both cases nothing is written.
+        """
+        if result.errors:
+            raise ImportRefused(f"台账「{result.source_name}」有{len(result.errors)}个错误，未导入；请改正后重新导入")
+        if result.report_date is None:
+            raise ImportRefused(f"台账「{result.source_name}」没有截至日期（报告日期），未导入；请用 --report-date 指定")
+        report_date = _to_date(result.report_date)
+        frame = schema.conform(result.frame.reset_index(drop=True))
+        if frame.empty:
+            raise ImportRefused(f"台账「{result.source_name}」没有任何小区，未导入")
+        if frame["district"].isna().any():
+            raise ImportRefused(f"台账「{result.source_name}」有小区缺少所属区市，未导入")
+        if frame["batch_year"].isna().any():
+            raise ImportRefused(f"台账「{result.source_name}」有小区缺少改造年度，未导入；请用 --batch-year 指定")
+        digest = canonical_sha256(frame)
+        iso = report_date.isoformat()
+        groups = list(frame.groupby(["district", "batch_year"], sort=True, dropna=False))
+        stamp = _now()
+
+        with self._write() as con:
+            existing = {}
+            for (district, batch), _ in groups:
+                row = con.execute(
+                    "SELECT id FROM snapshots WHERE active = 1 AND district = ? AND batch_year = ? AND report_date = ?",
+                    (str(district), int(batch), iso),
+                ).fetchone()
+                if row:
+                    existing[(str(district), int(batch))] = row[0]
+            if existing and not replace:
+                keys = [(d, b, report_date) for d, b in existing]
+                listed = "、".join(f"{d}{b}年度" for d, b in existing)
+                raise DuplicateSnapshot(
+                    f"截至{iso}的{listed}台账已经导入过；如确需替换，请加 --replace（原版本会保留，可恢复）", keys
+                )
+            cur = con.execute(
+                "INSERT INTO imports (source_name, sha256, imported_at, report_date, rows, replace) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (result.source_name, digest, stamp, iso, len(frame), int(bool(replace))),
+            )
+            import_id = cur.lastrowid
+            stored = []
+            placeholders = ", ".join("?" * (len(COMMUNITY_COLUMNS) + 1))
+            insert_sql = f"INSERT INTO communities (snapshot_id, {', '.join(COMMUNITY_COLUMNS)}) VALUES ({placeholders})"
+            for (district, batch), part in groups:
+                key = (str(district), int(batch))
+                old = existing.get(key)
+                if old is not None:
+                    con.execute("UPDATE snapshots SET active = 0 WHERE id = ?", (old,))
+                cur = con.execute(
+                    "INSERT INTO snapshots (import_id, district, batch_year, report_date, rows, active, imported_at) "
+                    "VALUES (?, ?, ?, ?, ?, 1, ?)",
+                    (import_id, key[0], key[1], iso, len(part), stamp),
+                )
+                snapshot_id = cur.lastrowid
+                if old is not None:
+                    con.execute("UPDATE snapshots SET replaced_by = ? WHERE id = ?", (snapshot_id, old))
+                totals = snapshot_totals(part)
+                con.execute(
+                    f"INSERT INTO snapshot_totals (snapshot_id, {', '.join(TOTAL_COLUMNS)}) "
+                    f"VALUES (?, {', '.join('?' * len(TOTAL_COLUMNS))})",
+                    (snapshot_id, *[totals[c] for c in TOTAL_COLUMNS]),
+                )
+                columns = [_column_values(part[c], t) for c, t in schema.COLUMNS.items()]
+                con.executemany(insert_sql, zip([snapshot_id] * len(part), *columns))
+                stored.append(StoredSnapshot(snapshot_id, key[0], key[1], report_date, len(part), old))
+        log.info("imported %s: %d rows in %d snapshots", result.source_name, len(frame), len(stored))
+        return ImportOutcome(import_id, result.source_name, report_date, digest, stored)
+
+    def restore(self, snapshot_id: int) -> StoredSnapshot:
+        """Make an inactive (replaced) version the active one again; the version it displaces becomes inactive."""
+        with self._write() as con:
+            row = con.execute(
+                "SELECT district, batch_year, report_date, rows, active FROM snapshots WHERE id = ?", (snapshot_id,)
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"没有编号为{snapshot_id}的快照")
+            district, batch, iso, rows, active = row
+            if active:
+                raise StoreError(f"快照#{snapshot_id}（{district} {batch}年度 截至{iso}）已是当前版本，无需恢复")
+            current = con.execute(
+                "SELECT id FROM snapshots WHERE active = 1 AND district = ? AND batch_year = ? AND report_date = ?",
+                (district, batch, iso),
+            ).fetchone()
+            displaced = None
+            if current:
+                displaced = current[0]
+                con.execute("UPDATE snapshots SET active = 0, replaced_by = ? WHERE id = ?", (snapshot_id, displaced))
+            con.execute("UPDATE snapshots SET active = 1, replaced_by = NULL WHERE id = ?", (snapshot_id,))
+        return StoredSnapshot(snapshot_id, district, int(batch), date.fromisoformat(iso), int(rows), displaced)
+
+    # -- reading
+    def snapshots(self, include_inactive: bool = False) -> pd.DataFrame:
+        """snapshot_id, district, batch_year, report_date, rows, source_name, imported_at, active,
+        import_id, replaced_by — ordered by report date, district, batch year."""
+        where = "" if include_inactive else "WHERE s.active = 1"
+        with self._read() as con:
+            rows = con.execute(
+                f"""SELECT s.id, s.district, s.batch_year, s.report_date, s.rows, i.source_name, s.imported_at,
+                           s.active, s.import_id, s.replaced_by
+                    FROM snapshots s JOIN imports i ON i.id = s.import_id {where}
+                    ORDER BY s.report_date, s.district, s.batch_year, s.id"""
+            ).fetchall()
+        cols = ["snapshot_id", "district", "batch_year", "report_date", "rows", "source_name", "imported_at",
+                "active", "import_id", "replaced_by"]
+        df = pd.DataFrame.from_records(rows, columns=cols)
+        df["snapshot_id"] = df["snapshot_id"].astype("int64")
+        df["district"] = df["district"].astype("string")
+        df["batch_year"] = df["batch_year"].astype("int64")
+        df["report_date"] = pd.to_datetime(df["report_date"]).dt.date
+        df["rows"] = df["rows"].astype("int64")
+        df["source_name"] = df["source_name"].astype("string")
+        df["active"] = df["active"].astype(bool)
+        df["import_id"] = df["import_id"].astype("int64")
+        df["replaced_by"] = df["replaced_by"].astype("Int64")
+        return df
+
+    def report_dates(self, batch_years=None) -> list[date]:
+        """Distinct report dates of the active snapshots, ascending."""
+        params: list = []
+        where = _in_clause("batch_year", _years(batch_years), params)
+        with self._read() as con:
+            rows = con.execute(
+                f"SELECT DISTINCT report_date FROM snapshots WHERE active = 1{where} ORDER BY report_date", params
+            ).fetchall()
+        return [date.fromisoformat(r[0]) for r in rows]
+
+    def _selected_snapshots_sql(self, as_of, batch_years, districts) -> tuple[str, list]:
+        """SQL selecting, per (district, batch_year), the latest active snapshot on or before as_of."""
+        params: list = []
+        where = "active = 1"
+        if as_of is not None:
+            where += " AND report_date <= ?"
+            params.append(_to_date(as_of).isoformat())
+        where += _in_clause("batch_year", _years(batch_years), params)
+        where += _in_clause("district", _names(districts), params)
+        # SQLite: with a single MAX() aggregate, the bare columns come from the row holding the maximum.
+        sql = (f"SELECT id, district, batch_year, MAX(report_date) AS report_date FROM snapshots "
+               f"WHERE {where} GROUP BY district, batch_year")
+        return sql, params
+
+    def selected_snapshots(self, as_of=None, batch_years=None, districts=None) -> pd.DataFrame:
+        """The snapshots ledger_as_of would use: snapshot_id, district, batch_year, report_date (date)."""
+        sql, params = self._selected_snapshots_sql(as_of, batch_years, districts)
+        with self._read() as con:
+            rows = con.execute(sql + " ORDER BY district, batch_year", params).fetchall()
+        df = pd.DataFrame.from_records(rows, columns=["snapshot_id", "district", "batch_year", "report_date"])
+        df["report_date"] = [date.fromisoformat(v) for v in df["report_date"]]
+        return df
+
+    def ledger_as_of(self, as_of=None, batch_years=None, districts=None, *, columns: Iterable[str] | None = None
+                     ) -> pd.DataFrame:
+        """Canonical rows plus report_date (the snapshot's date, datetime64): for each (district, batch_year)
+        its latest active snapshot on or before as_of (None = latest). `columns` limits the canonical
+        columns read (speed: a summary needs only a few)."""
+        wanted = COMMUNITY_COLUMNS if columns is None else [c for c in COMMUNITY_COLUMNS if c in set(columns)]
+        sel, params = self._selected_snapshots_sql(as_of, batch_years, districts)
+        sql = (f"WITH sel AS ({sel}) SELECT {', '.join('c.' + c for c in wanted)}, sel.report_date "
+               f"FROM sel JOIN communities c ON c.snapshot_id = sel.id "
+               f"ORDER BY sel.district, sel.batch_year, c.rowid")
+        with self._read() as con:
+            rows = con.execute(sql, params).fetchall()
+        frame = _frame_from_rows(rows, wanted + ["report_date"])
+        report = pd.to_datetime(frame.pop("report_date"), format="%Y-%m-%d") if len(frame) else pd.Series(
+            dtype="datetime64[ns]")
+        if columns is None:
+            frame = schema.conform(frame)
+        frame["report_date"] = report.astype("datetime64[ns]").to_numpy()
+        return frame.reset_index(drop=True)
+
+    def totals_by_date(self, batch_years=None, districts=None) -> pd.DataFrame:
+        """For every date D of report_dates(batch_years): the as-of-D totals per (district, batch_year).
+
+        Columns: report_date, district, batch_year, communities, started, completed, households,
+        started_households, planned_investment_wan, completed_investment_wan, elevators_planned,
+        snapshot_date (the date of the snapshot carried forward). Dates are datetime64. Reads only the
+        per-snapshot totals, never community rows."""
+        params: list = []
+        where = _in_clause("s.batch_year", _years(batch_years), params)
+        where += _in_clause("s.district", _names(districts), params)
+        with self._read() as con:
+            snaps = con.execute(
+                f"""SELECT s.district, s.batch_year, s.report_date, {', '.join('t.' + c for c in TOTAL_COLUMNS)}
+                    FROM snapshots s JOIN snapshot_totals t ON t.snapshot_id = s.id
+                    WHERE s.active = 1{where}""",
+                params,
+            ).fetchall()
+        dates = self.report_dates(batch_years)
+        cols = ["report_date", "district", "batch_year", *TOTAL_COLUMNS, "snapshot_date"]
+        if not snaps or not dates:
+            out = pd.DataFrame({c: pd.Series(dtype="int64") for c in cols})
+            out["report_date"] = pd.Series(dtype="datetime64[ns]")
+            out["snapshot_date"] = pd.Series(dtype="datetime64[ns]")
+            out["district"] = pd.Series(dtype="string")
+            for c in ("planned_investment_wan", "completed_investment_wan"):
+                out[c] = pd.Series(dtype="float64")
+            return out
+        s = pd.DataFrame.from_records(snaps, columns=["district", "batch_year", "snapshot_date", *TOTAL_COLUMNS])
+        s["snapshot_date"] = pd.to_datetime(s["snapshot_date"], format="%Y-%m-%d")
+        keys = s[["district", "batch_year"]].drop_duplicates()
+        grid = keys.merge(pd.DataFrame({"report_date": pd.to_datetime(dates)}), how="cross")
+        grid = grid.sort_values("report_date", kind="stable")
+        s = s.sort_values("snapshot_date", kind="stable")
+        merged = pd.merge_asof(grid, s, left_on="report_date", right_on="snapshot_date",
+                               by=["district", "batch_year"], direction="backward")
+        merged = merged.dropna(subset=["snapshot_date"])
+        merged = merged[cols].sort_values(["report_date", "district", "batch_year"], kind="stable")
+        for c in TOTAL_COLUMNS:
+            merged[c] = merged[c].astype("float64" if c.endswith("_wan") else "int64")
+        merged["district"] = merged["district"].astype("string")
+        merged["batch_year"] = merged["batch_year"].astype("int64")
+        return merged.reset_index(drop=True)
+
+    def community_history(self, community_id: str) -> pd.DataFrame:
+        """The community's row in every active snapshot holding it, by report date: canonical columns,
+        report_date (datetime64) and snapshot_id."""
+        sql = (f"SELECT {', '.join('c.' + c for c in COMMUNITY_COLUMNS)}, s.report_date, s.id "
+               f"FROM communities c JOIN snapshots s ON s.id = c.snapshot_id "
+               f"WHERE c.community_id = ? AND s.active = 1 ORDER BY s.report_date, s.id")
+        with self._read() as con:
+            rows = con.execute(sql, (str(community_id),)).fetchall()
+        frame = _frame_from_rows(rows, COMMUNITY_COLUMNS + ["report_date", "snapshot_id"])
+        report = pd.to_datetime(frame.pop("report_date"), format="%Y-%m-%d") if len(frame) else pd.Series(
+            dtype="datetime64[ns]")
+        snapshot_ids = frame.pop("snapshot_id").astype("int64")
+        frame = schema.conform(frame)
+        frame["report_date"] = report.astype("datetime64[ns]").to_numpy()
+        frame["snapshot_id"] = snapshot_ids.to_numpy()
+        return frame.reset_index(drop=True)

@@ -1,0 +1,295 @@
+"""LedgerStore on tiny in-memory canonical frames (no reader involved)."""
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from loaders import schema
+from loaders.report import Issue, LedgerResult
+from loaders.store import DuplicateSnapshot, ImportRefused, LedgerStore, StoreError
+
+
+def community(cid, district="市北区", batch=2022, households=100, planned=500.0, completed=0.0, node=0,
+              bundle=None, elevators=None, **extra):
+    return dict(community_id=cid, name=f"小区{cid}", district=district, batch_year=batch, households=households,
+                planned_investment_wan=planned, completed_investment_wan=completed, node_reached=node,
+                status=schema.node_status(node), bundle=bundle, elevators_planned=elevators, **extra)
+
+
+def ledger(report_date, *rows, source="台账.xlsx", errors=()):
+    frame = schema.conform(pd.DataFrame(list(rows)))
+    return LedgerResult(frame=frame, report_date=report_date, source_name=source, errors=list(errors))
+
+
+@pytest.fixture
+def store(tmp_path):
+    return LedgerStore(tmp_path / "ledger.sqlite")
+
+
+def week1():
+    return ledger(date(2022, 3, 4),
+                  community("SB1", node=2, completed=0.0),
+                  community("SB2", node=6, completed=50.0, households=80),
+                  community("SN1", district="市南区", node=1),
+                  community("SB9", batch=2021, node=7, completed=300.0, planned=300.0))
+
+
+def week2():
+    return ledger(date(2022, 3, 11),
+                  community("SB1", node=6, completed=20.0),
+                  community("SB2", node=7, completed=400.0, households=80),
+                  community("SN1", district="市南区", node=2))
+
+
+def test_import_splits_by_district_and_batch(store):
+    outcome = store.import_result(week1())
+    keys = sorted((s.district, s.batch_year, s.rows) for s in outcome.snapshots)
+    assert keys == [("市北区", 2021, 1), ("市北区", 2022, 2), ("市南区", 2022, 1)]
+    assert outcome.rows == 4
+    assert len(outcome.sha256) == 64
+    snaps = store.snapshots()
+    assert len(snaps) == 3
+    assert set(snaps["report_date"]) == {date(2022, 3, 4)}
+    assert set(snaps["source_name"]) == {"台账.xlsx"}
+
+
+def test_ledger_as_of_round_trips_canonical_dtypes(store):
+    start = pd.Timestamp("2022-03-01")
+    result = ledger(date(2022, 3, 4), community("SB1", node=6, actual_start=start, lon=120.38, lat=36.07,
+                                                street="台东街道", source_row=5, elevators=2),
+                    community("SB2"))
+    store.import_result(result)
+    got = store.ledger_as_of()
+    assert list(got.columns) == list(schema.COLUMNS) + ["report_date"]
+    for col, dtype in schema.COLUMNS.items():
+        assert str(got[col].dtype) == str(pd.Series(dtype=dtype).dtype), col
+    row = got.set_index("community_id").loc["SB1"]
+    assert row["actual_start"] == start
+    assert row["street"] == "台东街道"
+    assert row["source_row"] == 5
+    assert row["elevators_planned"] == 2
+    assert row["lon"] == pytest.approx(120.38)
+    assert row["report_date"] == pd.Timestamp("2022-03-04")
+    other = got.set_index("community_id").loc["SB2"]
+    assert pd.isna(other["actual_start"]) and pd.isna(other["street"]) and pd.isna(other["elevators_planned"])
+
+
+def test_history_is_never_lost(store):
+    store.import_result(week1())
+    store.import_result(week2())
+    old = store.ledger_as_of(date(2022, 3, 4), batch_years=2022).set_index("community_id")
+    assert old.loc["SB1", "node_reached"] == 2
+    assert old.loc["SB2", "completed_investment_wan"] == 50.0
+    new = store.ledger_as_of(batch_years=[2022]).set_index("community_id")
+    assert new.loc["SB1", "node_reached"] == 6
+    assert new.loc["SB2", "completed_investment_wan"] == 400.0
+    assert store.report_dates() == [date(2022, 3, 4), date(2022, 3, 11)]
+    # a late-arriving older ledger (backfill) does not touch the newer snapshots
+    store.import_result(ledger(date(2022, 2, 25), community("SB1", node=1)))
+    assert store.ledger_as_of(batch_years=2022).set_index("community_id").loc["SB1", "node_reached"] == 6
+    assert store.ledger_as_of(date(2022, 2, 28)).set_index("community_id").loc["SB1", "node_reached"] == 1
+
+
+def test_as_of_picks_latest_snapshot_per_district_and_batch(store):
+    store.import_result(week1())
+    # only 市北区 2022 reports on the 11th
+    store.import_result(ledger(date(2022, 3, 11), community("SB1", node=6), community("SB2", node=7)))
+    got = store.ledger_as_of(date(2022, 3, 20))
+    by_id = got.set_index("community_id")
+    assert by_id.loc["SB1", "report_date"] == pd.Timestamp("2022-03-11")
+    assert by_id.loc["SN1", "report_date"] == pd.Timestamp("2022-03-04")   # carried forward
+    assert by_id.loc["SB9", "report_date"] == pd.Timestamp("2022-03-04")   # the 2021 batch too
+    assert len(got) == 4
+    assert len(store.ledger_as_of(date(2022, 3, 20), districts="市南区")) == 1
+    assert store.ledger_as_of(date(2022, 3, 1)).empty                       # before any snapshot
+    assert list(store.ledger_as_of(batch_years=2021)["community_id"]) == ["SB9"]
+    sel = store.selected_snapshots(date(2022, 3, 20), batch_years=2022)
+    assert dict(zip(sel["district"], sel["report_date"])) == {"市北区": date(2022, 3, 11), "市南区": date(2022, 3, 4)}
+
+
+def test_ledger_as_of_columns_subset(store):
+    store.import_result(week1())
+    got = store.ledger_as_of(columns=["district", "node_reached", "households"])
+    assert list(got.columns) == ["district", "households", "node_reached", "report_date"]
+    assert got["households"].sum() == 380
+
+
+def test_result_with_errors_changes_nothing(store):
+    store.import_result(week1())
+    before = store.path.read_bytes()
+    version = store.version()
+    bad = ledger(date(2022, 3, 11), community("SB1", node=6),
+                 errors=[Issue("error", "市北区", 5, "户数", "abc", "应为数字")])
+    with pytest.raises(ImportRefused, match="错误"):
+        store.import_result(bad)
+    assert store.path.read_bytes() == before
+    assert store.version() == version
+    assert store.report_dates() == [date(2022, 3, 4)]
+
+
+def test_result_without_report_date_or_rows_is_refused(store):
+    with pytest.raises(ImportRefused, match="截至日期"):
+        store.import_result(ledger(None, community("SB1")))
+    with pytest.raises(ImportRefused, match="没有任何小区"):
+        store.import_result(ledger(date(2022, 3, 4)))
+    assert store.snapshots(include_inactive=True).empty
+
+
+def test_failure_midway_rolls_back(store, monkeypatch):
+    store.import_result(week1())
+    version = store.version()
+    import loaders.store as store_module
+
+    calls = {"n": 0}
+    real = store_module.snapshot_totals
+
+    def fail_on_second(part):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disk full")
+        return real(part)
+
+    monkeypatch.setattr(store_module, "snapshot_totals", fail_on_second)
+    with pytest.raises(RuntimeError):
+        store.import_result(week2())
+    assert store.version() == version
+    assert len(store.snapshots(include_inactive=True)) == 3
+    assert store.report_dates() == [date(2022, 3, 4)]
+
+
+def test_duplicate_without_replace_is_refused(store):
+    store.import_result(week1())
+    before = store.path.read_bytes()
+    with pytest.raises(DuplicateSnapshot, match="--replace") as info:
+        store.import_result(ledger(date(2022, 3, 4), community("SB1", node=3), community("XX", district="崂山区")))
+    assert info.value.keys == [("市北区", 2022, date(2022, 3, 4))]
+    assert store.path.read_bytes() == before
+    # nothing of that file was stored, not even the new 崂山区 part
+    assert "崂山区" not in set(store.snapshots(include_inactive=True)["district"])
+
+
+def test_replace_keeps_old_version_recoverable(store):
+    store.import_result(week1())
+    old_id = int(store.snapshots().query("district == '市北区' and batch_year == 2022")["snapshot_id"].iloc[0])
+    fixed = ledger(date(2022, 3, 4), community("SB1", node=3), community("SB2", node=6), community("SB3", node=1),
+                   source="台账-更正.xlsx")
+    outcome = store.import_result(fixed, replace=True)
+    assert outcome.replaced == [old_id]
+    new_id = outcome.snapshots[0].snapshot_id
+    current = store.ledger_as_of(batch_years=2022, districts="市北区")
+    assert sorted(current["community_id"]) == ["SB1", "SB2", "SB3"]
+    everything = store.snapshots(include_inactive=True).set_index("snapshot_id")
+    assert not everything.loc[old_id, "active"]
+    assert everything.loc[old_id, "replaced_by"] == new_id
+    assert everything.loc[new_id, "source_name"] == "台账-更正.xlsx"
+    assert old_id not in set(store.snapshots()["snapshot_id"])
+    # untouched parts of the date stay as they were
+    assert len(store.ledger_as_of(districts="市南区")) == 1
+
+    restored = store.restore(old_id)
+    assert restored.replaced_snapshot_id == new_id
+    current = store.ledger_as_of(batch_years=2022, districts="市北区")
+    assert sorted(current["community_id"]) == ["SB1", "SB2"]
+    assert current.set_index("community_id").loc["SB1", "node_reached"] == 2
+    with pytest.raises(StoreError, match="已是当前版本"):
+        store.restore(old_id)
+    with pytest.raises(StoreError, match="没有编号"):
+        store.restore(9999)
+
+
+def test_totals_by_date(store):
+    store.import_result(week1())
+    store.import_result(ledger(date(2022, 3, 11), community("SB1", node=6, completed=20.0),
+                               community("SB2", node=7, completed=400.0, households=80)))
+    totals = store.totals_by_date(batch_years=2022)
+    assert list(totals.columns) == [
+        "report_date", "district", "batch_year", "communities", "started", "completed", "households",
+        "started_households", "planned_investment_wan", "completed_investment_wan", "elevators_planned",
+        "snapshot_date"]
+    t = totals.set_index(["report_date", "district"])
+    first = t.loc[(pd.Timestamp("2022-03-04"), "市北区")]
+    assert (first["communities"], first["started"], first["completed"]) == (2, 1, 0)
+    assert first["households"] == 180 and first["started_households"] == 80
+    assert first["completed_investment_wan"] == 50.0
+    second = t.loc[(pd.Timestamp("2022-03-11"), "市北区")]
+    assert (second["started"], second["completed"], second["started_households"]) == (2, 1, 180)
+    assert second["completed_investment_wan"] == 420.0
+    assert second["snapshot_date"] == pd.Timestamp("2022-03-11")
+    carried = t.loc[(pd.Timestamp("2022-03-11"), "市南区")]
+    assert carried["snapshot_date"] == pd.Timestamp("2022-03-04") and carried["communities"] == 1
+    assert len(totals) == 4
+    # same figures as aggregating ledger_as_of
+    frame = store.ledger_as_of(date(2022, 3, 11), batch_years=2022)
+    assert frame["completed_investment_wan"].sum() == totals[
+        totals["report_date"] == pd.Timestamp("2022-03-11")]["completed_investment_wan"].sum()
+    assert store.totals_by_date(districts="崂山区").empty
+
+
+def test_community_history(store):
+    store.import_result(week1())
+    store.import_result(week2())
+    hist = store.community_history("SB1")
+    assert list(hist["report_date"]) == [pd.Timestamp("2022-03-04"), pd.Timestamp("2022-03-11")]
+    assert list(hist["node_reached"]) == [2, 6]
+    assert store.community_history("NOPE").empty
+
+
+def test_version_changes_on_every_write(store):
+    v0 = store.version()
+    store.import_result(week1())
+    v1 = store.version()
+    out = store.import_result(ledger(date(2022, 3, 4), community("SB1", node=3)), replace=True)
+    v2 = store.version()
+    store.restore(out.replaced[0])
+    v3 = store.version()
+    assert len({v0, v1, v2, v3}) == 4
+    assert store.version() == v3
+
+
+def test_second_connection_sees_new_import(tmp_path):
+    path = tmp_path / "shared.sqlite"
+    dashboard = LedgerStore(path)
+    cli = LedgerStore(path)
+    cli.import_result(week1())
+    seen = dashboard.version()
+    assert dashboard.report_dates() == [date(2022, 3, 4)]
+    # a reader in the middle of a long read does not block the writer, and sees the import afterwards
+    con = dashboard._connect()
+    con.execute("BEGIN")
+    con.execute("SELECT COUNT(*) FROM communities").fetchone()
+    done = threading.Event()
+
+    def write():
+        cli.import_result(week2())
+        done.set()
+
+    t = threading.Thread(target=write)
+    t.start()
+    t.join(10)
+    assert done.is_set()
+    assert con.execute("SELECT COUNT(*) FROM snapshots").fetchone()[0] == 3   # its snapshot is stable
+    con.execute("COMMIT")
+    con.close()
+    assert dashboard.version() != seen
+    assert dashboard.report_dates() == [date(2022, 3, 4), date(2022, 3, 11)]
+    assert store_journal_mode(path) == "wal"
+
+
+def store_journal_mode(path):
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        return con.execute("PRAGMA journal_mode").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_explicit_path_does_not_build_sample(tmp_path, monkeypatch):
+    monkeypatch.setenv("LEDGER_DB", str(tmp_path / "should-not-be-used.sqlite"))
+    store = LedgerStore(tmp_path / "empty.sqlite")
+    assert store.report_dates() == []
+    assert not (tmp_path / "should-not-be-used.sqlite").exists()
