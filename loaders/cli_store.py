@@ -1,0 +1,341 @@
+"""The store's subcommands of `python -m loaders`: import and summary.
+
+loaders/cli.py plugs them in with `add_subcommands(subparsers)`; each parser gets `func(args) -> int`.
+`main(argv)` runs them on their own (tests, or `python -m loaders.cli_store`).
+Exit status like `check`: 0 done, 1 refused (errors in the ledger, already imported), 2 unreadable / unusable input.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from datetime import date
+from pathlib import Path
+
+SUMMARY_KEYS = ("report_date", "rows", "by_district", "by_status", "by_node", "bundles", "elevators_planned")
+# Columns the summary reads from the store (all ledger_summary needs; reading fewer is what keeps it fast).
+SUMMARY_COLUMNS = ["district", "batch_year", "households", "planned_investment_wan", "completed_investment_wan",
+                   "elevators_planned", "bundle", "node_reached", "status"]
+
+
+class UsageError(Exception):
+    """A bad option value; str(exc) is Chinese."""
+
+
+def _out(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _err(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"日期「{text}」无法识别，应为 YYYY-MM-DD，如 2022-05-31") from None
+
+
+def parse_batch_years(text: str) -> list[int]:
+    """`2022` or `2022-2024` (also 2022,2023)."""
+    text = text.strip()
+    m = re.fullmatch(r"(\d{4})\s*[-~～至]\s*(\d{4})", text)
+    if m:
+        lo, hi = int(m.group(1)), int(m.group(2))
+        if lo > hi:
+            raise UsageError(f"改造年度范围「{text}」起止颠倒，应为如 2022-2024")
+        return list(range(lo, hi + 1))
+    parts = [p for p in re.split(r"[,，、\s]+", text) if p]
+    if parts and all(re.fullmatch(r"\d{4}", p) for p in parts):
+        return sorted({int(p) for p in parts})
+    raise UsageError(f"改造年度「{text}」无法识别，应为如 2022 或 2022-2024")
+
+
+def _open_store(db: str | None, *, must_exist: bool):
+    from loaders.store import LedgerStore
+
+    if db is None:
+        return LedgerStore()
+    path = Path(db)
+    if must_exist and not path.exists():
+        raise UsageError(f"数据库文件不存在：{path}")
+    return LedgerStore(path)
+
+
+# --------------------------------------------------------------------------------------------- summary
+def _ledger_summary(frame) -> dict:
+    try:
+        from metrics.summary import ledger_summary
+    except ImportError:  # metrics.summary not installed yet: the same figures, computed here
+        return _fallback_summary(frame)
+    return ledger_summary(frame)
+
+
+def _fallback_summary(frame) -> dict:
+    from loaders import schema
+
+    node = frame["node_reached"].astype("int64")
+    by_district = {}
+    for name, part in frame.groupby("district", sort=True):
+        n = part["node_reached"].astype("int64")
+        by_district[str(name)] = {
+            "communities": int(len(part)),
+            "started": int((n >= schema.STARTED_NODE).sum()),
+            "completed": int((n >= schema.COMPLETED_NODE).sum()),
+            "households": int(part["households"].fillna(0).sum()),
+            "planned_investment_wan": round(float(part["planned_investment_wan"].fillna(0).sum()), 2),
+            "completed_investment_wan": round(float(part["completed_investment_wan"].fillna(0).sum()), 2),
+        }
+    status_counts = frame["status"].value_counts()
+    order = [schema.NOT_STARTED_STATUS, *schema.NODE_NAMES]
+    return {
+        "rows": int(len(frame)),
+        "by_district": by_district,
+        "by_status": {k: int(status_counts[k]) for k in order if k in status_counts},
+        "by_node": {name: int((node >= i).sum()) for i, name in enumerate(schema.NODE_NAMES, 1)},
+        "bundles": int(frame["bundle"].dropna().nunique()),
+        "elevators_planned": int(frame["elevators_planned"].fillna(0).sum()),
+    }
+
+
+def store_summary(store, as_of: date | None = None, batch_years: list[int] | None = None) -> dict:
+    """The summary figures of the store's state as of a date (JSON-ready, keys SUMMARY_KEYS)."""
+    frame = store.ledger_as_of(as_of, batch_years=batch_years, columns=SUMMARY_COLUMNS)
+    if as_of is not None:
+        used = as_of
+    else:
+        used = frame["report_date"].max().date() if len(frame) else None
+    figures = _ledger_summary(frame.drop(columns=["report_date"]))
+    out = {"report_date": used.isoformat() if used else None}
+    for key in SUMMARY_KEYS[1:]:
+        out[key] = figures.get(key)
+    for key, value in figures.items():  # anything extra ledger_summary offers, after the documented keys
+        out.setdefault(key, value)
+    return out
+
+
+def _fmt_num(value, digits: int = 0) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
+    widths = [max(_width(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells):
+        parts = []
+        for i, cell in enumerate(cells):
+            pad = " " * (widths[i] - _width(str(cell)))
+            parts.append(pad + str(cell) if i in right else str(cell) + pad)
+        return "  ".join(parts).rstrip()
+
+    return [line(header), "  ".join("-" * w for w in widths), *[line(r) for r in rows]]
+
+
+def render_summary(summary: dict, snapshot_dates: dict[str, str], batch_years: list[int] | None) -> str:
+    from loaders import config
+
+    lines = []
+    when = summary["report_date"]
+    scope = "全部改造年度" if not batch_years else (
+        f"{batch_years[0]}年度" if len(batch_years) == 1 else f"{batch_years[0]}–{batch_years[-1]}年度")
+    if not summary["rows"]:
+        return f"截至{when or '目前'}，数据库中没有{scope}的小区台账。"
+    lines.append(f"截至{when}（{scope}），共{summary['rows']:,}个小区")
+    by_district = summary.get("by_district") or {}
+    order = [d for d in config.district_names() if d in by_district] + sorted(
+        d for d in by_district if d not in config.district_names())
+    header = ["区市", "数据截至", "小区数", "已开工", "开工率", "已完工", "户数", "计划投资(万元)", "完成投资(万元)"]
+    rows = []
+    totals = {"communities": 0, "started": 0, "completed": 0, "households": 0,
+              "planned_investment_wan": 0.0, "completed_investment_wan": 0.0}
+    for name in order:
+        d = by_district[name]
+        for k in totals:
+            totals[k] += d.get(k) or 0
+        rate = f"{100 * d['started'] / d['communities']:.1f}%" if d.get("communities") else "-"
+        rows.append([name, snapshot_dates.get(name, "-"), _fmt_num(d.get("communities")), _fmt_num(d.get("started")),
+                     rate, _fmt_num(d.get("completed")), _fmt_num(d.get("households")),
+                     _fmt_num(d.get("planned_investment_wan"), 1), _fmt_num(d.get("completed_investment_wan"), 1)])
+    rate = f"{100 * totals['started'] / totals['communities']:.1f}%" if totals["communities"] else "-"
+    rows.append(["合计", "", _fmt_num(totals["communities"]), _fmt_num(totals["started"]), rate,
+                 _fmt_num(totals["completed"]), _fmt_num(totals["households"]),
+                 _fmt_num(totals["planned_investment_wan"], 1), _fmt_num(totals["completed_investment_wan"], 1)])
+    lines += ["", *_table(header, rows, right=set(range(2, len(header))))]
+    by_node = summary.get("by_node") or {}
+    if by_node:
+        lines += ["", "已到达各节点的小区数：" + "，".join(f"{k} {v:,}" for k, v in by_node.items())]
+    by_status = summary.get("by_status") or {}
+    if by_status:
+        lines.append("当前节点分布：" + "，".join(f"{k} {v:,}" for k, v in by_status.items()))
+    lines.append(f"打包项目：{_fmt_num(summary.get('bundles'))}个；计划加装电梯：{_fmt_num(summary.get('elevators_planned'))}部")
+    return "\n".join(lines)
+
+
+def run_summary(args) -> int:
+    as_of = parse_date(args.as_of) if args.as_of else None
+    batch_years = parse_batch_years(args.batch_year) if args.batch_year else None
+    store = _open_store(args.db, must_exist=True)
+    summary = store_summary(store, as_of, batch_years)
+    if args.json:
+        _out(json.dumps(summary, ensure_ascii=False, indent=2))
+        return 0
+    selected = store.selected_snapshots(as_of, batch_years=batch_years)
+    dates: dict[str, str] = {}
+    for name, group in selected.groupby("district"):
+        ds = sorted({d.isoformat() for d in group["report_date"]})
+        dates[str(name)] = ds[-1] if len(ds) == 1 else f"{ds[0]}至{ds[-1]}"
+    _out(render_summary(summary, dates, batch_years))
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- import
+def _print_report(result) -> None:
+    """The validation report: the one `check` prints when loaders.cli offers it, else a plain one."""
+    try:
+        from loaders import cli as check_cli
+    except Exception:  # not there yet, or broken: the plain report below still tells the user everything
+        check_cli = None
+    for name in ("print_report", "render_report", "format_report"):
+        printer = getattr(check_cli, name, None) if check_cli else None
+        if callable(printer):
+            try:
+                text = printer(result)
+            except TypeError:
+                continue
+            if isinstance(text, str):
+                _out(text)
+            return
+    _out(f"文件：{result.source_name}")
+    _out(f"截至日期：{result.report_date.isoformat() if result.report_date else '未知'}；读取{len(result.frame)}个小区")
+    if result.errors:
+        _out(f"错误 {len(result.errors)} 个（有错误的台账不能导入）：")
+        for issue in result.errors:
+            _out(f"  ✗ {issue.describe()}")
+    if result.warnings:
+        _out(f"提醒 {len(result.warnings)} 个：")
+        for issue in result.warnings:
+            _out(f"  ! {issue.describe()}")
+    if not result.errors and not result.warnings:
+        _out("未发现问题。")
+
+
+def run_import(args) -> int:
+    from loaders.store import DuplicateSnapshot, ImportRefused
+
+    report_date = parse_date(args.report_date) if args.report_date else None
+    batch_year = None
+    if args.batch_year:
+        years = parse_batch_years(args.batch_year)
+        if len(years) != 1:
+            raise UsageError("导入时 --batch-year 只能指定一个年度，如 2022")
+        batch_year = years[0]
+    path = Path(args.file)
+    if not path.is_file():
+        _err(f"找不到文件：{path}")
+        return 2
+    try:
+        from loaders.reader import read_ledger
+    except ImportError:
+        _err("台账读取模块（loaders/reader.py）尚未安装，无法导入")
+        return 2
+    from loaders.report import UnreadableLedger
+
+    try:
+        result = read_ledger(path, source_name=path.name, report_date=report_date, batch_year=batch_year,
+                             crs=args.crs)
+    except UnreadableLedger as exc:
+        _err(f"无法读取「{path.name}」：{exc}")
+        return 2
+    _print_report(result)
+    if result.errors:
+        _err(f"「{path.name}」有{len(result.errors)}个错误，未导入；请改正后重新导入。")
+        return 1
+    store = _open_store(args.db, must_exist=False)
+    try:
+        outcome = store.import_result(result, replace=args.replace)
+    except DuplicateSnapshot as exc:
+        _err(f"未导入：{exc}")
+        return 1
+    except ImportRefused as exc:
+        _err(f"未导入：{exc}")
+        return 1
+    _out("")
+    _out(f"已导入「{outcome.source_name}」到 {store.path}：截至{outcome.report_date.isoformat()}，"
+         f"共{outcome.rows:,}个小区，{len(outcome.snapshots)}个快照（区市 × 改造年度）")
+    for snap in outcome.snapshots:
+        _out(f"  {snap.describe()}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- wiring
+def add_subcommands(subparsers) -> None:
+    p = subparsers.add_parser("import", help="把台账作为快照存入数据库", description="检查台账，无错误时按区市和改造年度存为快照")
+    p.add_argument("file", metavar="FILE", help="台账文件（.xlsx / .xls / .csv）")
+    p.add_argument("--report-date", metavar="YYYY-MM-DD", help="截至日期（文件标题中没有时必填）")
+    p.add_argument("--batch-year", metavar="N", help="改造年度（文件中没有时）")
+    p.add_argument("--crs", choices=["wgs84", "gcj02", "bd09"], help="坐标系（文件中未注明时）")
+    p.add_argument("--replace", action="store_true", help="替换已导入的同区市、同年度、同日期台账（原版本保留可恢复）")
+    p.add_argument("--db", metavar="PATH", help="数据库文件（默认：配置中的数据库）")
+    p.set_defaults(func=_guarded(run_import))
+
+    s = subparsers.add_parser("summary", help="数据库中截至某日的汇总", description="每个区市取截至该日最近一期台账，汇总")
+    s.add_argument("--db", metavar="PATH", help="数据库文件（默认：配置中的数据库）")
+    s.add_argument("--as-of", metavar="YYYY-MM-DD", help="截至日期（默认：最新）")
+    s.add_argument("--batch-year", metavar="N|N-M", help="改造年度，如 2022 或 2022-2024")
+    s.add_argument("--json", action="store_true", help="输出 JSON")
+    s.set_defaults(func=_guarded(run_summary))
+
+
+def _guarded(command):
+    """The CLI's error policy around a command: Chinese messages, exit 0/1/2, never a traceback."""
+
+    def guarded(args) -> int:
+        from loaders.store import StoreError
+
+        try:
+            return command(args)
+        except UsageError as exc:
+            _err(str(exc))
+            return 2
+        except StoreError as exc:  # the database cannot be opened or used
+            _err(str(exc))
+            return 2
+        except KeyboardInterrupt:
+            _err("已取消")
+            return 1
+        except Exception as exc:  # noqa: BLE001 - the user gets one sentence, not a traceback
+            _err(f"内部错误：{type(exc).__name__}: {exc}")
+            return 2
+
+    guarded.__name__ = command.__name__
+    return guarded
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own messages are English; say it in Chinese, keep exit 2
+        self.print_usage(sys.stderr)
+        _err(f"参数错误：{message}")
+        raise SystemExit(2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _Parser(prog="python -m loaders", description="老旧小区改造台账数据库")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    add_subcommands(sub)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
