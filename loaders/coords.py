@@ -127,14 +127,23 @@ def gcj02_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
 
 
-def bd09_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
-    """BD-09 -> GCJ-02 (the standard closed-form inverse, good to a few centimetres)."""
-    x, y = _as_arrays(lon, lat)
+def _bd09_to_gcj02_closed(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x = x - 0.0065
     y = y - 0.006
     z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _X_PI)
     theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
     return z * np.cos(theta), z * np.sin(theta)
+
+
+def bd09_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """BD-09 -> GCJ-02: the usual closed-form inverse (off by up to ~0.2 m), then refined by three
+    fixed-point steps against gcj02_to_bd09 (residual below 1e-6 m)."""
+    bx, by = _as_arrays(lon, lat)
+    gx, gy = _bd09_to_gcj02_closed(bx, by)
+    for _ in range(3):  # a fixed count keeps every point's result independent of the batch
+        cx, cy = gcj02_to_bd09(gx, gy)
+        gx, gy = gx - (cx - bx), gy - (cy - by)
+    return gx, gy
 
 
 def wgs84_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
@@ -167,7 +176,8 @@ def to_wgs84(lon, lat, crs: str) -> tuple[np.ndarray, np.ndarray]:
     name = normalize_crs(crs)
     if name == "wgs84":
         x, y = _as_arrays(lon, lat)
-        return x.copy(), y.copy()
+        nan = np.isnan(x) | np.isnan(y)
+        return np.where(nan, np.nan, x), np.where(nan, np.nan, y)
     if name == "gcj02":
         return gcj02_to_wgs84(lon, lat)
     return bd09_to_wgs84(lon, lat)

@@ -1,0 +1,144 @@
+"""District boundaries and point-in-district checks (pure functions, no streamlit).
+
+The boundary file is a GeoJSON named in config/settings.toml ([geodata] boundaries, name_field); by default
+sample_data/geo/qingdao_districts.geojson (WGS-84, see docs/geodata.md). All coordinates here are WGS-84
+(lon, lat); every function takes scalars, lists, numpy arrays or pandas Series and is vectorised.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from loaders import config
+
+
+def _resolve_path(path: str | Path | None) -> Path:
+    return Path(path).resolve() if path is not None else config.boundaries_path().resolve()
+
+
+@lru_cache(maxsize=8)
+def _read_boundaries(path: str, name_field: str, mtime_ns: int) -> gpd.GeoDataFrame:
+    gdf = gpd.read_file(path)
+    if name_field not in gdf.columns:
+        fields = "、".join(str(c) for c in gdf.columns if c != "geometry")
+        raise ValueError(f"边界文件 {path} 中没有名称字段“{name_field}”（现有字段：{fields}）")
+    if gdf.crs is None:
+        gdf = gdf.set_crs(4326)
+    elif gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].copy()
+    gdf["name"] = gdf[name_field].astype("string").str.strip()
+    gdf = gdf[gdf["name"].notna() & (gdf["name"] != "")]
+    keep = ["name"] + (["adcode"] if "adcode" in gdf.columns else [])
+    if gdf["name"].duplicated().any():
+        # Some files split one district into several features: one row per district.
+        gdf = gdf[keep + ["geometry"]].dissolve(by="name", as_index=False, aggfunc="first", sort=False)
+    out = gpd.GeoDataFrame(gdf[keep].reset_index(drop=True), geometry=gdf.geometry.values, crs=4326)
+    out["name"] = out["name"].astype(str)
+    if "adcode" in out.columns:
+        out["adcode"] = out["adcode"].map(lambda v: None if pd.isna(v) else str(v).split(".")[0])
+    geoms = out.geometry.values
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        out.loc[invalid, "geometry"] = shapely.make_valid(geoms[invalid])
+    return out
+
+
+def load_boundaries(path: str | Path | None = None, name_field: str | None = None) -> gpd.GeoDataFrame:
+    """District polygons as a GeoDataFrame in EPSG:4326 with columns name, adcode (when the file has it), geometry.
+
+    Defaults come from settings ([geodata] boundaries, name_field). The read is cached per path, name field
+    and file modification time; the caller gets its own copy.
+    """
+    p = _resolve_path(path)
+    field = name_field or config.boundaries_name_field()
+    if not p.exists():
+        raise FileNotFoundError(f"找不到行政区边界文件：{p}")
+    return _read_boundaries(str(p), field, p.stat().st_mtime_ns).copy()
+
+
+def _xy(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(pd.to_numeric(pd.Series(np.ravel(lon)), errors="coerce"), dtype="float64")
+    y = np.asarray(pd.to_numeric(pd.Series(np.ravel(lat)), errors="coerce"), dtype="float64")
+    if x.shape != y.shape:
+        raise ValueError(f"lon and lat lengths differ: {x.shape} vs {y.shape}")
+    return x, y
+
+
+def _in_geometry(geom, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Vectorised point-in-polygon (boundary counts as inside); only points inside the bbox are tested."""
+    hit = np.zeros(x.shape, dtype=bool)
+    if geom is None or geom.is_empty or x.size == 0:
+        return hit
+    minx, miny, maxx, maxy = geom.bounds
+    with np.errstate(invalid="ignore"):
+        cand = np.flatnonzero((x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))
+    if cand.size:
+        shapely.prepare(geom)
+        hit[cand] = shapely.intersects_xy(geom, x[cand], y[cand])
+    return hit
+
+
+def district_of_points(lon, lat, boundaries: gpd.GeoDataFrame | None = None) -> np.ndarray:
+    """The district name for each point (object array), None where the point is in no district or invalid."""
+    b = load_boundaries() if boundaries is None else boundaries
+    x, y = _xy(lon, lat)
+    result = np.full(x.shape, None, dtype=object)
+    todo = np.isfinite(x) & np.isfinite(y)
+    for name, geom in zip(b["name"], b.geometry):
+        if not todo.any():
+            break
+        idx = np.flatnonzero(todo)
+        hit = _in_geometry(geom, x[idx], y[idx])
+        result[idx[hit]] = str(name)
+        todo[idx[hit]] = False
+    return result
+
+
+def points_outside_district(lon, lat, districts, boundaries: gpd.GeoDataFrame | None = None) -> np.ndarray:
+    """True where a point with valid coordinates lies outside the polygon of its own stated district.
+
+    Points without coordinates, and districts whose name is not in the boundary file, are never flagged.
+    """
+    b = load_boundaries() if boundaries is None else boundaries
+    x, y = _xy(lon, lat)
+    names = pd.Series(np.ravel(np.asarray(districts, dtype=object))).astype("string").str.strip()
+    if len(names) != x.size:
+        raise ValueError(f"districts has {len(names)} values for {x.size} points")
+    valid = np.isfinite(x) & np.isfinite(y)
+    flagged = np.zeros(x.shape, dtype=bool)
+    geoms = dict(zip(b["name"].astype(str), b.geometry))
+    for name, geom in geoms.items():
+        idx = np.flatnonzero(valid & (names == name).fillna(False).to_numpy(dtype=bool))
+        if idx.size:
+            flagged[idx] = ~_in_geometry(geom, x[idx], y[idx])
+    return flagged
+
+
+def inside_city_bbox(lon, lat) -> np.ndarray:
+    """True where the point is inside the city's bounding box (config/districts.toml [bbox]); NaN -> False."""
+    bb = config.city_bbox()
+    x, y = _xy(lon, lat)
+    with np.errstate(invalid="ignore"):
+        return (x >= bb["min_lon"]) & (x <= bb["max_lon"]) & (y >= bb["min_lat"]) & (y <= bb["max_lat"])
+
+
+def looks_swapped(lon, lat) -> np.ndarray:
+    """True where (lon, lat) is outside the city box but the swapped pair (lat, lon) would be inside it."""
+    return inside_city_bbox(lat, lon) & ~inside_city_bbox(lon, lat)
+
+
+def boundaries_geojson(boundaries: gpd.GeoDataFrame | None = None) -> dict:
+    """The boundaries as a plain GeoJSON FeatureCollection dict (properties name, adcode) for pydeck layers."""
+    b = load_boundaries() if boundaries is None else boundaries
+    cols = [c for c in ("name", "adcode") if c in b.columns]
+    gdf = gpd.GeoDataFrame(b[cols].copy(), geometry=b.geometry.values, crs=b.crs or 4326)
+    if gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    return json.loads(gdf.to_json(drop_id=True))
