@@ -337,7 +337,10 @@ class LedgerStore:
             con.close()
 
     def _init_schema(self) -> None:
-        con = self._connect()
+        try:
+            con = self._connect()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"无法打开数据库文件 {self.path}：{exc}") from exc
         try:
             con.execute("PRAGMA journal_mode = WAL")
             have = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()

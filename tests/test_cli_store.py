@@ -1,0 +1,215 @@
+"""`import` and `summary` through loaders.cli_store.main(argv) on a temporary store."""
+from __future__ import annotations
+
+import json
+import sys
+import types
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from loaders import cli_store, schema
+from loaders.report import Issue, LedgerResult, UnreadableLedger
+from loaders.store import LedgerStore
+
+
+def community(cid, district="市北区", batch=2022, households=100, planned=500.0, completed=0.0, node=0,
+              bundle=None, elevators=None):
+    return dict(community_id=cid, name=f"小区{cid}", district=district, batch_year=batch, households=households,
+                planned_investment_wan=planned, completed_investment_wan=completed, node_reached=node,
+                status=schema.node_status(node), bundle=bundle, elevators_planned=elevators)
+
+
+def result(report_date, *rows, source="台账.csv", errors=(), warnings=()):
+    return LedgerResult(schema.conform(pd.DataFrame(list(rows))), report_date, source, list(errors), list(warnings))
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "store.sqlite"
+    store = LedgerStore(path)
+    store.import_result(result(date(2022, 3, 4),
+                               community("SB1", node=2, bundle="P1", elevators=2),
+                               community("SB2", node=6, completed=50.0, households=80, bundle="P1"),
+                               community("SN1", district="市南区", node=1, bundle="P2", elevators=1),
+                               community("SN7", district="市南区", batch=2023, node=0, planned=900.0, households=300),
+                               community("SB9", batch=2021, node=7, completed=300.0, planned=300.0)))
+    store.import_result(result(date(2022, 3, 11),
+                               community("SB1", node=6, completed=20.0, bundle="P1", elevators=2),
+                               community("SB2", node=7, completed=400.0, households=80, bundle="P1")))
+    return path
+
+
+def run_json(capsys, *argv):
+    code = cli_store.main(list(argv))
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return json.loads(out.out)
+
+
+def test_summary_json_latest(db, capsys):
+    got = run_json(capsys, "summary", "--db", str(db), "--json")
+    assert list(got)[:7] == list(cli_store.SUMMARY_KEYS)
+    assert got["report_date"] == "2022-03-11"
+    assert got["rows"] == 5
+    assert got["by_district"]["市北区"]["communities"] == 3
+    assert got["by_district"]["市北区"]["started"] == 3
+    assert got["by_district"]["市北区"]["completed"] == 2
+    assert got["by_district"]["市北区"]["completed_investment_wan"] == pytest.approx(720.0)
+    assert got["by_district"]["市南区"]["households"] == 400
+    assert got["by_node"]["开工"] == 3 and got["by_node"]["意愿征求"] == 3
+    assert got["bundles"] == 2
+    assert got["elevators_planned"] == 3
+
+
+def test_summary_as_of_and_batch_range(db, capsys):
+    got = run_json(capsys, "summary", "--db", str(db), "--json", "--as-of", "2022-03-05", "--batch-year", "2022")
+    assert got["report_date"] == "2022-03-05"
+    assert got["rows"] == 3
+    assert got["by_district"]["市北区"]["started"] == 1
+    assert got["by_node"]["意愿征求"] == 2
+    assert got["by_status"]["摸底排查"] == 1
+    ranged = run_json(capsys, "summary", "--db", str(db), "--json", "--batch-year", "2022-2023")
+    assert ranged["rows"] == 4
+    assert ranged["by_district"]["市南区"]["planned_investment_wan"] == pytest.approx(1400.0)
+    before = run_json(capsys, "summary", "--db", str(db), "--json", "--as-of", "2022-01-01")
+    assert before["rows"] == 0 and before["by_district"] == {}
+
+
+def test_summary_human_output_is_chinese_table(db, capsys):
+    assert cli_store.main(["summary", "--db", str(db), "--as-of", "2022-03-31"]) == 0
+    out = capsys.readouterr().out
+    assert "截至2022-03-31（全部改造年度），共5个小区" in out
+    lines = out.splitlines()
+    sb = next(line for line in lines if line.startswith("市北区"))
+    assert "2022-03-04至2022-03-11" in sb and sb.split()[-1] == "720.0"
+    assert next(line for line in lines if line.startswith("合计")).split()[1] == "5"
+    assert "打包项目：2个；计划加装电梯：3部" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["summary", "--as-of", "2022-13-01"], "无法识别"),
+    (["summary", "--batch-year", "20x"], "改造年度"),
+    (["summary", "--batch-year", "2024-2022"], "起止颠倒"),
+])
+def test_summary_bad_options_exit_2(db, capsys, argv, message):
+    assert cli_store.main(argv + ["--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_summary_missing_db_exit_2(tmp_path, capsys):
+    assert cli_store.main(["summary", "--db", str(tmp_path / "nope.sqlite")]) == 2
+    assert "数据库文件不存在" in capsys.readouterr().err
+    assert not (tmp_path / "nope.sqlite").exists()
+
+
+def test_summary_corrupt_db_exit_2(tmp_path, capsys):
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"this is not a database" * 100)
+    assert cli_store.main(["summary", "--db", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "无法打开数据库" in err and "Traceback" not in err
+
+
+@pytest.fixture
+def fake_reader(monkeypatch):
+    """A stand-in loaders.reader: the file's text names what read_ledger returns."""
+    calls = []
+
+    def read_ledger(source, *, source_name=None, report_date=None, batch_year=None, crs=None):
+        calls.append(dict(source_name=source_name, report_date=report_date, batch_year=batch_year, crs=crs))
+        text = open(source, encoding="utf-8").read()
+        if text == "unreadable":
+            raise UnreadableLedger("文件不是Excel或CSV表格")
+        rd = report_date or date(2022, 3, 18)
+        if text == "errors":
+            return result(rd, community("SB1"), source=source_name,
+                          errors=[Issue("error", "市北区", 7, "户数", "abc", "应为数字")])
+        return result(rd, community("SB1", node=7, completed=90.0), community("LS1", district="崂山区", node=6),
+                      source=source_name, warnings=[Issue("warning", "市北区", 3, "完成投资", "90", "提醒测试")])
+
+    module = types.ModuleType("loaders.reader")
+    module.read_ledger = read_ledger
+    monkeypatch.setitem(sys.modules, "loaders.reader", module)
+    return calls
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_import_stores_and_reports(db, tmp_path, capsys, fake_reader):
+    f = write(tmp_path, "市北区0318.csv", "ok")
+    code = cli_store.main(["import", str(f), "--db", str(db), "--batch-year", "2022", "--crs", "bd09"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert fake_reader == [dict(source_name="市北区0318.csv", report_date=None, batch_year=2022, crs="bd09")]
+    assert "提醒测试" in out
+    assert "截至2022-03-18，共2个小区，2个快照" in out
+    assert "崂山区 2022年度 截至2022-03-18：1个小区" in out
+    store = LedgerStore(db)
+    assert date(2022, 3, 18) in store.report_dates()
+    got = run_json(capsys, "summary", "--db", str(db), "--json", "--batch-year", "2022")
+    assert got["by_district"]["崂山区"]["started"] == 1
+
+
+def test_import_duplicate_refused_then_replace(db, tmp_path, capsys, fake_reader):
+    f = write(tmp_path, "a.csv", "ok")
+    assert cli_store.main(["import", str(f), "--db", str(db), "--report-date", "2022-03-11"]) == 1
+    err = capsys.readouterr().err
+    assert "已经导入过" in err and "--replace" in err
+    assert cli_store.main(["import", str(f), "--db", str(db), "--report-date", "2022-03-11", "--replace"]) == 0
+    out = capsys.readouterr().out
+    assert "替换了原版本#" in out
+    inactive = LedgerStore(db).snapshots(include_inactive=True).query("not active")
+    assert list(inactive["district"]) == ["市北区"]
+
+
+def test_import_with_errors_changes_nothing(db, tmp_path, capsys, fake_reader):
+    before = db.read_bytes()
+    f = write(tmp_path, "bad.csv", "errors")
+    assert cli_store.main(["import", str(f), "--db", str(db)]) == 1
+    captured = capsys.readouterr()
+    assert "第7行" in captured.out and "应为数字" in captured.out
+    assert "未导入" in captured.err
+    assert db.read_bytes() == before
+
+
+def test_import_unreadable_exit_2(db, tmp_path, capsys, fake_reader):
+    before = db.read_bytes()
+    f = write(tmp_path, "x.xlsx", "unreadable")
+    assert cli_store.main(["import", str(f), "--db", str(db)]) == 2
+    assert "文件不是Excel或CSV表格" in capsys.readouterr().err
+    assert cli_store.main(["import", str(tmp_path / "missing.xlsx"), "--db", str(db)]) == 2
+    assert "找不到文件" in capsys.readouterr().err
+    assert db.read_bytes() == before
+
+
+def test_import_bad_date_option_exit_2(db, tmp_path, capsys, fake_reader):
+    f = write(tmp_path, "a.csv", "ok")
+    assert cli_store.main(["import", str(f), "--db", str(db), "--report-date", "5/31"]) == 2
+    assert "无法识别" in capsys.readouterr().err
+    assert fake_reader == []
+
+
+def test_import_through_the_real_reader(tmp_path, capsys):
+    pytest.importorskip("loaders.reader", reason="loaders/reader.py not there yet")
+    csv = tmp_path / "市北区.csv"
+    csv.write_text(
+        "小区编号,小区名称,所属区市,改造年度,户数,总投资（万元）,累计完成投资（万元）\n"
+        "SB-001,台东小区,市北区,2022,120,300,50\n"
+        "SB-002,辽宁路小区,市北,2022,80,200,\n",
+        encoding="utf-8-sig")
+    db = tmp_path / "real.sqlite"
+    code = cli_store.main(["import", str(csv), "--db", str(db), "--report-date", "2022-05-31"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.out + captured.err
+    got = LedgerStore(db).ledger_as_of().set_index("community_id")
+    assert list(got.index) == ["SB-001", "SB-002"]
+    assert set(got["district"]) == {"市北区"}
+    assert got.loc["SB-001", "completed_investment_wan"] == 50.0
+    assert got.loc["SB-002", "report_date"] == pd.Timestamp("2022-05-31")
