@@ -222,30 +222,32 @@ def _column_values(series: pd.Series, dtype: str) -> list:
     return series.astype(object).where(series.notna(), None).tolist()
 
 
+def _typed(values: tuple | list, dtype: str | None):
+    """One column of sqlite values (None = missing) as a canonical pandas array, without per-value pandas work."""
+    n = len(values)
+    if dtype is None:
+        return np.asarray(values, dtype=object) if n else np.array([], dtype=object)
+    if dtype.startswith("datetime64") or dtype == "Int64":
+        floats = np.array(values, dtype="float64") if n else np.array([], dtype="float64")  # None -> nan
+        missing = np.isnan(floats)
+        ints = np.where(missing, 0, floats).astype(np.int64)
+        if dtype == "Int64":
+            return pd.arrays.IntegerArray(ints, missing)
+        out = (_EPOCH + ints).astype("datetime64[ns]")
+        out[missing] = np.datetime64("NaT")
+        return out
+    if dtype == "float64":
+        return np.array(values, dtype="float64") if n else np.array([], dtype="float64")
+    if dtype == "int64":
+        floats = np.array(values, dtype="float64") if n else np.array([], dtype="float64")
+        return np.where(np.isnan(floats), 0, floats).astype(np.int64)
+    return pd.array(list(values), dtype=dtype)
+
+
 def _frame_from_rows(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
-    """Rows read from the communities table back into canonical dtypes."""
-    raw = pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
-    out = {}
-    for col in columns:
-        dtype = schema.COLUMNS.get(col)
-        s = raw[col]
-        if dtype is None:
-            out[col] = s
-        elif dtype.startswith("datetime64"):
-            days = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
-            ns = np.full(len(days), np.datetime64("NaT"), dtype="datetime64[ns]")
-            ok = ~np.isnan(days)
-            ns[ok] = (_EPOCH + days[ok].astype(np.int64)).astype("datetime64[ns]")
-            out[col] = pd.Series(ns, index=raw.index)
-        elif dtype == "float64":
-            out[col] = pd.to_numeric(s, errors="coerce").astype("float64")
-        elif dtype == "int64":
-            out[col] = pd.to_numeric(s, errors="coerce").fillna(0).astype("int64")
-        elif dtype == "Int64":
-            out[col] = s.astype("Int64") if s.dtype != object else pd.array(s.tolist(), dtype="Int64")
-        else:
-            out[col] = s.astype(dtype)
-    return pd.DataFrame(out, index=raw.index)
+    """Rows read from the communities table back into canonical dtypes (columns outside the schema stay as is)."""
+    transposed = list(zip(*rows)) if rows else [()] * len(columns)
+    return pd.DataFrame({col: _typed(values, schema.COLUMNS.get(col)) for col, values in zip(columns, transposed)})
 
 
 def canonical_sha256(frame: pd.DataFrame) -> str:
@@ -529,22 +531,37 @@ class LedgerStore:
     def ledger_as_of(self, as_of=None, batch_years=None, districts=None, *, columns: Iterable[str] | None = None
                      ) -> pd.DataFrame:
         """Canonical rows plus report_date (the snapshot's date, datetime64): for each (district, batch_year)
-        its latest active snapshot on or before as_of (None = latest). `columns` limits the canonical
-        columns read (speed: a summary needs only a few)."""
+        its latest active snapshot on or before as_of (None = latest). Rows come ordered by district, batch
+        year, then as in the file. `columns` limits the canonical columns read (a summary needs only a few)."""
         wanted = COMMUNITY_COLUMNS if columns is None else [c for c in COMMUNITY_COLUMNS if c in set(columns)]
+        # district and batch_year are the snapshot's own (a file is split by them), so they are not read per row
+        per_row = [c for c in wanted if c not in ("district", "batch_year")]
         sel, params = self._selected_snapshots_sql(as_of, batch_years, districts)
-        sql = (f"WITH sel AS ({sel}) SELECT {', '.join('c.' + c for c in wanted)}, sel.report_date "
-               f"FROM sel JOIN communities c ON c.snapshot_id = sel.id "
-               f"ORDER BY sel.district, sel.batch_year, c.rowid")
+        query = f"SELECT {', '.join(per_row) or '1'} FROM communities WHERE snapshot_id = ? ORDER BY rowid"
+        rows: list[tuple] = []
+        picked: list[tuple] = []
+        counts: list[int] = []
         with self._read() as con:
-            rows = con.execute(sql, params).fetchall()
-        frame = _frame_from_rows(rows, wanted + ["report_date"])
-        report = pd.to_datetime(frame.pop("report_date"), format="%Y-%m-%d") if len(frame) else pd.Series(
-            dtype="datetime64[ns]")
+            picked = con.execute(sel + " ORDER BY district, batch_year", params).fetchall()
+            for snapshot_id, *_ in picked:
+                part = con.execute(query, (snapshot_id,)).fetchall()   # index range, already in file order
+                rows.extend(part)
+                counts.append(len(part))
+        frame = _frame_from_rows(rows, per_row)
+        if not per_row:
+            frame = pd.DataFrame(index=pd.RangeIndex(len(rows)))
+        if "district" in wanted:
+            frame["district"] = pd.array(np.repeat(np.array([p[1] for p in picked], dtype=object), counts),
+                                         dtype="string")
+        if "batch_year" in wanted:
+            frame["batch_year"] = pd.array(np.repeat(np.array([p[2] for p in picked], dtype=np.int64), counts),
+                                           dtype="Int64")
+        frame = frame[wanted]
         if columns is None:
             frame = schema.conform(frame)
-        frame["report_date"] = report.astype("datetime64[ns]").to_numpy()
-        return frame.reset_index(drop=True)
+        dates = np.array([np.datetime64(p[3], "D") for p in picked], dtype="datetime64[D]")
+        frame["report_date"] = np.repeat(dates, counts).astype("datetime64[ns]")
+        return frame
 
     def totals_by_date(self, batch_years=None, districts=None) -> pd.DataFrame:
         """For every date D of report_dates(batch_years): the as-of-D totals per (district, batch_year).
