@@ -1,0 +1,173 @@
+"""Child process that parses workbooks with python-calamine (started by loaders.safety, never imported there).
+
+Protocol on stdin/stdout: 8-byte little-endian length + pickle, one request -> one reply, for ever.
+A native crash (abort, out-of-memory) kills only this process; the parent reports it and starts a new one.
+Columns are sent back typed (float64 / datetime64 / joined strings) so the transfer stays cheap.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import pickle
+import re
+import struct
+import sys
+import zipfile
+
+import numpy as np
+
+_F_RE = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_C_RE = re.compile(rb"<(?:\w+:)?c\b[^>]*>(.*?)</(?:\w+:)?c>", re.S)
+
+
+def _encode_column(col: tuple) -> tuple:
+    """A column of cells -> ('c', n, floats_idx, floats, str_idx, joined, dt_idx, dts, other_idx, others)."""
+    n = len(col)
+    types = list(map(type, col))
+    if all(t is str for t in types):
+        return ("s", n, "\x00".join(col))
+    arr = np.array(col, dtype=object)
+    tarr = np.array(types, dtype=object)
+    is_f = (tarr == float) | (tarr == int)
+    is_s = tarr == str
+    is_d = (tarr == dt.datetime) | (tarr == dt.date)
+    f_idx = np.flatnonzero(is_f)
+    s_idx = np.flatnonzero(is_s)
+    d_idx = np.flatnonzero(is_d)
+    o_idx = np.flatnonzero(~(is_f | is_s | is_d))
+    floats = arr[f_idx].astype("float64")
+    joined = "\x00".join(arr[s_idx].tolist())
+    dts = np.array(arr[d_idx].tolist(), dtype="datetime64[us]") if len(d_idx) else np.array([], "datetime64[us]")
+    others = arr[o_idx].tolist()
+    return ("c", n, f_idx, floats, s_idx, joined, d_idx, dts, o_idx, others)
+
+
+def _formulas_without_value(zf: zipfile.ZipFile, member: str) -> int:
+    """Count formula cells with no cached value in a worksheet XML (streamed, bounded memory)."""
+    count = 0
+    found_any = False
+    tail = b""
+    with zf.open(member) as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            if not chunk:
+                break
+            data = tail + chunk
+            if not found_any and not _F_RE.search(data):
+                tail = data[-64:]
+                continue
+            found_any = True
+            cut = data.rfind(b"</c>")
+            if cut < 0:
+                tail = data
+                continue
+            cut += 4
+            for m in _C_RE.finditer(data[:cut]):
+                inner = m.group(1)
+                if _F_RE.search(inner) and not re.search(rb"<(?:\w+:)?v>[^<]", inner):
+                    count += 1
+            tail = data[cut:]
+    return count
+
+
+def _sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
+    from loaders.safety import xlsx_sheet_parts
+    return {name: part for name, part, _ in xlsx_sheet_parts(zf)}
+
+
+def parse(req: dict) -> dict:
+    import python_calamine as pc
+
+    src = req["data"] if req.get("data") is not None else req["path"]
+    if isinstance(src, (bytes, bytearray)):
+        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(src))
+    else:
+        wb = pc.CalamineWorkbook.from_path(src)
+    skip = set(req.get("skip", ()))
+    max_cells = req.get("max_cells", 5_000_000)
+    sheets = []
+    notes = []
+    zf = None
+    members = {}
+    if req.get("kind") == "xlsx":
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(src) if isinstance(src, (bytes, bytearray)) else src)
+            members = _sheet_members(zf)
+        except Exception:  # noqa: BLE001 - formula scan is best effort
+            zf = None
+    for meta in wb.sheets_metadata:
+        name = meta.name
+        if name in skip or str(meta.typ).endswith("ChartSheet"):
+            continue
+        try:
+            sheet = wb.get_sheet_by_name(name)
+        except Exception as exc:  # noqa: BLE001 - reported per sheet
+            notes.append(("sheet_error", name, str(exc)[:200]))
+            continue
+        h, w = sheet.total_height, sheet.total_width
+        if h * w > max_cells:
+            notes.append(("too_big", name, (h, w)))
+            continue
+        rows = sheet.to_python(skip_empty_area=False)
+        try:
+            merges = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
+        except Exception:  # noqa: BLE001 - merged ranges are a nicety
+            merges = []
+        width = max((len(r) for r in rows), default=0)
+        if rows and any(len(r) != width for r in rows):
+            rows = [list(r) + [""] * (width - len(r)) for r in rows]
+        cols = [_encode_column(c) for c in zip(*rows)] if rows else []
+        sheets.append({"name": name, "nrows": len(rows), "cols": cols, "merges": merges,
+                       "hidden": not str(meta.visible).endswith("Visible")})
+        if zf is not None and name in members:
+            try:
+                n = _formulas_without_value(zf, members[name])
+                if n:
+                    notes.append(("formula_no_value", name, n))
+            except Exception:  # noqa: BLE001
+                pass
+    return {"ok": True, "sheets": sheets, "notes": notes}
+
+
+def _read_msg(fh):
+    head = fh.read(8)
+    if len(head) < 8:
+        return None
+    (n,) = struct.unpack("<Q", head)
+    return pickle.loads(fh.read(n))
+
+
+def _write_msg(fh, obj) -> None:
+    data = pickle.dumps(obj, protocol=5)
+    fh.write(struct.pack("<Q", len(data)))
+    fh.write(data)
+    fh.flush()
+
+
+def main() -> None:
+    mem_mb = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    if mem_mb > 0:
+        try:
+            import resource
+            limit = mem_mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except Exception:  # noqa: BLE001 - not available everywhere
+            pass
+    import python_calamine  # noqa: F401 - load before the first request
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print must not corrupt the protocol
+    while True:
+        req = _read_msg(stdin)
+        if req is None:
+            return
+        try:
+            reply = parse(req)
+        except MemoryError:
+            reply = {"ok": False, "error": "memory"}
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a reply
+            reply = {"ok": False, "error": type(exc).__name__, "detail": str(exc)[:300]}
+        _write_msg(stdout, reply)
+
+
+if __name__ == "__main__":
+    main()

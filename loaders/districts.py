@@ -1,0 +1,68 @@
+"""District names: official names, names without 区/市, aliases from config/districts.toml."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from loaders import config
+from loaders.headers import norm
+
+
+@lru_cache(maxsize=None)
+def _lookup() -> dict[str, str]:
+    table: dict[str, str] = {}
+    city = norm(config.city_name())
+    for d in config.districts():
+        names = [d.name, *d.aliases]
+        if d.name[-1] in "区市县" and len(d.name) > 2:
+            names.append(d.name[:-1])
+        for n in names:
+            k = norm(n)
+            table.setdefault(k, d.name)
+            table.setdefault(city + k, d.name)          # 青岛市市北区
+            table.setdefault(city.rstrip("市") + k, d.name)  # 青岛市北区 is ambiguous but harmless
+    return table
+
+
+def canonical(value) -> str | None:
+    """Official name of a district written any accepted way, or None."""
+    if value is None:
+        return None
+    k = norm(value)
+    if not k:
+        return None
+    hit = _lookup().get(k)
+    if hit is None:
+        k2 = re.sub(r"[\(\[].*?[\)\]]", "", k)  # 市北区（原四方区）
+        hit = _lookup().get(k2)
+    return hit
+
+
+def canonical_series(s: pd.Series) -> pd.Series:
+    """Vectorised canonical(): maps each distinct value once. Unknown -> <NA>."""
+    uniq = pd.unique(s.dropna())
+    table = {u: canonical(u) for u in uniq}
+    return s.map(table).astype("string")
+
+
+def find_in_text(text: str) -> str | None:
+    """The single district named in a free text (sheet name, title, file name), or None if none/several."""
+    if not text:
+        return None
+    t = norm(text)
+    found = set()
+    for k, name in sorted(_lookup().items(), key=lambda kv: -len(kv[0])):
+        if len(k) >= 2 and k in t:
+            found.add(name)
+    return found.pop() if len(found) == 1 else None
+
+
+def official_names() -> list[str]:
+    return config.district_names()
+
+
+def known(values: np.ndarray) -> np.ndarray:
+    return np.array([v in set(official_names()) for v in values], dtype=bool)

@@ -1,0 +1,213 @@
+"""Header vocabulary (config/headers.toml): loose header matching, units, header-row detection."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from loaders import config
+from loaders.schema import NODE_KEYS, actual_column, plan_column
+
+_BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "［": "[", "］": "]", "〈": "(", "〉": ")"})
+_BRACKET_RE = re.compile(r"[\(\[]([^\(\)\[\]]*)[\)\]]")
+_SPACE_RE = re.compile(r"\s+")
+_UNIT_PREFIX_RE = re.compile(r"^(单位|计量单位)[:：]?")
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    field: str            # canonical column (schema), "plan_<node>"/"actual_<node>", "lonlat", "crs" or "ignored"
+    kind: str             # id | text | district | year | int | number | money | area | status | lon | lat |
+                          # lonlat | crs | plan | actual | ignored
+    rank: int = 0         # position of the synonym in its list (lower is better)
+    unit: str | None = None
+    factor: float | None = None   # None: no unit written (money then uses the sheet default)
+    crs: str | None = None
+    required: bool = False
+    sums: bool = False
+
+
+@lru_cache(maxsize=None)
+def vocabulary() -> dict:
+    return config._read_toml(config.CONFIG_DIR / "headers.toml")
+
+
+def norm(text) -> str:
+    """NFKC (full-width -> half-width), lower case, no whitespace, unified brackets."""
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFKC", str(text)).translate(_BRACKETS).lower()
+    return _SPACE_RE.sub("", s)
+
+
+def split_hints(text) -> tuple[str, list[str]]:
+    """'计划投资(万元)' -> ('计划投资', ['万元']); bracket contents are hints (unit, crs, 计划/实际)."""
+    s = norm(text)
+    hints = [_UNIT_PREFIX_RE.sub("", h) for h in _BRACKET_RE.findall(s)]
+    base = _BRACKET_RE.sub("", s)
+    base = base.replace("(", "").replace(")", "").replace("[", "").replace("]", "")
+    return base, [h for h in hints if h]
+
+
+def flat(text) -> str:
+    """The lookup key of a synonym: normalised, brackets removed, contents kept."""
+    return re.sub(r"[\(\)\[\]]", "", norm(text))
+
+
+@lru_cache(maxsize=None)
+def _tables():
+    voc = vocabulary()
+    lookup: dict[str, ColumnSpec] = {}
+    for field, spec in voc["fields"].items():
+        for rank, syn in enumerate(spec["synonyms"]):
+            key = flat(syn)
+            if key not in lookup:
+                lookup[key] = ColumnSpec(field=field, kind=spec["kind"], rank=rank,
+                                         required=bool(spec.get("required")), sums=bool(spec.get("sum")))
+    for syn in voc["ignored"]["synonyms"]:
+        lookup.setdefault(flat(syn), ColumnSpec(field="ignored", kind="ignored"))
+    units = {}
+    for group, table in voc["units"].items():
+        for unit, factor in table.items():
+            units[norm(unit)] = (group, float(factor), unit)
+    crs_words = []
+    for crs, words in voc["crs_hints"].items():
+        crs_words += [(norm(w), crs) for w in words]
+    crs_words.sort(key=lambda x: -len(x[0]))
+    ms = voc["milestones"]
+    node_words = sorted(((norm(w), k) for k in NODE_KEYS for w in ms.get(k, [])), key=lambda x: -len(x[0]))
+    plan_words = sorted((norm(w) for w in ms["plan_words"]), key=len, reverse=True)
+    actual_words = sorted((norm(w) for w in ms["actual_words"]), key=len, reverse=True)
+    fillers = sorted((norm(w) for w in ms["filler_words"]), key=len, reverse=True)
+    unit_suffixes = sorted(units, key=len, reverse=True)
+    return lookup, units, crs_words, node_words, plan_words, actual_words, fillers, unit_suffixes
+
+
+def _unit_kind_ok(kind: str, group: str) -> bool:
+    return {"money": "money", "area": "area", "int": "count", "number": "count"}.get(kind) == group
+
+
+def _crs_of(text: str) -> str | None:
+    _, _, crs_words, *_ = _tables()
+    for word, crs in crs_words:
+        if word and (text == word or (len(word) > 2 and word in text)):
+            return crs
+    return None
+
+
+def _milestone(key: str) -> tuple[str, str] | None:
+    """'计划开工时间' -> ('plan', 'start'); None when the text is not a milestone header."""
+    _, _, _, node_words, plan_words, actual_words, fillers, _ = _tables()
+    for word, node in node_words:
+        if word in key:
+            rest = key.replace(word, "", 1)
+            which = None
+            for pw in plan_words:
+                if pw in rest:
+                    which, rest = "plan", rest.replace(pw, "", 1)
+                    break
+            if which is None:
+                for aw in actual_words:
+                    if aw in rest:
+                        which, rest = "actual", rest.replace(aw, "", 1)
+                        break
+            for f in fillers:
+                rest = rest.replace(f, "")
+            if rest:
+                return None
+            return (which or "actual"), node
+    return None
+
+
+def match_header(text) -> ColumnSpec | None:
+    """The canonical meaning of one header cell (or a two-row header joined), or None."""
+    if text is None:
+        return None
+    lookup, units, _, _, _, _, _, unit_suffixes = _tables()
+    base, hints = split_hints(text)
+    if not base and not hints:
+        return None
+    unit = factor = crs = None
+    other = []
+    for h in hints:
+        if h in units and unit is None:
+            unit = h
+        elif _crs_of(h) and crs is None:
+            crs = _crs_of(h)
+        else:
+            other.append(h)
+    key = base + "".join(other)
+    spec = lookup.get(key)
+    if spec is None and unit is None:
+        for u in unit_suffixes:          # 计划投资万元, 建筑面积m2
+            if key.endswith(u) and key[: -len(u)] in lookup:
+                unit, key = u, key[: -len(u)]
+                spec = lookup[key]
+                break
+    if spec is None:                     # 高德经度, 经度百度
+        c = _crs_of(key)
+        if c:
+            for word, _crs in _tables()[2]:
+                if word in key and key.replace(word, "") in lookup:
+                    spec, crs = lookup[key.replace(word, "")], c
+                    break
+    if spec is None:
+        m = _milestone(key)
+        if m is None:
+            return None
+        which, node = m
+        col = plan_column(node) if which == "plan" else actual_column(node)
+        return ColumnSpec(field=col, kind=which)
+    if unit is not None:
+        group, f, _ = units[unit]
+        if _unit_kind_ok(spec.kind, group):
+            factor = f
+        else:
+            unit = None
+    return ColumnSpec(field=spec.field, kind=spec.kind, rank=spec.rank, unit=unit, factor=factor, crs=crs,
+                      required=spec.required, sums=spec.sums)
+
+
+def required_fields() -> list[str]:
+    return [f for f, s in vocabulary()["fields"].items() if s.get("required")]
+
+
+def field_label(field: str) -> str:
+    spec = vocabulary()["fields"].get(field)
+    return spec["label"] if spec else field
+
+
+def field_synonyms(field: str, n: int = 4) -> list[str]:
+    spec = vocabulary()["fields"].get(field)
+    return list(spec["synonyms"][:n]) if spec else []
+
+
+def subtotal_words() -> list[str]:
+    return list(vocabulary()["subtotals"]["words"])
+
+
+def placeholder_words() -> list[str]:
+    return [norm(w) for w in vocabulary()["placeholders"]["words"]]
+
+
+def status_words() -> list[tuple[str, int, int]]:
+    """(normalised word, low, high), longest first."""
+    items = [(norm(w), int(r[0]), int(r[1])) for w, r in vocabulary()["status_words"].items()]
+    return sorted(items, key=lambda x: -len(x[0]))
+
+
+def crs_from_text(text) -> str | None:
+    """The coordinate system named by a cell of a 坐标系 column ('高德', 'BD09', 'WGS-84'...)."""
+    return _crs_of(norm(text)) if text is not None else None
+
+
+def score_row(cells) -> tuple[int, set]:
+    """How header-like a row is: the number of distinct fields its cells name."""
+    fields = set()
+    for c in cells:
+        if isinstance(c, str) and c.strip() and len(c) < 60:
+            spec = match_header(c)
+            if spec is not None and spec.field != "ignored":
+                fields.add(spec.field)
+    return len(fields), fields

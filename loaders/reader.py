@@ -1,0 +1,864 @@
+"""read_ledger: district ledgers (xlsx/xls/csv, as district offices write them) -> canonical frame + report.
+
+Pipeline: loaders.safety (size, sniffing, zip bomb, used range, child-process parse) -> per sheet: find the
+header row by scoring rows on known header names (config/headers.toml), join two/three-row headers, read the
+title rows above (截至 date, batch year, district, 单位：万元) -> drop blank and subtotal rows -> convert each
+column vectorised (loaders.values) -> one report of errors and warnings naming sheet, Excel row, header as
+written, value and what was expected -> report date, node reached, status, coordinates to WGS-84.
+See docs/reader.md for the decisions.
+"""
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from loaders import config, headers, safety, values
+from loaders import districts as dist
+from loaders.report import Issue, LedgerResult, UnreadableLedger
+from loaders.schema import (ACTUAL_COLUMNS, COLUMNS, FUND_SOURCES, NODE_KEYS, NODE_NAME, NODE_NAMES, PLAN_COLUMNS,
+                            actual_column, conform, empty_ledger, node_status, plan_column)
+
+__all__ = ["read_ledger"]
+
+_HEADER_SCAN_ROWS = 60
+_MIN_HEADER_SCORE = 3
+_TEXT_FIELDS = ("street", "renovation_class", "items", "bundle", "responsible", "status_text")
+_INT_FIELDS = ("buildings", "households", "elevators_planned")
+_MONEY_FIELDS = ("planned_investment_wan", "completed_investment_wan", *[c for c, _ in FUND_SOURCES])
+_FILLABLE_MERGE_KINDS = {"id", "text", "district", "year", "status", "plan", "actual", "crs"}
+_SUBLABELS = {"计划", "实际", "计划时间", "实际时间", "计划日期", "实际日期", "计划完成时间", "实际完成时间", "计划完成",
+              "实际完成", "经度", "纬度", "预计", "完成时间", "完成日期"}
+_TITLE_WORDS = ("截至", "截止", "台账", "填报", "单位:", "单位：", "制表", "统计表", "一览表", "明细表", "汇总表")
+_CRS_LABEL = {"wgs84": "WGS-84", "gcj02": "GCJ-02（高德/腾讯）", "bd09": "BD-09（百度）"}
+
+
+# ------------------------------------------------------------------------------------------- helpers
+class _Report:
+    def __init__(self) -> None:
+        self.errors: list[Issue] = []
+        self.warnings: list[Issue] = []
+
+    def error(self, sheet, row, column, value, message) -> None:
+        self.errors.append(Issue("error", str(sheet), None if row is None else int(row), column,
+                                 None if value is None else str(value), message))
+
+    def warn(self, sheet, row, column, value, message) -> None:
+        self.warnings.append(Issue("warning", str(sheet), None if row is None else int(row), column,
+                                   None if value is None else str(value), message))
+
+
+@dataclass
+class _Column:
+    index: int
+    header: str                  # as written (rows joined with "/")
+    spec: headers.ColumnSpec
+
+
+@dataclass
+class _Part:
+    sheet: str
+    header_row: int              # Excel row of the (last) header row
+    cols: dict[str, list[_Column]]
+    rows: np.ndarray             # Excel row numbers of the data rows kept
+    raw: dict[str, pd.Series]    # field -> raw cells (first column of the field), index = position
+    out: dict[str, np.ndarray] = field(default_factory=dict)
+    month_only: dict[str, np.ndarray] = field(default_factory=dict)
+    title_date: date | None = None
+    title_date_text: str | None = None
+    has_actual: bool = False
+    district_from: str | None = None
+
+    def header(self, fld: str) -> str:
+        c = self.cols.get(fld)
+        return c[0].header if c else headers.field_label(fld)
+
+
+def _cell_str(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v.strip()
+    return values.display(v)
+
+
+def _clean_header(text: str) -> str:
+    return re.sub(r"\s+", "", str(text)).strip()
+
+
+def _fmt_date(d) -> str:
+    if d is None or pd.isna(d):
+        return ""
+    return pd.Timestamp(d).strftime("%Y-%m-%d")
+
+
+def _fmt_num(x: float) -> str:
+    return f"{x:,.2f}".rstrip("0").rstrip(".") if np.isfinite(x) else ""
+
+
+# ------------------------------------------------------------------------------------------- CSV
+def _decode_text(raw: bytes) -> str:
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[3:].decode("utf-8", errors="strict")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16")
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(enc, errors="strict")
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableLedger("无法识别CSV文件的文字编码（既不是UTF-8也不是GBK/GB18030），请用Excel另存为“CSV UTF-8”或.xlsx后再报送。")
+
+
+def _csv_sheet(prep: safety.Prepared) -> dict:
+    raw = prep.data if prep.data is not None else prep.path.read_bytes()
+    text = _decode_text(raw)
+    if "\x00" in text[:4096]:
+        raise UnreadableLedger("无法识别的文件格式：既不是Excel工作簿，也不是CSV文本。")
+    lines = text[:200_000].splitlines()[:300]
+    sample = "\n".join(lines)
+    sep = max([",", "\t", ";", "|"], key=lambda c: sum(line.count(c) for line in lines))
+    if sum(line.count(sep) for line in lines) == 0:
+        sep = ","
+    import csv
+
+    width = max((len(r) for r in csv.reader(io.StringIO(sample), delimiter=sep)), default=1)
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, header=None, names=list(range(width)), dtype=str,
+                         keep_default_na=False, skip_blank_lines=False, engine="c", quotechar='"')
+    except Exception:  # noqa: BLE001 - ragged lines beyond the sample: fall back to the csv module
+        rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+        width = max((len(r) for r in rows), default=1)
+        df = pd.DataFrame([r + [""] * (width - len(r)) for r in rows])
+    if df.empty or not text.strip():
+        raise UnreadableLedger("CSV文件没有任何内容。请检查是否选错了文件。")
+    cols = [df[c].to_numpy(dtype=object) for c in df.columns]
+    for c in cols:
+        c[pd.isna(c)] = ""
+    return {"name": Path(prep.name).name, "nrows": len(df), "cols": cols, "merges": [], "hidden": False}
+
+
+# ------------------------------------------------------------------------------------------- headers
+def _row(cols: list[np.ndarray], i: int) -> list:
+    return [c[i] if i < len(c) else None for c in cols]
+
+
+def _numeric_like(v) -> bool:
+    if v is None or v == "":
+        return False
+    if not isinstance(v, str):
+        return not isinstance(v, bool)
+    return bool(re.fullmatch(r"[\d\s.,:/\-年月日+%]+", unicodedata.normalize("NFKC", v).strip()))
+
+
+def _is_title_like(cells: list) -> bool:
+    texts = [c for c in cells if isinstance(c, str) and c.strip()]
+    if not texts:
+        return True
+    joined = "".join(texts)
+    return len(texts) <= 2 or any(w in joined for w in _TITLE_WORDS)
+
+
+def _merged_label(merges, r: int, j: int, cols) -> object | None:
+    for r0, c0, r1, c1 in merges:
+        if r0 <= r <= r1 and c0 <= j <= c1:
+            return cols[c0][r0] if r0 < len(cols[c0]) else None
+    return None
+
+
+def _layer_labels(cols, merges, r: int, below: int | None) -> list[str]:
+    """Labels of header row r, spread across horizontally merged cells (or empty cells spanning sub-columns)."""
+    n = len(cols)
+    cells = [_cell_str(c[r]) if r < len(c) else "" for c in cols]
+    if below is None:
+        return cells
+    under = [_cell_str(c[below]) if below < len(c) else "" for c in cols]
+    out = list(cells)
+    for j in range(n):
+        if out[j]:
+            continue
+        m = _merged_label(merges, r, j, cols) if merges else None
+        if m is not None and _cell_str(m):
+            out[j] = _cell_str(m)
+            continue
+        # no merge information: a label spans the empty cells to its right that have sub-labels below,
+        # when the label's own column also has a sub-label below (not a vertically merged single header)
+        k = j - 1
+        while k >= 0 and not cells[k]:
+            k -= 1
+        if k >= 0 and under[j] and under[k] and all(under[x] for x in range(k, j + 1)):
+            out[j] = cells[k]
+    return out
+
+
+def _continuation(cols, merges, upper: int, r: int) -> bool:
+    """Is row r a lower header row under row `upper`?"""
+    cells = _row(cols, r)
+    texts = [_cell_str(c) for c in cells]
+    if not any(texts) or any(_numeric_like(c) for c in cells):
+        return False
+    tops = _layer_labels(cols, merges, upper, r)
+    hits = 0
+    for top, low in zip(tops, texts):
+        if not low:
+            continue
+        if low in _SUBLABELS:
+            hits += 1
+            continue
+        spec = headers.match_header(low)
+        if spec is not None or headers.match_header(top + low) is not None:
+            hits += 1
+    filled = sum(1 for t in texts if t)
+    return hits >= 1 and hits * 2 >= filled
+
+
+def _find_header(cols, merges, nrows) -> tuple[int, int, int, set] | None:
+    """(first header row, last header row, score, fields) or None."""
+    scan = min(nrows, _HEADER_SCAN_ROWS)
+    best = (-1, 0, set())
+    for i in range(scan):
+        score, fields = headers.score_row(_row(cols, i))
+        if score > best[1]:
+            best = (i, score, fields)
+    h, score, fields = best
+    if h < 0 or score < 1:
+        return None
+    first, last = h, h
+    while last + 1 < nrows and last - h < 2 and _continuation(cols, merges, last, last + 1):
+        last += 1
+    if first > 0:
+        above = _row(cols, first - 1)
+        texts = [_cell_str(c) for c in above]
+        if (sum(1 for t in texts if t) >= 2 and not any(_numeric_like(c) for c in above)
+                and not _is_title_like(above) and last == first):
+            first -= 1
+    return first, last, score, fields
+
+
+def _column_specs(cols, merges, first: int, last: int, title_unit: float | None) -> list[_Column]:
+    layers = []
+    for r in range(first, last + 1):
+        layers.append(_layer_labels(cols, merges, r, last if r < last else None))
+    out = []
+    for j in range(len(cols)):
+        parts = []
+        for layer in layers:
+            t = layer[j]
+            if t and (not parts or parts[-1] != t):
+                parts.append(t)
+        if not parts:
+            continue
+        header = "/".join(_clean_header(p) for p in parts)
+        cands = [parts[-1], "".join(parts)] if len(parts) > 1 else [parts[0]]
+        if len(parts) > 2:
+            cands.append("".join(parts[-2:]))
+        if len(parts) > 1:
+            cands.append(parts[0])
+        spec = None
+        for cand in cands:
+            if len(parts) > 1 and cand == parts[-1] and headers.norm(cand) in _SUBLABELS:
+                continue
+            spec = headers.match_header(cand)
+            if spec is not None:
+                break
+        if spec is None or spec.field == "ignored":
+            continue
+        if spec.factor is None and spec.kind in ("money", "area", "int"):
+            for p in parts:
+                _, hints = headers.split_hints(p)
+                u = next((h for h in hints if h in headers._tables()[1]), None)
+                if u:
+                    group, f, _ = headers._tables()[1][u]
+                    if headers._unit_kind_ok(spec.kind, group):
+                        spec = headers.ColumnSpec(**{**spec.__dict__, "unit": u, "factor": f})
+                        break
+        if spec.factor is None and spec.kind == "money" and title_unit is not None:
+            spec = headers.ColumnSpec(**{**spec.__dict__, "factor": title_unit})
+        out.append(_Column(j, header, spec))
+    return out
+
+
+# ------------------------------------------------------------------------------------------- title rows
+_DATE_IN_TEXT = r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*[日号]?"
+_REPORT_RE = re.compile(r"(?:截至|截止)(?:日期|时间|时点|到|至)?\s*[:：]?\s*(?:" + _DATE_IN_TEXT + r"|(?:(\d{4})\s*年\s*)?"
+                        r"(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号]|(底|末|份)?))")
+_UNIT_RE = re.compile(r"单位\s*[:：]\s*(万元|元|亿元|千元)")
+
+
+def _title_info(title: str) -> dict:
+    """截至 date, batch year, money unit from the text of the title rows."""
+    t = unicodedata.normalize("NFKC", title)
+    info: dict = {"report_date": None, "report_text": None, "year": None, "unit": None, "no_year": False}
+    m = _REPORT_RE.search(t)
+    rest = t
+    years_all = re.findall(r"((?:19|20)\d\d)\s*年", t)
+    if m:
+        info["report_text"] = m.group(0)
+        rest = t[: m.start()] + " " + t[m.end():]
+        if m.group(1):
+            y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        else:
+            y = int(m.group(4)) if m.group(4) else None
+            mo = int(m.group(5))
+            d = int(m.group(6)) if m.group(6) else None
+            if y is None:
+                other = re.findall(r"((?:19|20)\d\d)\s*年", rest)
+                y = int(other[0]) if len(set(other)) == 1 else None
+        if y is None:
+            info["no_year"] = True
+        else:
+            try:
+                info["report_date"] = date(y, mo, d) if d else (pd.Timestamp(y, mo, 1) + pd.offsets.MonthEnd(0)).date()
+            except ValueError:
+                info["bad_report"] = m.group(0)
+    rest = re.sub(_DATE_IN_TEXT, " ", rest)
+    rest = re.sub(r"(填报|制表|报送|统计)(日期|时间)\s*[:：]?\s*\d{4}\s*年\s*\d{1,2}\s*月?", " ", rest)
+    ys = set(re.findall(r"((?:19|20)\d\d)\s*年(?![\d])", rest)) - {"", None}
+    ranges = re.search(r"(?:19|20)\d\d\s*[-—–~至到]\s*(?:19|20)?\d\d\s*年", rest)
+    if len(ys) == 1 and not ranges:
+        info["year"] = int(ys.pop())
+    del years_all
+    u = _UNIT_RE.search(t)
+    if u:
+        info["unit"] = {"元": 1e-4, "千元": 0.1, "万元": 1.0, "亿元": 1e4}[u.group(1)]
+    return info
+
+
+# ------------------------------------------------------------------------------------------- one sheet
+def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part | None:
+    name = sh["name"]
+    cols: list[np.ndarray] = sh["cols"]
+    nrows = sh["nrows"]
+    merges = [m for m in sh.get("merges", []) if m[2] > m[0] or m[3] > m[1]]
+    if nrows == 0 or not cols or all(values.empty_mask(pd.Series(c[: min(nrows, 200)])).all() for c in cols):
+        rep.warn(name, None, None, None, "工作表为空，已跳过。")
+        return None
+    found = _find_header(cols, merges, nrows)
+    if found is None or found[2] < _MIN_HEADER_SCORE or not ({"community_id", "name"} & found[3]):
+        got = sorted(found[3]) if found else []
+        candidates.append((name, got))
+        rep.warn(name, None, None, None,
+                 "未找到台账表头（应有“小区编号”“小区名称”“所属区市”“户数”“总投资”等列），不是项目台账，已跳过。")
+        return None
+    first, last, _score, _fields = found
+    title_cells = [_cell_str(c[r]) for r in range(first) for c in cols if r < len(c)]
+    title = " ".join(t for t in title_cells if t)
+    tinfo = _title_info(title)
+    specs = _column_specs(cols, merges, first, last, tinfo["unit"])
+
+    by_field: dict[str, list[_Column]] = {}
+    for col in specs:
+        by_field.setdefault(col.spec.field, []).append(col)
+    for fld, lst in list(by_field.items()):
+        lst.sort(key=lambda c: (c.spec.rank, c.index))
+        if not lst[0].spec.sums:
+            if len(lst) > 1 and fld in ACTUAL_COLUMNS + PLAN_COLUMNS:
+                rep.warn(name, last + 1, lst[1].header, None,
+                         f"与「{lst[0].header}」列含义相同（{headers.field_label(fld) if fld in headers.vocabulary()['fields'] else fld}），只读取前者。")
+            by_field[fld] = lst[:1]
+    if "lonlat" in by_field and ("lon" in by_field or "lat" in by_field):
+        del by_field["lonlat"]
+
+    part = _Part(sheet=name, header_row=last + 1, cols=by_field, rows=np.array([], dtype=int), raw={})
+    # district / batch year fallbacks
+    sheet_district = dist.find_in_text(name) or dist.find_in_text(title)
+    if sheet_district is None and opts.get("source_name"):
+        sheet_district = dist.find_in_text(Path(opts["source_name"]).stem)
+    missing = []
+    for fld in headers.required_fields():
+        if fld in by_field:
+            continue
+        if fld == "batch_year" and (opts.get("batch_year") or tinfo["year"]):
+            continue
+        if fld == "district" and sheet_district:
+            part.district_from = sheet_district
+            continue
+        missing.append(fld)
+    if missing:
+        for fld in missing:
+            syn = "、".join(headers.field_synonyms(fld))
+            extra = "；也可在标题中写明年度（如“2023年”）或使用 --batch-year 参数" if fld == "batch_year" else ""
+            rep.error(name, last + 1, None, None,
+                      f"缺少必填列「{headers.field_label(fld)}」（表头可写作：{syn}{extra}）。")
+        return None
+    if tinfo.get("bad_report"):
+        rep.error(name, None, None, tinfo["bad_report"], "标题中的截至日期不是有效日期。")
+    if tinfo["no_year"]:
+        rep.warn(name, None, None, tinfo["report_text"], "标题中的截至日期没有年份，且无法从标题推断，已忽略；请写成“截至2023年6月30日”。")
+    part.title_date, part.title_date_text = tinfo["report_date"], tinfo["report_text"]
+
+    # ---------------------------------------------------------------- data rows
+    start = last + 1
+    if start >= nrows:
+        rep.warn(name, None, None, None, "表头下没有数据行。")
+        part.rows = np.array([], dtype=int)
+        _convert(part, {}, rep, opts, tinfo, sheet_district, 0)
+        return part
+    used = sorted({c.index for lst in by_field.values() for c in lst} | {0, 1, 2} & set(range(len(cols))))
+    raw = {j: pd.Series(cols[j][start:nrows]) for j in used}
+    n = nrows - start
+    # vertically merged cells in the data area: the value applies to every row of the range (text-like columns)
+    if merges:
+        kind_of = {c.index: c.spec.kind for lst in by_field.values() for c in lst}
+        for r0, c0, r1, c1 in merges:
+            if r1 > r0 and r0 >= start and c0 in raw and kind_of.get(c0) in _FILLABLE_MERGE_KINDS:
+                s = raw[c0]
+                s.iloc[r0 - start + 1: r1 - start + 1] = s.iloc[r0 - start]
+    empt = {j: values.empty_mask(s) for j, s in raw.items()}
+    blank = np.logical_and.reduce([empt[j] for j in used]) if used else np.ones(n, dtype=bool)
+    id_col = by_field.get("community_id", [None])[0]
+    name_col = by_field.get("name", [None])[0]
+    id_empty = empt[id_col.index] if id_col else np.ones(n, dtype=bool)
+    name_empty = empt[name_col.index] if name_col else np.ones(n, dtype=bool)
+    words = "|".join(map(re.escape, headers.subtotal_words()))
+    word_hit = np.zeros(n, dtype=bool)
+    look = {0, 1, 2}
+    for fld in ("community_id", "name", "district", "street"):
+        if fld in by_field:
+            look.add(by_field[fld][0].index)
+    id_word = np.zeros(n, dtype=bool)
+    for j in look & set(raw):
+        s = raw[j]
+        is_str = s.map(type).isin([str]).to_numpy()
+        if is_str.any():
+            hit = s[is_str].str.replace(r"\s+", "", regex=True).str.contains(words, regex=True).to_numpy()
+            word_hit[np.flatnonzero(is_str)[hit]] = True
+            if id_col is not None and j == id_col.index:
+                id_word[np.flatnonzero(is_str)[hit]] = True
+    subtotal = word_hit & (id_empty | id_word)
+    nameless = id_empty & name_empty & ~blank & ~subtotal
+    if nameless.any():
+        # rows with neither id nor name: notes, group headings or unlabelled totals
+        numeric_cols = [c.index for f in ("households", "planned_investment_wan") for c in by_field.get(f, [])]
+        for i in np.flatnonzero(nameless):
+            if any(not empt[j][i] for j in numeric_cols):
+                rep.warn(name, start + i + 1, None, None, "该行没有小区编号和小区名称，按合计/说明行忽略。")
+    keep = ~(blank | subtotal | nameless)
+    idx = np.flatnonzero(keep)
+    part.rows = idx + start + 1
+    for fld, lst in by_field.items():
+        part.raw[fld] = raw[lst[0].index].iloc[idx].reset_index(drop=True)
+    extra = {}
+    for fld, lst in by_field.items():
+        if len(lst) > 1:
+            extra[fld] = [raw[c.index].iloc[idx].reset_index(drop=True) for c in lst[1:]]
+    _convert(part, extra, rep, opts, tinfo, sheet_district, len(idx))
+    return part
+
+
+def _issues(rep: _Report, level: str, part: _Part, fld: str, mask: np.ndarray, message: str,
+            raw: pd.Series | None = None, header: str | None = None) -> None:
+    if not mask.any():
+        return
+    raw = part.raw.get(fld) if raw is None else raw
+    header = header or part.header(fld)
+    add = rep.error if level == "error" else rep.warn
+    for i in np.flatnonzero(mask):
+        v = values.display(raw.iat[i]) if raw is not None else None
+        add(part.sheet, part.rows[i], header, v, message)
+
+
+def _convert(part: _Part, extra: dict, rep: _Report, opts: dict, tinfo: dict, sheet_district, n: int) -> None:
+    out = part.out
+    raw = part.raw
+    cols = part.cols
+    empty_s = pd.Series([None] * n, dtype=object)
+
+    def r(fld):
+        return raw.get(fld, empty_s)
+
+    # identity
+    for fld in ("community_id", "name"):
+        t = values.text(r(fld))
+        out[fld] = t.to_numpy(dtype=object)
+        _issues(rep, "error", part, fld, t.isna().to_numpy() & (fld in raw),
+                f"{headers.field_label(fld)}为空（必填）。")
+    # district
+    if "district" in raw:
+        t = values.text(raw["district"])
+        d = dist.canonical_series(t)
+        emp = t.isna().to_numpy()
+        if sheet_district:
+            d = d.mask(t.isna(), sheet_district)
+        unknown = ~emp & d.isna().to_numpy()
+        names = "、".join(dist.official_names())
+        _issues(rep, "error", part, "district", unknown, f"无法识别的区市，应为{config.city_name()}的区市之一：{names}。")
+        if not sheet_district:
+            _issues(rep, "error", part, "district", emp, "所属区市为空（必填）。")
+        out["district"] = d.to_numpy(dtype=object)
+    else:
+        out["district"] = np.full(n, sheet_district, dtype=object)
+    for fld in _TEXT_FIELDS:
+        if fld in raw:
+            out[fld] = values.text(raw[fld]).to_numpy(dtype=object)
+    # years
+    fallback_year = opts.get("batch_year") or tinfo.get("year")
+    if "batch_year" in raw:
+        y, emp, bad = values.years(raw["batch_year"])
+        _issues(rep, "error", part, "batch_year", bad, "无法识别的改造年度，应为四位年份，如2023。")
+        if fallback_year:
+            y = np.where(emp, fallback_year, y)
+        else:
+            _issues(rep, "error", part, "batch_year", emp & ~bad, "改造年度为空（必填），也可在标题中写明年度或使用 --batch-year 参数。")
+        out["batch_year"] = y
+    else:
+        out["batch_year"] = np.full(n, float(fallback_year) if fallback_year else np.nan)
+    if "built_year" in raw:
+        y, emp, bad = values.years(raw["built_year"])
+        _issues(rep, "warning", part, "built_year", bad, "无法识别的建成年代（应为年份，如1995），已按空值处理。")
+        out["built_year"] = y
+    # counts
+    for fld in _INT_FIELDS:
+        if fld not in raw:
+            continue
+        spec = cols[fld][0].spec
+        v, emp, bad = values.numbers(raw[fld], "int", spec.factor or 1.0)
+        frac = ~np.isnan(v) & (np.abs(v - np.round(v)) > 1e-6)
+        bad = bad | frac
+        v = np.where(frac, np.nan, np.round(v))
+        required = spec.required
+        label = headers.field_label(fld)
+        if required:
+            _issues(rep, "error", part, fld, bad, f"{label}应为整数（如356），无法识别。")
+            _issues(rep, "error", part, fld, emp, f"{label}为空（必填）。")
+        else:
+            _issues(rep, "warning", part, fld, bad, f"{label}应为整数，无法识别，已按空值处理。")
+        neg = ~np.isnan(v) & (v < 0)
+        _issues(rep, "error", part, fld, neg, f"{label}不能为负数。")
+        out[fld] = v
+    if "floor_area_m2" in raw:
+        spec = cols["floor_area_m2"][0].spec
+        v, emp, bad = values.numbers(raw["floor_area_m2"], "area", spec.factor or 1.0)
+        _issues(rep, "warning", part, "floor_area_m2", bad, "建筑面积应为数字（平方米），无法识别，已按空值处理。")
+        _issues(rep, "error", part, "floor_area_m2", ~np.isnan(v) & (v < 0), "建筑面积不能为负数。")
+        out["floor_area_m2"] = v
+    # money
+    for fld in _MONEY_FIELDS:
+        if fld not in raw:
+            continue
+        total = None
+        series = [(cols[fld][0], raw[fld])] + list(zip(cols[fld][1:], extra.get(fld, [])))
+        label = headers.field_label(fld)
+        for col, s in series:
+            v, emp, bad = values.numbers(s, "money", col.spec.factor if col.spec.factor is not None else 1.0)
+            unit = col.spec.unit or "万元"
+            if fld == "planned_investment_wan":
+                _issues(rep, "error", part, fld, bad, f"{label}应为数字（单位：{unit}），无法识别。", raw=s, header=col.header)
+                _issues(rep, "error", part, fld, emp, f"{label}为空（必填）。", raw=s, header=col.header)
+            elif fld == "completed_investment_wan":
+                _issues(rep, "error", part, fld, bad, f"{label}应为数字（单位：{unit}；未完成填0或留空），无法识别。",
+                        raw=s, header=col.header)
+                v = np.where(emp, 0.0, v)
+            else:
+                _issues(rep, "warning", part, fld, bad, f"{label}应为数字（单位：{unit}），无法识别，已按空值处理。",
+                        raw=s, header=col.header)
+            _issues(rep, "error", part, fld, ~np.isnan(v) & (v < 0), f"{label}不能为负数。", raw=s, header=col.header)
+            total = v if total is None else np.where(np.isnan(total), v, np.where(np.isnan(v), total, total + v))
+        out[fld] = total
+    # dates
+    for key in NODE_KEYS:
+        for fld, which in ((plan_column(key), "plan"), (actual_column(key), "actual")):
+            if fld not in raw:
+                continue
+            v, emp, bad, mon = values.dates(raw[fld])
+            _issues(rep, "error", part, fld, bad,
+                    "无法识别的日期，应为如2023-05-31、2023/5/31、2023年5月31日或Excel日期格式。")
+            if which == "plan" and mon.any():
+                v = np.where(mon, values.month_end(v), v)
+            out[fld] = v
+            part.month_only[fld] = mon
+            if which == "actual":
+                part.has_actual = True
+    # coordinates
+    _coordinates_raw(part, rep, opts)
+
+
+def _coordinates_raw(part: _Part, rep: _Report, opts: dict) -> None:
+    raw, out = part.raw, part.out
+    n = len(part.rows)
+    lon = lat = None
+    if "lon" in raw and "lat" in raw:
+        lon, _, bad1 = values.numbers(raw["lon"])
+        lat, _, bad2 = values.numbers(raw["lat"])
+        _issues(rep, "warning", part, "lon", bad1, "经度应为数字（如120.38），无法识别，已忽略该点。")
+        _issues(rep, "warning", part, "lat", bad2, "纬度应为数字（如36.07），无法识别，已忽略该点。")
+    elif "lonlat" in raw:
+        t = values.text(raw["lonlat"]).fillna("")
+        parts = t.str.normalize("NFKC").str.extract(r"^\s*([+-]?\d+(?:\.\d+)?)\s*[,，;；\s/]\s*([+-]?\d+(?:\.\d+)?)\s*$")
+        lon = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype="float64")
+        lat = pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype="float64")
+        bad = (t != "").to_numpy() & np.isnan(lon)
+        _issues(rep, "warning", part, "lonlat", bad, "经纬度应写成“经度,纬度”（如120.38,36.07），无法识别，已忽略该点。")
+    if lon is None:
+        out["lon"] = np.full(n, np.nan)
+        out["lat"] = np.full(n, np.nan)
+        return
+    out["lon"], out["lat"] = lon, lat
+    # coordinate system per row: header hint, then 坐标系 column, then option, then settings default
+    hint = None
+    for fld in ("lon", "lat", "lonlat"):
+        if fld in part.cols and part.cols[fld][0].spec.crs:
+            hint = part.cols[fld][0].spec.crs
+            break
+    fallback = opts.get("crs") or config.default_crs()
+    crs = np.full(n, hint or fallback, dtype=object)
+    if hint is None and "crs" in raw:
+        t = values.text(raw["crs"])
+        uniq = {u: headers.crs_from_text(u) for u in pd.unique(t.dropna())}
+        mapped = t.map(uniq).to_numpy(dtype=object)
+        unknown = t.notna().to_numpy() & pd.isna(mapped)
+        _issues(rep, "warning", part, "crs", unknown,
+                f"无法识别的坐标系（应为高德/GCJ-02、百度/BD-09或WGS-84），按{_CRS_LABEL.get(fallback, fallback)}处理。")
+        crs = np.where(pd.isna(mapped), crs, mapped)
+    part.out["_crs"] = crs
+
+
+# ------------------------------------------------------------------------------------------- whole file
+def _report_date(parts: list[_Part], opt: date | None, rep: _Report) -> date | None:
+    dated = [(p.sheet, p.title_date, p.title_date_text) for p in parts if p.title_date]
+    distinct = sorted({d for _, d, _ in dated})
+    if len(distinct) > 1:
+        listing = "；".join(f"「{s}」{_fmt_date(d)}" for s, d, _ in dated)
+        for s, d, txt in dated:
+            rep.error(s, None, None, txt, f"同一文件中各工作表的截至日期不一致（{listing}），请统一为同一截至日期。")
+    if opt is not None:
+        for s, d, txt in dated:
+            if d != opt:
+                rep.error(s, None, None, txt,
+                          f"标题中的截至日期{_fmt_date(d)}与指定的截至日期{_fmt_date(opt)}不一致。")
+        return opt
+    return distinct[0] if len(distinct) == 1 else (distinct[-1] if distinct else None)
+
+
+def _finish_part(part: _Part, rd: date | None, rep: _Report, opts: dict) -> pd.DataFrame:
+    out = part.out
+    n = len(part.rows)
+    rd64 = np.datetime64(pd.Timestamp(rd)) if rd else None
+    # month-only actual dates: the month's last day, but not later than the report date
+    for fld, mon in part.month_only.items():
+        if fld.startswith("actual_") and mon.any():
+            v = out[fld]
+            me = values.month_end(v)
+            if rd64 is not None:
+                me = np.where(mon & (me > rd64) & (v <= rd64), rd64, me)
+            out[fld] = np.where(mon, me, v)
+    # node reached
+    nr = np.zeros(n, dtype="int64")
+    for k, key in enumerate(NODE_KEYS, start=1):
+        fld = actual_column(key)
+        if fld not in out:
+            continue
+        v = out[fld]
+        ok = ~np.isnat(v)
+        if rd64 is not None:
+            after = ok & (v > rd64)
+            _issues(rep, "error", part, fld, after,
+                    f"实际{NODE_NAME[key]}时间晚于截至日期{_fmt_date(rd)}：实际日期不能是将来的日期，请核对。")
+            ok &= ~after
+        nr = np.where(ok, k, nr)
+    # status words
+    status_range = None
+    if "status_text" in out:
+        st = pd.Series(out["status_text"], dtype=object)
+        words = headers.status_words()
+        uniq = {}
+        for u in pd.unique(st.dropna()):
+            key = headers.norm(u)
+            hit = next(((lo, hi) for w, lo, hi in words if w and w in key), None)
+            uniq[u] = hit
+        lo = st.map(lambda x: uniq.get(x, (None, None))[0] if x is not None else None)
+        hi = st.map(lambda x: uniq.get(x, (None, None))[1] if x is not None else None)
+        lo_a = pd.to_numeric(lo, errors="coerce").to_numpy(dtype="float64")
+        hi_a = pd.to_numeric(hi, errors="coerce").to_numpy(dtype="float64")
+        status_range = (lo_a, hi_a)
+        if not part.has_actual:
+            nr = np.where(np.isnan(lo_a), 0, lo_a).astype("int64")
+        else:
+            incons = ~np.isnan(lo_a) & ((nr < lo_a) | (nr > hi_a))
+            if incons.any():
+                hdr = part.header("status_text")
+                for i in np.flatnonzero(incons):
+                    rep.warn(part.sheet, part.rows[i], hdr, out["status_text"][i],
+                             f"进度填写为「{out['status_text'][i]}」，但按实际完成时间，当前节点为「{node_status(int(nr[i]))}」；"
+                             "已以实际时间为准，请核对进度或补填实际时间。")
+    out["node_reached"] = nr
+    out["status"] = np.array([node_status(int(k)) for k in range(len(NODE_NAMES) + 1)], dtype=object)[nr]
+    # overdue planned nodes (not reached, planned date passed)
+    if rd64 is not None:
+        for k, key in enumerate(NODE_KEYS, start=1):
+            pf, af = plan_column(key), actual_column(key)
+            if pf not in out:
+                continue
+            p = out[pf]
+            a = out.get(af)
+            no_actual = np.isnat(a) if a is not None else np.ones(n, dtype=bool)
+            overdue = ~np.isnat(p) & (p < rd64) & no_actual & (nr < k)
+            if overdue.any():
+                hdr = part.header(af) if af in part.cols else part.header(pf)
+                rawp = part.raw.get(pf)
+                for i in np.flatnonzero(overdue):
+                    rep.warn(part.sheet, part.rows[i], hdr, _fmt_date(p[i]),
+                             f"计划{NODE_NAME[key]}时间{_fmt_date(p[i])}已过（截至{_fmt_date(rd)}），尚未填报实际{NODE_NAME[key]}时间。")
+                del rawp
+    # investment
+    if "planned_investment_wan" in out and "completed_investment_wan" in out:
+        pl, co = out["planned_investment_wan"], out["completed_investment_wan"]
+        over = ~np.isnan(pl) & ~np.isnan(co) & (co > pl + 1e-9)
+        if over.any():
+            hdr = part.header("completed_investment_wan")
+            for i in np.flatnonzero(over):
+                rep.warn(part.sheet, part.rows[i], hdr, values.display(part.raw["completed_investment_wan"].iat[i]),
+                         f"累计完成投资（{_fmt_num(co[i])}万元）大于计划投资（{_fmt_num(pl[i])}万元），请核对。")
+    _coordinates_final(part, rep)
+    frame = pd.DataFrame({k: v for k, v in out.items() if not k.startswith("_")})
+    frame["source_sheet"] = part.sheet
+    frame["source_row"] = part.rows
+    return frame
+
+
+def _coordinates_final(part: _Part, rep: _Report) -> None:
+    out = part.out
+    lon, lat = out.get("lon"), out.get("lat")
+    if lon is None or "_crs" not in out:
+        return
+    has = ~np.isnan(lon) & ~np.isnan(lat)
+    if not has.any():
+        return
+    try:
+        from loaders import coords, geodata
+    except Exception:  # noqa: BLE001 - geo helper not installed: keep coordinates as written
+        return
+    lon, lat = lon.copy(), lat.copy()
+    hdr = part.header("lon") if "lon" in part.cols else part.header("lonlat")
+    swapped = has & np.asarray(geodata.looks_swapped(lon, lat), dtype=bool)
+    for i in np.flatnonzero(swapped):
+        rep.warn(part.sheet, part.rows[i], hdr, f"{_fmt_num(lon[i])}, {_fmt_num(lat[i])}",
+                 "经度和纬度似乎填反了（经度应约为120，纬度应约为36），已按互换后处理，请核对。")
+    lon[swapped], lat[swapped] = lat[swapped], lon[swapped]
+    x = np.full(len(lon), np.nan)
+    y = np.full(len(lon), np.nan)
+    crs = out["_crs"]
+    for c in pd.unique(crs):
+        m = has & (crs == c)
+        if m.any():
+            x[m], y[m] = coords.to_wgs84(lon[m], lat[m], c)
+    inside = np.asarray(geodata.inside_city_bbox(x, y), dtype=bool)
+    outside_city = has & ~inside
+    for i in np.flatnonzero(outside_city):
+        rep.warn(part.sheet, part.rows[i], hdr, f"{_fmt_num(lon[i])}, {_fmt_num(lat[i])}",
+                 f"坐标不在{config.city_name()}范围内，请核对经纬度。")
+    try:
+        outside = np.asarray(geodata.points_outside_district(x, y, out["district"]), dtype=bool) & has & inside
+    except Exception:  # noqa: BLE001 - boundaries missing: skip the district test
+        outside = np.zeros(len(x), dtype=bool)
+    for i in np.flatnonzero(outside):
+        rep.warn(part.sheet, part.rows[i], hdr, f"{_fmt_num(part.out['lon'][i])}, {_fmt_num(part.out['lat'][i])}",
+                 f"坐标不在{out['district'][i]}范围内，请核对经纬度或所属区市。")
+    out["lon"], out["lat"] = x, y
+
+
+def _duplicates(frame: pd.DataFrame, rep: _Report, header_of: dict) -> None:
+    ids = frame["community_id"]
+    dup = ids.notna() & ids.duplicated(keep=False)
+    if not dup.any():
+        return
+    sub = frame.loc[dup, ["community_id", "source_sheet", "source_row"]]
+    for cid, grp in sub.groupby("community_id", sort=False):
+        first = grp.iloc[0]
+        for _, row in grp.iloc[1:].iterrows():
+            rep.error(row["source_sheet"], row["source_row"], header_of.get(row["source_sheet"], "小区编号"), cid,
+                      f"小区编号重复：与工作表「{first['source_sheet']}」第{int(first['source_row'])}行相同，每个小区只能填报一行。")
+
+
+def _as_date(d) -> date | None:
+    if d is None:
+        return None
+    if isinstance(d, datetime):
+        return d.date()
+    if isinstance(d, date):
+        return d
+    return pd.Timestamp(d).date()
+
+
+def read_ledger(source, *, source_name: str | None = None, report_date: date | None = None,
+                batch_year: int | None = None, crs: str | None = None) -> LedgerResult:
+    """Read one district ledger (xlsx/xls/csv path or bytes) into the canonical frame with its report.
+
+    Raises UnreadableLedger (one Chinese sentence) when the file cannot be read at all; never anything else
+    for bad input.
+    """
+    try:
+        return _read_ledger(source, source_name=source_name, report_date=report_date, batch_year=batch_year,
+                            crs=crs)
+    except UnreadableLedger:
+        raise
+    except MemoryError as exc:
+        raise UnreadableLedger("文件内容超出可处理的内存上限，已中止读取。") from exc
+    except Exception as exc:  # noqa: BLE001 - the user never sees a traceback
+        raise UnreadableLedger(f"读取文件时发生意外错误（{type(exc).__name__}），文件可能格式异常。"
+                               "请用Excel打开并另存为.xlsx后重试；如仍失败请联系系统管理员。") from exc
+
+
+def _read_ledger(source, *, source_name, report_date, batch_year, crs) -> LedgerResult:
+    if crs is not None:
+        from loaders.coords import normalize_crs
+        try:
+            crs = normalize_crs(crs)
+        except ValueError as exc:
+            raise UnreadableLedger(str(exc)) from exc
+    prep = safety.prepare(source, source_name)
+    rep = _Report()
+    opts = {"batch_year": int(batch_year) if batch_year else None, "crs": crs, "source_name": prep.name}
+    if prep.kind == "csv":
+        sheets, notes = [_csv_sheet(prep)], []
+    else:
+        sheets, notes = safety.parse_workbook(prep)
+    for msg in prep.warnings:
+        rep.warn(prep.name, None, None, None, msg)
+    for sheet, msg in prep.sheet_errors:
+        rep.error(sheet, None, None, None, msg)
+    for kind, sheet, detail in notes:
+        if kind == "too_big":
+            rep.error(sheet, None, None, None, f"工作表的使用区域过大（{detail[0]:,}行×{detail[1]:,}列），超过上限，未读取该工作表。"
+                                               "请删除数据区域以外的多余行列后保存，再重新报送。")
+        elif kind == "formula_no_value":
+            rep.warn(sheet, None, None, None, f"该工作表有{detail:,}个公式单元格没有保存计算结果（文件可能由程序生成、未在Excel中保存过），"
+                                              "这些单元格按空值读取。请在Excel中打开、保存后重新报送。")
+        elif kind == "sheet_error":
+            rep.error(sheet, None, None, None, "该工作表无法读取（内容已损坏）。")
+    parts: list[_Part] = []
+    candidates: list = []
+    for sh in sheets:
+        if sh.get("hidden"):
+            rep.warn(sh["name"], None, None, None, "隐藏的工作表，未读取。如需报送其中的数据，请取消隐藏。")
+            continue
+        part = _read_sheet(sh, rep, opts, candidates)
+        if part is not None:
+            parts.append(part)
+    if not parts and not rep.errors:
+        req = [f for f in headers.required_fields() if not (f == "batch_year" and opts["batch_year"])]
+        got = max(candidates, key=lambda c: len(c[1]))[1] if candidates else []
+        miss = "、".join(headers.field_label(f) for f in req if f not in got)
+        rep.error(prep.name, None, None, None,
+                  f"文件中没有可识别的项目台账工作表：未找到必填列「{miss}」。请检查表头是否为“小区编号、小区名称、所属区市、"
+                  "改造年度、户数、总投资、累计完成投资”等。")
+    rd = _report_date(parts, _as_date(report_date), rep)
+    if rd is None and parts:
+        rep.warn(parts[0].sheet, None, None, None,
+                 "未找到截至日期：请在标题中写明“截至2023年6月30日”，或使用 --report-date 参数；"
+                 "未核对实际时间是否晚于截至日期。")
+    frames = [_finish_part(p, rd, rep, opts) for p in parts]
+    frame = pd.concat(frames, ignore_index=True) if frames else empty_ledger()
+    if len(frame):
+        _duplicates(frame, rep, {p.sheet: p.header("community_id") for p in parts})
+    frame = conform(frame)
+    rep.errors.sort(key=lambda i: (i.sheet, i.row or 0))
+    rep.warnings.sort(key=lambda i: (i.sheet, i.row or 0))
+    return LedgerResult(frame=frame, report_date=rd, source_name=prep.name, errors=rep.errors, warnings=rep.warnings)

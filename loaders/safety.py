@@ -1,0 +1,420 @@
+"""Defences against unreadable and hostile files, and parsing in a child process.
+
+Order of checks, all before any native parser sees the file:
+1. size over [upload] max_file_mb -> refused (the file is not even read);
+2. content sniffing (the extension is only a hint): xlsx/xlsm (zip), xls (OLE2), CSV/text; HTML saved as .xls,
+   PDF, images, empty files, truncated zips -> one clear Chinese message;
+3. xlsx: zip-bomb test on the declared sizes (total uncompressed size and per-member compression ratio),
+   encrypted packages, macros (vbaProject.bin: read values only, with a warning - nothing is ever executed);
+4. xlsx: each sheet's used range from its <dimension> element; if that is missing or over [upload]
+   max_sheet_cells / max_rows, the sheet XML is streamed to find the real extent; a sheet still over the
+   limit is not parsed (an error naming the far cell, other sheets are read);
+5. the workbook is parsed by python-calamine in a long-lived child process (loaders/_parse_worker.py) with a
+   memory limit and [upload] parse_timeout_s: a native abort or a hang kills only the child, which is
+   restarted for the next file. CSV is parsed in-process by pandas (no native zip/XML code involved).
+"""
+from __future__ import annotations
+
+import atexit
+import io
+import os
+import pickle
+import re
+import struct
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import numpy as np
+
+from loaders import config
+from loaders.report import UnreadableLedger
+
+_MAX_TOTAL_UNCOMPRESSED = 1 << 30     # 1 GiB of XML is far beyond any ledger within the file-size limit
+_MAX_RATIO = 200.0                    # ledgers compress 5-30x; bombs 1000x and more
+_RATIO_MIN_SIZE = 10 << 20            # ratios are only judged on members that inflate past 10 MB
+
+
+@dataclass
+class Prepared:
+    kind: str                      # xlsx | xls | csv
+    path: Path | None
+    data: bytes | None
+    name: str
+    warnings: list[str] = field(default_factory=list)          # sheet-less warnings (macros)
+    sheet_errors: list[tuple[str, str]] = field(default_factory=list)  # (sheet, message)
+    skip_sheets: list[str] = field(default_factory=list)
+
+
+def limits() -> dict:
+    up = dict(config.upload_limits())
+    up.setdefault("max_file_mb", 20)
+    up.setdefault("max_sheet_cells", 5_000_000)
+    up.setdefault("max_rows", 300_000)
+    up.setdefault("parse_timeout_s", 60)
+    up.setdefault("worker_memory_mb", 3072)
+    return up
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def _cell_ref(ref: str) -> tuple[int, int] | None:
+    m = re.match(r"^\$?([A-Za-z]{1,3})\$?(\d+)$", ref)
+    return (int(m.group(2)), _col_index(m.group(1))) if m else None
+
+
+def _col_letters(n: int) -> str:
+    s = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def sniff(head: bytes) -> str:
+    """xlsx | xls | pdf | image | html | binary | text | empty."""
+    if not head:
+        return "empty"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head[:8].startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM")):
+        return "image"
+    if head.startswith((b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b")):
+        return "archive"
+    low = head[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if low.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<meta")) or b"<html" in low[:512]:
+        return "html"
+    if b"\x00" in head[:4096]:
+        return "binary"
+    return "text"
+
+
+def xlsx_sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, str, str]]:
+    """(sheet name, zip member of its XML, state) in workbook order."""
+    ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    names = set(zf.namelist())
+    wb_part = "xl/workbook.xml"
+    if wb_part not in names:
+        cands = [n for n in names if n.endswith("workbook.xml")]
+        if not cands:
+            return []
+        wb_part = cands[0]
+    base = wb_part.rsplit("/", 1)[0]
+    rels_part = f"{base}/_rels/{wb_part.rsplit('/', 1)[1]}.rels"
+    targets = {}
+    if rels_part in names:
+        for rel in ET.fromstring(_read_small(zf, rels_part)):
+            t = rel.get("Target", "")
+            t = t.lstrip("/") if t.startswith("/") else f"{base}/{t}"
+            targets[rel.get("Id")] = t
+    out = []
+    root = ET.fromstring(_read_small(zf, wb_part))
+    for sh in root.iter(f"{ns_main}sheet"):
+        rid = sh.get(f"{ns_rel}id")
+        out.append((sh.get("name", ""), targets.get(rid, ""), sh.get("state", "visible")))
+    return out
+
+
+def _read_small(zf: zipfile.ZipFile, member: str, limit: int = 50 << 20) -> bytes:
+    info = zf.getinfo(member)
+    if info.file_size > limit:
+        raise UnreadableLedger("工作簿结构文件异常庞大，疑似恶意构造的文件，已拒绝读取。")
+    return zf.read(member)
+
+
+_DIM_RE = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([^\"]+)\"")
+_ROW_RE = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
+_CELL_RE = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})(\d+)\"[^>]*?(/>|>)")
+_SHEETDATA_RE = re.compile(rb"<(?:\w+:)?sheetData")
+
+
+def _declared_extent(zf: zipfile.ZipFile, member: str) -> tuple[int, int] | None:
+    with zf.open(member) as fh:
+        head = fh.read(16384)
+    m = _DIM_RE.search(head)
+    if not m:
+        return None
+    ref = m.group(1).decode("ascii", "replace")
+    last = _cell_ref(ref.split(":")[-1])
+    return last
+
+
+def _real_extent(zf: zipfile.ZipFile, member: str) -> tuple[int, int, str | None]:
+    """Stream a sheet XML and find the last row and column holding a value: (rows, cols, far cell ref)."""
+    max_r = max_c = 0
+    far = None
+    tail = b""
+    cell_val = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})(\d+)\"[^>]*?>(.*?)</(?:\w+:)?c>", re.S)
+    with zf.open(member) as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            if not chunk:
+                break
+            data = tail + chunk
+            cut = data.rfind(b"</c>")
+            if cut < 0:
+                tail = data[-(1 << 20):] if len(data) > (2 << 20) else data
+                continue
+            cut += 4
+            for m in cell_val.finditer(data[:cut]):
+                if b"<v" not in m.group(3) and b"<is" not in m.group(3) and b"<t" not in m.group(3):
+                    continue
+                r, c = int(m.group(2)), _col_index(m.group(1).decode())
+                if r > max_r:
+                    max_r = r
+                if c > max_c:
+                    max_c = c
+                if r * c >= max_r * max_c:
+                    far = f"{m.group(1).decode()}{r}"
+            tail = data[cut:]
+    return max_r, max_c, far
+
+
+def _check_xlsx(prep: Prepared, zf: zipfile.ZipFile) -> None:
+    lim = limits()
+    infos = zf.infolist()
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.flag_bits & 0x1:
+            raise UnreadableLedger("文件已加密（设置了打开密码），无法读取。请取消密码后重新保存再报送。")
+        if info.file_size > _RATIO_MIN_SIZE and info.file_size > _MAX_RATIO * max(info.compress_size, 1):
+            raise UnreadableLedger(
+                f"文件内部数据的压缩比异常（{info.filename}：{info.compress_size:,}字节解压后为{info.file_size:,}字节），"
+                "疑似“压缩炸弹”类恶意文件，已拒绝读取。")
+    if total > _MAX_TOTAL_UNCOMPRESSED:
+        raise UnreadableLedger(
+            f"文件解压后的总大小异常（约{total / 2**20:,.0f} MB），疑似“压缩炸弹”类恶意文件，已拒绝读取。")
+    names = {i.filename for i in infos}
+    if not any(n.endswith("workbook.xml") for n in names):
+        if "word/document.xml" in names:
+            raise UnreadableLedger("该文件是Word文档，不是Excel表格。请报送Excel（.xlsx/.xls）或CSV格式的台账。")
+        if "ppt/presentation.xml" in names:
+            raise UnreadableLedger("该文件是PowerPoint演示文稿，不是Excel表格。请报送Excel或CSV格式的台账。")
+        if "content.xml" in names:
+            raise UnreadableLedger("该文件是WPS/OpenDocument表格(.ods等)，请在WPS或Excel中另存为.xlsx后再报送。")
+        raise UnreadableLedger("该文件是压缩包而不是Excel表格，无法读取。请报送Excel（.xlsx/.xls）或CSV格式的台账。")
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        prep.warnings.append("该工作簿含有宏（VBA代码）。系统不会运行宏，只读取单元格中的数据；建议另存为不含宏的.xlsx后报送。")
+    try:
+        parts = xlsx_sheet_parts(zf)
+    except UnreadableLedger:
+        raise
+    except Exception as exc:  # noqa: BLE001 - broken workbook XML
+        raise UnreadableLedger("文件已损坏（工作簿结构无法解析），无法读取。请用Excel打开并另存为.xlsx后重新报送。") from exc
+    for name, member, _state in parts:
+        if member not in names:
+            continue
+        ext = _declared_extent(zf, member)
+        cells = ext[0] * ext[1] if ext else None
+        if ext is not None and cells <= lim["max_sheet_cells"] and ext[0] <= lim["max_rows"] + 100:
+            continue
+        rows, cols, far = _real_extent(zf, member)
+        if rows * cols <= lim["max_sheet_cells"] and rows <= lim["max_rows"] + 100:
+            continue
+        prep.skip_sheets.append(name)
+        where = f"，最远的有内容单元格是{far}" if far else ""
+        prep.sheet_errors.append((name, (
+            f"工作表的使用区域过大（{rows:,}行×{cols:,}列，约{rows * cols:,}个单元格{where}），超过上限"
+            f"{lim['max_sheet_cells']:,}个单元格/{lim['max_rows']:,}行，未读取该工作表。"
+            "通常是远离数据的某个单元格误填了内容：请删除数据区域以外的多余行列后保存，再重新报送。")))
+
+
+def prepare(source, source_name: str | None = None) -> Prepared:
+    """Size check and content sniffing; raise UnreadableLedger with one clear message when hopeless."""
+    lim = limits()
+    max_bytes = int(float(lim["max_file_mb"]) * 1024 * 1024)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        path = None
+        name = source_name or "上传文件"
+        size = len(data)
+        if size > max_bytes:
+            raise UnreadableLedger(f"文件过大（{size / 2**20:.1f} MB），超过上限{lim['max_file_mb']} MB，已拒绝读取。"
+                                   "请删除多余的工作表、图片或格式后重新保存。")
+        head = data[:8192]
+    else:
+        path = Path(source)
+        name = source_name or path.name
+        data = None
+        if not path.exists():
+            raise UnreadableLedger(f"找不到文件：{path}")
+        if path.is_dir():
+            raise UnreadableLedger(f"{path} 是一个文件夹，不是台账文件。")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise UnreadableLedger(f"文件过大（{size / 2**20:.1f} MB），超过上限{lim['max_file_mb']} MB，已拒绝读取。"
+                                   "请删除多余的工作表、图片或格式后重新保存。")
+        with open(path, "rb") as fh:
+            head = fh.read(8192)
+    kind = sniff(head)
+    if kind == "empty":
+        raise UnreadableLedger("文件是空的（0字节），没有任何内容。请检查是否选错了文件。")
+    if kind == "pdf":
+        raise UnreadableLedger("该文件是PDF文档，不是表格。请报送Excel（.xlsx/.xls）或CSV格式的台账原件。")
+    if kind == "image":
+        raise UnreadableLedger("该文件是图片，不是表格。请报送Excel（.xlsx/.xls）或CSV格式的台账原件。")
+    if kind == "archive":
+        raise UnreadableLedger("该文件是压缩包（rar/7z/gz），请解压后报送其中的Excel或CSV台账。")
+    if kind == "html":
+        raise UnreadableLedger("该文件实际是网页（HTML/XML）格式，只是扩展名像表格。请用Excel打开后“另存为”Excel工作簿(.xlsx)再报送。")
+    if kind == "binary":
+        raise UnreadableLedger("无法识别的文件格式：既不是Excel工作簿，也不是CSV文本。请报送.xlsx、.xls或.csv格式的台账。")
+    prep = Prepared(kind="csv" if kind == "text" else kind, path=path, data=data, name=name)
+    if kind == "xlsx":
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data) if data is not None else path)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise UnreadableLedger("文件已损坏或不完整（可能传输中断被截断），无法打开。请重新导出或复制完整文件后再报送。") from exc
+        with zf:
+            _check_xlsx(prep, zf)
+    elif kind == "xls" and size < 512:
+        raise UnreadableLedger("文件已损坏或不完整（可能传输中断被截断），无法打开。请重新导出或复制完整文件后再报送。")
+    return prep
+
+
+# ---------------------------------------------------------------- child process
+class _Worker:
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+        self.lock = threading.Lock()
+
+    def _start(self) -> subprocess.Popen:
+        root = str(config.PROJECT_ROOT)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        mem = str(int(limits()["worker_memory_mb"]))
+        return subprocess.Popen([sys.executable, "-m", "loaders._parse_worker", mem], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=root, env=env)
+
+    def _kill(self) -> None:
+        if self.proc is not None:
+            try:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+            except Exception:  # noqa: BLE001
+                pass
+            self.proc = None
+
+    def warm(self) -> None:
+        with self.lock:
+            if self.proc is None or self.proc.poll() is not None:
+                self.proc = self._start()
+
+    def request(self, req: dict, timeout: float) -> dict:
+        with self.lock:
+            if self.proc is None or self.proc.poll() is not None:
+                self.proc = self._start()
+            proc = self.proc
+            payload = pickle.dumps(req, protocol=5)
+            try:
+                proc.stdin.write(struct.pack("<Q", len(payload)))
+                proc.stdin.write(payload)
+                proc.stdin.flush()
+            except (BrokenPipeError, OSError):
+                self._kill()
+                raise UnreadableLedger("解析进程无法启动或已退出，请稍后重试。")
+            reply = self._read_reply(proc, timeout)
+            if reply is None:
+                code = proc.poll()
+                self._kill()
+                if code is None:
+                    raise UnreadableLedger(f"解析超时（超过{timeout:g}秒仍未完成），文件可能过大、结构异常或已损坏，已中止读取。")
+                raise UnreadableLedger("读取该文件时解析程序异常退出（文件可能已损坏或为恶意构造），已中止读取；系统其他功能不受影响。"
+                                       "请用Excel打开该文件并另存为.xlsx后重新报送。")
+            return reply
+
+    @staticmethod
+    def _read_reply(proc: subprocess.Popen, timeout: float):
+        import selectors
+
+        fd = proc.stdout
+        deadline = time.monotonic() + timeout
+        buf = bytearray()
+        need = 8
+        length = None
+        sel = selectors.DefaultSelector()
+        sel.register(fd, selectors.EVENT_READ)
+        try:
+            while True:
+                while len(buf) < need:
+                    left = deadline - time.monotonic()
+                    if left <= 0 or not sel.select(left):
+                        return None
+                    chunk = os.read(fd.fileno(), max(need - len(buf), 1 << 16))
+                    if not chunk:
+                        return None
+                    buf += chunk
+                if length is None:
+                    (length,) = struct.unpack("<Q", bytes(buf[:8]))
+                    del buf[:8]
+                    need = length
+                    continue
+                return pickle.loads(bytes(buf[:length]))
+        finally:
+            sel.close()
+
+
+_WORKER = _Worker()
+atexit.register(_WORKER._kill)
+
+
+def warm_worker() -> None:
+    """Start the parser process ahead of the first upload (the dashboard may call this at start-up)."""
+    _WORKER.warm()
+
+
+def _decode_column(enc: tuple) -> np.ndarray:
+    if enc[0] == "s":
+        _, n, joined = enc
+        out = np.empty(n, dtype=object)
+        out[:] = joined.split("\x00") if n else []
+        return out
+    _, n, f_idx, floats, s_idx, joined, d_idx, dts, o_idx, others = enc
+    out = np.empty(n, dtype=object)
+    out[:] = None
+    if len(f_idx):
+        out[f_idx] = floats.astype(object)
+    if len(s_idx):
+        out[s_idx] = joined.split("\x00")
+    if len(d_idx):
+        out[d_idx] = dts.astype("datetime64[us]").astype(object)
+    for i, v in zip(o_idx, others):
+        out[i] = v
+    return out
+
+
+def parse_workbook(prep: Prepared) -> tuple[list[dict], list[tuple]]:
+    """Parse an xlsx/xls in the child process. Returns (sheets, notes); sheets have decoded column arrays."""
+    lim = limits()
+    req = {"path": str(prep.path) if prep.path is not None else None, "data": prep.data, "kind": prep.kind,
+           "skip": list(prep.skip_sheets), "max_cells": int(lim["max_sheet_cells"])}
+    reply = _WORKER.request(req, float(lim["parse_timeout_s"]))
+    if not reply.get("ok"):
+        err = reply.get("error", "")
+        detail = reply.get("detail", "")
+        if err == "memory":
+            raise UnreadableLedger("文件内容超出可处理的内存上限（可能存在异常庞大的工作表），已中止读取。")
+        if "Password" in err or "password" in detail.lower() or "encrypt" in detail.lower():
+            raise UnreadableLedger("文件已加密（设置了打开密码），无法读取。请取消密码后重新保存再报送。")
+        raise UnreadableLedger("文件已损坏或格式不正确，无法作为Excel工作簿读取。请用Excel打开后另存为.xlsx再报送。")
+    sheets = []
+    for sh in reply["sheets"]:
+        sh["cols"] = [_decode_column(c) for c in sh["cols"]]
+        sheets.append(sh)
+    return sheets, reply.get("notes", [])
