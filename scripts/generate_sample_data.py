@@ -69,6 +69,8 @@ PLANNED_WAN = {2021: 250_000, 2022: 350_000, 2023: 600_000, 2024: 450_000}  # 20
 BUILDINGS_2023 = 3_782
 AREA_2023_M2 = 11_094_800  # 1,109.48万㎡
 
+CURVE_POWER = 1.3  # completed investment follows a slow-start curve between start and completion
+
 NODE_KEYS = ["survey", "consultation", "design", "approval", "tender", "start", "completion", "acceptance"]
 NODE_CN = {"survey": "摸底排查", "consultation": "意愿征求", "design": "方案设计", "approval": "立项",
            "tender": "招投标", "start": "开工", "completion": "完工", "acceptance": "验收"}
@@ -463,14 +465,35 @@ class Model:
                 rows = [r for r in self.rows if r["district"] == spec.name and r["batch_year"] == batch]
                 k = spec.bundles[batch]
                 n = len(rows)
-                sizes = np.full(k, n // k)
-                sizes[: n % k] += 1
-                sizes = sizes[rng.permutation(k)]
-                pos = 0
-                for lot, size in enumerate(sizes, start=1):
-                    for r in rows[pos: pos + size]:
+                streets: dict[str, list] = {}
+                for r in rows:
+                    streets.setdefault(r["street"], []).append(r)
+                groups = list(streets.values())
+                if len(groups) <= k:
+                    # bundles never cross a street: each street gets its share of the district's bundles
+                    counts = np.ones(len(groups), dtype=int)
+                    for _ in range(k - len(groups)):
+                        load = [len(g) / c if c < len(g) else -1 for g, c in zip(groups, counts)]
+                        counts[int(np.argmax(load))] += 1
+                    chunks = []
+                    for g, c in zip(groups, counts):
+                        sizes = np.full(c, len(g) // c)
+                        sizes[: len(g) % c] += 1
+                        sizes = sizes[rng.permutation(c)]
+                        pos = 0
+                        for size in sizes:
+                            chunks.append(g[pos: pos + size])
+                            pos += size
+                else:
+                    sizes = np.full(k, n // k)
+                    sizes[: n % k] += 1
+                    chunks, pos = [], 0
+                    for size in sizes:
+                        chunks.append(rows[pos: pos + size])
+                        pos += size
+                for lot, chunk in enumerate(chunks, start=1):
+                    for r in chunk:
                         r["bundle"] = f"{spec.name}{batch}年老旧小区改造项目（{cn_number(lot)}标段）"
-                    pos += size
         for r in self.rows:
             r.setdefault("bundle", "")
 
@@ -504,6 +527,15 @@ class Model:
         self._timeline_2022()
         self._plan_only(2023)
         self._plan_only(2024)
+        for r in self.rows:
+            # planned node dates never go backwards along the life cycle
+            prev = None
+            for k in NODE_KEYS:
+                p = r[f"plan_{k}"]
+                if p is not None and prev is not None and p < prev:
+                    r[f"plan_{k}"] = prev
+                if r[f"plan_{k}"] is not None:
+                    prev = r[f"plan_{k}"]
 
     def _chain_plan(self, r: dict, jitter=(-4, 12), month_end_plan=False) -> None:
         """Planned dates from the actual ones (倒排工期: planned a little before actual, mostly)."""
@@ -529,8 +561,8 @@ class Model:
             d = c + days(rng.integers(15, 45))
             a = max(d + days(rng.integers(10, 30)), date(2021, 1, 6)) + days(rng.integers(0, 30))
             t = a + days(rng.integers(10, 30))
-            s = max(t + days(rng.integers(5, 20)), date(2021, 3, 8)) + days(rng.exponential(18) + 20 * lag)
-            s = min(s, date(2021, 7, 15))
+            s = max(t + days(rng.integers(5, 20)), date(2021, 3, 29)) + days(rng.exponential(38) + 20 * lag)
+            s = min(s, date(2021, 7, 30) - days(rng.integers(0, 20)))
             dur = int(rng.integers(100, 190))
             comp = s + days(dur)
             acc = comp + days(rng.integers(20, 80))
@@ -669,14 +701,6 @@ class Model:
                 r["plan_completion"] = (r["actual_completion"] or r["plan_start"] + days(150)) - days(rng.integers(0, 10))
             if r["plan_acceptance"] is None:
                 r["plan_acceptance"] = r["plan_completion"] + days(30)
-            # planned node order must be monotone
-            prev = None
-            for k in NODE_KEYS:
-                p = r[f"plan_{k}"]
-                if p is not None and prev is not None and p < prev:
-                    r[f"plan_{k}"] = prev
-                if r[f"plan_{k}"] is not None:
-                    prev = r[f"plan_{k}"]
         self._ns_rows = [rows[i]["community_id"] for i in ns]
 
     def _plan_only(self, batch: int) -> None:
@@ -699,7 +723,7 @@ class Model:
             f = ratio
         else:
             span = max((r["_curve_end"] - s).days, 1)
-            f = min(0.96 * ratio, k * ((d - s).days + 3) / span)
+            f = min(0.96 * ratio, k * (((d - s).days + 3) / span) ** CURVE_POWER)
         return round(r["_planned_cents"] * f) / 100.0
 
     def _solve_k(self, batch: int, target: float, when: date) -> float:
