@@ -51,7 +51,9 @@ def investment_trend(totals: pd.DataFrame, batch_year: int, districts=None) -> p
     if len(out) == 0:
         out["previous_batch_wan"] = pd.Series(dtype=float)
         out["previous_batch_date"] = pd.Series(dtype="datetime64[ns]")
-        return out[TREND_COLUMNS]
+        out = out[TREND_COLUMNS]
+        out.attrs["batch_year"] = int(batch_year)
+        return out
     out["_year_ago"] = out["report_date"] - pd.DateOffset(years=1)  # 2024-02-29 -> 2023-02-28
     if len(previous):
         prev = previous.rename(columns={"report_date": "previous_batch_date",
@@ -62,7 +64,9 @@ def investment_trend(totals: pd.DataFrame, batch_year: int, districts=None) -> p
     else:
         out["previous_batch_wan"] = float("nan")
         out["previous_batch_date"] = pd.NaT
-    return out.sort_values("report_date")[TREND_COLUMNS].reset_index(drop=True)
+    out = out.sort_values("report_date")[TREND_COLUMNS].reset_index(drop=True)
+    out.attrs["batch_year"] = int(batch_year)
+    return out
 
 
 def value_at(trend: pd.DataFrame, date, column: str = "completed_investment_wan") -> float | None:

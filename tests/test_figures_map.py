@@ -1,0 +1,113 @@
+import html
+import json
+
+import pandas as pd
+
+from figures.map import (
+    BOUNDARY_LAYER_ID, CHOROPLETH_LAYER_ID, COMMUNITY_LAYER_ID, LABEL_LAYER_ID, choropleth_color, community_deck,
+    community_records, deck_layer, fit_view,
+)
+from metrics.progress import district_progress
+from test_metrics_support import ledger
+
+XSS = "<img src=x onerror=alert(1)>"
+
+SQUARES = {"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"name": "市南区"},
+     "geometry": {"type": "Polygon", "coordinates": [[[120.3, 36.0], [120.4, 36.0], [120.4, 36.1], [120.3, 36.1],
+                                                      [120.3, 36.0]]]}},
+    {"type": "Feature", "properties": {"name": "市北区"},
+     "geometry": {"type": "Polygon", "coordinates": [[[120.3, 36.1], [120.4, 36.1], [120.4, 36.2], [120.3, 36.2],
+                                                      [120.3, 36.1]]]}},
+]}
+
+
+def _frame(n=5):
+    rows = [dict(name=f"小区{i}", district="市南区" if i % 2 else "市北区", node=i % 9, lon=120.31 + i * 0.01,
+                 lat=36.05 + i * 0.01, plan_start="2022-06-01") for i in range(n)]
+    return ledger(rows)
+
+
+def test_community_layer_holds_every_row_with_coordinates():
+    deck = community_deck(_frame(7), SQUARES)
+    layer = deck_layer(deck, COMMUNITY_LAYER_ID)
+    assert layer.type == "ScatterplotLayer" and layer.pickable is True
+    assert len(layer.data) == 7
+    spec = json.loads(deck.to_json())
+    points = [l for l in spec["layers"] if l["id"] == COMMUNITY_LAYER_ID][0]
+    assert len(points["data"]) == 7
+    assert points["data"][0]["lon"] == 120.31 and points["data"][0]["lat"] == 36.05
+
+
+def test_rows_without_coordinates_are_left_out():
+    f = _frame(3)
+    f.loc[1, "lon"] = None
+    assert len(deck_layer(community_deck(f, SQUARES), COMMUNITY_LAYER_ID).data) == 2
+
+
+def test_offline_deck_no_map_provider_no_style():
+    spec = json.loads(community_deck(_frame(), SQUARES).to_json())
+    assert "mapStyle" not in spec and "mapProvider" not in spec
+    text = json.dumps(spec)
+    assert "cartocdn" not in text and "mapbox" not in text
+
+
+def test_tooltip_values_are_escaped():
+    f = ledger([dict(name=XSS, district="市南区", street="<script>x</script>", node=6, lon=120.35, lat=36.05)])
+    deck = community_deck(f, SQUARES)
+    raw = deck.to_json()
+    assert html.escape(XSS) in raw
+    assert "<img" not in raw and "<script" not in raw
+    rec = deck_layer(deck, COMMUNITY_LAYER_ID).data[0]
+    assert rec["name"] == "&lt;img src=x onerror=alert(1)&gt;"
+    assert rec["street"] == "&lt;script&gt;x&lt;/script&gt;"
+    assert "{name}" in deck._tooltip["html"]
+    assert rec["status"] == "施工中（开工）"
+    assert rec["next_node"] == "完工"
+    assert rec["investment"] == "完成0.0万元 / 计划100.0万元"
+
+
+def test_boundaries_labels_and_choropleth():
+    f = _frame()
+    plain = community_deck(f, SQUARES)
+    assert [l.id for l in plain.layers] == [BOUNDARY_LAYER_ID, COMMUNITY_LAYER_ID, LABEL_LAYER_ID]
+    labels = deck_layer(plain, LABEL_LAYER_ID)
+    assert labels.type == "TextLayer"
+    spec = json.loads(plain.to_json())
+    text_layer = [l for l in spec["layers"] if l["id"] == LABEL_LAYER_ID][0]
+    assert text_layer["characterSet"] == "auto"
+    assert "Noto Sans CJK SC" in text_layer["fontFamily"] and not text_layer["fontFamily"].startswith("@@=")
+    assert sorted(d["label"] for d in text_layer["data"]) == ["市北区", "市南区"]
+    progress = district_progress(f, "2022-05-31")
+    choro = community_deck(f, SQUARES, choropleth=progress)
+    layer = deck_layer(choro, CHOROPLETH_LAYER_ID)
+    assert layer is not None
+    fills = {feat["properties"]["name"]: feat["properties"]["fill"] for feat in layer.data["features"]}
+    rates = dict(zip(progress["district"], progress["start_rate"]))
+    assert fills == {d: choropleth_color(r) for d, r in rates.items()}
+    assert sorted(d["label"] for d in deck_layer(choro, LABEL_LAYER_ID).data) == ["市北区\n0.0%", "市南区\n0.0%"]
+
+
+def test_tiles_only_when_configured():
+    assert not any(l.id.startswith("basemap-tile") for l in community_deck(_frame(), SQUARES).layers)
+    tiled = community_deck(_frame(), SQUARES, tile_url="http://tiles.local/{z}/{x}/{y}.png")
+    tiles = [l for l in tiled.layers if l.id.startswith("basemap-tile")]
+    assert 1 <= len(tiles) <= 64 and tiles[0].type == "BitmapLayer"
+    assert tiled.layers.index(tiles[0]) == 0
+
+
+def test_choropleth_colour_ramp():
+    assert choropleth_color(0) == [242, 240, 247, 170]
+    assert choropleth_color(100) == [84, 39, 143, 170]
+    assert choropleth_color(150) == choropleth_color(100)
+    assert choropleth_color(None)[3] == 90
+
+
+def test_view_fits_points_else_boundaries():
+    v = community_deck(_frame(3), SQUARES).initial_view_state
+    assert abs(v.longitude - 120.32) < 1e-6 and 12 < v.zoom < 15
+    empty = community_deck(ledger([]), SQUARES).initial_view_state
+    assert abs(empty.longitude - 120.35) < 1e-6 and abs(empty.latitude - 36.1) < 0.01
+    assert len(deck_layer(community_deck(ledger([]), SQUARES), COMMUNITY_LAYER_ID).data) == 0
+    assert fit_view([], []).zoom == 8.5
+    assert community_records(None) == []
