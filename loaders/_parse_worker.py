@@ -116,7 +116,10 @@ def parse(req: dict) -> dict:
         width = max((len(r) for r in rows), default=0)
         if rows and any(len(r) != width for r in rows):
             rows = [list(r) + [""] * (width - len(r)) for r in rows]
-        cols = [_encode_column(c) for c in zip(*rows)] if rows else []
+        if len(rows) * width > 200_000:     # typed columns: much cheaper to pickle than millions of objects
+            cols = [_encode_column(c) for c in zip(*rows)] if rows else []
+        else:
+            cols = [("t", c) for c in zip(*rows)] if rows else []
         sheets.append({"name": name, "nrows": len(rows), "cols": cols, "merges": merges,
                        "hidden": not str(meta.visible).endswith("Visible")})
         if zf is not None and name in members:

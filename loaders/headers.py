@@ -120,6 +120,7 @@ def _milestone(key: str) -> tuple[str, str] | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def match_header(text) -> ColumnSpec | None:
     """The canonical meaning of one header cell (or a two-row header joined), or None."""
     if text is None:
@@ -206,7 +207,7 @@ def score_row(cells) -> tuple[int, set]:
     """How header-like a row is: the number of distinct fields its cells name."""
     fields = set()
     for c in cells:
-        if isinstance(c, str) and c.strip() and len(c) < 60:
+        if isinstance(c, str) and 0 < len(c) < 40 and not c[:1].isdigit():
             spec = match_header(c)
             if spec is not None and spec.field != "ignored":
                 fields.add(spec.field)

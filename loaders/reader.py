@@ -227,6 +227,8 @@ def _find_header(cols, merges, nrows) -> tuple[int, int, int, set] | None:
         score, fields = headers.score_row(_row(cols, i))
         if score > best[1]:
             best = (i, score, fields)
+        elif best[1] >= _MIN_HEADER_SCORE and i > best[0] + 5:
+            break
     h, score, fields = best
     if h < 0 or score < 1:
         return None

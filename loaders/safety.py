@@ -380,6 +380,10 @@ def warm_worker() -> None:
 
 
 def _decode_column(enc: tuple) -> np.ndarray:
+    if enc[0] == "t":
+        out = np.empty(len(enc[1]), dtype=object)
+        out[:] = enc[1]
+        return out
     if enc[0] == "s":
         _, n, joined = enc
         out = np.empty(n, dtype=object)
