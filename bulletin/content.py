@@ -290,12 +290,12 @@ def _num(v):
 
 
 RANK_START_COLUMNS = [
-    Column("排名", model.INT, 0.75), Column("区（市）", model.TEXT, 1.15),
-    Column("计划改造（个）", model.INT, 0.95), Column("已开工（个）", model.INT, 0.95),
-    Column("开工率（%）", model.PCT, 0.95), Column("计划户数（户）", model.INT, 1.05),
-    Column("已开工户数（户）", model.INT, 1.05), Column("按户开工率（%）", model.PCT, 0.95),
-    Column("累计完成投资（万元）", model.WAN, 1.25), Column("预警", model.LIGHT, 0.7),
-    Column("排名变化", model.RANK_CHANGE, 1.0),
+    Column("排名", model.INT, 0.6), Column("区（市）", model.TEXT, 1.0),
+    Column("计划改造（个）", model.INT, 0.95), Column("已开工（个）", model.INT, 0.8),
+    Column("开工率（%）", model.PCT, 0.9), Column("计划户数（户）", model.INT, 1.0),
+    Column("已开工户数（户）", model.INT, 1.0), Column("按户开工率（%）", model.PCT, 0.95),
+    Column("累计完成投资（万元）", model.WAN, 1.3), Column("预警", model.LIGHT, 0.6),
+    Column("排名变化", model.RANK_CHANGE, 0.95),
 ]
 
 
@@ -370,7 +370,7 @@ def stale_table(figs: Figures) -> model.Table:
 
 # --- charts ------------------------------------------------------------------------------------------------------
 
-def charts(figs: Figures) -> dict[str, model.Chart]:
+def charts(figs: Figures, batch_year: int) -> dict[str, model.Chart]:
     """The dashboard's figure builders; a builder not yet available leaves its chart out."""
     out: dict[str, model.Chart] = {}
     try:
@@ -381,12 +381,15 @@ def charts(figs: Figures) -> dict[str, model.Chart]:
         from figures.trends import investment_trend_figure
     except ImportError:
         investment_trend_figure = None
+    # Titles go in the document's captions (图1 …), not inside the pictures.
     if figs.trend is not None and investment_trend_figure is not None:
-        out["investment_trend"] = model.Chart("investment_trend", "图1  累计完成投资走势（与上年同期对比）",
-                                              investment_trend_figure(figs.trend))
+        out["investment_trend"] = model.Chart(
+            "investment_trend", "图1  累计完成投资走势（与上年同期对比，亿元）",
+            investment_trend_figure(figs.trend, batch_year, title=None))
     if start_rate_bar is not None and len(figs.progress):
         n = len(out) + 1
-        out["start_rate"] = model.Chart("start_rate", f"图{n}  各区（市）开工率", start_rate_bar(figs.progress))
+        out["start_rate"] = model.Chart("start_rate", f"图{n}  各区（市）开工率与序时进度",
+                                        start_rate_bar(figs.progress, title=None))
     return out
 
 
@@ -433,7 +436,7 @@ def assemble(inputs: Inputs, figs: Figures, issue: int | None = None) -> model.B
     tables = {t.key: t for t in (start_ranking_table(figs), investment_ranking_table(figs), overdue_table(figs),
                                  due_table(figs), overdue_table(figs, None), due_table(figs, None),
                                  stale_table(figs))}
-    chart_map = charts(figs)
+    chart_map = charts(figs, inputs.batch_years[-1])
     headline_text = overall_paragraph(inputs, figs)
 
     overview = [Paragraph(headline_text)]

@@ -20,6 +20,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from exports.writers import LIGHT_FILLS
+
 from . import model
 from .cells import cell_text
 
@@ -32,6 +34,8 @@ TITLE_PT = 22        # 二号
 HEADING_PT = 16      # 三号
 BODY_PT = 16         # 三号
 TABLE_PT = 10.5      # 五号
+WIDE_TABLE_PT = 9    # 小五, for tables of more than eight columns
+CELL_MARGIN_MM = 1.0
 CAPTION_PT = 12      # 小四
 LINE_PT = 28         # fixed line pitch of official documents (22 lines a page)
 RED = RGBColor(0xC0, 0x00, 0x00)
@@ -40,7 +44,8 @@ PAGE_W_MM, PAGE_H_MM = 210, 297
 MARGINS_MM = dict(top=37, bottom=35, left=28, right=26)
 TEXT_W_MM = PAGE_W_MM - MARGINS_MM["left"] - MARGINS_MM["right"]   # 156 mm
 
-LIGHT_FILL = {"红": "FFC7CE", "黄": "FFEB9C", "绿": "C6EFCE"}
+# The same pale 红/黄/绿 fills as the Excel downloads.
+LIGHT_FILL = {word: colour.lstrip("#").upper() for word, colour in LIGHT_FILLS.items()}
 HEADER_FILL = "E7E6E6"
 
 
@@ -73,6 +78,16 @@ def write_docx(content: model.BulletinContent, images: dict[str, bytes], target=
     return data
 
 
+# Elements that follow w:pBdr in w:pPr and w:tblW in w:tblPr (ECMA-376 order; Word rejects misplaced ones).
+PPR_AFTER_PBDR = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+                  "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+                  "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+                  "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",
+                  "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+TBLPR_AFTER_TBLW = ("w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar",
+                    "w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange")
+
+
 # --- page and styles --------------------------------------------------------------------------------------------
 
 def _page_setup(doc) -> None:
@@ -91,7 +106,8 @@ def set_fonts(rpr, east_asia: str, latin: str = LATIN) -> None:
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
+        first = rpr[0] if len(rpr) else None
+        rpr.insert(1 if first is not None and first.tag == qn("w:rStyle") else 0, fonts)  # after rStyle only
     for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         fonts.attrib.pop(qn(attr), None)
     fonts.set(qn("w:ascii"), latin)
@@ -199,7 +215,7 @@ def _bottom_rule(paragraph, color: RGBColor, size_eighths: int) -> None:
     bottom.set(qn("w:space"), "4")
     bottom.set(qn("w:color"), str(color))
     bdr.append(bottom)
-    ppr.append(bdr)
+    ppr.insert_element_before(bdr, *PPR_AFTER_PBDR)
 
 
 def _heading(doc, text: str, level: int) -> None:
@@ -239,17 +255,18 @@ def _table(doc, table: model.Table) -> None:
     t.autofit = False
     widths = _column_widths_mm(table.columns)
     _table_width(t, widths)
+    size = WIDE_TABLE_PT if n > 8 else TABLE_PT
 
     header = t.rows[0]
     _repeat_header(header)
     for cell, col in zip(header.cells, table.columns):
-        _cell(cell, col.label, heading=True)
+        _cell(cell, col.label, size, heading=True)
         _shade(cell, HEADER_FILL)
     for r, values in enumerate(table.rows, start=1):
         row = t.rows[r]
         _cant_split(row)
         for cell, col, value in zip(row.cells, table.columns, values):
-            _cell(cell, cell_text(value, col.kind), align_left=(col.kind == model.TEXT and col.width > 2))
+            _cell(cell, cell_text(value, col.kind), size, align_left=(col.kind == model.TEXT and col.width > 2))
             if col.kind == model.LIGHT and value in LIGHT_FILL:
                 _shade(cell, LIGHT_FILL[value])
     if table.note:
@@ -275,12 +292,17 @@ def _table_width(t, widths_mm: list[float]) -> None:
     tbl_w = tbl_pr.find(qn("w:tblW"))
     if tbl_w is None:
         tbl_w = OxmlElement("w:tblW")
-        tbl_pr.append(tbl_w)
+        tbl_pr.insert_element_before(tbl_w, *TBLPR_AFTER_TBLW)
     tbl_w.set(qn("w:w"), str(int(Mm(TEXT_W_MM).twips)))
     tbl_w.set(qn("w:type"), "dxa")
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
+    tbl_pr.get_or_add_tblLayout().set(qn("w:type"), "fixed")
+    margins = OxmlElement("w:tblCellMar")   # narrow left/right cell margins: more room for the figures
+    for side in ("left", "right"):
+        m = OxmlElement(f"w:{side}")
+        m.set(qn("w:w"), str(int(Mm(CELL_MARGIN_MM).twips)))
+        m.set(qn("w:type"), "dxa")
+        margins.append(m)
+    tbl_pr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange")
     for grid_col, w in zip(t._tbl.tblGrid.findall(qn("w:gridCol")), widths_mm):
         grid_col.set(qn("w:w"), str(int(Mm(w).twips)))
     for row in t.rows:
@@ -289,21 +311,21 @@ def _table_width(t, widths_mm: list[float]) -> None:
 
 
 def _repeat_header(row) -> None:
-    tr_pr = row._tr.get_or_add_trPr()
+    _cant_split(row)
     el = OxmlElement("w:tblHeader")
     el.set(qn("w:val"), "true")
-    tr_pr.append(el)
-    _cant_split(row)
+    row._tr.get_or_add_trPr().insert_element_before(el, "w:tblCellSpacing", "w:jc", "w:hidden", "w:ins", "w:del",
+                                                    "w:trPrChange")
 
 
 def _cant_split(row) -> None:
-    tr_pr = row._tr.get_or_add_trPr()
     el = OxmlElement("w:cantSplit")
     el.set(qn("w:val"), "true")
-    tr_pr.append(el)
+    row._tr.get_or_add_trPr().insert_element_before(el, "w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc",
+                                                    "w:hidden", "w:ins", "w:del", "w:trPrChange")
 
 
-def _cell(cell, text: str, heading: bool = False, align_left: bool = False) -> None:
+def _cell(cell, text: str, size_pt: float, heading: bool = False, align_left: bool = False) -> None:
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     p = cell.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.LEFT if align_left else WD_ALIGN_PARAGRAPH.CENTER
@@ -313,7 +335,7 @@ def _cell(cell, text: str, heading: bool = False, align_left: bool = False) -> N
     pf.space_before = Pt(1)
     pf.space_after = Pt(1)
     run = p.add_run(text)
-    run.font.size = Pt(TABLE_PT)
+    run.font.size = Pt(size_pt)
     if heading:
         set_fonts(run._r.get_or_add_rPr(), HEITI)
     else:
@@ -326,7 +348,8 @@ def _shade(cell, fill: str) -> None:
     shd.set(qn("w:val"), "clear")
     shd.set(qn("w:color"), "auto")
     shd.set(qn("w:fill"), fill)
-    tc_pr.append(shd)
+    tc_pr.insert_element_before(shd, "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign",
+                                "w:hideMark", "w:headers", "w:cellIns", "w:cellDel", "w:cellMerge", "w:tcPrChange")
 
 
 def _footer_page_number(doc) -> None:
