@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from figures.theme import LIGHT_COLORS, apply_theme, empty_figure, palette
 from metrics.numbers import fmt_int, round_half_up
-from metrics.progress import laggards_first
+from metrics.progress import laggards_first, schedule_thresholds
 
 
 def gauge_value(rate) -> float:
@@ -27,14 +27,26 @@ def gauge_axis_max(progress: pd.DataFrame) -> float:
     return float(max(100, math.ceil(top / 10.0) * 10)) if pd.notna(top) else 100.0
 
 
+def gauge_note(rules: dict | None = None) -> str:
+    """The key under the gauges: what the mark and the colours mean, with the configured thresholds."""
+    yellow, red = schedule_thresholds(rules)
+    return (f"刻线为序时进度；红：落后序时进度超过{_num(red)}个百分点，"
+            f"黄：落后{_num(yellow)}～{_num(red)}个百分点，绿：其他")
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
 def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "light",
-                    title: str | None = None) -> go.Figure:
+                    title: str | None = None, rules: dict | None = None, note: bool = True) -> go.Figure:
     """One Indicator gauge per district of `progress` (a district_progress frame), in laggards_first order.
 
     Each gauge: value = start rate (gauge_value: one decimal, "%" suffix), axis 0–100 (wider when a rate
     exceeds 100), the bar in the district's light colour, a threshold mark at its schedule rate (序时进度), and
     `已开工x个/计划y个` under the district's name. Trace `name` is the district; `meta` holds district, light,
-    start_rate (unrounded) and schedule_rate.
+    start_rate (unrounded) and schedule_rate. With `note`, a key under the gauges explains the mark and the
+    colours (thresholds from `rules` or config/warnings.toml).
     """
     if progress is None or len(progress) == 0:
         return empty_figure("暂无区市数据", theme, title)
@@ -47,8 +59,8 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
     for i, row in enumerate(ordered.itertuples(index=False)):
         schedule = None if row.schedule_rate is None or pd.isna(row.schedule_rate) else float(row.schedule_rate)
         gauge = dict(
-            axis=dict(range=[0, axis_max], tickwidth=1, tickcolor=p["axis"], ticksuffix="%", tickfont=dict(size=12),
-                      nticks=6),
+            axis=dict(range=[0, axis_max], tickwidth=1, tickcolor=p["axis"], tickfont=dict(size=12, color=p["muted"]),
+                      tickvals=[0, 50, 100] + ([axis_max] if axis_max > 100 else [])),
             bar=dict(color=LIGHT_COLORS.get(row.light, p["current"]), thickness=0.7),
             bgcolor=p["gauge_bg"],
             borderwidth=0,
@@ -68,8 +80,22 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
                              f"已开工{fmt_int(row.started)}个/计划{fmt_int(row.planned)}个</span>"),
                        font=dict(size=18)),
             gauge=gauge,
-            domain=dict(row=i // columns, column=i % columns),
+            domain=_cell(i // columns, i % columns, rows, columns, note),
         ))
-    fig.update_layout(grid=dict(rows=rows, columns=columns, pattern="independent", ygap=0.45),
-                      height=max(300, 280 * rows + 60), margin=dict(l=30, r=30, t=90 if title else 50, b=20))
+    if note:
+        fig.add_annotation(text=gauge_note(rules), x=0.5, y=0, xref="paper", yref="paper", xanchor="center",
+                           yanchor="bottom", showarrow=False, font=dict(size=14, color=p["muted"]))
+    fig.update_layout(height=max(320, 300 * rows + (40 if note else 0) + (60 if title else 0)),
+                      margin=dict(l=30, r=30, t=90 if title else 30, b=10))
     return apply_theme(fig, theme, title)
+
+
+def _cell(row: int, column: int, rows: int, columns: int, note: bool) -> dict:
+    """The x/y domain of one gauge: equal cells with gaps, the bottom strip kept for the note."""
+    bottom = 0.06 if note else 0.0
+    xgap, ygap = 0.05, 0.08
+    width = (1 - xgap * (columns - 1)) / columns
+    height = (1 - bottom - ygap * (rows - 1)) / rows
+    x0 = column * (width + xgap)
+    y1 = 1 - row * (height + ygap)
+    return dict(x=[round(x0, 4), round(x0 + width, 4)], y=[round(y1 - height, 4), round(y1, 4)])

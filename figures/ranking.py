@@ -15,7 +15,7 @@ def _rate_or_zero(value) -> float:
 def start_rate_bar(progress: pd.DataFrame, theme: str = "light", title: str | None = "各区（市）开工率",
                    show_schedule: bool = True) -> go.Figure:
     """Horizontal bars of the start rate by district, best on top (rank_start order), each bar in its light
-    colour with a "94.3%" label; a diamond marks the schedule rate (序时进度). Bar x values are the rates
+    colour with a "94.3%" label; a vertical mark shows the schedule rate (序时进度), as on the gauges. Bar x values are the rates
     half-up to one decimal, as printed."""
     if progress is None or len(progress) == 0:
         return empty_figure("暂无区市数据", theme, title)
@@ -24,7 +24,7 @@ def start_rate_bar(progress: pd.DataFrame, theme: str = "light", title: str | No
     rates = [_rate_or_zero(v) for v in ordered["start_rate"]]
     top = max(rates + [100.0])
     fig = go.Figure(go.Bar(
-        x=rates, y=list(ordered["district"]), orientation="h", name="开工率",
+        x=rates, y=list(ordered["district"]), orientation="h", name="开工率", showlegend=False,  # colours = lights
         marker=dict(color=[LIGHT_COLORS.get(light, p["current"]) for light in ordered["light"]]),
         text=[fmt_pct(v) for v in ordered["start_rate"]], textposition="outside", cliponaxis=False,
         textfont=dict(size=16, color=p["text"]),
@@ -36,7 +36,7 @@ def start_rate_bar(progress: pd.DataFrame, theme: str = "light", title: str | No
     if show_schedule and "schedule_rate" in ordered.columns and ordered["schedule_rate"].notna().any():
         fig.add_trace(go.Scatter(
             x=[_rate_or_zero(v) for v in ordered["schedule_rate"]], y=list(ordered["district"]), mode="markers",
-            name="序时进度", marker=dict(symbol="diamond", size=13, color=p["text"], line=dict(color=p["paper"], width=1)),
+            name="序时进度", marker=dict(symbol="line-ns", size=30, color=p["text"], line=dict(color=p["text"], width=4)),
             text=[fmt_pct(v) for v in ordered["schedule_rate"]],
             hovertemplate="%{y}<br>序时进度：%{text}<extra></extra>",
         ))

@@ -28,12 +28,12 @@ _PALETTE = {
     "light": {
         "paper": "#ffffff", "plot": "#ffffff", "text": "#1f2328", "muted": "#57606a", "grid": "#e1e4e8",
         "axis": "#8c959f", "plan": "#57606a", "previous": "#8c959f", "current": "#0072b2", "late": "#d62728",
-        "on_time": "#0072b2", "planned_bar": "#c8ced6", "gauge_bg": "#eef0f3",
+        "on_time": "#0072b2", "planned_bar": "#d5dae0", "actual_bar": "#9cc9e8", "gauge_bg": "#eef0f3",
     },
     "dark": {
         "paper": "#0e1117", "plot": "#0e1117", "text": "#f0f2f6", "muted": "#b0b7c3", "grid": "#2e3440",
         "axis": "#6e7681", "plan": "#b0b7c3", "previous": "#8c959f", "current": "#56b4e9", "late": "#ff5c5c",
-        "on_time": "#56b4e9", "planned_bar": "#4a5160", "gauge_bg": "#262b36",
+        "on_time": "#56b4e9", "planned_bar": "#3a404c", "actual_bar": "#2b5f83", "gauge_bg": "#262b36",
     },
 }
 
@@ -68,8 +68,9 @@ def _build_template(theme: str) -> go.layout.Template:
     t.layout.plot_bgcolor = p["plot"]
     t.layout.colorway = CATEGORY_COLORS
     t.layout.hoverlabel = dict(font=dict(family=FONT_FAMILY, size=BASE_FONT_SIZE))
-    t.layout.legend = dict(font=dict(size=BASE_FONT_SIZE), orientation="h", yanchor="bottom", y=1.02, x=0,
-                           xanchor="left", bgcolor="rgba(0,0,0,0)")
+    # legend top right, so it never runs into the title at the top left
+    t.layout.legend = dict(font=dict(size=BASE_FONT_SIZE), orientation="h", yanchor="bottom", y=1.02, x=1,
+                           xanchor="right", bgcolor="rgba(0,0,0,0)")
     axis = dict(gridcolor=p["grid"], linecolor=p["axis"], zerolinecolor=p["grid"], tickfont=dict(size=BASE_FONT_SIZE),
                 title=dict(font=dict(size=BASE_FONT_SIZE)), automargin=True)
     t.layout.xaxis = axis

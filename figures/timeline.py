@@ -75,7 +75,7 @@ def node_timeline(frame: pd.DataFrame, as_of, theme: str = "light", title: str |
     y_order = labels[::-1]  # worst at the top
 
     fig = go.Figure()
-    for column, name, color, width in (("planned", "计划", p["planned_bar"], 0.7), ("actual", "实际", p["on_time"], 0.3)):
+    for column, name, color, width in (("planned", "计划", p["planned_bar"], 0.7), ("actual", "实际", p["actual_bar"], 0.3)):
         span = rows.dropna(subset=[column]).groupby("label")[column].agg(["min", "max"]).reindex(labels).dropna()
         if len(span) == 0:
             continue

@@ -49,7 +49,8 @@ def test_gauge_values_equal_progress_rates():
     assert "已开工4个/计划5个" in by_name["黄岛区"]["title"]["text"]
     assert by_name["市南区"]["number"]["suffix"] == "%"
     assert by_name["市南区"]["gauge"]["axis"]["range"] == [0, 100.0]
-    assert spec["layout"]["grid"]["columns"] == 2 and spec["layout"]["grid"]["rows"] == 2
+    assert by_name["市南区"]["domain"]["x"] == [0.0, 0.475] and by_name["市北区"]["domain"]["x"][0] == 0.0
+    assert "超过30个百分点" in spec["layout"]["annotations"][0]["text"]
     assert isinstance(gauges[0]["value"], float)
 
 
