@@ -140,6 +140,14 @@ def match_header(text) -> ColumnSpec | None:
             other.append(h)
     key = base + "".join(other)
     spec = lookup.get(key)
+    if spec is None and other:           # 小区（项目）名称: contents kept in place
+        def keep(m):
+            inner = _UNIT_PREFIX_RE.sub("", m.group(1))
+            return "" if (inner in units or _crs_of(inner)) else inner
+        key2 = _BRACKET_RE.sub(keep, norm(text))
+        key2 = re.sub(r"[\(\)\[\]]", "", key2)
+        if key2 in lookup:
+            key, spec = key2, lookup[key2]
     if spec is None and unit is None:
         for u in unit_suffixes:          # 计划投资万元, 建筑面积m2
             if key.endswith(u) and key[: -len(u)] in lookup:
