@@ -26,10 +26,11 @@ def table_labels() -> dict[str, str]:
     return {**LABELS, **EXTRA_LABELS}
 
 
-def ledger_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The canonical ledger frame as people read it: the LEDGER_COLUMNS it has, under their Chinese headers."""
+def ledger_table(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """The canonical ledger frame as people read it: the LEDGER_COLUMNS (or `columns`) it has, under their
+    Chinese headers."""
     labels = table_labels()
-    cols = [c for c in LEDGER_COLUMNS if c in frame.columns]
+    cols = [c for c in (columns or LEDGER_COLUMNS) if c in frame.columns]
     return frame[cols].rename(columns=labels).reset_index(drop=True)
 
 

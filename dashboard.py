@@ -1,0 +1,38 @@
+"""青岛市城镇老旧小区改造调度平台: the frame around every page.
+
+Page config, the store handle, the shared sidebar filters (kept in the page address), the theme switch and the
+navigation. Run with `streamlit run dashboard.py`. Pages live in pages/ and only wire widgets to ui/, metrics/
+and figures/.
+"""
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent
+if str(ROOT) not in sys.path:  # `streamlit run` from another folder
+    sys.path.insert(0, str(ROOT))
+
+from ui import layout  # noqa: E402
+from ui.filters import sidebar_filters  # noqa: E402
+
+st.set_page_config(page_title=layout.APP_TITLE, page_icon=":material/apartment:", layout="wide", initial_sidebar_state="expanded")
+
+PAGES = [
+    st.Page(ROOT / "pages" / "overview.py", title="总览", icon=":material/dashboard:", url_path="overview", default=True),
+    st.Page(ROOT / "pages" / "map.py", title="地图", icon=":material/map:", url_path="map"),
+    st.Page(ROOT / "pages" / "district.py", title="区市", icon=":material/location_city:", url_path="district"),
+    st.Page(ROOT / "pages" / "investment.py", title="投资", icon=":material/payments:", url_path="investment"),
+    st.Page(ROOT / "pages" / "ledger.py", title="台账", icon=":material/table_view:", url_path="ledger"),
+]
+if (ROOT / "pages" / "bulletin.py").exists():  # the 通报 page (bulletin/ owns it)
+    PAGES.append(st.Page(ROOT / "pages" / "bulletin.py", title="通报", icon=":material/campaign:", url_path="bulletin"))
+
+page = st.navigation(PAGES)
+st.sidebar.markdown(f"**{layout.APP_TITLE}**")
+try:
+    sidebar_filters()
+    layout.theme_switch()
+    page.run()
+except Exception as exc:  # st.stop / st.rerun / st.switch_page are BaseException and pass through
+    layout.show_error(exc)

@@ -1,0 +1,41 @@
+"""区市: one district's indicators, gauge, trend, communities, node timeline and overdue nodes."""
+import streamlit as st
+
+from figures.gauges import district_gauges
+from figures.timeline import node_timeline
+from figures.trends import investment_trend_figure
+from ui import data, layout, tables
+from ui.cards import overview_cards, show_cards
+
+f = layout.page_header("区市 · 分区调度")
+theme = layout.figure_theme()
+names = data.map_options(*f.args)["districts"]
+if not names:
+    st.info("所选条件下没有区市台账。")
+    st.stop()
+
+district = st.selectbox("选择区市", names, key="focus_district", bind="query-params")
+one = (f.version, f.as_of, f.years, (district,))
+
+show_cards(overview_cards(data.headline(*one), data.headline(f.version, data.week_before(f.as_of), f.years, (district,))))
+
+gauge_column, trend_column = st.columns([1, 2], gap="medium")
+with gauge_column:
+    st.markdown(f"#### {district}开工率")
+    layout.chart(district_gauges(data.progress(*one), columns=1, theme=theme), key="district_gauge")
+with trend_column:
+    st.markdown(f"#### {district}{f.year}年度累计完成投资")
+    layout.chart(investment_trend_figure(data.trend(f.version, f.year, (district,)), f.year, theme=theme, title=None),
+                 key="district_trend")
+
+st.markdown(f"#### {district}小区台账")
+communities, community_columns = tables.ledger_view(data.ledger(*one), tables.COMMUNITY_COLUMNS)
+st.dataframe(communities, column_config=community_columns, hide_index=True, height=380, key="district_communities")
+
+st.markdown("#### 项目节点计划与实际　延误最多的小区在上，红色为延误节点")
+layout.chart(node_timeline(data.ledger(*one), f.as_of, theme=theme, title=None), key="district_timeline")
+
+st.markdown(f"#### {district}逾期与临期节点")
+alerts, alert_columns = tables.alerts_table(data.alerts(*one))
+st.dataframe(tables.light_style(alerts, "预警"), column_config=alert_columns, hide_index=True, height=360,
+             key="district_alerts")

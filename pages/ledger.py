@@ -1,0 +1,64 @@
+"""台账: the ledger table with search and print-ready downloads, uploading a new ledger, the snapshot history."""
+import streamlit as st
+
+from exports import ledger_csv, ledger_excel
+from loaders.store import StoreError
+from ui import data, layout, tables, upload
+
+ROW_LIMIT = 5000  # rows drawn on the page; the downloads hold every matching row
+
+f = layout.page_header("台账 · 明细与导入", stop_when_empty=False)
+if f is not None:
+    search = st.text_input("搜索", key="ledger_search", placeholder="输入小区名称、编号、街道、打包项目、状态或责任人",
+                           bind="query-params")
+    rows = data.search(*f.args, search)
+    table, columns = tables.ledger_view(rows.head(ROW_LIMIT))
+    note = f"共{len(rows):,}个小区" + (f"，页面显示前{ROW_LIMIT:,}行，下载包含全部{len(rows):,}行" if len(rows) > ROW_LIMIT else "")
+    st.caption(f"{note}。点击表头排序。")
+    st.dataframe(table, column_config=columns, hide_index=True, height=460, key="ledger_table")
+    stem = f"老旧小区改造台账_{f.as_of}"
+    d1, d2, _ = st.columns([1, 1, 4])
+    d1.download_button("下载 Excel（打印格式）", data=lambda: ledger_excel(rows), file_name=f"{stem}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:", key="download_xlsx", on_click="ignore")
+    d2.download_button("下载 CSV", data=lambda: ledger_csv(rows), file_name=f"{stem}.csv", mime="text/csv",
+                       icon=":material/download:", key="download_csv", on_click="ignore")
+
+st.markdown("#### 上传台账")
+message = upload.last_import_message()
+if message:
+    st.success(message, icon=":material/check_circle:")
+uploaded = st.file_uploader("选择一个区市或全市的周报台账（Excel 或 CSV）", type=["xlsx", "xls", "csv"],
+                            key=upload.uploader_key())
+o1, o2, _ = st.columns([1, 1, 2])
+report_date = o1.date_input("截至日期（文件未注明时填写）", value=None, key="upload_report_date", format="YYYY-MM-DD")
+batch_year = o2.number_input("改造年度（文件未注明时填写）", value=None, min_value=2000, max_value=2100, step=1,
+                             key="upload_batch_year")
+if uploaded is not None:
+    check = upload.check(uploaded, report_date, batch_year)
+    if check.unreadable:
+        st.error(f"无法读取「{check.name}」：{check.unreadable}", icon=":material/block:")
+    else:
+        st.markdown(upload.summary(check))
+        report = tables.issues_table(check.result)
+        if len(report):
+            st.dataframe(report, hide_index=True, height=min(420, 38 + 35 * len(report)), key="upload_report")
+        if not check.importable:
+            st.error("此文件有错误（或缺少截至日期），不能导入；数据库未作任何改动。请按上表改正后重新上传。",
+                     icon=":material/block:")
+        else:
+            replace = False
+            if check.duplicates:
+                listed = "、".join(f"{d}{b}年度{w.isoformat()}" for d, b, w in check.duplicates)
+                st.warning(f"数据库中已有同一日期的快照：{listed}。", icon=":material/warning:")
+                replace = st.checkbox("替换这些快照（原版本保留在数据库中，可恢复）", key="upload_replace")
+            if st.button("确认导入", type="primary", key="upload_confirm", disabled=bool(check.duplicates) and not replace):
+                try:
+                    upload.confirm_import(check, replace)
+                    st.rerun()
+                except StoreError as exc:
+                    st.error(f"未导入：{exc}", icon=":material/block:")
+
+st.markdown("#### 快照历史")
+history, history_columns = tables.snapshot_table(data.snapshots(data.version()))
+st.dataframe(history, column_config=history_columns, hide_index=True, height=360, key="snapshot_history")

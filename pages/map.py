@@ -1,0 +1,41 @@
+"""地图: communities by status over the district boundaries; pick one to see its details and node timeline."""
+import streamlit as st
+
+from figures.timeline import node_timeline
+from metrics.status import STATUS_GROUP_NAMES
+from ui import data, layout, maps, tables
+
+f = layout.page_header("地图 · 小区改造状态")
+theme = layout.figure_theme()
+options = data.map_options(*f.args)
+
+c1, c2, c3, c4, c5 = st.columns([3, 3, 2, 3, 2], vertical_alignment="bottom")
+groups = c1.multiselect("小区状态", STATUS_GROUP_NAMES, key="map_status", placeholder="全部状态",
+                        persist_state="session")
+map_districts = c2.multiselect("区市", options["districts"], key="map_district", placeholder="全部区市",
+                               persist_state="session")
+classes = c3.multiselect("改造类型", options["classes"], key="map_class", placeholder="全部类型",
+                         persist_state="session")
+bundles = c4.multiselect("打包项目", options["bundles"], key="map_bundle", placeholder="全部项目",
+                         persist_state="session")
+choropleth = c5.toggle("区市开工率图层", key="map_choropleth", persist_state="session")
+
+points = data.map_communities(*f.args, tuple(groups), tuple(map_districts), tuple(classes), tuple(bundles))
+st.caption(f"地图显示{len(points):,}个小区（有坐标的小区显示为点）。点击小区查看详情。")
+
+map_column, detail_column = st.columns([3, 1], gap="medium")
+with map_column:
+    picked = maps.show_map(f, key="community_map", theme=theme, groups=groups, map_districts=map_districts,
+                           classes=classes, bundles=bundles, choropleth=choropleth, height=680, selectable=True)
+with detail_column:
+    st.markdown("#### 小区详情")
+    community = data.community(*f.args, picked) if picked else None
+    if community is None or community.empty:
+        st.info("在地图上点击一个小区，这里显示它的基本情况和项目节点。")
+    else:
+        st.dataframe(tables.community_details(community.iloc[0]), hide_index=True, height=560,
+                     key="community_details")
+
+if community is not None and not community.empty:
+    layout.chart(node_timeline(community, f.as_of, theme=theme, title=f"{community.iloc[0]['name']} · 项目节点计划与实际"),
+                 key="community_timeline")

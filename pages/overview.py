@@ -1,0 +1,35 @@
+"""总览: the weekly dispatch meeting's screen — where the programme stands, what changed, who is behind."""
+import streamlit as st
+
+from figures.gauges import district_gauges
+from figures.trends import investment_trend_figure
+from ui import data, layout, maps, tables
+from ui.cards import overview_cards, show_cards
+
+f = layout.page_header("总览 · 周调度")
+theme = layout.figure_theme()
+
+show_cards(overview_cards(data.headline(*f.args),
+                          data.headline(f.version, data.week_before(f.as_of), f.years, f.districts)))
+
+st.markdown("#### 各区（市）开工率　落后在前，颜色按序时进度预警")
+layout.chart(district_gauges(data.progress(*f.args), theme=theme), key="overview_gauges")
+
+left, right = st.columns([1, 1], gap="medium")
+with left:
+    st.markdown("#### 小区改造状态分布")
+    maps.show_map(f, key="overview_map", theme=theme, height=520)
+with right:
+    st.markdown(f"#### {f.year}年度累计完成投资")
+    layout.chart(investment_trend_figure(data.trend(f.version, f.year, f.districts), f.year, theme=theme,
+                                         title=None), key="overview_trend")
+
+st.markdown("#### 节点预警　红：已逾期　黄：14天内到期")
+alerts, alert_columns = tables.alerts_table(data.alerts(*f.args))
+st.dataframe(tables.light_style(alerts, "预警"), column_config=alert_columns, hide_index=True, height=360,
+             key="overview_alerts")
+
+st.markdown("#### 各区（市）排名　按开工率，并列投资排名")
+ranking, ranking_columns = tables.ranking_table(data.progress(*f.args))
+st.dataframe(tables.light_style(ranking, "预警"), column_config=ranking_columns, hide_index=True,
+             key="overview_ranking")

@@ -1,0 +1,251 @@
+"""Cached access to the snapshot store.
+
+- The store handle is the only `st.cache_resource`: one LedgerStore per store path (LEDGER_DB or settings).
+- Every query is an `st.cache_data` function keyed by the store's version() and the filter values (small
+  tuples and ISO dates), never by a DataFrame argument: hashing a 220,000-row frame on every rerun would cost
+  more than the query. After an import the version changes, so old entries are never read again, and
+  `clear_after_import()` drops them to free memory.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from loaders import config
+from loaders.store import LedgerStore
+
+Years = tuple[int, ...]
+Names = tuple[str, ...]
+
+
+@st.cache_resource(show_spinner="正在打开台账数据库…")
+def _open_store(path: str) -> LedgerStore:
+    # `path` is only the cache key (tests point LEDGER_DB elsewhere). LedgerStore(None) resolves the same path
+    # and builds the default store from sample_data on first use.
+    return LedgerStore(None)
+
+
+def store() -> LedgerStore:
+    """The store handle of this deployment (cached across reruns and sessions)."""
+    return _open_store(str(config.store_path()))
+
+
+def version() -> str:
+    return store().version()
+
+
+def clear_after_import() -> None:
+    """Drop every cached query result: called after an import or a restore."""
+    st.cache_data.clear()
+
+
+def _districts_arg(districts: Names) -> list[str] | None:
+    return list(districts) if districts else None
+
+
+def _iso(d) -> str:
+    return pd.Timestamp(d).date().isoformat()
+
+
+def week_before(as_of: str) -> str:
+    """The as-of date of "last week": 7 days before the selected date."""
+    return (date.fromisoformat(as_of) - timedelta(days=7)).isoformat()
+
+
+def year_before(as_of: str) -> str:
+    return (pd.Timestamp(as_of) - pd.DateOffset(years=1)).date().isoformat()
+
+
+# ---------------------------------------------------------------------------------------------- store reads
+@st.cache_data(show_spinner=False, max_entries=16)
+def snapshots(version: str) -> pd.DataFrame:
+    """The active snapshot history (台账 page, filters)."""
+    return store().snapshots()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def batch_years(version: str) -> list[int]:
+    """Batch years that have at least one active snapshot, ascending."""
+    years = snapshots(version)["batch_year"].dropna().astype(int).unique().tolist()
+    return sorted(years)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def current_batch(version: str) -> int | None:
+    """The batch the weekly meeting follows by default: the latest batch year reported on the latest date
+    (a 2022–2024 plan imports 2023 and 2024 batches long before they report progress)."""
+    active = snapshots(version)
+    if active.empty:
+        return None
+    latest = active[active["report_date"] == active["report_date"].max()]
+    return int(latest["batch_year"].max())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def report_dates(version: str, years: Years) -> list[str]:
+    """ISO report dates of the selected batch years, ascending."""
+    return [d.isoformat() for d in store().report_dates(batch_years=list(years) or None)]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def ledger(version: str, as_of: str, years: Years, districts: Names = ()) -> pd.DataFrame:
+    """The as-of state: each (district, batch)'s latest snapshot on or before `as_of`."""
+    return store().ledger_as_of(as_of=as_of, batch_years=list(years), districts=_districts_arg(districts))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def totals(version: str, years: Years, districts: Names = ()) -> pd.DataFrame:
+    """store.totals_by_date for the years and their previous batches (year-on-year curves)."""
+    wanted = sorted({y for y in years} | {y - 1 for y in years})
+    return store().totals_by_date(batch_years=wanted, districts=_districts_arg(districts))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def community_history(version: str, community_id: str) -> pd.DataFrame:
+    return store().community_history(community_id)
+
+
+@st.cache_data(show_spinner=False)
+def boundaries():
+    """District polygons (WGS-84 GeoDataFrame) from the configured boundary file."""
+    from loaders.geodata import load_boundaries
+
+    return load_boundaries()
+
+
+@st.cache_data(show_spinner=False)
+def boundaries_geojson() -> dict:
+    from loaders.geodata import boundaries_geojson as to_geojson
+
+    return to_geojson(boundaries())
+
+
+# ------------------------------------------------------------------------------------- metrics of the as-of state
+@st.cache_data(show_spinner=False, max_entries=32)
+def progress(version: str, as_of: str, years: Years, districts: Names = ()) -> pd.DataFrame:
+    """metrics.progress.district_progress of the as-of state (one row per district, official order)."""
+    from metrics.progress import district_progress
+
+    return district_progress(ledger(version, as_of, years, districts), as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def city_total(version: str, as_of: str, years: Years, districts: Names = ()) -> dict:
+    from metrics.progress import city_total as total
+
+    return total(ledger(version, as_of, years, districts), as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def headline(version: str, as_of: str, years: Years, districts: Names = ()):
+    """metrics.headline.headline: now, against the as-of state 7 days earlier and the previous batch a year
+    earlier."""
+    from metrics.headline import headline as compute
+
+    current = ledger(version, as_of, years, districts)
+    last_week = ledger(version, week_before(as_of), years, districts)
+    last_year = ledger(version, year_before(as_of), tuple(y - 1 for y in years), districts)
+    return compute(current, last_week, last_year)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def alerts(version: str, as_of: str, years: Years, districts: Names = ()) -> pd.DataFrame:
+    """metrics.alerts.node_alerts: overdue (红) and due-soon (黄) nodes, most overdue first."""
+    from metrics.alerts import node_alerts
+
+    return node_alerts(ledger(version, as_of, years, districts), as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def trend(version: str, batch_year: int, districts: Names = ()) -> pd.DataFrame:
+    """metrics.trends.investment_trend of one batch with its previous batch a year earlier and the plan."""
+    from metrics.trends import investment_trend
+
+    return investment_trend(totals(version, (batch_year,), districts), batch_year)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def district_series(version: str, batch_year: int, districts: Names = ()) -> pd.DataFrame:
+    from metrics.trends import district_investment_series
+
+    return district_investment_series(totals(version, (batch_year,), districts), batch_year)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def funding(version: str, as_of: str, years: Years, districts: Names = ()) -> pd.DataFrame:
+    from metrics.trends import funding_by_source
+
+    return funding_by_source(ledger(version, as_of, years, districts))
+
+
+# ------------------------------------------------------------------------------------------------------ map
+def _unique_text(series: pd.Series) -> list[str]:
+    return sorted(str(v) for v in series.dropna().unique() if str(v).strip())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def map_options(version: str, as_of: str, years: Years, districts: Names = ()) -> dict[str, list[str]]:
+    """Choices of the map's own filters, from the as-of state: districts, renovation classes, bundles."""
+    from metrics.progress import official_order
+
+    frame = ledger(version, as_of, years, districts)
+    present = set(_unique_text(frame["district"]))
+    ordered = [d for d in official_order() if d in present] + sorted(present - set(official_order()))
+    return {"districts": ordered, "classes": _unique_text(frame["renovation_class"]),
+            "bundles": _unique_text(frame["bundle"])}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def map_communities(version: str, as_of: str, years: Years, districts: Names = (), groups: Names = (),
+                    map_districts: Names = (), classes: Names = (), bundles: Names = ()) -> pd.DataFrame:
+    """The communities the map shows: the as-of state narrowed by status group, district, renovation class and
+    bundle (an empty choice means all)."""
+    from metrics.status import status_group
+
+    frame = ledger(version, as_of, years, districts)
+    keep = pd.Series(True, index=frame.index)
+    if groups:
+        keep &= status_group(frame["node_reached"]).astype(str).isin(groups)
+    if map_districts:
+        keep &= frame["district"].isin(map_districts)
+    if classes:
+        keep &= frame["renovation_class"].isin(classes)
+    if bundles:
+        keep &= frame["bundle"].isin(bundles)
+    return frame[keep.fillna(False).to_numpy()].reset_index(drop=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def map_deck(version: str, as_of: str, years: Years, districts: Names = (), groups: Names = (),
+             map_districts: Names = (), classes: Names = (), bundles: Names = (), choropleth: bool = False,
+             theme: str = "light"):
+    """figures.map.community_deck of the filtered communities over the district boundaries (cached: building
+    the point records is the slow part of a map page)."""
+    from figures.map import community_deck
+
+    frame = map_communities(version, as_of, years, districts, groups, map_districts, classes, bundles)
+    rates = progress(version, as_of, years, districts) if choropleth else None
+    return community_deck(frame, boundaries_geojson(), choropleth=rates, tile_url=config.tile_url(), theme=theme)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def community(version: str, as_of: str, years: Years, districts: Names, community_id: str) -> pd.DataFrame:
+    """The as-of row(s) of one community (empty when it is not in the filtered state)."""
+    frame = ledger(version, as_of, years, districts)
+    return frame[frame["community_id"] == community_id].reset_index(drop=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def search(version: str, as_of: str, years: Years, districts: Names, text: str) -> pd.DataFrame:
+    """The as-of state narrowed to rows whose id, name, street, bundle, status or responsible person contains
+    `text` (case-insensitive); all rows when `text` is blank."""
+    frame = ledger(version, as_of, years, districts)
+    text = text.strip()
+    if not text:
+        return frame
+    hit = pd.Series(False, index=frame.index)
+    for col in ("community_id", "name", "street", "district", "bundle", "status", "responsible", "renovation_class"):
+        hit |= frame[col].astype("string").str.contains(text, case=False, regex=False).fillna(False)
+    return frame[hit.to_numpy()].reset_index(drop=True)

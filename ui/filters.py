@@ -1,0 +1,121 @@
+"""The shared sidebar filters: batch year(s), report date (snapshot) and district(s).
+
+They live in the entry file (dashboard.py), which runs around every page, so they persist across pages, and
+they are kept in the page address so a link or bookmark reopens the same view (?batch=2022&date=2022-05-31&
+district=市北区):
+- district is a widget bound to the URL (bind="query-params"): its default, all districts, means the same
+  thing in any week, so leaving it out of the address is right.
+- batch and date are written to the address explicitly (st.query_params) on every run. A bound widget drops
+  its parameter when the value equals the default, and their defaults move with the data (the latest batch and
+  the latest report date): a bookmark of "2022年度, 截至5月31日" must not silently become next week's view.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from loaders.config import district_names
+from metrics.numbers import fmt_date_cn
+from ui import data
+
+BATCH, DATE, DISTRICT = "batch", "date", "district"
+_CURRENT = "_dashboard_filters"
+
+
+@dataclass(frozen=True)
+class Filters:
+    version: str
+    years: tuple[int, ...]
+    as_of: str                      # ISO date of the selected report date
+    districts: tuple[str, ...]      # empty: the whole city
+
+    @property
+    def year(self) -> int:
+        """The batch a single-batch view (trend, bulletin) shows: the latest selected."""
+        return max(self.years)
+
+    @property
+    def as_of_date(self) -> date:
+        return date.fromisoformat(self.as_of)
+
+    @property
+    def args(self) -> tuple:
+        """(version, as_of, years, districts): the key every cached query in ui.data takes."""
+        return (self.version, self.as_of, self.years, self.districts)
+
+    @property
+    def area(self) -> str:
+        return "、".join(self.districts) if self.districts else "全市"
+
+
+def _url_values(key: str) -> list[str]:
+    try:
+        return st.query_params.get_all(key)
+    except Exception:  # an unreadable address must never break the page
+        return []
+
+
+def _seed(key: str, value) -> None:
+    """Set a widget's value before it is drawn (first run of a session, or when its options changed)."""
+    st.session_state[key] = value
+
+
+def sidebar_filters() -> Filters | None:
+    """Draw the filters in the sidebar; None when the store holds no snapshot at all."""
+    version = data.version()
+    years = data.batch_years(version)
+    if not years:
+        return None
+
+    # First run of a session: take batch and date from the address, when valid.
+    default_year = data.current_batch(version) or years[-1]
+    if BATCH not in st.session_state:
+        wanted = [int(v) for v in _url_values(BATCH) if v.isdigit() and int(v) in years]
+        _seed(BATCH, wanted or [default_year])
+    elif not [y for y in st.session_state[BATCH] if y in years]:
+        _seed(BATCH, [default_year])
+
+    with st.sidebar:
+        st.markdown("#### 筛选条件")
+        chosen_years = st.multiselect("改造年度（批次）", years, key=BATCH, format_func=lambda y: f"{y}年度",
+                                      placeholder="选择年度")
+        if not chosen_years:
+            st.caption(f"未选择年度，显示{default_year}年度。")
+            chosen_years = [default_year]
+        dates = data.report_dates(version, tuple(sorted(chosen_years)))
+        if DATE not in st.session_state:
+            url_date = _url_values(DATE)
+            _seed(DATE, url_date[0] if url_date and url_date[0] in dates else dates[-1])
+        elif st.session_state[DATE] not in dates:
+            _seed(DATE, dates[-1])
+        as_of = st.selectbox("截至日期（周报快照）", dates, key=DATE, format_func=_date_label(dates[-1]))
+        names = _district_options(version)
+        districts = st.multiselect("区市", names, key=DISTRICT, bind="query-params", placeholder="全市（全部区市）")
+
+    st.query_params[BATCH] = [str(y) for y in sorted(chosen_years)]
+    st.query_params[DATE] = as_of
+    filters = Filters(version=version, years=tuple(sorted(chosen_years)), as_of=as_of,
+                      districts=tuple(d for d in names if d in districts))
+    st.session_state[_CURRENT] = filters
+    return filters
+
+
+def _date_label(latest: str):
+    def label(iso: str) -> str:
+        text = fmt_date_cn(iso)
+        return f"{text}（最新）" if iso == latest else text
+    return label
+
+
+def _district_options(version: str) -> list[str]:
+    """Districts in the official order, then any other name found in the store."""
+    official = district_names()
+    stored = data.snapshots(version)["district"].dropna().unique().tolist()
+    return official + sorted(d for d in stored if d not in official)
+
+
+def current() -> Filters:
+    """The filters of this run, set by the entry file before the page runs."""
+    return st.session_state[_CURRENT]

@@ -1,0 +1,56 @@
+"""The community map block shared by the 总览 and 地图 pages: the deck, its Chinese legend, the selection."""
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from figures.map import COMMUNITY_LAYER_ID, choropleth_legend
+from metrics.status import status_legend
+from ui import data
+from ui.filters import Filters
+
+
+def legend_html(choropleth: bool = False) -> str:
+    """The map legend in Chinese: one coloured dot per status group (and the start-rate ramp)."""
+    items = "".join(
+        f'<span style="display:inline-flex;align-items:center;margin-right:14px;white-space:nowrap">'
+        f'<span style="width:12px;height:12px;border-radius:50%;background:{g["color"]};'
+        f'border:1px solid rgba(0,0,0,.25);margin-right:5px"></span>{html.escape(g["name"])}</span>'
+        for g in status_legend())
+    text = f'<div style="font-size:0.95rem;line-height:1.9">小区状态：{items}</div>'
+    if choropleth:
+        ramp = "".join(f'<span style="display:inline-block;width:34px;height:12px;background:{s["color"]}"></span>'
+                       for s in choropleth_legend())
+        stops = choropleth_legend()
+        text += (f'<div style="font-size:0.95rem;line-height:1.9">区市开工率：{html.escape(stops[0]["label"])} '
+                 f'{ramp} {html.escape(stops[-1]["label"])}</div>')
+    return text
+
+
+def show_map(filters: Filters, *, key: str, theme: str, groups=(), map_districts=(), classes=(), bundles=(),
+             choropleth: bool = False, height: int = 620, selectable: bool = False):
+    """Draw the community map; returns the selected community id (or None)."""
+    deck = data.map_deck(*filters.args, tuple(groups), tuple(map_districts), tuple(classes), tuple(bundles),
+                         choropleth, theme)
+    if selectable:
+        event = st.pydeck_chart(deck, height=height, key=key, on_select="rerun", selection_mode="single-object")
+    else:
+        st.pydeck_chart(deck, height=height, key=key)
+        event = None
+    st.markdown(legend_html(choropleth), unsafe_allow_html=True)
+    return selected_community(event)
+
+
+def selected_community(event) -> str | None:
+    """The community id picked on the map (ids reach the deck HTML-escaped, so unescape them)."""
+    if not event:
+        return None
+    try:
+        objects = event.selection.get("objects", {}).get(COMMUNITY_LAYER_ID) or []
+    except AttributeError:
+        return None
+    if not objects:
+        return None
+    value = objects[0].get("community_id")
+    return html.unescape(value) if value else None

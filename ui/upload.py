@@ -1,0 +1,99 @@
+"""Upload → validation report → import on confirmation (台账 page).
+
+The file is read by loaders.reader.read_ledger exactly as the CLI reads it; nothing touches the store until the
+user confirms, and store.import_result is all-or-nothing, so a rejected file changes nothing. The reading is
+kept in the session (keyed by the file and the optional date/batch given) so reruns do not read it again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from loaders.report import LedgerResult
+from metrics.numbers import fmt_date_cn, fmt_int
+from ui import data
+
+_CHECK = "_upload_check"
+_DONE = "_upload_done"
+_UPLOADER = "_upload_generation"
+
+
+@dataclass
+class UploadCheck:
+    name: str
+    result: LedgerResult | None = None
+    unreadable: str | None = None                    # the reader's Chinese sentence when it cannot read at all
+    duplicates: list[tuple] = field(default_factory=list)   # (district, batch_year, report_date) already stored
+
+    @property
+    def importable(self) -> bool:
+        return self.result is not None and self.result.ok and self.result.report_date is not None and \
+            len(self.result.frame) > 0
+
+
+def uploader_key() -> str:
+    """The file input's key; a new one after an import empties the input."""
+    return f"ledger_upload_{st.session_state.get(_UPLOADER, 0)}"
+
+
+def check(uploaded, report_date: date | None, batch_year: int | None) -> UploadCheck:
+    """Read the uploaded file through the reader (once per file and options)."""
+    from loaders.reader import read_ledger
+    from loaders.report import UnreadableLedger
+
+    key = (uploaded.file_id, uploaded.name, report_date, batch_year)
+    cached = st.session_state.get(_CHECK)
+    if cached and cached[0] == key:
+        return cached[1]
+    outcome = UploadCheck(name=uploaded.name)
+    try:
+        with st.spinner("正在检查台账…"):
+            outcome.result = read_ledger(uploaded.getvalue(), source_name=uploaded.name, report_date=report_date,
+                                         batch_year=int(batch_year) if batch_year else None)
+    except UnreadableLedger as exc:
+        outcome.unreadable = str(exc)
+    if outcome.result is not None:
+        outcome.duplicates = _duplicates(outcome.result)
+    st.session_state[_CHECK] = (key, outcome)
+    return outcome
+
+
+def _duplicates(result: LedgerResult) -> list[tuple]:
+    """The (district, batch_year, date) snapshots of `result` that the store already holds (active)."""
+    if result.report_date is None or len(result.frame) == 0:
+        return []
+    stored = data.snapshots(data.version())
+    when = pd.Timestamp(result.report_date).date()
+    have = {(str(r.district), int(r.batch_year)) for r in stored.itertuples()
+            if pd.Timestamp(r.report_date).date() == when}
+    keys = result.frame[["district", "batch_year"]].dropna().drop_duplicates()
+    return [(str(d), int(b), when) for d, b in keys.itertuples(index=False) if (str(d), int(b)) in have]
+
+
+def summary(check: UploadCheck) -> str:
+    """One line about what the file holds."""
+    r = check.result
+    districts = r.frame["district"].dropna().nunique()
+    when = fmt_date_cn(r.report_date) if r.report_date else "未注明截至日期"
+    return (f"「{check.name}」：{fmt_int(len(r.frame))}个小区，{fmt_int(districts)}个区市，{when}；"
+            f"错误{len(r.errors)}个，提示{len(r.warnings)}个。")
+
+
+def confirm_import(check: UploadCheck, replace: bool) -> str:
+    """Store the checked result (all or nothing); returns the Chinese confirmation. Raises StoreError."""
+    outcome = data.store().import_result(check.result, replace=replace)
+    data.clear_after_import()
+    lines = "；".join(s.describe() for s in outcome.snapshots)
+    message = f"已导入「{check.name}」：{fmt_int(outcome.rows)}行，{len(outcome.snapshots)}个快照（{lines}）。"
+    st.session_state[_DONE] = message
+    st.session_state.pop(_CHECK, None)
+    st.session_state[_UPLOADER] = st.session_state.get(_UPLOADER, 0) + 1
+    return message
+
+
+def last_import_message() -> str | None:
+    """The confirmation of the import just done (shown once)."""
+    return st.session_state.pop(_DONE, None)
