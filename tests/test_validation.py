@@ -1,0 +1,197 @@
+"""Validation: every error and warning names the sheet, the Excel row, the header as written, the value."""
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+import ledger_builders as lb  # noqa: E402
+
+from loaders.reader import read_ledger  # noqa: E402
+
+
+def _read(tmp_path, rows, header=None, sheet="市北区", **kw):
+    p = lb.write_xlsx(tmp_path / "v.xlsx", {sheet: lb.standard_sheet(rows, header=header)})
+    return read_ledger(p, **kw)
+
+
+def _one(issues):
+    assert len(issues) == 1, issues
+    return issues[0]
+
+
+def test_missing_required_column(tmp_path):
+    header = [h for h in lb.HEADER if h != "户数"]
+    rows = [[v for k, v in zip(lb.HEADER, r) if k != "户数"] for r in lb.standard_rows()]
+    e = _one(_read(tmp_path, rows, header=header).errors)
+    assert (e.sheet, e.row, e.column, e.value) == ("市北区", 3, None, None)
+    assert e.message == "缺少必填列「户数」（表头可写作：户数、居民户数、涉及户数、惠及户数）。"
+
+
+def test_no_ledger_sheet_at_all(tmp_path):
+    p = lb.write_xlsx(tmp_path / "x.xlsx", {"Sheet1": [["区市", "小区个数", "户数"], ["市北区", 3, 870]]})
+    e = _one(read_ledger(p).errors)
+    assert e.sheet == "x.xlsx" and e.row is None
+    assert e.message.startswith("文件中没有可识别的项目台账工作表：未找到必填列「小区编号、小区名称、改造年度、计划投资、累计完成投资」")
+
+
+def test_duplicate_id_names_both_rows(tmp_path):
+    rows = lb.standard_rows()
+    rows[2][1] = "SB-001"
+    e = _one(_read(tmp_path, rows).errors)
+    assert (e.sheet, e.row, e.column, e.value) == ("市北区", 6, "小区编号", "SB-001")
+    assert e.message == "小区编号重复：与工作表「市北区」第4行相同，每个小区只能填报一行。"
+
+
+def test_duplicate_id_across_sheets(tmp_path):
+    a = lb.standard_sheet()
+    b = lb.standard_sheet([lb.row(1, "SB-002", "重复小区", "市南区", lon=None, lat=None)])
+    p = lb.write_xlsx(tmp_path / "d.xlsx", {"市北区": a, "市南区": b})
+    e = _one(read_ledger(p).errors)
+    assert (e.sheet, e.row, e.value) == ("市南区", 4, "SB-002")
+    assert "与工作表「市北区」第5行相同" in e.message
+
+
+def test_unknown_district(tmp_path):
+    rows = lb.standard_rows()
+    rows[1][3] = "市中区"
+    e = _one(_read(tmp_path, rows).errors)
+    assert (e.sheet, e.row, e.column, e.value) == ("市北区", 5, "所属区市", "市中区")
+    assert e.message == ("无法识别的区市，应为青岛市的区市之一：市南区、市北区、黄岛区、崂山区、李沧区、城阳区、即墨区、"
+                         "胶州市、平度市、莱西市。")
+
+
+def test_required_number_not_a_number_and_negative(tmp_path):
+    rows = lb.standard_rows()
+    rows[0][7] = "三百"
+    rows[1][9] = -5
+    rows[2][7] = 12.5
+    errs = _read(tmp_path, rows).errors
+    got = [(e.row, e.column, e.value, e.message) for e in errs]
+    assert got == [
+        (4, "户数", "三百", "户数应为整数（如356），无法识别。"),
+        (5, "总投资（万元）", "-5", "计划投资不能为负数。"),
+        (6, "户数", "12.5", "户数应为整数（如356），无法识别。"),
+    ]
+
+
+def test_empty_required_cells(tmp_path):
+    rows = lb.standard_rows()
+    rows[0][2] = None
+    rows[1][9] = None
+    errs = _read(tmp_path, rows).errors
+    assert [(e.row, e.column, e.message) for e in errs] == [
+        (4, "小区名称", "小区名称为空（必填）。"),
+        (5, "总投资（万元）", "计划投资为空（必填）。"),
+    ]
+
+
+def test_actual_date_after_report_date(tmp_path):
+    rows = lb.standard_rows()
+    rows[0][12] = datetime(2023, 7, 2)
+    e = _one(_read(tmp_path, rows).errors)
+    assert (e.sheet, e.row, e.column, e.value) == ("市北区", 4, "实际开工时间", "2023-07-02")
+    assert e.message == "实际开工时间晚于截至日期2023-06-30：实际日期不能是将来的日期，请核对。"
+
+
+def test_unreadable_date(tmp_path):
+    rows = lb.standard_rows()
+    rows[2][14] = "2023-13-45"
+    rows[1][11] = "下月"
+    errs = _read(tmp_path, rows).errors
+    msg = "无法识别的日期，应为如2023-05-31、2023/5/31、2023年5月31日或Excel日期格式。"
+    assert [(e.row, e.column, e.value, e.message) for e in errs] == [
+        (5, "计划开工时间", "下月", msg),
+        (6, "实际完工时间", "2023-13-45", msg),
+    ]
+
+
+def test_report_dates_disagree_between_sheets(tmp_path):
+    a = lb.standard_sheet()
+    b = [[lb.TITLE], ["截至2023年6月23日"], lb.HEADER, lb.row(1, "SN-1", "甲", "市南区", lon=None, lat=None,
+                                                          actual_start=datetime(2023, 4, 1))]
+    p = lb.write_xlsx(tmp_path / "r.xlsx", {"市北区": a, "市南区": b})
+    errs = read_ledger(p).errors
+    assert [(e.sheet, e.row, e.value) for e in errs] == [("市北区", None, "截至2023年6月30日"),
+                                                         ("市南区", None, "截至2023年6月23日")]
+    assert errs[0].message == ("同一文件中各工作表的截至日期不一致（「市北区」2023-06-30；「市南区」2023-06-23），"
+                               "请统一为同一截至日期。")
+
+
+def test_report_date_option_disagrees_with_title(tmp_path):
+    e = _one(_read(tmp_path, None, report_date=date(2023, 7, 7)).errors)
+    assert (e.sheet, e.value) == ("市北区", "截至2023年6月30日")
+    assert e.message == "标题中的截至日期2023-06-30与指定的截至日期2023-07-07不一致。"
+
+
+def test_option_report_date_used_without_title(tmp_path):
+    p = lb.write_xlsx(tmp_path / "n.xlsx", {"市北区": lb.standard_sheet(title=False)})
+    r = read_ledger(p, report_date=date(2023, 6, 30))
+    assert r.errors == [] and r.report_date == date(2023, 6, 30)
+    r2 = read_ledger(p)
+    assert r2.report_date is None
+    assert any(w.message.startswith("未找到截至日期") for w in r2.warnings)
+
+
+# ------------------------------------------------------------------------------------------- warnings
+def test_inconsistent_status_dates_win(tmp_path):
+    rows = lb.standard_rows()
+    rows[0][15] = "已完工"        # but only 开工 has an actual date
+    r = _read(tmp_path, rows)
+    assert r.errors == []
+    w = [w for w in r.warnings if w.column == "项目状态"]
+    assert [(x.row, x.value) for x in w] == [(4, "已完工")]
+    assert w[0].message == "进度填写为「已完工」，但按实际完成时间，当前节点为「开工」；已以实际时间为准，请核对进度或补填实际时间。"
+    assert r.frame.loc[0, "status"] == "开工"
+
+
+def test_completed_investment_greater_than_planned(tmp_path):
+    rows = lb.standard_rows()
+    rows[1][10] = 900
+    w = [w for w in _read(tmp_path, rows).warnings if w.column == "累计完成投资（万元）"]
+    assert [(x.row, x.value, x.message) for x in w] == [
+        (5, "900", "累计完成投资（900万元）大于计划投资（800万元），请核对。")]
+
+
+def test_planned_date_passed_without_actual(tmp_path):
+    rows = lb.standard_rows()
+    rows[1][11] = datetime(2023, 6, 1)     # SB-002: planned start passed, no actual start
+    w = [w for w in _read(tmp_path, rows).warnings if "已过" in w.message]
+    assert [(x.sheet, x.row, x.column, x.value) for x in w] == [("市北区", 5, "实际开工时间", "2023-06-01")]
+    assert w[0].message == "计划开工时间2023-06-01已过（截至2023-06-30），尚未填报实际开工时间。"
+
+
+geodata = pytest.importorskip("loaders.geodata")
+
+
+def _boundaries_available():
+    try:
+        geodata.load_boundaries()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def test_point_outside_city_and_swapped(tmp_path):
+    rows = lb.standard_rows()
+    rows[0][16], rows[0][17] = 116.39, 39.91      # Beijing
+    rows[1][16], rows[1][17] = 36.0858, 120.3731  # swapped
+    r = _read(tmp_path, rows)
+    assert r.errors == []
+    w = {(x.row, x.message) for x in r.warnings if x.column == "经度"}
+    assert (4, "坐标不在青岛市范围内，请核对经纬度。") in w
+    assert (5, "经度和纬度似乎填反了（经度应约为120，纬度应约为36），已按互换后处理，请核对。") in w
+    assert 120 < r.frame.loc[1, "lon"] < 121 and 36 < r.frame.loc[1, "lat"] < 37
+
+
+@pytest.mark.skipif(not _boundaries_available(), reason="district boundaries not present")
+def test_point_outside_its_district(tmp_path):
+    rows = lb.standard_rows()
+    rows[2][16], rows[2][17] = 120.46, 36.40        # in 城阳/即墨, stated 市北区
+    r = _read(tmp_path, rows)
+    w = [x for x in r.warnings if x.column == "经度" and x.row == 6]
+    assert [x.message for x in w] == ["坐标不在市北区范围内，请核对经纬度或所属区市。"]
+    assert w[0].value == "120.46, 36.4"
