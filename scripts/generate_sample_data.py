@@ -1037,7 +1037,7 @@ def sheet_grid(model: Model, st: Style, d: date) -> dict:
             r["status_word"] = st.status_words[r["node_reached"]]
             r["x"], r["y"] = convert_point(st, r["lon"], r["lat"])
             rows.append(r)
-    apply_inconsistencies(rows, d)
+    apply_inconsistencies(model, rows, d)
     cols = columns_for(st)
     grid: list[list] = []
     merges = []
@@ -1122,20 +1122,32 @@ def sheet_grid(model: Model, st: Style, d: date) -> dict:
             "n_header": 2 if st.two_row else 1}
 
 
-def apply_inconsistencies(rows: list[dict], d: date) -> None:
-    """Three status words that disagree with the dates (the reader warns; the dates win)."""
+def inconsistent_statuses(model: Model) -> dict:
+    """community_id -> status word that disagrees with the dates, shown from May 2022 on (three rows).
+
+    平度市: a community that never starts is reported as 已开工; 即墨区: a started one as 未启动;
+    市北区: a started, not completed one as 已完工. The reader warns; the dates win.
+    """
+    picks = {}
+    for district, word, cond in (
+            ("平度市", "已开工", lambda r: r["actual_start"] is None),
+            ("即墨区", "未启动", lambda r: r["actual_start"] is not None and r["actual_start"] < INCONSISTENT_FROM
+             and r["actual_completion"] is None),
+            ("市北区", "已完工", lambda r: r["actual_start"] is not None and r["actual_start"] < INCONSISTENT_FROM
+             and r["actual_completion"] is None)):
+        cands = sorted((r["community_id"] for r in model.rows
+                        if r["district"] == district and r["batch_year"] == 2022 and cond(r)))
+        picks[cands[0]] = word
+    return picks
+
+
+def apply_inconsistencies(model: Model, rows: list[dict], d: date) -> None:
     if d < INCONSISTENT_FROM:
         return
-    picks = {
-        "平度市": (lambda r: r["node_reached"] < 6, "已开工"),
-        "即墨区": (lambda r: r["node_reached"] == 6, "未启动"),
-        "市北区": (lambda r: r["node_reached"] == 6, "已完工"),
-    }
-    for district, (cond, word) in picks.items():
-        cands = [r for r in rows if r["district"] == district and r["batch_year"] == 2022 and cond(r)]
-        if cands:
-            cands.sort(key=lambda r: r["community_id"])
-            cands[0]["status_word"] = word
+    picks = inconsistent_statuses(model)
+    for r in rows:
+        if r["community_id"] in picks:
+            r["status_word"] = picks[r["community_id"]]
 
 
 # ----------------------------------------------------------------------------------------------------------
