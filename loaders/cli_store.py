@@ -198,33 +198,30 @@ def run_summary(args) -> int:
 
 # ---------------------------------------------------------------------------------------------- import
 def _print_report(result) -> None:
-    """The validation report: the one `check` prints when loaders.cli offers it, else a plain one."""
+    """The validation report, printed the way `check` prints it (loaders.cli's printer when it offers one)."""
     try:
         from loaders import cli as check_cli
-    except Exception:  # not there yet, or broken: the plain report below still tells the user everything
+    except Exception:  # noqa: BLE001 - not there or broken: the plain report below still says everything
         check_cli = None
-    for name in ("print_report", "render_report", "format_report"):
-        printer = getattr(check_cli, name, None) if check_cli else None
-        if callable(printer):
-            try:
-                text = printer(result)
-            except TypeError:
-                continue
-            if isinstance(text, str):
-                _out(text)
-            return
-    _out(f"文件：{result.source_name}")
-    _out(f"截至日期：{result.report_date.isoformat() if result.report_date else '未知'}；读取{len(result.frame)}个小区")
-    if result.errors:
-        _out(f"错误 {len(result.errors)} 个（有错误的台账不能导入）：")
-        for issue in result.errors:
-            _out(f"  ✗ {issue.describe()}")
-    if result.warnings:
-        _out(f"提醒 {len(result.warnings)} 个：")
-        for issue in result.warnings:
-            _out(f"  ! {issue.describe()}")
+    public = getattr(check_cli, "print_report", None)
+    if callable(public):
+        public(result)
+        return
+    rd = result.report_date
+    _out(f"台账：{result.source_name}")
+    _out(f"截至日期：{f'{rd.year}年{rd.month}月{rd.day}日' if rd else '未注明'}    读取小区：{len(result.frame):,}个")
+    print_issues = getattr(check_cli, "_print_issues", None)
+    if callable(print_issues):
+        print_issues("错误（必须修改，否则不能入库）", result.errors)
+        print_issues("警告（请核对，不影响入库）", result.warnings)
+    else:
+        for title, issues in (("错误（必须修改，否则不能入库）", result.errors), ("警告（请核对，不影响入库）", result.warnings)):
+            if issues:
+                _out(f"\n{title}（{len(issues)}个）：")
+                for issue in issues:
+                    _out(f"    - {issue.describe()}")
     if not result.errors and not result.warnings:
-        _out("未发现问题。")
+        _out("校验通过：无错误、无警告。")
 
 
 def run_import(args) -> int:
@@ -277,7 +274,9 @@ def run_import(args) -> int:
 
 # ---------------------------------------------------------------------------------------------- wiring
 def add_subcommands(subparsers) -> None:
-    p = subparsers.add_parser("import", help="把台账作为快照存入数据库", description="检查台账，无错误时按区市和改造年度存为快照")
+    p = subparsers.add_parser("import", help="把台账作为快照存入数据库", add_help=False,
+                              description="校验台账，无错误时按区市和改造年度存为快照（同一日期再次导入需 --replace）")
+    p.add_argument("-h", "--help", action="help", help="显示帮助并退出")
     p.add_argument("file", metavar="FILE", help="台账文件（.xlsx / .xls / .csv）")
     p.add_argument("--report-date", metavar="YYYY-MM-DD", help="截至日期（文件标题中没有时必填）")
     p.add_argument("--batch-year", metavar="N", help="改造年度（文件中没有时）")
@@ -286,7 +285,9 @@ def add_subcommands(subparsers) -> None:
     p.add_argument("--db", metavar="PATH", help="数据库文件（默认：配置中的数据库）")
     p.set_defaults(func=_guarded(run_import))
 
-    s = subparsers.add_parser("summary", help="数据库中截至某日的汇总", description="每个区市取截至该日最近一期台账，汇总")
+    s = subparsers.add_parser("summary", help="数据库中截至某日的汇总", add_help=False,
+                              description="每个区市、每个改造年度取截至该日最近一期台账，汇总")
+    s.add_argument("-h", "--help", action="help", help="显示帮助并退出")
     s.add_argument("--db", metavar="PATH", help="数据库文件（默认：配置中的数据库）")
     s.add_argument("--as-of", metavar="YYYY-MM-DD", help="截至日期（默认：最新）")
     s.add_argument("--batch-year", metavar="N|N-M", help="改造年度，如 2022 或 2022-2024")
