@@ -20,3 +20,11 @@ def cell_text(value, kind: str) -> str:
     if kind == model.DATE:
         return numbers.fmt_date_cn(value)
     return str(value)
+
+
+def display_frame(table: model.Table):
+    """The table as the document prints it: every cell as text (for the page's preview)."""
+    import pandas as pd
+
+    return pd.DataFrame([[cell_text(v, c.kind) for v, c in zip(row, table.columns)] for row in table.rows],
+                        columns=[c.label for c in table.columns])

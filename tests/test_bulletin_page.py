@@ -1,0 +1,93 @@
+"""The 通报 page through AppTest, on the tiny stored history (LEDGER_DB points at it)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from bulletin import content as bc
+from metrics.headline import headline, headline_sentence
+from metrics.progress import district_progress
+
+from test_bulletin_fixtures import D24, D31, fill_store  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def tiny_db(tmp_path, monkeypatch):
+    from loaders.store import LedgerStore
+
+    store = fill_store(LedgerStore(tmp_path / "tiny.sqlite"))
+    monkeypatch.setenv("LEDGER_DB", str(store.path))
+    return store
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """Every file handed to a download button: filename -> bytes."""
+    seen: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def spy(self, path_or_data, mimetype, kind, filename=None):
+        if filename:
+            seen[filename] = path_or_data if isinstance(path_or_data, bytes) else b""
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
+    return seen
+
+
+def open_page(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("pages/bulletin.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.slow
+def test_page_shows_the_headline_and_offers_every_file(tiny_db, downloads):
+    at = open_page()
+    texts = [m.value for m in at.markdown]
+    expected = headline_sentence(headline(tiny_db.ledger_as_of(D31, [2022]), tiny_db.ledger_as_of(D24, [2022]),
+                                          tiny_db.ledger_as_of("2021-05-31", [2021])), D31, 2022, "全市")
+    assert expected in texts                     # the same sentence the dashboard's functions give
+    assert "已开工8个" in expected and "开工率66.7%" in expected
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels[:3] == ["通报（Word）", "表格（Excel）", "工作群文字（TXT）"]
+    assert len(labels) == 5                      # and the two chart PNGs
+    stem = "老旧小区改造周通报_20220531_第3期"
+    assert sorted(downloads) == sorted([f"{stem}.docx", f"{stem}.xlsx", f"{stem}_工作群.txt",
+                                        f"{stem}_图1_累计完成投资走势（与上年同期对比，亿元）.png",
+                                        f"{stem}_图2_各区（市）开工率与序时进度.png"])
+    assert downloads[f"{stem}.docx"][:2] == b"PK" and len(downloads[f"{stem}.docx"]) > 10_000
+    assert downloads[f"{stem}.xlsx"][:2] == b"PK"
+    assert downloads[f"{stem}_图2_各区（市）开工率与序时进度.png"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert downloads[f"{stem}_工作群.txt"].decode("utf-8").startswith("【老旧小区改造周通报第3期】")
+    assert at.text_area(key="bulletin_wechat").value.startswith("【老旧小区改造周通报第3期】截至2022年5月31日")
+
+
+@pytest.mark.slow
+def test_page_ranking_preview_matches_the_dashboard_ranking(tiny_db):
+    at = open_page()
+    frames = [d.value for d in at.dataframe]
+    ranking = frames[0].data if hasattr(frames[0], "data") else frames[0]
+    progress = district_progress(tiny_db.ledger_as_of(D31, [2022]), D31).sort_values("rank_start")
+    assert list(ranking["区（市）"])[:-1] == list(progress["district"])
+    assert list(ranking["开工率（%）"]) == ["100.0", "60.0", "33.3", "66.7"]
+
+
+@pytest.mark.slow
+def test_page_for_a_past_date_regenerates_that_week(tiny_db, downloads):
+    at = open_page({"batch": "2022", "date": "2022-05-24"})
+    past = bc.build_content(tiny_db, D24)
+    texts = [m.value for m in at.markdown]
+    assert past.headline in texts
+    assert "截至2022年5月24日" in past.headline
+    assert any(name.startswith("老旧小区改造周通报_20220524_第2期") for name in downloads)
