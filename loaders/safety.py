@@ -330,10 +330,15 @@ class _Worker:
                 self._kill()
                 raise UnreadableLedger("解析进程无法启动或已退出，请稍后重试。")
             reply = self._read_reply(proc, timeout)
-            if reply is None:
+            if reply is None or reply == "eof":
                 code = proc.poll()
+                if reply == "eof" and code is None:
+                    try:
+                        code = proc.wait(timeout=2)
+                    except subprocess.TimeoutExpired:
+                        code = None
                 self._kill()
-                if code is None:
+                if reply is None and code is None:
                     raise UnreadableLedger(f"解析超时（超过{timeout:g}秒仍未完成），文件可能过大、结构异常或已损坏，已中止读取。")
                 raise UnreadableLedger("读取该文件时解析程序异常退出（文件可能已损坏或为恶意构造），已中止读取；系统其他功能不受影响。"
                                        "请用Excel打开该文件并另存为.xlsx后重新报送。")
@@ -358,7 +363,7 @@ class _Worker:
                         return None
                     chunk = os.read(fd.fileno(), max(need - len(buf), 1 << 16))
                     if not chunk:
-                        return None
+                        return "eof"
                     buf += chunk
                 if length is None:
                     (length,) = struct.unpack("<Q", bytes(buf[:8]))

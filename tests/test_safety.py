@@ -1,0 +1,226 @@
+"""Unreadable and hostile files: one clear Chinese message within seconds, never a crash of this process."""
+from __future__ import annotations
+
+import io
+import re
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+import ledger_builders as lb  # noqa: E402
+
+from loaders import safety  # noqa: E402
+from loaders.reader import read_ledger  # noqa: E402
+from loaders.report import UnreadableLedger  # noqa: E402
+
+
+def _unreadable(source, **kw) -> str:
+    t = time.monotonic()
+    with pytest.raises(UnreadableLedger) as exc:
+        read_ledger(source, **kw)
+    assert time.monotonic() - t < 10
+    msg = str(exc.value)
+    assert msg and re.search(r"[\u4e00-\u9fff]", msg) and "Traceback" not in msg
+    return msg
+
+
+def _good_xlsx(tmp_path, name="good.xlsx") -> Path:
+    return lb.write_xlsx(tmp_path / name, {"市北区": lb.standard_sheet()})
+
+
+def _rewrite_zip(src: Path, dst: Path, change=None, add=None) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if change:
+                data = change(info.filename, data)
+            zout.writestr(info.filename, data)
+        for name, data in (add or {}).items():
+            zout.writestr(name, data)
+    return dst
+
+
+def test_empty_file(tmp_path):
+    p = tmp_path / "empty.xlsx"
+    p.write_bytes(b"")
+    assert _unreadable(p) == "文件是空的（0字节），没有任何内容。请检查是否选错了文件。"
+
+
+def test_truncated_xlsx(tmp_path):
+    data = _good_xlsx(tmp_path).read_bytes()
+    p = tmp_path / "cut.xlsx"
+    p.write_bytes(data[: len(data) // 2])
+    assert "损坏或不完整" in _unreadable(p)
+
+
+@pytest.mark.parametrize("content,expected", [
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "图片"),
+    ("<html><body><table><tr><td>小区编号</td></tr></table></body></html>".encode(), "网页"),
+    (bytes(range(256)) * 8, "无法识别的文件格式"),
+])
+def test_not_a_spreadsheet(tmp_path, content, expected):
+    p = tmp_path / "ledger.xls"
+    p.write_bytes(content)
+    assert expected in _unreadable(p)
+
+
+def test_word_document_named_xlsx(tmp_path):
+    p = tmp_path / "ledger.xlsx"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+    assert "Word文档" in _unreadable(p)
+
+
+def test_broken_ole_file(tmp_path):
+    p = tmp_path / "ledger.xls"
+    p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600 + b"junk" * 500)
+    assert "无法作为Excel工作簿读取" in _unreadable(p) or "损坏" in _unreadable(p)
+
+
+def test_wrong_extension_is_read_by_content(tmp_path):
+    csv_as_xlsx = lb.write_csv(tmp_path / "ledger.xlsx", lb.standard_sheet())
+    assert len(read_ledger(csv_as_xlsx).frame) == 3
+    xlsx_as_csv = tmp_path / "ledger.csv"
+    xlsx_as_csv.write_bytes(_good_xlsx(tmp_path).read_bytes())
+    r = read_ledger(xlsx_as_csv)
+    assert r.errors == [] and len(r.frame) == 3
+
+
+def test_file_over_size_limit_refused_before_reading(tmp_path, monkeypatch):
+    p = _good_xlsx(tmp_path)
+    real = safety.limits()
+    monkeypatch.setattr(safety, "limits", lambda: {**real, "max_file_mb": 0.001})
+    msg = _unreadable(p)
+    assert msg.startswith("文件过大（") and "超过上限0.001 MB" in msg
+
+
+def test_zip_bomb(tmp_path):
+    p = tmp_path / "bomb.xlsx"
+    src = _good_xlsx(tmp_path)
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data + b" " * (64 << 20)   # 64 MB of blanks: compresses ~1000:1
+            zout.writestr(info.filename, data)
+    assert p.stat().st_size < 1 << 20
+    assert "压缩炸弹" in _unreadable(p)
+
+
+def test_stray_cell_far_away(tmp_path):
+    from openpyxl import load_workbook
+
+    p = lb.write_xlsx(tmp_path / "stray.xlsx", {"市北区": lb.standard_sheet(),
+                                                "市南区": lb.standard_sheet([lb.row(1, "SN-1", "甲", "市南区")])})
+    wb = load_workbook(p)
+    wb["市北区"]["XFD1048576"] = "x"
+    wb.save(p)
+    t = time.monotonic()
+    r = read_ledger(p)
+    assert time.monotonic() - t < 10
+    e = [e for e in r.errors if e.sheet == "市北区"]
+    assert len(e) == 1 and e[0].row is None
+    assert e[0].message.startswith("工作表的使用区域过大（1,048,576行×16,384列")
+    assert "XFD1048576" in e[0].message
+    assert r.frame["community_id"].tolist() == ["SN-1"]     # the other sheet is still read and reported
+
+
+def test_stray_cell_without_dimension_element(tmp_path):
+    from openpyxl import load_workbook
+
+    p = _good_xlsx(tmp_path)
+    wb = load_workbook(p)
+    wb["市北区"]["AZ900000"] = "x"
+    wb.save(p)
+    q = _rewrite_zip(p, tmp_path / "nodim.xlsx",
+                     change=lambda n, d: re.sub(rb"<dimension [^>]*/>", b"", d) if "worksheets" in n else d)
+    r = read_ledger(q)
+    assert any("使用区域过大" in e.message and "AZ900000" in e.message for e in r.errors)
+
+
+def test_large_declared_dimension_but_small_content_is_read(tmp_path):
+    p = _good_xlsx(tmp_path)
+    q = _rewrite_zip(p, tmp_path / "bigdim.xlsx",
+                     change=lambda n, d: re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', d)
+                     if "worksheets" in n else d)
+    r = read_ledger(q)
+    assert r.errors == [] and len(r.frame) == 3
+
+
+def test_formulas_without_cached_values(tmp_path):
+    from openpyxl import load_workbook
+
+    p = _good_xlsx(tmp_path)
+    wb = load_workbook(p)
+    ws = wb["市北区"]
+    ws["K4"] = "=J4*0.2"           # openpyxl writes formulas without cached results
+    wb.save(p)
+    r = read_ledger(p)
+    w = [w for w in r.warnings if "公式" in w.message]
+    assert len(w) == 1 and w[0].sheet == "市北区"
+    assert w[0].message.startswith("该工作表有1个公式单元格没有保存计算结果")
+    assert r.frame.loc[0, "completed_investment_wan"] == 0.0   # read as empty -> 0
+
+
+def test_formulas_with_cached_values_are_read(tmp_path):
+    import xlsxwriter
+
+    p = tmp_path / "f.xlsx"
+    wb = xlsxwriter.Workbook(str(p))
+    ws = wb.add_worksheet("市北区")
+    ws.write_row(0, 0, ["截至2023年6月30日"])
+    ws.write_row(1, 0, ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"])
+    ws.write_row(2, 0, ["A1", "甲", "市北区", 2023, 100, 500])
+    ws.write_formula(2, 6, "=F3*0.3", None, 150)
+    wb.close()
+    r = read_ledger(p)
+    assert r.errors == [] and not any("公式" in w.message for w in r.warnings)
+    assert r.frame.loc[0, "completed_investment_wan"] == 150
+
+
+def test_macro_workbook_read_values_only(tmp_path):
+    p = _rewrite_zip(_good_xlsx(tmp_path), tmp_path / "m.xlsm", add={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0fake"})
+    r = read_ledger(p)
+    assert r.errors == [] and len(r.frame) == 3
+    w = [w for w in r.warnings if "宏" in w.message]
+    assert len(w) == 1 and w[0].message.startswith("该工作簿含有宏（VBA代码）。系统不会运行宏")
+
+
+def test_native_crash_in_parser_does_not_take_the_process_down(tmp_path):
+    t = time.monotonic()
+    with pytest.raises(UnreadableLedger) as exc:
+        safety._WORKER.request({"_test": "abort"}, timeout=20)
+    assert "解析程序异常退出" in str(exc.value)
+    assert time.monotonic() - t < 20
+    r = read_ledger(_good_xlsx(tmp_path))          # a fresh worker serves the next file
+    assert len(r.frame) == 3
+
+
+def test_parser_timeout(tmp_path):
+    t = time.monotonic()
+    with pytest.raises(UnreadableLedger) as exc:
+        safety._WORKER.request({"_test": "hang"}, timeout=1.5)
+    assert time.monotonic() - t < 10
+    assert str(exc.value).startswith("解析超时（超过1.5秒仍未完成）")
+    assert len(read_ledger(_good_xlsx(tmp_path)).frame) == 3
+
+
+def test_garbage_inside_a_valid_zip(tmp_path):
+    p = _rewrite_zip(_good_xlsx(tmp_path), tmp_path / "g.xlsx",
+                     change=lambda n, d: b"<<<not xml" if n.endswith("sheet1.xml") else d)
+    try:
+        r = read_ledger(p)
+    except UnreadableLedger as exc:
+        assert "损坏" in str(exc) or "无法" in str(exc)
+    else:   # the broken sheet is named in an error: the file is rejected
+        assert [(e.sheet, e.message) for e in r.errors] == [("市北区", "该工作表无法读取（内容已损坏）。")]
+
+
+def test_unknown_crs_option_is_a_clear_message(tmp_path):
+    assert "坐标系" in _unreadable(_good_xlsx(tmp_path), crs="utm")
