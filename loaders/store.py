@@ -259,21 +259,31 @@ def canonical_sha256(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
+def _total_arrays(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per-row numbers behind the snapshot totals (missing counts and amounts count as 0)."""
+    node = frame["node_reached"].to_numpy(dtype="int64")
+    started = node >= schema.STARTED_NODE
+    households = frame["households"].astype("Int64").fillna(0).to_numpy(dtype="int64")
+    return {
+        "communities": np.ones(len(frame), dtype=np.int64),
+        "started": started.astype(np.int64),
+        "completed": (node >= schema.COMPLETED_NODE).astype(np.int64),
+        "households": households,
+        "started_households": np.where(started, households, 0),
+        "planned_investment_wan": frame["planned_investment_wan"].astype("float64").fillna(0).to_numpy(),
+        "completed_investment_wan": frame["completed_investment_wan"].astype("float64").fillna(0).to_numpy(),
+        "elevators_planned": frame["elevators_planned"].astype("Int64").fillna(0).to_numpy(dtype="int64"),
+    }
+
+
+def _totals(arrays: dict[str, np.ndarray], start: int, stop: int) -> dict:
+    """The totals of rows start..stop (one snapshot)."""
+    return {c: (float if c.endswith("_wan") else int)(arrays[c][start:stop].sum()) for c in TOTAL_COLUMNS}
+
+
 def snapshot_totals(frame: pd.DataFrame) -> dict:
     """The aggregates kept per snapshot (same meaning as the trend columns of totals_by_date)."""
-    node = frame["node_reached"].astype("int64")
-    started = node >= schema.STARTED_NODE
-    households = frame["households"].astype("Int64").fillna(0).astype("int64")
-    return {
-        "communities": int(len(frame)),
-        "started": int(started.sum()),
-        "completed": int((node >= schema.COMPLETED_NODE).sum()),
-        "households": int(households.sum()),
-        "started_households": int(households[started].sum()),
-        "planned_investment_wan": float(frame["planned_investment_wan"].astype("float64").fillna(0).sum()),
-        "completed_investment_wan": float(frame["completed_investment_wan"].astype("float64").fillna(0).sum()),
-        "elevators_planned": int(frame["elevators_planned"].astype("Int64").fillna(0).astype("int64").sum()),
-    }
+    return _totals(_total_arrays(schema.conform(frame)), 0, len(frame))
 
 
 def _now() -> str:
@@ -395,18 +405,27 @@ class LedgerStore:
             raise ImportRefused(f"台账「{result.source_name}」有小区缺少改造年度，未导入；请用 --batch-year 指定")
         digest = canonical_sha256(frame)
         iso = report_date.isoformat()
-        groups = list(frame.groupby(["district", "batch_year"], sort=True, dropna=False))
+        # one pass over the whole frame: sort by (district, batch_year) keeping file order inside each part,
+        # convert every column once, then each snapshot is a slice
+        frame = frame.sort_values(["district", "batch_year"], kind="stable").reset_index(drop=True)
+        districts = frame["district"].to_numpy(dtype=object)
+        batches = frame["batch_year"].to_numpy(dtype="int64")
+        cuts = np.flatnonzero((districts[1:] != districts[:-1]) | (batches[1:] != batches[:-1])) + 1
+        bounds = list(zip([0, *cuts.tolist()], [*cuts.tolist(), len(frame)]))
+        parts = [((str(districts[a]), int(batches[a])), a, b) for a, b in bounds]
+        arrays = _total_arrays(frame)
+        rows = list(zip(*[_column_values(frame[c], t) for c, t in schema.COLUMNS.items()]))
         stamp = _now()
 
         with self._write() as con:
             existing = {}
-            for (district, batch), _ in groups:
+            for key, _, _ in parts:
                 row = con.execute(
                     "SELECT id FROM snapshots WHERE active = 1 AND district = ? AND batch_year = ? AND report_date = ?",
-                    (str(district), int(batch), iso),
+                    (*key, iso),
                 ).fetchone()
                 if row:
-                    existing[(str(district), int(batch))] = row[0]
+                    existing[key] = row[0]
             if existing and not replace:
                 keys = [(d, b, report_date) for d, b in existing]
                 listed = "、".join(f"{d}{b}年度" for d, b in existing)
@@ -422,28 +441,26 @@ class LedgerStore:
             stored = []
             placeholders = ", ".join("?" * (len(COMMUNITY_COLUMNS) + 1))
             insert_sql = f"INSERT INTO communities (snapshot_id, {', '.join(COMMUNITY_COLUMNS)}) VALUES ({placeholders})"
-            for (district, batch), part in groups:
-                key = (str(district), int(batch))
+            for key, a, b in parts:
                 old = existing.get(key)
                 if old is not None:
                     con.execute("UPDATE snapshots SET active = 0 WHERE id = ?", (old,))
                 cur = con.execute(
                     "INSERT INTO snapshots (import_id, district, batch_year, report_date, rows, active, imported_at) "
                     "VALUES (?, ?, ?, ?, ?, 1, ?)",
-                    (import_id, key[0], key[1], iso, len(part), stamp),
+                    (import_id, key[0], key[1], iso, b - a, stamp),
                 )
                 snapshot_id = cur.lastrowid
                 if old is not None:
                     con.execute("UPDATE snapshots SET replaced_by = ? WHERE id = ?", (snapshot_id, old))
-                totals = snapshot_totals(part)
+                totals = _totals(arrays, a, b)
                 con.execute(
                     f"INSERT INTO snapshot_totals (snapshot_id, {', '.join(TOTAL_COLUMNS)}) "
                     f"VALUES (?, {', '.join('?' * len(TOTAL_COLUMNS))})",
                     (snapshot_id, *[totals[c] for c in TOTAL_COLUMNS]),
                 )
-                columns = [_column_values(part[c], t) for c, t in schema.COLUMNS.items()]
-                con.executemany(insert_sql, zip([snapshot_id] * len(part), *columns))
-                stored.append(StoredSnapshot(snapshot_id, key[0], key[1], report_date, len(part), old))
+                con.executemany(insert_sql, ((snapshot_id, *row) for row in rows[a:b]))
+                stored.append(StoredSnapshot(snapshot_id, key[0], key[1], report_date, b - a, old))
         log.info("imported %s: %d rows in %d snapshots", result.source_name, len(frame), len(stored))
         return ImportOutcome(import_id, result.source_name, report_date, digest, stored)
 

@@ -144,20 +144,36 @@ def test_failure_midway_rolls_back(store, monkeypatch):
     import loaders.store as store_module
 
     calls = {"n": 0}
-    real = store_module.snapshot_totals
+    real = store_module._totals
 
-    def fail_on_second(part):
+    def fail_on_second(arrays, start, stop):
         calls["n"] += 1
-        if calls["n"] == 2:
+        if calls["n"] == 2:   # the first snapshot of the import is already written by then
             raise RuntimeError("disk full")
-        return real(part)
+        return real(arrays, start, stop)
 
-    monkeypatch.setattr(store_module, "snapshot_totals", fail_on_second)
+    monkeypatch.setattr(store_module, "_totals", fail_on_second)
     with pytest.raises(RuntimeError):
         store.import_result(week2())
     assert store.version() == version
     assert len(store.snapshots(include_inactive=True)) == 3
     assert store.report_dates() == [date(2022, 3, 4)]
+    assert calls["n"] == 2
+
+
+def test_snapshot_totals_of_a_frame():
+    frame = schema.conform(pd.DataFrame([community("A", node=6, households=10, elevators=2, completed=5.0),
+                                         community("B", node=7, households=None, planned=1.5),
+                                         community("C", node=1, households=7)]))
+    assert store_module_totals(frame) == {
+        "communities": 3, "started": 2, "completed": 1, "households": 17, "started_households": 10,
+        "planned_investment_wan": 1001.5, "completed_investment_wan": 5.0, "elevators_planned": 2}
+
+
+def store_module_totals(frame):
+    from loaders.store import snapshot_totals
+
+    return snapshot_totals(frame)
 
 
 def test_duplicate_without_replace_is_refused(store):
