@@ -44,6 +44,7 @@ def ledger_summary(frame: pd.DataFrame) -> dict:
     except Exception:  # noqa: BLE001 - config not available: keep first-seen order
         order = {}
     g = g.loc[sorted(g.index, key=lambda d: (order.get(d, len(order)), str(d)))]
+    g = g[g.index != "（未知）"]       # rows whose district could not be read (rejected files) are not a district
     by_district = {
         str(d): {
             "communities": int(r.communities),

@@ -371,7 +371,7 @@ def test_coordinate_systems(tmp_path, lon_header, crs_option, crs):
     hdr[16] = lon_header
     rows = lb.standard_rows()[:1]
     r = read_ledger(lb.write_xlsx(tmp_path / "c.xlsx", {"市北区": lb.standard_sheet(rows, header=hdr)}), crs=crs_option)
-    x, y = coords.to_wgs84(np.array([120.3731]), np.array([36.0858]), crs)
+    x, y = coords.to_wgs84(np.array([120.36]), np.array([36.09]), crs)
     assert r.frame.loc[0, "lon"] == pytest.approx(float(x[0]), abs=1e-9)
     assert r.frame.loc[0, "lat"] == pytest.approx(float(y[0]), abs=1e-9)
 
@@ -382,7 +382,7 @@ def test_crs_column_per_row(tmp_path):
     r = read_ledger(lb.write_xlsx(tmp_path / "c.xlsx", {"市北区": lb.standard_sheet(rows, header=hdr)}))
     got = list(zip(r.frame["lon"], r.frame["lat"]))
     for (x, y), crs in zip(got, ["bd09", "wgs84", "gcj02"]):
-        ex, ey = coords.to_wgs84(np.array([120.3731]), np.array([36.0858]), crs)
+        ex, ey = coords.to_wgs84(np.array([120.36]), np.array([36.09]), crs)
         assert (x, y) == pytest.approx((float(ex[0]), float(ey[0])), abs=1e-9)
 
 

@@ -178,7 +178,7 @@ def _boundaries_available():
 def test_point_outside_city_and_swapped(tmp_path):
     rows = lb.standard_rows()
     rows[0][16], rows[0][17] = 116.39, 39.91      # Beijing
-    rows[1][16], rows[1][17] = 36.0858, 120.3731  # swapped
+    rows[1][16], rows[1][17] = 36.09, 120.36  # swapped
     r = _read(tmp_path, rows)
     assert r.errors == []
     w = {(x.row, x.message) for x in r.warnings if x.column == "经度"}
