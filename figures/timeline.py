@@ -16,29 +16,34 @@ _MS_PER_DAY = 86_400_000
 def node_rows(frame: pd.DataFrame, as_of) -> pd.DataFrame:
     """One row per community and node with a planned or actual date: label, community_id, node, node_index,
     planned, actual, days_late (actual − planned for done nodes; as_of − planned for undone overdue ones;
-    otherwise 0), late (days_late > 0)."""
+    otherwise 0), late (days_late > 0). An actual date after as_of counts as not yet done."""
     as_of = pd.Timestamp(as_of).normalize()
-    labels = _community_labels(frame)
-    rows = []
-    for idx, rec in frame.iterrows():
-        for index, (key, name) in enumerate(NODES, start=1):
-            planned = pd.to_datetime(rec.get(plan_column(key)), errors="coerce")
-            actual = pd.to_datetime(rec.get(actual_column(key)), errors="coerce")
-            if pd.notna(actual) and actual > as_of:
-                actual = pd.NaT   # not yet done as of the report date
-            if pd.isna(planned) and pd.isna(actual):
-                continue
-            if pd.notna(actual) and pd.notna(planned):
-                late = (actual.normalize() - planned.normalize()).days
-            elif pd.notna(planned):
-                late = max(0, (as_of - planned.normalize()).days)
-            else:
-                late = 0
-            rows.append({"label": labels[idx], "community_id": rec.get("community_id"), "node": name,
-                         "node_index": index, "planned": planned, "actual": actual, "days_late": int(late),
-                         "late": late > 0})
-    return pd.DataFrame(rows, columns=["label", "community_id", "node", "node_index", "planned", "actual",
-                                       "days_late", "late"])
+    columns = ["label", "community_id", "node", "node_index", "planned", "actual", "days_late", "late"]
+    if frame is None or len(frame) == 0:
+        return pd.DataFrame(columns=columns)
+    labels = pd.Series(_community_labels(frame))
+    parts = []
+    for index, (key, name) in enumerate(NODES, start=1):
+        planned = pd.to_datetime(frame[plan_column(key)], errors="coerce").dt.normalize()
+        actual = pd.to_datetime(frame[actual_column(key)], errors="coerce").dt.normalize()
+        actual = actual.where(actual <= as_of)
+        keep = planned.notna() | actual.notna()
+        if not keep.any():
+            continue
+        late_done = (actual - planned).dt.days
+        late_open = (as_of - planned).dt.days.clip(lower=0)
+        days = late_done.where(actual.notna() & planned.notna(), late_open.where(actual.isna(), 0)).fillna(0)
+        parts.append(pd.DataFrame({
+            "label": labels[keep], "community_id": frame.loc[keep, "community_id"].astype("string"),
+            "node": name, "node_index": index, "planned": planned[keep], "actual": actual[keep],
+            "days_late": days[keep].astype(int),
+        }))
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(parts).rename_axis("_row").reset_index()
+    out = out.sort_values(["_row", "node_index"], kind="mergesort").drop(columns="_row").reset_index(drop=True)
+    out["late"] = out["days_late"] > 0
+    return out[columns]
 
 
 def _community_labels(frame: pd.DataFrame) -> dict:
@@ -46,13 +51,8 @@ def _community_labels(frame: pd.DataFrame) -> dict:
     id appended when two communities share a name."""
     names = frame["name"].astype("string").fillna("（未命名）")
     dup = names.duplicated(keep=False)
-    out = {}
-    for idx in frame.index:
-        label = str(names[idx])
-        if dup[idx]:
-            label = f"{label}（{frame.at[idx, 'community_id']}）"
-        out[idx] = html.escape(label)
-    return out
+    labels = names.where(~dup, names + "（" + frame["community_id"].astype("string").fillna("") + "）")
+    return {idx: html.escape(str(label)) for idx, label in labels.items()}
 
 
 def node_timeline(frame: pd.DataFrame, as_of, theme: str = "light", title: str | None = "项目节点计划与实际",

@@ -67,6 +67,25 @@ def fmt_wan(wan, decimals: int = 1, unit: bool = True) -> str:
     return f"{text}万元" if unit else text
 
 
+def round_half_up_many(values, decimals: int = 1):
+    """round_half_up over an array (numpy float64, NaN kept): the same results, vectorised, for large tables."""
+    import numpy as np
+
+    x = np.asarray(values, dtype="float64")
+    scale = 10.0 ** decimals
+    # as _decimal: drop binary noise first (9 places), then half-up away from zero on the displayed place
+    scaled = np.round(np.round(np.abs(x), 9) * scale, 6)
+    out = np.sign(x) * np.floor(scaled + 0.5) / scale
+    return out + 0.0   # no -0.0
+
+
+def fmt_wan_many(values, decimals: int = 1, unit: bool = True) -> list[str]:
+    """fmt_wan over many values at once (same text, vectorised rounding): for maps and big tables."""
+    rounded = round_half_up_many(values, decimals)
+    suffix = "万元" if unit else ""
+    return [MISSING if v != v else f"{v:,.{decimals}f}{suffix}" for v in rounded.tolist()]
+
+
 def fmt_pct(pct, decimals: int = 1) -> str:
     """A percentage already in percent, one decimal: 94.339 -> "94.3%"; None -> "—"."""
     if is_missing(pct):

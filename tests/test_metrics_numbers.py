@@ -88,3 +88,12 @@ def test_fmt_date_cn(d):
 def test_fmt_date_cn_missing():
     assert fmt_date_cn(pd.NaT) == "—"
     assert fmt_date_cn(None) == "—"
+
+
+def test_vectorised_rounding_matches_scalar():
+    from metrics.numbers import fmt_wan_many, round_half_up_many
+    values = [94.35, 0.25, 94.339, -0.05, 2.675, 1234.55, 1234.45, 0.0, -0.04, 12345678.95, 0.1 + 0.2, 1e-12]
+    assert list(round_half_up_many(values, 1)) == [round_half_up(v, 1) for v in values]
+    assert list(round_half_up_many(values, 2)) == [round_half_up(v, 2) for v in values]
+    assert fmt_wan_many(values + [float("nan")]) == [fmt_wan(v) for v in values] + ["—"]
+    assert fmt_wan_many([1234.5], unit=False) == ["1,234.5"]
