@@ -16,6 +16,9 @@ from .workbook import write_workbook
 # 16 px fonts print at about 8 pt across the 156 mm text width. Exported at PRINT_SCALE (2700 px, ~440 dpi).
 PRINT_WIDTH_PX = 900
 DEFAULT_HEIGHT_PX = 560
+# At most this tall in print (the start-rate bars of ten districts are 640 px on screen), so that a chart and
+# the table before it share a page more often.
+MAX_PRINT_HEIGHT_PX = 500
 
 
 @dataclass
@@ -60,7 +63,7 @@ def print_figure(fig):
     """A copy of a dashboard figure laid out for print (fixed width, white paper); the builder's traces,
     colours, fonts and axes are kept."""
     out = copy.deepcopy(fig)
-    height = out.layout.height or DEFAULT_HEIGHT_PX
+    height = min(out.layout.height or DEFAULT_HEIGHT_PX, MAX_PRINT_HEIGHT_PX)
     out.update_layout(width=PRINT_WIDTH_PX, height=height, paper_bgcolor="white", plot_bgcolor="white")
     return out
 

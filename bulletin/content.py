@@ -31,7 +31,7 @@ TOP_OVERDUE = 15          # most overdue nodes printed in the document (all of t
 TOP_DUE = 30              # next week's deadlines printed in the document
 WECHAT_LIMIT = 300
 CN_NUMERALS = "一二三四五六七八九十"
-LIGHT_WORD = {RED: "红色预警", YELLOW: "黄色预警", GREEN: "绿色"}
+LIGHT_WORD = {RED: "红色预警", YELLOW: "黄色预警", GREEN: "未达预警线"}
 
 
 class BulletinError(Exception):
@@ -316,9 +316,9 @@ def start_ranking_table(figs: Figures) -> model.Table:
 
 
 RANK_INV_COLUMNS = [
-    Column("排名", model.INT, 0.7), Column("区（市）", model.TEXT, 1.1),
-    Column("计划投资（万元）", model.WAN, 1.3), Column("累计完成投资（万元）", model.WAN, 1.3),
-    Column("投资完成率（%）", model.PCT, 1.0), Column("较上周增加（万元）", model.WAN, 1.2),
+    Column("排名", model.INT, 0.6), Column("区（市）", model.TEXT, 1.0),
+    Column("计划投资（万元）", model.WAN, 1.45), Column("累计完成投资（万元）", model.WAN, 1.45),
+    Column("投资完成率（%）", model.PCT, 1.1), Column("较上周增加（万元）", model.WAN, 1.3),
     Column("排名变化", model.RANK_CHANGE, 0.95),
 ]
 

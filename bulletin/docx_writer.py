@@ -259,8 +259,8 @@ def _table(doc, table: model.Table) -> None:
 
     header = t.rows[0]
     _repeat_header(header)
-    for cell, col in zip(header.cells, table.columns):
-        _cell(cell, col.label, size, heading=True)
+    for cell, col, width in zip(header.cells, table.columns, widths):
+        _cell(cell, _header_lines(col.label, width, size), size, heading=True)
         _shade(cell, HEADER_FILL)
     for r, values in enumerate(table.rows, start=1):
         row = t.rows[r]
@@ -279,6 +279,16 @@ def _table(doc, table: model.Table) -> None:
     else:
         spacer = doc.add_paragraph()
         spacer.paragraph_format.line_spacing = Pt(8)
+
+
+def _header_lines(label: str, width_mm: float, size_pt: float) -> str:
+    """Break a header that does not fit on one line before its unit: 计划投资（万元） -> 计划投资\n（万元）, so
+    the unit is never split as （万 / 元）."""
+    per_line = (width_mm - 2 * CELL_MARGIN_MM) / (size_pt * 25.4 / 72)   # full-width characters per line
+    if len(label) <= per_line or "（" not in label:
+        return label
+    head, _, unit = label.rpartition("（")
+    return f"{head}\n（{unit}"
 
 
 def _column_widths_mm(columns: list[model.Column]) -> list[float]:
@@ -334,7 +344,7 @@ def _cell(cell, text: str, size_pt: float, heading: bool = False, align_left: bo
     pf.line_spacing_rule = WD_LINE_SPACING.SINGLE
     pf.space_before = Pt(1)
     pf.space_after = Pt(1)
-    run = p.add_run(text)
+    run = p.add_run(text)           # python-docx turns "\n" into a line break (w:br)
     run.font.size = Pt(size_pt)
     if heading:
         set_fonts(run._r.get_or_add_rPr(), HEITI)

@@ -187,7 +187,7 @@ def test_docx_page_is_a4_portrait(tiny_files):
 def test_docx_ranking_table_rows_equal_the_computed_ranking(tiny_files, tiny_store):
     doc = Document(io.BytesIO(tiny_files.docx))
     table = doc.tables[0]
-    header = [c.text for c in table.rows[0].cells]
+    header = [c.text.replace("\n", "") for c in table.rows[0].cells]   # long headers break before the unit
     assert header[:5] == ["排名", "区（市）", "计划改造（个）", "已开工（个）", "开工率（%）"]
     body = [[c.text for c in row.cells] for row in table.rows[1:]]
     progress = district_progress(tiny_store.ledger_as_of(D31, [2022]), D31).sort_values("rank_start")
