@@ -16,6 +16,7 @@ Tables
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import sqlite3
@@ -242,6 +243,19 @@ def _typed(values: tuple | list, dtype: str | None):
         floats = np.array(values, dtype="float64") if n else np.array([], dtype="float64")
         return np.where(np.isnan(floats), 0, floats).astype(np.int64)
     return pd.array(list(values), dtype=dtype)
+
+
+@contextmanager
+def _no_gc():
+    """Pause the cyclic garbage collector while building many row tuples: they hold no cycles, and otherwise
+    the collector runs again and again over them (half the time of a 220,000-row read)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _frame_from_rows(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
@@ -558,13 +572,14 @@ class LedgerStore:
         rows: list[tuple] = []
         picked: list[tuple] = []
         counts: list[int] = []
-        with self._read() as con:
+        with self._read() as con, _no_gc():
             picked = con.execute(sel + " ORDER BY district, batch_year", params).fetchall()
             for snapshot_id, *_ in picked:
                 part = con.execute(query, (snapshot_id,)).fetchall()   # index range, already in file order
                 rows.extend(part)
                 counts.append(len(part))
-        frame = _frame_from_rows(rows, per_row)
+            frame = _frame_from_rows(rows, per_row)
+        del rows
         if not per_row:
             frame = pd.DataFrame(index=pd.RangeIndex(len(rows)))
         if "district" in wanted:
