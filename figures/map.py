@@ -1,8 +1,8 @@
 """The community map: district boundaries as the base (it must read with no tiles at all), communities
 coloured by status group, an optional start-rate choropleth and optional raster tiles.
 
-Built with map_provider=None and no map_style: otherwise st.pydeck_chart fetches a Carto base map, which
-fails on an offline intranet. Every text that reaches the deck (tooltip fields, labels, ids) is passed
+Built with map_provider=None and without a map_style argument (see community_deck): otherwise
+st.pydeck_chart fetches a Carto base map, which fails on an offline intranet. Every text that reaches the deck (tooltip fields, labels, ids) is passed
 through html.escape here, whatever the Streamlit version does with tooltip values.
 """
 from __future__ import annotations
@@ -273,7 +273,8 @@ def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: 
     `boundaries_geojson`: a FeatureCollection dict, a path to one, or a GeoDataFrame (WGS-84); boundaries are
     simplified to `simplify_deg` degrees (0.0008° ≈ 80 m, under a pixel at city zoom; 0 keeps them as they are).
     The initial view fits the points, else the boundaries. Tooltip: {"html": TOOLTIP_HTML} over pre-escaped
-    fields; map_provider=None and no map_style, so nothing is fetched from a map service.
+    fields; map_provider=None and no map_style argument (JSON mapStyle "__MAP_STYLE__"), so Streamlit draws no
+    base map and fetches nothing from a map service.
     """
     check_theme(theme)
     colors = deck_palette(theme)
@@ -313,7 +314,7 @@ def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: 
 
     layers.append(pdk.Layer(
         "ScatterplotLayer", id=COMMUNITY_LAYER_ID, data=records, get_position=["lon", "lat"],
-        get_fill_color="color", get_radius=point_radius_m, radius_units="'meters'", radius_min_pixels=4,
+        get_fill_color="color", get_radius=point_radius_m, radius_units="'meters'", radius_min_pixels=5,
         radius_max_pixels=16, stroked=True, get_line_color=colors["point_outline"], line_width_min_pixels=1,
         pickable=True, auto_highlight=True,
     ))
@@ -340,8 +341,10 @@ def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: 
                "style": {"backgroundColor": colors["tooltip_bg"], "color": colors["tooltip_text"],
                          "border": f"1px solid {colors['tooltip_border']}", "fontFamily": DECK_FONT_FAMILY,
                          "fontSize": "14px", "lineHeight": "1.5"}}
-    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, map_style=None, tooltip=tooltip,
-                    height=height)
+    # No map_style argument on purpose: pydeck then writes its "__MAP_STYLE__" sentinel, which Streamlit reads
+    # as "no base map". An explicit map_style=None leaves mapStyle out of the JSON, and Streamlit (1.67) then
+    # fills in a Carto style and fetches it from basemaps.cartocdn.com.
+    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, tooltip=tooltip, height=height)
 
 
 def deck_layer(deck: pdk.Deck, layer_id: str):
