@@ -10,6 +10,7 @@ ASCII/hAnsi fonts, and Word/WPS then draw the Chinese text in the default East A
 from __future__ import annotations
 
 import io
+from datetime import datetime, time
 from pathlib import Path
 
 from docx import Document
@@ -179,6 +180,11 @@ def _core_properties(doc, content: model.BulletinContent) -> None:
     cp.subject = "城镇老旧小区改造工作动态周通报"
     cp.keywords = f"截至{content.date_line}"
     cp.comments = "由台账历史自动生成"
+    # Dated by the report date, not the clock: regenerating a past week gives the same document properties.
+    stamp = datetime.combine(content.as_of, time(18, 0))
+    cp.created = cp.modified = stamp
+    cp.last_printed = stamp
+    cp.revision = 1
 
 
 # --- blocks -----------------------------------------------------------------------------------------------------

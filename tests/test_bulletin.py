@@ -331,3 +331,18 @@ def test_cli_as_a_process_never_shows_a_traceback(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "bulletin", "--as-of", "2022-13-01", "--out", "x.docx"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "格式不对" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_nothing_depends_on_when_the_ledgers_were_imported(tmp_path, monkeypatch, tiny_content):
+    """imported_at (the clock at import) never reaches the bulletin: a store imported years later gives the
+    same content and the same document properties."""
+    import loaders.store as store_module
+
+    monkeypatch.setattr(store_module, "_now", lambda: "2031-01-01T00:00:00+00:00")
+    late = fill_store(LedgerStore(tmp_path / "late.sqlite"))
+    assert set(late.snapshots()["imported_at"]) == {"2031-01-01T00:00:00+00:00"}
+    again = bc.build_content(late, D31)
+    assert again.headline == tiny_content.headline and again.wechat_text == tiny_content.wechat_text
+    assert {k: t.rows for k, t in again.tables.items()} == {k: t.rows for k, t in tiny_content.tables.items()}
+    props = Document(io.BytesIO(render_files(again, images=False).docx)).core_properties
+    assert props.created.date() == D31 and props.modified.date() == D31
