@@ -55,15 +55,24 @@ def _community_labels(frame: pd.DataFrame) -> dict:
     return {idx: html.escape(str(label)) for idx, label in labels.items()}
 
 
-def node_timeline(frame: pd.DataFrame, as_of, theme: str = "light", title: str | None = "项目节点计划与实际",
+def default_as_of(frame: pd.DataFrame) -> pd.Timestamp:
+    """The frame's latest report_date when it has one, else today."""
+    if frame is not None and "report_date" in frame.columns and frame["report_date"].notna().any():
+        return pd.Timestamp(pd.to_datetime(frame["report_date"]).max()).normalize()
+    return pd.Timestamp.today().normalize()
+
+
+def node_timeline(frame: pd.DataFrame, as_of=None, theme: str = "light", title: str | None = "项目节点计划与实际",
                   max_communities: int | None = 60) -> go.Figure:
     """A timeline with one lane per community: a light bar spanning its planned nodes, a darker bar spanning
     its actual nodes (up to as_of), open diamonds at planned dates and filled circles at actual dates.
     A late node — done after its planned date, or undone past it — is drawn in red (an undone one as a red ×
     at its planned date). A dashed line marks as_of. Communities with the worst delay come first;
-    at most `max_communities` lanes (None: all)."""
+    at most `max_communities` lanes (None: all). as_of None: default_as_of(frame)."""
     if frame is None or len(frame) == 0:
         return empty_figure("暂无小区", theme, title)
+    if as_of is None:
+        as_of = default_as_of(frame)
     rows = node_rows(frame, as_of)
     if len(rows) == 0:
         return empty_figure("台账未填报节点时间", theme, title)

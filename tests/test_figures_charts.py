@@ -152,3 +152,7 @@ def test_node_timeline_marks_late_nodes():
     assert list(fig.layout.yaxis.categoryarray) == ["乙", "&lt;b&gt;甲&lt;/b&gt;"]  # worst on top
     assert "延误14天" in " ".join(actual.text)
     assert node_timeline(ledger([]), "2022-05-31").layout.annotations[0].text == "暂无小区"
+    # without as_of: the frame's report date
+    dated = f.assign(report_date=pd.Timestamp("2022-05-31"))
+    assert [t.name for t in node_timeline(dated).data] == [t.name for t in fig.data]
+    assert node_timeline(dated).layout.annotations[0].text == "截至2022年5月31日"
