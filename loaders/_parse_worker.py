@@ -20,26 +20,38 @@ _F_RE = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _C_RE = re.compile(rb"<(?:\w+:)?c\b[^>]*>(.*?)</(?:\w+:)?c>", re.S)
 
 
+class _Codes(dict):
+    def __missing__(self, key):
+        return 4
+
+
+_CODE = _Codes({float: 1, int: 1, str: 2, dt.datetime: 3, dt.date: 3, type(None): 0})
+_ORDINAL_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
 def _encode_column(col: tuple) -> tuple:
-    """A column of cells -> ('c', n, floats_idx, floats, str_idx, joined, dt_idx, dts, other_idx, others)."""
+    """A column of cells -> ('c', n, floats_idx, floats, str_idx, joined, dt_idx, days, other_idx, others).
+
+    Empty strings are dropped (decoded as ''), dates travel as int64 days since 1970 (time of day dropped:
+    the ledger's dates are days).
+    """
     n = len(col)
-    types = list(map(type, col))
-    if all(t is str for t in types):
+    codes = np.fromiter(map(_CODE.__getitem__, map(type, col)), dtype=np.int8, count=n)
+    if (codes == 2).all():
         return ("s", n, "\x00".join(col))
-    arr = np.array(col, dtype=object)
-    tarr = np.array(types, dtype=object)
-    is_f = (tarr == float) | (tarr == int)
-    is_s = tarr == str
-    is_d = (tarr == dt.datetime) | (tarr == dt.date)
-    f_idx = np.flatnonzero(is_f)
-    s_idx = np.flatnonzero(is_s)
-    d_idx = np.flatnonzero(is_d)
-    o_idx = np.flatnonzero(~(is_f | is_s | is_d))
+    arr = np.empty(n, dtype=object)
+    arr[:] = col
+    f_idx = np.flatnonzero(codes == 1)
+    s_idx = np.flatnonzero(codes == 2)
+    if len(s_idx):
+        s_idx = s_idx[arr[s_idx] != ""]
+    d_idx = np.flatnonzero(codes == 3)
+    o_idx = np.flatnonzero(codes == 4)
     floats = arr[f_idx].astype("float64")
     joined = "\x00".join(arr[s_idx].tolist())
-    dts = np.array(arr[d_idx].tolist(), dtype="datetime64[us]") if len(d_idx) else np.array([], "datetime64[us]")
+    days = np.fromiter(map(dt.date.toordinal, arr[d_idx]), dtype=np.int64, count=len(d_idx)) - _ORDINAL_EPOCH
     others = arr[o_idx].tolist()
-    return ("c", n, f_idx, floats, s_idx, joined, d_idx, dts, o_idx, others)
+    return ("c", n, f_idx, floats, s_idx, joined, d_idx, days, o_idx, others)
 
 
 def _formulas_without_value(zf: zipfile.ZipFile, member: str) -> int:
@@ -53,10 +65,11 @@ def _formulas_without_value(zf: zipfile.ZipFile, member: str) -> int:
             if not chunk:
                 break
             data = tail + chunk
-            if not found_any and not _F_RE.search(data):
-                tail = data[-64:]
-                continue
-            found_any = True
+            if not found_any:
+                if b"<f>" not in data and b"<f " not in data and b":f>" not in data and b":f " not in data:
+                    tail = data[-16:]
+                    continue
+                found_any = True
             cut = data.rfind(b"</c>")
             if cut < 0:
                 tail = data
@@ -96,7 +109,7 @@ def parse(req: dict) -> dict:
     notes = []
     zf = None
     members = {}
-    if req.get("kind") == "xlsx":
+    if req.get("kind") == "xlsx" and req.get("formula_scan", True):
         try:
             zf = zipfile.ZipFile(io.BytesIO(src) if isinstance(src, (bytes, bytearray)) else src)
             members = _sheet_members(zf)
@@ -123,10 +136,7 @@ def parse(req: dict) -> dict:
         width = max((len(r) for r in rows), default=0)
         if rows and any(len(r) != width for r in rows):
             rows = [list(r) + [""] * (width - len(r)) for r in rows]
-        if len(rows) * width > 200_000:     # typed columns: much cheaper to pickle than millions of objects
-            cols = [_encode_column(c) for c in zip(*rows)] if rows else []
-        else:
-            cols = [("t", c) for c in zip(*rows)] if rows else []
+        cols = [_encode_column(c) for c in zip(*rows)] if rows else []   # typed: cheap to pickle
         sheets.append({"name": name, "nrows": len(rows), "cols": cols, "merges": merges,
                        "hidden": not str(meta.visible).endswith("Visible")})
         if zf is not None and name in members:

@@ -24,7 +24,7 @@ from loaders import config, headers, safety, values
 from loaders import districts as dist
 from loaders.report import Issue, LedgerResult, UnreadableLedger
 from loaders.schema import (ACTUAL_COLUMNS, COLUMNS, FUND_SOURCES, NODE_KEYS, NODE_NAME, NODE_NAMES, PLAN_COLUMNS,
-                            actual_column, conform, empty_ledger, node_status, plan_column)
+                            actual_column, empty_ledger, node_status, plan_column)
 
 __all__ = ["read_ledger"]
 
@@ -68,13 +68,13 @@ class _Part:
     header_row: int              # Excel row of the (last) header row
     cols: dict[str, list[_Column]]
     rows: np.ndarray             # Excel row numbers of the data rows kept
-    raw: dict[str, pd.Series]    # field -> raw cells (first column of the field), index = position
-    out: dict[str, np.ndarray] = field(default_factory=dict)
-    month_only: dict[str, np.ndarray] = field(default_factory=dict)
+    raw: dict[str, np.ndarray]   # field -> raw cells of the kept rows (first column of the field)
     title_date: date | None = None
     title_date_text: str | None = None
-    has_actual: bool = False
     district_from: str | None = None
+    tinfo: dict = field(default_factory=dict)
+    sheet_district: str | None = None
+    extra: dict = field(default_factory=dict)
 
     def header(self, fld: str) -> str:
         c = self.cols.get(fld)
@@ -397,24 +397,25 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
     part.title_date, part.title_date_text = tinfo["report_date"], tinfo["report_text"]
 
     # ---------------------------------------------------------------- data rows
+    part.tinfo, part.sheet_district = tinfo, sheet_district
     start = last + 1
     if start >= nrows:
         rep.warn(name, None, None, None, "表头下没有数据行。")
-        part.rows = np.array([], dtype=int)
-        _convert(part, {}, rep, opts, tinfo, sheet_district, 0)
         return part
-    used = sorted({c.index for lst in by_field.values() for c in lst} | {0, 1, 2} & set(range(len(cols))))
-    raw = {j: pd.Series(cols[j][start:nrows]) for j in used}
+    used = sorted({c.index for lst in by_field.values() for c in lst} | ({0, 1, 2} & set(range(len(cols)))))
+    raw = {j: np.asarray(cols[j][start:nrows], dtype=object).copy() for j in used}
     n = nrows - start
     # vertically merged cells in the data area: the value applies to every row of the range (text-like columns)
     if merges:
         kind_of = {c.index: c.spec.kind for lst in by_field.values() for c in lst}
         for r0, c0, r1, c1 in merges:
             if r1 > r0 and r0 >= start and c0 in raw and kind_of.get(c0) in _FILLABLE_MERGE_KINDS:
-                s = raw[c0]
-                s.iloc[r0 - start + 1: r1 - start + 1] = s.iloc[r0 - start]
-    empt = {j: values.empty_mask(s) for j, s in raw.items()}
-    blank = np.logical_and.reduce([empt[j] for j in used]) if used else np.ones(n, dtype=bool)
+                raw[c0][r0 - start + 1: r1 - start + 1] = raw[c0][r0 - start]
+    key_fields = ("community_id", "name", "district", "households", "planned_investment_wan",
+                  "completed_investment_wan")
+    key_cols = sorted({by_field[f][0].index for f in key_fields if f in by_field} | ({0, 1, 2} & set(raw)))
+    empt = {j: values.empty_mask(raw[j]) for j in key_cols}
+    blank = np.logical_and.reduce([empt[j] for j in key_cols]) if key_cols else np.ones(n, dtype=bool)
     id_col = by_field.get("community_id", [None])[0]
     name_col = by_field.get("name", [None])[0]
     id_empty = empt[id_col.index] if id_col else np.ones(n, dtype=bool)
@@ -427,13 +428,16 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
             look.add(by_field[fld][0].index)
     id_word = np.zeros(n, dtype=bool)
     for j in look & set(raw):
-        s = raw[j]
-        is_str = s.map(type).isin([str]).to_numpy()
-        if is_str.any():
-            hit = s[is_str].str.replace(r"\s+", "", regex=True).str.contains(words, regex=True).to_numpy()
-            word_hit[np.flatnonzero(is_str)[hit]] = True
+        a = raw[j]
+        st = np.flatnonzero(values.type_codes(a) == 2)
+        if len(st):
+            codes, uniq = pd.factorize(a[st])
+            hit_u = pd.Series(uniq, dtype=object).str.replace(r"\s+", "", regex=True).str.contains(
+                words, regex=True).to_numpy(dtype=bool)
+            hit = st[hit_u[codes]]
+            word_hit[hit] = True
             if id_col is not None and j == id_col.index:
-                id_word[np.flatnonzero(is_str)[hit]] = True
+                id_word[hit] = True
     subtotal = word_hit & (id_empty | id_word)
     nameless = id_empty & name_empty & ~blank & ~subtotal
     if nameless.any():
@@ -446,123 +450,149 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
     idx = np.flatnonzero(keep)
     part.rows = idx + start + 1
     for fld, lst in by_field.items():
-        part.raw[fld] = raw[lst[0].index].iloc[idx].reset_index(drop=True)
-    extra = {}
-    for fld, lst in by_field.items():
+        part.raw[fld] = raw[lst[0].index][idx]
         if len(lst) > 1:
-            extra[fld] = [raw[c.index].iloc[idx].reset_index(drop=True) for c in lst[1:]]
-    _convert(part, extra, rep, opts, tinfo, sheet_district, len(idx))
+            part.extra[fld] = [(c, raw[c.index][idx]) for c in lst[1:]]
     return part
 
 
-def _issues(rep: _Report, level: str, part: _Part, fld: str, mask: np.ndarray, message: str,
-            raw: pd.Series | None = None, header: str | None = None) -> None:
-    if not mask.any():
-        return
-    raw = part.raw.get(fld) if raw is None else raw
-    header = header or part.header(fld)
-    add = rep.error if level == "error" else rep.warn
-    for i in np.flatnonzero(mask):
-        v = values.display(raw.iat[i]) if raw is not None else None
-        add(part.sheet, part.rows[i], header, v, message)
+class _Table:
+    """The kept rows of every ledger sheet, stacked, so each column is converted once for the whole file."""
+
+    def __init__(self, parts: list[_Part], rep: _Report) -> None:
+        self.parts = parts
+        self.rep = rep
+        sizes = [len(p.rows) for p in parts]
+        self.n = int(sum(sizes))
+        self.part_of = np.repeat(np.arange(len(parts)), sizes)
+        self.sheet = np.repeat(np.array([p.sheet for p in parts], dtype=object), sizes)
+        self.row = np.concatenate([p.rows for p in parts]).astype("int64")
+        self.sizes = sizes
+        self.out: dict[str, np.ndarray] = {}
+        self.month_only: dict[str, np.ndarray] = {}
+        fields = {f for p in parts for f in p.raw}
+        self.raw: dict[str, np.ndarray] = {}
+        self.header: dict[str, np.ndarray] = {}
+        self.present: dict[str, np.ndarray] = {}
+        for f in fields:
+            self.raw[f] = np.concatenate([p.raw[f] if f in p.raw else np.full(len(p.rows), None, dtype=object)
+                                          for p in parts])
+            self.header[f] = self.per_part(lambda p, f=f: p.header(f) if f in p.cols else None)
+            self.present[f] = self.per_part(lambda p, f=f: f in p.raw, dtype=bool)
+
+    def per_part(self, fn, dtype=object) -> np.ndarray:
+        return np.repeat(np.array([fn(p) for p in self.parts], dtype=dtype), self.sizes)
+
+    def slice(self, k: int) -> slice:
+        start = int(sum(self.sizes[:k]))
+        return slice(start, start + self.sizes[k])
+
+    def issues(self, level: str, fld: str, mask: np.ndarray, message, raw: np.ndarray | None = None,
+               header=None, value=None) -> None:
+        """One Issue per True in mask; message/header/value may be per-row arrays."""
+        if mask is None or not mask.any():
+            return
+        raw = self.raw.get(fld) if raw is None else raw
+        hdr = self.header.get(fld) if header is None else header
+        add = self.rep.error if level == "error" else self.rep.warn
+        for i in np.flatnonzero(mask):
+            v = value[i] if value is not None else (values.display(raw[i]) if raw is not None else None)
+            h = hdr[i] if isinstance(hdr, np.ndarray) else (hdr or headers.field_label(fld))
+            m = message[i] if isinstance(message, np.ndarray) else message
+            add(self.sheet[i], self.row[i], h if h is not None else headers.field_label(fld), v, m)
 
 
-def _convert(part: _Part, extra: dict, rep: _Report, opts: dict, tinfo: dict, sheet_district, n: int) -> None:
-    out = part.out
-    raw = part.raw
-    cols = part.cols
-    empty_s = pd.Series([None] * n, dtype=object)
+def _dates_str(values_: np.ndarray) -> np.ndarray:
+    return np.datetime_as_string(values_.astype("datetime64[D]"), unit="D").astype(object)
 
-    def r(fld):
-        return raw.get(fld, empty_s)
 
+def _convert(t: _Table, opts: dict) -> None:
+    out, raw, n = t.out, t.raw, t.n
+    none = np.full(n, None, dtype=object)
     # identity
     for fld in ("community_id", "name"):
-        t = values.text(r(fld))
-        out[fld] = t.to_numpy(dtype=object)
-        _issues(rep, "error", part, fld, t.isna().to_numpy() & (fld in raw),
-                f"{headers.field_label(fld)}为空（必填）。")
-    # district
+        txt = values.text(raw.get(fld, none))
+        out[fld] = txt.to_numpy(dtype=object)
+        if fld in raw:
+            t.issues("error", fld, txt.isna().to_numpy() & t.present[fld], f"{headers.field_label(fld)}为空（必填）。")
+    # district: column, else the sheet's (sheet name, title, file name)
+    fallback = t.per_part(lambda p: p.sheet_district)
     if "district" in raw:
-        t = values.text(raw["district"])
-        d = dist.canonical_series(t)
-        emp = t.isna().to_numpy()
-        if sheet_district:
-            d = d.mask(t.isna(), sheet_district)
-        unknown = ~emp & d.isna().to_numpy()
+        txt = values.text(raw["district"])
+        d = dist.canonical_series(txt).to_numpy(dtype=object)
+        emp = txt.isna().to_numpy()
+        d = np.where(emp, fallback, d)
+        unknown = ~emp & pd.isna(d)
         names = "、".join(dist.official_names())
-        _issues(rep, "error", part, "district", unknown, f"无法识别的区市，应为{config.city_name()}的区市之一：{names}。")
-        if not sheet_district:
-            _issues(rep, "error", part, "district", emp, "所属区市为空（必填）。")
-        out["district"] = d.to_numpy(dtype=object)
+        t.issues("error", "district", unknown & t.present["district"],
+                 f"无法识别的区市，应为{config.city_name()}的区市之一：{names}。")
+        t.issues("error", "district", emp & pd.isna(d) & t.present["district"], "所属区市为空（必填）。")
+        out["district"] = d
     else:
-        out["district"] = np.full(n, sheet_district, dtype=object)
+        out["district"] = fallback
     for fld in _TEXT_FIELDS:
         if fld in raw:
             out[fld] = values.text(raw[fld]).to_numpy(dtype=object)
-    # years
-    fallback_year = opts.get("batch_year") or tinfo.get("year")
+    # batch year: column, else --batch-year, else the title's year
+    fallback_year = t.per_part(lambda p: opts.get("batch_year") or p.tinfo.get("year") or np.nan, dtype="float64")
     if "batch_year" in raw:
         y, emp, bad = values.years(raw["batch_year"])
-        _issues(rep, "error", part, "batch_year", bad, "无法识别的改造年度，应为四位年份，如2023。")
-        if fallback_year:
-            y = np.where(emp, fallback_year, y)
-        else:
-            _issues(rep, "error", part, "batch_year", emp & ~bad, "改造年度为空（必填），也可在标题中写明年度或使用 --batch-year 参数。")
+        t.issues("error", "batch_year", bad, "无法识别的改造年度，应为四位年份，如2023。")
+        y = np.where(emp, fallback_year, y)
+        t.issues("error", "batch_year", emp & np.isnan(fallback_year) & t.present["batch_year"],
+                 "改造年度为空（必填），也可在标题中写明年度或使用 --batch-year 参数。")
         out["batch_year"] = y
     else:
-        out["batch_year"] = np.full(n, float(fallback_year) if fallback_year else np.nan)
+        out["batch_year"] = fallback_year
     if "built_year" in raw:
         y, emp, bad = values.years(raw["built_year"])
-        _issues(rep, "warning", part, "built_year", bad, "无法识别的建成年代（应为年份，如1995），已按空值处理。")
+        t.issues("warning", "built_year", bad, "无法识别的建成年代（应为年份，如1995），已按空值处理。")
         out["built_year"] = y
     # counts
     for fld in _INT_FIELDS:
         if fld not in raw:
             continue
-        spec = cols[fld][0].spec
-        v, emp, bad = values.numbers(raw[fld], "int", spec.factor or 1.0)
+        fac = t.per_part(lambda p, f=fld: (p.cols[f][0].spec.factor or 1.0) if f in p.cols else 1.0, dtype="float64")
+        v, emp, bad = values.numbers(raw[fld], "int", fac)
         frac = ~np.isnan(v) & (np.abs(v - np.round(v)) > 1e-6)
         bad = bad | frac
         v = np.where(frac, np.nan, np.round(v))
-        required = spec.required
         label = headers.field_label(fld)
-        if required:
-            _issues(rep, "error", part, fld, bad, f"{label}应为整数（如356），无法识别。")
-            _issues(rep, "error", part, fld, emp, f"{label}为空（必填）。")
+        if headers.vocabulary()["fields"][fld].get("required"):
+            t.issues("error", fld, bad, f"{label}应为整数（如356），无法识别。")
+            t.issues("error", fld, emp & t.present[fld], f"{label}为空（必填）。")
         else:
-            _issues(rep, "warning", part, fld, bad, f"{label}应为整数，无法识别，已按空值处理。")
-        neg = ~np.isnan(v) & (v < 0)
-        _issues(rep, "error", part, fld, neg, f"{label}不能为负数。")
+            t.issues("warning", fld, bad, f"{label}应为整数，无法识别，已按空值处理。")
+        t.issues("error", fld, ~np.isnan(v) & (v < 0), f"{label}不能为负数。")
         out[fld] = v
     if "floor_area_m2" in raw:
-        spec = cols["floor_area_m2"][0].spec
-        v, emp, bad = values.numbers(raw["floor_area_m2"], "area", spec.factor or 1.0)
-        _issues(rep, "warning", part, "floor_area_m2", bad, "建筑面积应为数字（平方米），无法识别，已按空值处理。")
-        _issues(rep, "error", part, "floor_area_m2", ~np.isnan(v) & (v < 0), "建筑面积不能为负数。")
+        fac = t.per_part(lambda p: (p.cols["floor_area_m2"][0].spec.factor or 1.0) if "floor_area_m2" in p.cols
+                         else 1.0, dtype="float64")
+        v, emp, bad = values.numbers(raw["floor_area_m2"], "area", fac)
+        t.issues("warning", "floor_area_m2", bad, "建筑面积应为数字（平方米），无法识别，已按空值处理。")
+        t.issues("error", "floor_area_m2", ~np.isnan(v) & (v < 0), "建筑面积不能为负数。")
         out["floor_area_m2"] = v
-    # money
+    # money (several columns of one fund are added up)
     for fld in _MONEY_FIELDS:
         if fld not in raw:
             continue
-        total = None
-        series = [(cols[fld][0], raw[fld])] + list(zip(cols[fld][1:], extra.get(fld, [])))
-        label = headers.field_label(fld)
-        for col, s in series:
-            v, emp, bad = values.numbers(s, "money", col.spec.factor if col.spec.factor is not None else 1.0)
-            unit = col.spec.unit or "万元"
-            if fld == "planned_investment_wan":
-                _issues(rep, "error", part, fld, bad, f"{label}应为数字（单位：{unit}），无法识别。", raw=s, header=col.header)
-                _issues(rep, "error", part, fld, emp, f"{label}为空（必填）。", raw=s, header=col.header)
-            elif fld == "completed_investment_wan":
-                _issues(rep, "error", part, fld, bad, f"{label}应为数字（单位：{unit}；未完成填0或留空），无法识别。",
-                        raw=s, header=col.header)
-                v = np.where(emp, 0.0, v)
-            else:
-                _issues(rep, "warning", part, fld, bad, f"{label}应为数字（单位：{unit}），无法识别，已按空值处理。",
-                        raw=s, header=col.header)
-            _issues(rep, "error", part, fld, ~np.isnan(v) & (v < 0), f"{label}不能为负数。", raw=s, header=col.header)
-            total = v if total is None else np.where(np.isnan(total), v, np.where(np.isnan(v), total, total + v))
+        fac = t.per_part(lambda p, f=fld: p.cols[f][0].spec.factor if f in p.cols and p.cols[f][0].spec.factor
+                         is not None else 1.0, dtype="float64")
+        unit = t.per_part(lambda p, f=fld: (p.cols[f][0].spec.unit or "万元") if f in p.cols else "万元")
+        total = _money(t, fld, raw[fld], fac, unit, None, t.present[fld])
+        for k, p in enumerate(t.parts):
+            for col, arr in p.extra.get(fld, []):
+                sl = t.slice(k)
+                hdr = np.full(len(arr), col.header, dtype=object)
+                sub = np.zeros(n, dtype=bool)
+                sub[sl] = True
+                full = np.full(n, None, dtype=object)
+                full[sl] = arr
+                hfull = np.full(n, None, dtype=object)
+                hfull[sl] = hdr
+                v = _money(t, fld, full, col.spec.factor if col.spec.factor is not None else 1.0,
+                           np.full(n, col.spec.unit or "万元", dtype=object), hfull, sub)
+                total = np.where(sub & np.isnan(total), v, np.where(sub & ~np.isnan(v), total + v, total))
         out[fld] = total
     # dates
     for key in NODE_KEYS:
@@ -570,59 +600,82 @@ def _convert(part: _Part, extra: dict, rep: _Report, opts: dict, tinfo: dict, sh
             if fld not in raw:
                 continue
             v, emp, bad, mon = values.dates(raw[fld])
-            _issues(rep, "error", part, fld, bad,
-                    "无法识别的日期，应为如2023-05-31、2023/5/31、2023年5月31日或Excel日期格式。")
+            t.issues("error", fld, bad, "无法识别的日期，应为如2023-05-31、2023/5/31、2023年5月31日或Excel日期格式。")
             if which == "plan" and mon.any():
                 v = np.where(mon, values.month_end(v), v)
             out[fld] = v
-            part.month_only[fld] = mon
-            if which == "actual":
-                part.has_actual = True
-    # coordinates
-    _coordinates_raw(part, rep, opts)
+            t.month_only[fld] = mon
+    _coordinates_raw(t, opts)
 
 
-def _coordinates_raw(part: _Part, rep: _Report, opts: dict) -> None:
-    raw, out = part.raw, part.out
-    n = len(part.rows)
-    lon = lat = None
+def _money(t: _Table, fld: str, arr: np.ndarray, fac, unit: np.ndarray, header, present) -> np.ndarray:
+    label = headers.field_label(fld)
+    v, emp, bad = values.numbers(arr, "money", fac)
+    bad &= present
+    emp &= present
+    if bad.any():
+        if fld == "planned_investment_wan":
+            msg = np.array([f"{label}应为数字（单位：{u}），无法识别。" for u in unit], dtype=object)
+        elif fld == "completed_investment_wan":
+            msg = np.array([f"{label}应为数字（单位：{u}；未完成填0或留空），无法识别。" for u in unit], dtype=object)
+        else:
+            msg = np.array([f"{label}应为数字（单位：{u}），无法识别，已按空值处理。" for u in unit], dtype=object)
+        t.issues("error" if fld in ("planned_investment_wan", "completed_investment_wan") else "warning",
+                 fld, bad, msg, raw=arr, header=header)
+    if fld == "planned_investment_wan":
+        t.issues("error", fld, emp, f"{label}为空（必填）。", raw=arr, header=header)
+    elif fld == "completed_investment_wan":
+        v = np.where(emp, 0.0, v)
+    t.issues("error", fld, ~np.isnan(v) & (v < 0), f"{label}不能为负数。", raw=arr, header=header)
+    return v
+
+
+def _coordinates_raw(t: _Table, opts: dict) -> None:
+    raw, out, n = t.raw, t.out, t.n
+    lon = np.full(n, np.nan)
+    lat = np.full(n, np.nan)
     if "lon" in raw and "lat" in raw:
         lon, _, bad1 = values.numbers(raw["lon"])
         lat, _, bad2 = values.numbers(raw["lat"])
-        _issues(rep, "warning", part, "lon", bad1, "经度应为数字（如120.38），无法识别，已忽略该点。")
-        _issues(rep, "warning", part, "lat", bad2, "纬度应为数字（如36.07），无法识别，已忽略该点。")
-    elif "lonlat" in raw:
-        t = values.text(raw["lonlat"]).fillna("")
-        parts = t.str.normalize("NFKC").str.extract(r"^\s*([+-]?\d+(?:\.\d+)?)\s*[,，;；\s/]\s*([+-]?\d+(?:\.\d+)?)\s*$")
-        lon = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype="float64")
-        lat = pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype="float64")
-        bad = (t != "").to_numpy() & np.isnan(lon)
-        _issues(rep, "warning", part, "lonlat", bad, "经纬度应写成“经度,纬度”（如120.38,36.07），无法识别，已忽略该点。")
-    if lon is None:
-        out["lon"] = np.full(n, np.nan)
-        out["lat"] = np.full(n, np.nan)
-        return
+        t.issues("warning", "lon", bad1, "经度应为数字（如120.38），无法识别，已忽略该点。")
+        t.issues("warning", "lat", bad2, "纬度应为数字（如36.07），无法识别，已忽略该点。")
+    if "lonlat" in raw:
+        txt = values.text(raw["lonlat"]).fillna("")
+        parts = txt.str.normalize("NFKC").str.extract(
+            r"^\s*([+-]?\d+(?:\.\d+)?)\s*[,，;；\s/]\s*([+-]?\d+(?:\.\d+)?)\s*$")
+        x = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype="float64")
+        y = pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype="float64")
+        use = t.present["lonlat"]
+        lon = np.where(use, x, lon)
+        lat = np.where(use, y, lat)
+        bad = (txt != "").to_numpy() & np.isnan(x) & use
+        t.issues("warning", "lonlat", bad, "经纬度应写成“经度,纬度”（如120.38,36.07），无法识别，已忽略该点。")
     out["lon"], out["lat"] = lon, lat
     # coordinate system per row: header hint, then 坐标系 column, then option, then settings default
-    hint = None
-    for fld in ("lon", "lat", "lonlat"):
-        if fld in part.cols and part.cols[fld][0].spec.crs:
-            hint = part.cols[fld][0].spec.crs
-            break
     fallback = opts.get("crs") or config.default_crs()
-    crs = np.full(n, hint or fallback, dtype=object)
-    if hint is None and "crs" in raw:
-        t = values.text(raw["crs"])
-        uniq = {u: headers.crs_from_text(u) for u in pd.unique(t.dropna())}
-        mapped = t.map(uniq).to_numpy(dtype=object)
-        unknown = t.notna().to_numpy() & pd.isna(mapped)
-        _issues(rep, "warning", part, "crs", unknown,
-                f"无法识别的坐标系（应为高德/GCJ-02、百度/BD-09或WGS-84），按{_CRS_LABEL.get(fallback, fallback)}处理。")
-        crs = np.where(pd.isna(mapped), crs, mapped)
-    part.out["_crs"] = crs
+
+    def hint(p):
+        for fld in ("lon", "lat", "lonlat"):
+            if fld in p.cols and p.cols[fld][0].spec.crs:
+                return p.cols[fld][0].spec.crs
+        return None
+
+    hints = t.per_part(hint)
+    crs = np.where(pd.isna(hints), fallback, hints).astype(object)
+    if "crs" in raw:
+        txt = values.text(raw["crs"])
+        uniq = {u: headers.crs_from_text(u) for u in pd.unique(txt.dropna())}
+        mapped = txt.map(uniq).to_numpy(dtype=object)
+        use = pd.isna(hints) & t.present["crs"]
+        unknown = txt.notna().to_numpy() & pd.isna(mapped) & use
+        t.issues("warning", "crs", unknown,
+                 f"无法识别的坐标系（应为高德/GCJ-02、百度/BD-09或WGS-84），按{_CRS_LABEL.get(fallback, fallback)}处理。")
+        crs = np.where(use & ~pd.isna(mapped), mapped, crs)
+    t.out["_crs"] = crs
+    t.coord_header = np.where(t.present.get("lon", np.zeros(n, bool)), t.header.get("lon", np.full(n, None)),
+                              t.header.get("lonlat", np.full(n, None))) if ("lon" in raw or "lonlat" in raw) else None
 
 
-# ------------------------------------------------------------------------------------------- whole file
 def _report_date(parts: list[_Part], opt: date | None, rep: _Report) -> date | None:
     dated = [(p.sheet, p.title_date, p.title_date_text) for p in parts if p.title_date]
     distinct = sorted({d for _, d, _ in dated})
@@ -639,59 +692,58 @@ def _report_date(parts: list[_Part], opt: date | None, rep: _Report) -> date | N
     return distinct[0] if len(distinct) == 1 else (distinct[-1] if distinct else None)
 
 
-def _finish_part(part: _Part, rd: date | None, rep: _Report, opts: dict) -> pd.DataFrame:
-    out = part.out
-    n = len(part.rows)
-    rd64 = np.datetime64(pd.Timestamp(rd)) if rd else None
+def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
+    out, n = t.out, t.n
+    rd64 = np.datetime64(pd.Timestamp(rd), "ns") if rd else None
+    rd_text = _fmt_date(rd) if rd else ""
     # month-only actual dates: the month's last day, but not later than the report date
-    for fld, mon in part.month_only.items():
+    for fld, mon in t.month_only.items():
         if fld.startswith("actual_") and mon.any():
             v = out[fld]
             me = values.month_end(v)
             if rd64 is not None:
                 me = np.where(mon & (me > rd64) & (v <= rd64), rd64, me)
             out[fld] = np.where(mon, me, v)
-    # node reached
+    # node reached: the latest node with an actual date on or before the report date
     nr = np.zeros(n, dtype="int64")
+    has_actual = np.zeros(n, dtype=bool)
     for k, key in enumerate(NODE_KEYS, start=1):
         fld = actual_column(key)
         if fld not in out:
             continue
+        has_actual |= t.present[fld]
         v = out[fld]
         ok = ~np.isnat(v)
         if rd64 is not None:
             after = ok & (v > rd64)
-            _issues(rep, "error", part, fld, after,
-                    f"实际{NODE_NAME[key]}时间晚于截至日期{_fmt_date(rd)}：实际日期不能是将来的日期，请核对。")
+            t.issues("error", fld, after,
+                     f"实际{NODE_NAME[key]}时间晚于截至日期{rd_text}：实际日期不能是将来的日期，请核对。")
             ok &= ~after
         nr = np.where(ok, k, nr)
-    # status words
-    status_range = None
+    # status words: consistent ranges; sheets without any actual-date column take the node from the words
     if "status_text" in out:
-        st = pd.Series(out["status_text"], dtype=object)
+        st = out["status_text"]
         words = headers.status_words()
-        uniq = {}
-        for u in pd.unique(st.dropna()):
+        codes, uniq = pd.factorize(st)
+        lo_u = np.full(len(uniq), np.nan)
+        hi_u = np.full(len(uniq), np.nan)
+        for j, u in enumerate(uniq):
             key = headers.norm(u)
             hit = next(((lo, hi) for w, lo, hi in words if w and w in key), None)
-            uniq[u] = hit
-        lo = st.map(lambda x: uniq.get(x, (None, None))[0] if x is not None else None)
-        hi = st.map(lambda x: uniq.get(x, (None, None))[1] if x is not None else None)
-        lo_a = pd.to_numeric(lo, errors="coerce").to_numpy(dtype="float64")
-        hi_a = pd.to_numeric(hi, errors="coerce").to_numpy(dtype="float64")
-        status_range = (lo_a, hi_a)
-        if not part.has_actual:
-            nr = np.where(np.isnan(lo_a), 0, lo_a).astype("int64")
-        else:
-            incons = ~np.isnan(lo_a) & ((nr < lo_a) | (nr > hi_a))
-            if incons.any():
-                hdr = part.header("status_text")
-                for i in np.flatnonzero(incons):
-                    rep.warn(part.sheet, part.rows[i], hdr, out["status_text"][i],
-                             f"进度填写为「{out['status_text'][i]}」，但按实际完成时间，当前节点为「{node_status(int(nr[i]))}」；"
-                             "已以实际时间为准，请核对进度或补填实际时间。")
+            if hit:
+                lo_u[j], hi_u[j] = hit
+        lo_u = np.append(lo_u, np.nan)      # code -1 (empty) -> NaN
+        hi_u = np.append(hi_u, np.nan)
+        lo, hi = lo_u[codes], hi_u[codes]
+        nr = np.where(~has_actual & ~np.isnan(lo), np.nan_to_num(lo), nr).astype("int64")
+        incons = has_actual & ~np.isnan(lo) & ((nr < lo) | (nr > hi))
+        if incons.any():
+            names = np.array([node_status(k) for k in range(len(NODE_NAMES) + 1)], dtype=object)
+            msg = np.array([f"进度填写为「{s_}」，但按实际完成时间，当前节点为「{names[k]}」；已以实际时间为准，请核对进度或补填实际时间。"
+                            if m else None for s_, k, m in zip(st, nr, incons)], dtype=object)
+            t.issues("warning", "status_text", incons, msg, value=st)
     out["node_reached"] = nr
-    out["status"] = np.array([node_status(int(k)) for k in range(len(NODE_NAMES) + 1)], dtype=object)[nr]
+    out["status"] = np.array([node_status(k) for k in range(len(NODE_NAMES) + 1)], dtype=object)[nr]
     # overdue planned nodes (not reached, planned date passed)
     if rd64 is not None:
         for k, key in enumerate(NODE_KEYS, start=1):
@@ -703,30 +755,57 @@ def _finish_part(part: _Part, rd: date | None, rep: _Report, opts: dict) -> pd.D
             no_actual = np.isnat(a) if a is not None else np.ones(n, dtype=bool)
             overdue = ~np.isnat(p) & (p < rd64) & no_actual & (nr < k)
             if overdue.any():
-                hdr = part.header(af) if af in part.cols else part.header(pf)
-                rawp = part.raw.get(pf)
-                for i in np.flatnonzero(overdue):
-                    rep.warn(part.sheet, part.rows[i], hdr, _fmt_date(p[i]),
-                             f"计划{NODE_NAME[key]}时间{_fmt_date(p[i])}已过（截至{_fmt_date(rd)}），尚未填报实际{NODE_NAME[key]}时间。")
-                del rawp
+                hdr = np.where(t.present.get(af, np.zeros(n, bool)), t.header.get(af, np.full(n, None)), t.header[pf])
+                ptxt = np.full(n, None, dtype=object)
+                ptxt[overdue] = _dates_str(p[overdue])
+                name = NODE_NAME[key]
+                msg = np.full(n, None, dtype=object)
+                msg[overdue] = [f"计划{name}时间{d}已过（截至{rd_text}），尚未填报实际{name}时间。" for d in ptxt[overdue]]
+                t.issues("warning", pf, overdue, msg, header=hdr, value=ptxt)
     # investment
     if "planned_investment_wan" in out and "completed_investment_wan" in out:
         pl, co = out["planned_investment_wan"], out["completed_investment_wan"]
         over = ~np.isnan(pl) & ~np.isnan(co) & (co > pl + 1e-9)
         if over.any():
-            hdr = part.header("completed_investment_wan")
-            for i in np.flatnonzero(over):
-                rep.warn(part.sheet, part.rows[i], hdr, values.display(part.raw["completed_investment_wan"].iat[i]),
-                         f"累计完成投资（{_fmt_num(co[i])}万元）大于计划投资（{_fmt_num(pl[i])}万元），请核对。")
-    _coordinates_final(part, rep)
-    frame = pd.DataFrame({k: v for k, v in out.items() if not k.startswith("_")})
-    frame["source_sheet"] = part.sheet
-    frame["source_row"] = part.rows
-    return frame
+            msg = np.full(n, None, dtype=object)
+            msg[over] = [f"累计完成投资（{_fmt_num(c)}万元）大于计划投资（{_fmt_num(p_)}万元），请核对。"
+                         for c, p_ in zip(co[over], pl[over])]
+            t.issues("warning", "completed_investment_wan", over, msg)
+    _coordinates_final(t)
+    return _frame(t)
 
 
-def _coordinates_final(part: _Part, rep: _Report) -> None:
-    out = part.out
+def _frame(t: _Table) -> pd.DataFrame:
+    """The canonical frame, built once with every column typed."""
+    n, out = t.n, t.out
+    data = {}
+    for col, dtype in COLUMNS.items():
+        if col == "source_sheet":
+            v = t.sheet
+        elif col == "source_row":
+            v = t.row
+        else:
+            v = out.get(col)
+        if dtype == "string":
+            arr = np.full(n, None, dtype=object) if v is None else v
+            data[col] = pd.array(arr, dtype="string")
+        elif dtype == "Int64":
+            arr = np.full(n, np.nan) if v is None else np.asarray(v, dtype="float64")
+            data[col] = pd.array(arr, dtype="Float64").astype("Int64") if len(arr) else pd.array([], dtype="Int64")
+        elif dtype == "float64":
+            data[col] = np.full(n, np.nan) if v is None else np.asarray(v, dtype="float64")
+        elif dtype.startswith("datetime64"):
+            data[col] = np.full(n, _NAT_NS) if v is None else np.asarray(v, dtype="datetime64[ns]")
+        else:
+            data[col] = np.zeros(n, dtype=dtype) if v is None else np.asarray(v, dtype=dtype)
+    return pd.DataFrame(data)
+
+
+_NAT_NS = np.datetime64("NaT", "ns")
+
+
+def _coordinates_final(t: _Table) -> None:
+    out = t.out
     lon, lat = out.get("lon"), out.get("lat")
     if lon is None or "_crs" not in out:
         return
@@ -738,11 +817,12 @@ def _coordinates_final(part: _Part, rep: _Report) -> None:
     except Exception:  # noqa: BLE001 - geo helper not installed: keep coordinates as written
         return
     lon, lat = lon.copy(), lat.copy()
-    hdr = part.header("lon") if "lon" in part.cols else part.header("lonlat")
+    hdr = t.coord_header
+    shown = np.full(t.n, None, dtype=object)
+    shown[has] = [f"{_fmt_num(x)}, {_fmt_num(y)}" for x, y in zip(lon[has], lat[has])]
     swapped = has & np.asarray(geodata.looks_swapped(lon, lat), dtype=bool)
-    for i in np.flatnonzero(swapped):
-        rep.warn(part.sheet, part.rows[i], hdr, f"{_fmt_num(lon[i])}, {_fmt_num(lat[i])}",
-                 "经度和纬度似乎填反了（经度应约为120，纬度应约为36），已按互换后处理，请核对。")
+    t.issues("warning", "lon", swapped, "经度和纬度似乎填反了（经度应约为120，纬度应约为36），已按互换后处理，请核对。",
+             header=hdr, value=shown)
     lon[swapped], lat[swapped] = lat[swapped], lon[swapped]
     x = np.full(len(lon), np.nan)
     y = np.full(len(lon), np.nan)
@@ -752,17 +832,15 @@ def _coordinates_final(part: _Part, rep: _Report) -> None:
         if m.any():
             x[m], y[m] = coords.to_wgs84(lon[m], lat[m], c)
     inside = np.asarray(geodata.inside_city_bbox(x, y), dtype=bool)
-    outside_city = has & ~inside
-    for i in np.flatnonzero(outside_city):
-        rep.warn(part.sheet, part.rows[i], hdr, f"{_fmt_num(lon[i])}, {_fmt_num(lat[i])}",
-                 f"坐标不在{config.city_name()}范围内，请核对经纬度。")
+    t.issues("warning", "lon", has & ~inside, f"坐标不在{config.city_name()}范围内，请核对经纬度。", header=hdr, value=shown)
     try:
         outside = np.asarray(geodata.points_outside_district(x, y, out["district"]), dtype=bool) & has & inside
     except Exception:  # noqa: BLE001 - boundaries missing: skip the district test
         outside = np.zeros(len(x), dtype=bool)
-    for i in np.flatnonzero(outside):
-        rep.warn(part.sheet, part.rows[i], hdr, f"{_fmt_num(part.out['lon'][i])}, {_fmt_num(part.out['lat'][i])}",
-                 f"坐标不在{out['district'][i]}范围内，请核对经纬度或所属区市。")
+    if outside.any():
+        msg = np.full(t.n, None, dtype=object)
+        msg[outside] = [f"坐标不在{d}范围内，请核对经纬度或所属区市。" for d in out["district"][outside]]
+        t.issues("warning", "lon", outside, msg, header=hdr, value=shown)
     out["lon"], out["lat"] = x, y
 
 
@@ -856,11 +934,15 @@ def _read_ledger(source, *, source_name, report_date, batch_year, crs) -> Ledger
         rep.warn(parts[0].sheet, None, None, None,
                  "未找到截至日期：请在标题中写明“截至2023年6月30日”，或使用 --report-date 参数；"
                  "未核对实际时间是否晚于截至日期。")
-    frames = [_finish_part(p, rd, rep, opts) for p in parts]
-    frame = pd.concat(frames, ignore_index=True) if frames else empty_ledger()
-    if len(frame):
+    parts = [p for p in parts if len(p.rows)]
+    if parts:
+        table = _Table(parts, rep)
+        _convert(table, opts)
+        frame = _finish(table, rd)
         _duplicates(frame, rep, {p.sheet: p.header("community_id") for p in parts})
-    frame = conform(frame)
-    rep.errors.sort(key=lambda i: (i.sheet, i.row or 0))
-    rep.warnings.sort(key=lambda i: (i.sheet, i.row or 0))
+    else:
+        frame = empty_ledger()
+    order = {sh["name"]: i for i, sh in enumerate(sheets)}
+    rep.errors.sort(key=lambda i: (order.get(i.sheet, -1), i.row or 0))
+    rep.warnings.sort(key=lambda i: (order.get(i.sheet, -1), i.row or 0))
     return LedgerResult(frame=frame, report_date=rd, source_name=prep.name, errors=rep.errors, warnings=rep.warnings)

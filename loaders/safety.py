@@ -316,7 +316,7 @@ class _Worker:
             if self.proc is None or self.proc.poll() is not None:
                 self.proc = self._start()
 
-    def request(self, req: dict, timeout: float) -> dict:
+    def request(self, req: dict, timeout: float, while_waiting=None) -> dict:
         with self.lock:
             if self.proc is None or self.proc.poll() is not None:
                 self.proc = self._start()
@@ -329,7 +329,15 @@ class _Worker:
             except (BrokenPipeError, OSError):
                 self._kill()
                 raise UnreadableLedger("解析进程无法启动或已退出，请稍后重试。")
+            side = None
+            if while_waiting is not None:      # work the parent does while the child parses
+                try:
+                    side = while_waiting()
+                except Exception:  # noqa: BLE001 - side work is best effort
+                    side = None
             reply = self._read_reply(proc, timeout)
+            if isinstance(reply, dict) and side is not None:
+                reply["side"] = side
             if reply is None or reply == "eof":
                 code = proc.poll()
                 if reply == "eof" and code is None:
@@ -394,15 +402,15 @@ def _decode_column(enc: tuple) -> np.ndarray:
         out = np.empty(n, dtype=object)
         out[:] = joined.split("\x00") if n else []
         return out
-    _, n, f_idx, floats, s_idx, joined, d_idx, dts, o_idx, others = enc
+    _, n, f_idx, floats, s_idx, joined, d_idx, days, o_idx, others = enc
     out = np.empty(n, dtype=object)
-    out[:] = None
+    out[:] = ""
     if len(f_idx):
-        out[f_idx] = floats.astype(object)
+        out[f_idx] = floats.tolist()
     if len(s_idx):
         out[s_idx] = joined.split("\x00")
     if len(d_idx):
-        out[d_idx] = dts.astype("datetime64[us]").astype(object)
+        out[d_idx] = days.astype("datetime64[D]").astype("datetime64[us]").tolist()
     for i, v in zip(o_idx, others):
         out[i] = v
     return out
@@ -412,8 +420,24 @@ def parse_workbook(prep: Prepared) -> tuple[list[dict], list[tuple]]:
     """Parse an xlsx/xls in the child process. Returns (sheets, notes); sheets have decoded column arrays."""
     lim = limits()
     req = {"path": str(prep.path) if prep.path is not None else None, "data": prep.data, "kind": prep.kind,
+           "formula_scan": False,
            "skip": list(prep.skip_sheets), "max_cells": int(lim["max_sheet_cells"])}
-    reply = _WORKER.request(req, float(lim["parse_timeout_s"]))
+    def formula_scan():
+        from loaders._parse_worker import _formulas_without_value
+
+        notes = []
+        if prep.kind != "xlsx":
+            return notes
+        with zipfile.ZipFile(io.BytesIO(prep.data) if prep.data is not None else prep.path) as zf:
+            names = set(zf.namelist())
+            for name, member, _ in xlsx_sheet_parts(zf):
+                if member in names and name not in prep.skip_sheets:
+                    n = _formulas_without_value(zf, member)
+                    if n:
+                        notes.append(("formula_no_value", name, n))
+        return notes
+
+    reply = _WORKER.request(req, float(lim["parse_timeout_s"]), while_waiting=formula_scan)
     if not reply.get("ok"):
         err = reply.get("error", "")
         detail = reply.get("detail", "")
@@ -426,4 +450,4 @@ def parse_workbook(prep: Prepared) -> tuple[list[dict], list[tuple]]:
     for sh in reply["sheets"]:
         sh["cols"] = [_decode_column(c) for c in sh["cols"]]
         sheets.append(sh)
-    return sheets, reply.get("notes", [])
+    return sheets, reply.get("notes", []) + (reply.get("side") or [])

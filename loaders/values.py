@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -19,23 +18,46 @@ _NUM_TYPES = (float, int, np.floating, np.integer)
 _DT_TYPES = (dt.datetime, dt.date, pd.Timestamp, np.datetime64)
 
 
-def type_masks(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Boolean masks (is str, is number, is date/datetime) of a raw Series."""
-    types = s.map(type)
-    is_str = types.isin([str]).to_numpy()
-    is_num = types.isin([float, int, np.float64, np.int64]).to_numpy()
-    is_dt = types.isin([dt.datetime, dt.date, pd.Timestamp]).to_numpy()
-    other = ~(is_str | is_num | is_dt) & s.notna().to_numpy()
-    if other.any():  # rare types (numpy scalars of other widths, bool, time): classify one by one
-        for i in np.flatnonzero(other):
-            v = s.iat[i]
-            if isinstance(v, bool):
-                continue
-            if isinstance(v, _NUM_TYPES):
-                is_num[i] = True
-            elif isinstance(v, _DT_TYPES):
-                is_dt[i] = True
-    return is_str, is_num, is_dt
+class _Codes(dict):
+    def __missing__(self, key):
+        if key is bool:
+            return 4
+        if issubclass(key, (float, int, np.floating, np.integer)):
+            return 1
+        if issubclass(key, str):
+            return 2
+        if issubclass(key, (dt.date, np.datetime64)):
+            return 3
+        return 4
+
+
+_CODE = _Codes({float: 1, int: 1, str: 2, dt.datetime: 3, dt.date: 3, pd.Timestamp: 3, type(None): 0,
+                np.float64: 1, np.int64: 1, bool: 4})
+_ORDINAL_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+def _arr(s) -> np.ndarray:
+    return s.to_numpy(dtype=object) if isinstance(s, pd.Series) else np.asarray(s, dtype=object)
+
+
+def type_codes(s) -> np.ndarray:
+    """0 empty (None, NaN, ''), 1 number, 2 non-empty string, 3 date/datetime, 4 other (bool, time...)."""
+    a = _arr(s)
+    codes = np.fromiter(map(_CODE.__getitem__, map(type, a)), dtype=np.int8, count=len(a))
+    st = np.flatnonzero(codes == 2)
+    if len(st):
+        codes[st[a[st] == ""]] = 0
+    num = np.flatnonzero(codes == 1)
+    if len(num):
+        f = a[num].astype("float64")
+        codes[num[np.isnan(f)]] = 0
+    return codes
+
+
+def type_masks(s) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Boolean masks (is non-empty str, is number, is date/datetime) of raw cells."""
+    c = type_codes(s)
+    return c == 2, c == 1, c == 3
 
 
 def display(v) -> str:
@@ -61,29 +83,45 @@ def normalize_strings(st: pd.Series) -> pd.Series:
     return st.str.normalize("NFKC").str.strip()
 
 
-def text(s: pd.Series) -> pd.Series:
+def _strip(strings) -> list:
+    return [x.strip() for x in strings]
+
+
+def text(s) -> pd.Series:
     """Cells as trimmed strings (numbers without a spurious .0), empty -> <NA>; returns dtype string."""
-    is_str, is_num, is_dt = type_masks(s)
-    out = np.full(len(s), None, dtype=object)
-    if is_str.any():
-        st = s[is_str].str.replace("\u3000", " ", regex=False).str.strip()
-        out[is_str] = st.to_numpy()
-    for mask in (is_num, is_dt):
-        if mask.any():
-            out[mask] = [display(v) for v in s[mask]]
-    res = pd.Series(out, index=s.index, dtype="string")
-    return res.mask(res == "")
+    a = _arr(s)
+    codes = type_codes(a)
+    out = np.full(len(a), None, dtype=object)
+    st = np.flatnonzero(codes == 2)
+    if len(st):
+        stripped = np.empty(len(st), dtype=object)
+        stripped[:] = _strip(a[st])
+        stripped[stripped == ""] = None
+        out[st] = stripped
+    other = np.flatnonzero((codes == 1) | (codes == 3) | (codes == 4))
+    if len(other):
+        out[other] = [display(v) for v in a[other]]
+    return pd.Series(out, dtype="string", index=s.index if isinstance(s, pd.Series) else None)
 
 
-def empty_mask(s: pd.Series) -> np.ndarray:
+def empty_mask(s) -> np.ndarray:
     """True where a raw cell is empty (None, NaN, '' or only spaces)."""
-    na = s.isna().to_numpy()
-    is_str = s.map(type).isin([str]).to_numpy()
-    if is_str.any():
-        blank = s[is_str].str.strip().str.len().to_numpy() == 0
-        na = na.copy()
-        na[np.flatnonzero(is_str)[blank]] = True
-    return na
+    a = _arr(s)
+    codes = type_codes(a)
+    st = np.flatnonzero(codes == 2)
+    if len(st):
+        lead = np.fromiter((x[:1].isspace() for x in a[st]), dtype=bool, count=len(st))
+        maybe = st[lead]
+        if len(maybe):
+            blank = np.array([not x.strip() for x in a[maybe]], dtype=bool)
+            codes[maybe[blank]] = 0
+    return codes == 0
+
+
+def _factorized(strings: np.ndarray):
+    """(codes, uniques as a Series) of an object array of strings: work once per distinct value."""
+    codes, uniques = pd.factorize(strings)
+    return codes, pd.Series(uniques, dtype=object)
 
 
 _NUM_RE = re.compile(r"^(?:约|大约|共|计)?([+-]?\d+(?:\.\d*)?|[+-]?\.\d+)(万|亿|千)?"
@@ -91,65 +129,74 @@ _NUM_RE = re.compile(r"^(?:约|大约|共|计)?([+-]?\d+(?:\.\d*)?|[+-]?\.\d+)(�
 
 
 def _slow_number(text: str, kind: str, factor: float) -> float | None:
-    """'12.3万' / '123户' / '1.2亿元' / '2,000元' -> value in the canonical unit, or None."""
+    """'12.3万' / '123户' / '1.2亿元' / '2,000元' -> value in the canonical unit, or None.
+
+    A plain number with only a count word ('123户') is multiplied by `factor` (the column's unit).
+    """
     m = _NUM_RE.match(text)
     if not m:
         return None
     x = float(m.group(1))
     mult, unit = m.group(2), m.group(3)
     if kind == "money":
-        if unit in ("元",) and mult is None:
-            return x / 1e4
-        scale = {"万": 1.0, "亿": 1e4, "千": 0.1}.get(mult) if mult else None
-        if unit == "万元":
-            scale = 1.0 if mult is None else None
-        elif unit == "亿元":
-            scale = 1e4 if mult is None else None
-        elif unit == "元" and mult:
-            scale = {"万": 1.0, "亿": 1e4, "千": 0.1}[mult]
-        if scale is None:
-            return x * factor if (mult is None and unit is None) else None
-        return x * scale
+        if mult is None and unit is None:
+            return x * factor
+        if unit in (None, "元") and mult:
+            return x * {"万": 1.0, "亿": 1e4, "千": 0.1}[mult]
+        if mult is None:
+            return x * {"元": 1e-4, "万元": 1.0, "亿元": 1e4}.get(unit, factor if unit is None else np.nan)
+        return None
     scale = {"万": 1e4, "亿": 1e8, "千": 1e3}.get(mult, 1.0)
-    if unit == "万平方米":
-        scale *= 1e4
-    return x * scale * (factor if (mult is None and unit != "万平方米") else 1.0)
+    if unit in ("万平方米",):
+        return x * scale * 1e4
+    if unit in ("元", "万元", "亿元"):
+        return None
+    return x * scale * (factor if mult is None else 1.0)
 
 
-def numbers(s: pd.Series, kind: str = "number", factor: float = 1.0):
+def _clean_num(u: pd.Series) -> pd.Series:
+    return u.str.normalize("NFKC").str.strip().str.replace(r"[,，\s]", "", regex=True)
+
+
+def numbers(s, kind: str = "number", factor=1.0):
     """Parse numbers. Returns (values float64 in canonical unit, empty mask, bad mask).
 
-    Placeholders (—, -, /, 无 ...) and blanks are empty. kind in number|int|money|area.
+    Placeholders (—, -, /, 无 ...) and blanks are empty. kind in number|int|money|area. factor: a scalar or
+    one factor per cell (the unit of each cell's column).
     """
-    n = len(s)
+    a = _arr(s)
+    n = len(a)
+    fac = np.broadcast_to(np.asarray(factor, dtype="float64"), (n,))
     vals = np.full(n, np.nan)
-    empty = np.zeros(n, dtype=bool)
-    bad = np.zeros(n, dtype=bool)
-    is_str, is_num, is_dt = type_masks(s)
-    if is_num.any():
-        vals[is_num] = s[is_num].astype("float64").to_numpy() * factor
-    na = ~(is_str | is_num | is_dt)
-    empty |= na
-    bad |= is_dt
-    if is_str.any():
-        idx = np.flatnonzero(is_str)
-        st = normalize_strings(s[is_str]).str.replace(r"[,，\s]", "", regex=True)
-        blank = (st == "").to_numpy() | st.str.lower().isin(placeholder_words()).to_numpy()
-        empty[idx[blank]] = True
-        num = pd.to_numeric(st.where(~blank, None), errors="coerce").to_numpy(dtype="float64")
-        ok = ~np.isnan(num)
-        vals[idx[ok]] = num[ok] * factor
-        rest = ~ok & ~blank
-        if rest.any():
-            cache: dict[str, float | None] = {}
-            for i, t in zip(idx[rest], st.to_numpy()[rest]):
-                if t not in cache:
-                    cache[t] = _slow_number(t, kind, factor)
-                v = cache[t]
-                if v is None:
-                    bad[i] = True
-                else:
-                    vals[i] = v
+    codes = type_codes(a)
+    empty = codes == 0
+    bad = (codes == 3) | (codes == 4)
+    num = np.flatnonzero(codes == 1)
+    if len(num):
+        vals[num] = a[num].astype("float64") * fac[num]
+    st = np.flatnonzero(codes == 2)
+    if len(st):
+        fcodes, uniq = _factorized(a[st])
+        clean = _clean_num(uniq)
+        blank = ((clean == "") | clean.str.lower().isin(placeholder_words())).to_numpy()
+        parsed = pd.to_numeric(clean.where(~blank, None), errors="coerce").to_numpy(dtype="float64")
+        slow = np.isnan(parsed) & ~blank
+        special = np.full(len(uniq), np.nan)          # already in the canonical unit
+        for k in np.flatnonzero(slow):
+            t = clean.iat[k]
+            m = _NUM_RE.match(t)
+            if m and m.group(2) is None and m.group(3) is None:      # '约120': a plain number after all
+                parsed[k] = float(m.group(1))
+                continue
+            v = _slow_number(t, kind, 1.0)
+            if v is not None:
+                special[k] = v
+        slow = slow & np.isnan(parsed)
+        u_bad = slow & np.isnan(special)
+        cell_parsed = parsed[fcodes]
+        vals[st] = np.where(np.isnan(cell_parsed), special[fcodes], cell_parsed * fac[st])
+        empty[st] = blank[fcodes]
+        bad[st] = u_bad[fcodes]
     return vals, empty, bad
 
 
@@ -157,33 +204,34 @@ _YEAR_RE = re.compile(r"((?:19|20)\d\d)")
 _DECADE_RE = re.compile(r"(\d0)年代")
 
 
-def years(s: pd.Series):
+def years(s):
     """Years: 2023, '2023', '2023年', '2023年第一批', '80年代' -> 1980. Returns (float array, empty, bad)."""
-    n = len(s)
+    a = _arr(s)
+    n = len(a)
     vals = np.full(n, np.nan)
-    is_str, is_num, is_dt = type_masks(s)
-    empty = ~(is_str | is_num | is_dt)
-    bad = np.zeros(n, dtype=bool)
-    if is_num.any():
-        v = s[is_num].astype("float64").to_numpy()
+    codes = type_codes(a)
+    empty = codes == 0
+    bad = codes == 4
+    num = np.flatnonzero(codes == 1)
+    if len(num):
+        v = a[num].astype("float64")
         ok = (v >= 1900) & (v <= 2100) & (v == np.floor(v))
-        idx = np.flatnonzero(is_num)
-        vals[idx[ok]] = v[ok]
-        bad[idx[~ok]] = True
-    if is_dt.any():
-        vals[is_dt] = [v.year for v in s[is_dt]]
-    if is_str.any():
-        idx = np.flatnonzero(is_str)
-        st = normalize_strings(s[is_str])
-        blank = (st == "").to_numpy() | st.str.lower().isin(placeholder_words()).to_numpy()
-        empty[idx[blank]] = True
-        y = pd.to_numeric(st.str.extract(_YEAR_RE, expand=False), errors="coerce").to_numpy(dtype="float64")
-        dec = st.str.extract(_DECADE_RE, expand=False)
-        d = pd.to_numeric(dec, errors="coerce").to_numpy(dtype="float64")
+        vals[num[ok]] = v[ok]
+        bad[num[~ok]] = True
+    dts = np.flatnonzero(codes == 3)
+    if len(dts):
+        vals[dts] = [v.year for v in a[dts]]
+    st = np.flatnonzero(codes == 2)
+    if len(st):
+        fcodes, uniq = _factorized(a[st])
+        clean = uniq.str.normalize("NFKC").str.strip()
+        blank = ((clean == "") | clean.str.lower().isin(placeholder_words())).to_numpy()
+        y = pd.to_numeric(clean.str.extract(_YEAR_RE, expand=False), errors="coerce").to_numpy(dtype="float64")
+        d = pd.to_numeric(clean.str.extract(_DECADE_RE, expand=False), errors="coerce").to_numpy(dtype="float64")
         y = np.where(np.isnan(y), 1900 + d, y)
-        ok = ~np.isnan(y)
-        vals[idx[ok]] = y[ok]
-        bad[idx[~ok & ~blank]] = True
+        vals[st] = y[fcodes]
+        empty[st] = blank[fcodes]
+        bad[st] = (np.isnan(y) & ~blank)[fcodes]
     return vals, empty, bad
 
 
@@ -192,7 +240,8 @@ _DATE_RE = re.compile(
     r"(?:\s*[T\s]?\s*\d{1,2}[:：]\d{1,2}(?:[:：]\d{1,2}(?:\.\d+)?)?)?$"
 )
 _COMPACT_RE = re.compile(r"^(?P<y>(?:19|20)\d\d)(?P<m>[01]\d)(?P<d>[0-3]\d)$")
-_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+_NAT = np.datetime64("NaT", "ns")
 
 
 def _ymd(y, m, d) -> np.ndarray:
@@ -200,70 +249,83 @@ def _ymd(y, m, d) -> np.ndarray:
     return pd.to_datetime(frame, errors="coerce").to_numpy(dtype="datetime64[ns]")
 
 
-def dates(s: pd.Series):
+def _serial(v: np.ndarray) -> np.ndarray:
+    return (_EXCEL_EPOCH + np.floor(v).astype("int64")).astype("datetime64[ns]")
+
+
+def _string_dates(uniq: pd.Series):
+    """Parse distinct date strings: (datetime64[ns], blank, month_only)."""
+    clean = uniq.str.normalize("NFKC").str.strip()
+    blank = ((clean == "") | clean.str.lower().isin(placeholder_words())).to_numpy()
+    parts = clean.str.extract(_DATE_RE)
+    comp = clean.str.extract(_COMPACT_RE)
+
+    def num(col):
+        x = pd.to_numeric(parts[col], errors="coerce").to_numpy(dtype="float64")
+        c = pd.to_numeric(comp[col], errors="coerce").to_numpy(dtype="float64")
+        return np.where(np.isnan(x), c, x)
+
+    y, m, d = num("y"), num("m"), num("d")
+    mon = np.isnan(d) & ~np.isnan(m)
+    d = np.where(mon, 1, d)
+    got = ~np.isnan(y) & ~np.isnan(m)
+    vals = np.full(len(clean), _NAT)
+    if got.any():
+        vals[got] = _ymd(y[got], m[got], d[got])
+    rest = np.isnat(vals) & ~blank
+    if rest.any():   # serial numbers or yyyymmdd written as text
+        x = pd.to_numeric(clean[rest], errors="coerce").to_numpy(dtype="float64")
+        ok = (x >= 20000) & (x < 80000)
+        if ok.any():
+            vals[np.flatnonzero(rest)[ok]] = _serial(x[ok])
+    return vals, blank, mon & ~np.isnat(vals)
+
+
+def dates(s):
     """Parse dates. Returns (datetime64[ns] array, empty mask, bad mask, month-only mask).
 
     Excel date cells; Excel serial numbers (20000..80000); yyyymmdd numbers or text; 2023-05-31, 2023/5/31,
     2023.5.31, 2023年5月31日 (with or without a time); 2023年5月 / 2023-05 / 2023年5月底 (month only: the
     caller decides which day, month_only tells where).
     """
-    n = len(s)
-    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    a = _arr(s)
+    n = len(a)
+    out = np.full(n, _NAT)
     month_only = np.zeros(n, dtype=bool)
-    is_str, is_num, is_dt = type_masks(s)
-    empty = ~(is_str | is_num | is_dt)
-    bad = np.zeros(n, dtype=bool)
-    if is_dt.any():
-        out[is_dt] = pd.to_datetime(pd.Series(list(s[is_dt])), errors="coerce").dt.normalize().to_numpy(
-            dtype="datetime64[ns]")
-    if is_num.any():
-        idx = np.flatnonzero(is_num)
-        v = s[is_num].astype("float64").to_numpy()
+    codes = type_codes(a)
+    empty = codes == 0
+    bad = codes == 4
+    dts = np.flatnonzero(codes == 3)
+    if len(dts):
+        try:
+            days = np.fromiter(map(dt.date.toordinal, a[dts]), dtype=np.int64, count=len(dts)) - _ORDINAL_EPOCH
+            out[dts] = days.astype("datetime64[D]").astype("datetime64[ns]")
+        except TypeError:   # numpy datetime64 values
+            out[dts] = pd.to_datetime(pd.Series(list(a[dts])), errors="coerce").dt.normalize().to_numpy(
+                dtype="datetime64[ns]")
+    num = np.flatnonzero(codes == 1)
+    if len(num):
+        v = a[num].astype("float64")
         serial = (v >= 20000) & (v < 80000)
         compact = (v >= 19000101) & (v <= 21001231) & (v == np.floor(v))
         if serial.any():
-            days = np.floor(v[serial]).astype("int64")
-            out[idx[serial]] = (_EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).to_numpy(dtype="datetime64[ns]")
+            out[num[serial]] = _serial(v[serial])
         if compact.any():
             c = v[compact].astype("int64")
-            out[idx[compact]] = _ymd(c // 10000, c // 100 % 100, c % 100)
-        bad[idx[~serial & ~compact]] = True
-    if is_str.any():
-        idx = np.flatnonzero(is_str)
-        st = normalize_strings(s[is_str])
-        blank = (st == "").to_numpy() | st.str.lower().isin(placeholder_words()).to_numpy()
-        empty[idx[blank]] = True
-        parts = st.str.extract(_DATE_RE)
-        comp = st.str.extract(_COMPACT_RE)
-        def num(col):
-            a = pd.to_numeric(parts[col], errors="coerce").to_numpy(dtype="float64")
-            b = pd.to_numeric(comp[col], errors="coerce").to_numpy(dtype="float64")
-            return np.where(np.isnan(a), b, a)
-
-        y, m, d = num("y"), num("m"), num("d")
-        mon = np.isnan(d) & ~np.isnan(m)
-        d = np.where(mon, 1, d)
-        got = ~np.isnan(y) & ~np.isnan(m)
-        vals = np.full(len(st), np.datetime64("NaT"), dtype="datetime64[ns]")
-        if got.any():
-            vals[got] = _ymd(y[got], m[got], d[got])
-        # serial numbers or yyyymmdd written as text
-        rest = np.isnat(vals) & ~blank
-        if rest.any():
-            num = pd.to_numeric(st[rest], errors="coerce").to_numpy(dtype="float64")
-            ok = (num >= 20000) & (num < 80000)
-            if ok.any():
-                ridx = np.flatnonzero(rest)[ok]
-                vals[ridx] = (_EXCEL_EPOCH + pd.to_timedelta(np.floor(num[ok]).astype("int64"), unit="D")).to_numpy(
-                    dtype="datetime64[ns]")
-        out[idx] = vals
-        month_only[idx[mon & ~np.isnat(vals)]] = True
-        bad[idx[np.isnat(vals) & ~blank]] = True
-    # a date cell with a time, already normalised; reject absurd years
+            out[num[compact]] = _ymd(c // 10000, c // 100 % 100, c % 100)
+        bad[num[~serial & ~compact]] = True
+    st = np.flatnonzero(codes == 2)
+    if len(st):
+        fcodes, uniq = _factorized(a[st])
+        vals, blank, mon = _string_dates(uniq)
+        out[st] = vals[fcodes]
+        empty[st] = blank[fcodes]
+        month_only[st] = mon[fcodes]
+        bad[st] = (np.isnat(vals) & ~blank)[fcodes]
     yrs = out.astype("datetime64[Y]").astype("float64") + 1970
     absurd = ~np.isnat(out) & ((yrs < 1990) | (yrs > 2100))
     bad |= absurd
-    out[absurd] = np.datetime64("NaT")
+    out[absurd] = _NAT
     return out, empty, bad, month_only
 
 

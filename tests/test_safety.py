@@ -1,7 +1,6 @@
 """Unreadable and hostile files: one clear Chinese message within seconds, never a crash of this process."""
 from __future__ import annotations
 
-import io
 import re
 import sys
 import time
