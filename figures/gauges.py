@@ -27,11 +27,11 @@ def gauge_axis_max(progress: pd.DataFrame) -> float:
     return float(max(100, math.ceil(top / 10.0) * 10)) if pd.notna(top) else 100.0
 
 
-def gauge_note(rules: dict | None = None) -> str:
+def gauge_note(rules: dict | None = None, wrap: bool = False) -> str:
     """The key under the gauges: what the mark and the colours mean, with the configured thresholds."""
     yellow, red = schedule_thresholds(rules)
-    return (f"刻线为序时进度；红：落后序时进度超过{_num(red)}个百分点，"
-            f"黄：落后{_num(yellow)}～{_num(red)}个百分点，绿：其他")
+    return (f"刻线为序时进度；{'<br>' if wrap else ''}红：落后序时进度超过{_num(red)}个百分点，"
+            f"{'<br>' if wrap else ''}黄：落后{_num(yellow)}～{_num(red)}个百分点，绿：其他")
 
 
 def _num(x: float) -> str:
@@ -83,16 +83,18 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
             domain=_cell(i // columns, i % columns, rows, columns, note),
         ))
     if note:
-        fig.add_annotation(text=gauge_note(rules), x=0.5, y=0, xref="paper", yref="paper", xanchor="center",
-                           yanchor="bottom", showarrow=False, font=dict(size=14, color=p["muted"]))
-    fig.update_layout(height=max(320, 300 * rows + (40 if note else 0) + (60 if title else 0)),
-                      margin=dict(l=30, r=30, t=90 if title else 30, b=10))
+        narrow = columns <= 2
+        fig.add_annotation(text=gauge_note(rules, wrap=narrow), x=0.5, y=0, xref="paper", yref="paper",
+                           xanchor="center", yanchor="top", showarrow=False, font=dict(size=14, color=p["muted"]))
+    note_px = (70 if columns <= 2 else 30) if note else 0
+    fig.update_layout(height=300 * rows + note_px + (130 if title else 70),
+                      margin=dict(l=30, r=30, t=130 if title else 70, b=note_px + 10))
     return apply_theme(fig, theme, title)
 
 
 def _cell(row: int, column: int, rows: int, columns: int, note: bool) -> dict:
     """The x/y domain of one gauge: equal cells with gaps, the bottom strip kept for the note."""
-    bottom = 0.06 if note else 0.0
+    bottom = 0.0   # the note sits in the bottom margin
     xgap, ygap = 0.05, 0.08
     width = (1 - xgap * (columns - 1)) / columns
     height = (1 - bottom - ygap * (rows - 1)) / rows
