@@ -7,6 +7,7 @@ file lock, so a dashboard and a CLI started together never both build it nor see
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import sys
 import time
@@ -102,7 +103,8 @@ def _results(jobs, workers):
     done = 0
     if workers > 1 and len(jobs) > 1:
         try:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            # spawn, not fork: the builder may run inside a threaded server (Streamlit), where fork can deadlock
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
                 for job, (result, message) in zip(jobs, pool.map(_read, jobs, chunksize=1)):
                     done += 1
                     yield job, result, message

@@ -213,3 +213,38 @@ def test_import_through_the_real_reader(tmp_path, capsys):
     assert set(got["district"]) == {"市北区"}
     assert got.loc["SB-001", "completed_investment_wan"] == 50.0
     assert got.loc["SB-002", "report_date"] == pd.Timestamp("2022-05-31")
+
+
+def test_python_m_loaders_import_while_dashboard_reads(tmp_path):
+    """The real entry point in a separate process, while this process holds the store open mid-read."""
+    import subprocess
+    from pathlib import Path
+
+    pytest.importorskip("loaders.reader", reason="loaders/reader.py not there yet")
+    root = Path(__file__).resolve().parents[1]
+    db = tmp_path / "live.sqlite"
+    dashboard = LedgerStore(db)
+    dashboard.import_result(result(date(2022, 5, 27), community("SB-001", node=5)))
+    seen = dashboard.version()
+    csv = tmp_path / "市北区0531.csv"
+    csv.write_text("小区编号,小区名称,所属区市,改造年度,户数,总投资（万元）,累计完成投资（万元）,实际开工时间\n"
+                   "SB-001,台东小区,市北区,2022,120,300,50,2022-05-20\n", encoding="utf-8")
+    con = dashboard._connect()
+    con.execute("BEGIN")
+    assert con.execute("SELECT COUNT(*) FROM snapshots").fetchone()[0] == 1
+    proc = subprocess.run([sys.executable, "-m", "loaders", "import", str(csv), "--db", str(db),
+                           "--report-date", "2022-05-31"], cwd=root, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "已导入" in proc.stdout and "Traceback" not in proc.stderr
+    assert con.execute("SELECT COUNT(*) FROM snapshots").fetchone()[0] == 1   # a stable view mid-read
+    con.execute("COMMIT")
+    con.close()
+    assert dashboard.version() != seen                                        # the next rerun's cache key
+    now = dashboard.ledger_as_of().set_index("community_id")
+    assert now.loc["SB-001", "report_date"] == pd.Timestamp("2022-05-31")
+    assert now.loc["SB-001", "node_reached"] == 6
+    # and the summary command in a process sees it too
+    proc = subprocess.run([sys.executable, "-m", "loaders", "summary", "--db", str(db), "--json"], cwd=root,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["by_district"]["市北区"]["started"] == 1
