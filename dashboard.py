@@ -16,17 +16,20 @@ if str(ROOT) not in sys.path:  # `streamlit run` from another folder
 from ui import layout  # noqa: E402
 from ui.filters import sidebar_filters  # noqa: E402
 
-st.set_page_config(page_title=layout.APP_TITLE, page_icon=":material/apartment:", layout="wide", initial_sidebar_state="expanded")
+st.set_page_config(page_title=layout.APP_TITLE, page_icon=str(ROOT / "ui" / "favicon.png"), layout="wide", initial_sidebar_state="expanded")
 
+# url_path never equals the file's stem: with a pages/ folder beside the entry file, Streamlit's older
+# pages-directory lookup hashes "overview" the same way as url_path="overview" and can then run the page file
+# without this frame (no sidebar filters) — AppTest does so on every rerun.
 PAGES = [
-    st.Page(ROOT / "pages" / "overview.py", title="总览", icon=":material/dashboard:", url_path="overview", default=True),
-    st.Page(ROOT / "pages" / "map.py", title="地图", icon=":material/map:", url_path="map"),
-    st.Page(ROOT / "pages" / "district.py", title="区市", icon=":material/location_city:", url_path="district"),
-    st.Page(ROOT / "pages" / "investment.py", title="投资", icon=":material/payments:", url_path="investment"),
-    st.Page(ROOT / "pages" / "ledger.py", title="台账", icon=":material/table_view:", url_path="ledger"),
+    st.Page(ROOT / "pages" / "overview.py", title="总览", icon=":material/dashboard:", url_path="zonglan", default=True),
+    st.Page(ROOT / "pages" / "map.py", title="地图", icon=":material/map:", url_path="ditu"),
+    st.Page(ROOT / "pages" / "district.py", title="区市", icon=":material/location_city:", url_path="qushi"),
+    st.Page(ROOT / "pages" / "investment.py", title="投资", icon=":material/payments:", url_path="touzi"),
+    st.Page(ROOT / "pages" / "ledger.py", title="台账", icon=":material/table_view:", url_path="taizhang"),
 ]
 if (ROOT / "pages" / "bulletin.py").exists():  # the 通报 page (bulletin/ owns it)
-    PAGES.append(st.Page(ROOT / "pages" / "bulletin.py", title="通报", icon=":material/campaign:", url_path="bulletin"))
+    PAGES.append(st.Page(ROOT / "pages" / "bulletin.py", title="通报", icon=":material/campaign:", url_path="tongbao"))
 
 page = st.navigation(PAGES)
 st.sidebar.markdown(f"**{layout.APP_TITLE}**")

@@ -5,7 +5,7 @@ from figures.gauges import district_gauges
 from figures.timeline import node_timeline
 from figures.trends import investment_trend_figure
 from ui import data, layout, tables
-from ui.cards import overview_cards, show_cards
+from ui.cards import changes_note, overview_cards, show_cards
 
 f = layout.page_header("区市 · 分区调度")
 theme = layout.figure_theme()
@@ -17,6 +17,7 @@ if not names:
 district = st.selectbox("选择区市", names, key="focus_district", bind="query-params")
 one = (f.version, f.as_of, f.years, (district,))
 
+st.caption(changes_note(data.week_before(f.as_of)))
 show_cards(overview_cards(data.headline(*one), data.headline(f.version, data.week_before(f.as_of), f.years, (district,))))
 
 gauge_column, trend_column = st.columns([1, 2], gap="medium")

@@ -4,11 +4,12 @@ import streamlit as st
 from figures.gauges import district_gauges
 from figures.trends import investment_trend_figure
 from ui import data, layout, maps, tables
-from ui.cards import overview_cards, show_cards
+from ui.cards import changes_note, overview_cards, show_cards
 
 f = layout.page_header("总览 · 周调度")
 theme = layout.figure_theme()
 
+st.caption(changes_note(data.week_before(f.as_of)))
 show_cards(overview_cards(data.headline(*f.args),
                           data.headline(f.version, data.week_before(f.as_of), f.years, f.districts)))
 

@@ -12,7 +12,6 @@ import streamlit as st
 from metrics.numbers import (fmt_count_change, fmt_int, fmt_money_change_yi, fmt_pct, fmt_points_change,
                              fmt_wanhu, fmt_yi)
 
-WEEK = "较上周"
 
 
 @dataclass(frozen=True)
@@ -43,25 +42,24 @@ def overview_cards(h, last_week=None) -> list[Card]:
     planned, households = change("planned"), change("households_benefited")
     elevators = change("elevators_planned")
     yoy = h.investment_yoy_wan
-    investment_note = [f"计划{fmt_yi(h.planned_investment_wan)}，完成{fmt_pct(h.investment_completion_rate)}"]
-    if yoy is not None:
-        investment_note.append(f"同比{fmt_money_change_yi(yoy)}" if _sign(yoy) else "与上年同期持平")
+    yoy_note = None if yoy is None else (f"同比{fmt_money_change_yi(yoy)}" if _sign(yoy) else "与上年同期持平")
     return [
-        Card("计划改造小区", f"{fmt_int(h.planned)}个", _count(planned), _sign(planned), WEEK,
+        Card("计划改造小区", f"{fmt_int(h.planned)}个", _count(planned), _sign(planned), None,
              help=f"涉及{fmt_wanhu(h.households)}"),
         Card("已开工小区", f"{fmt_int(h.started)}个",
              None if h.new_started is None else f"本周新开工{fmt_int(max(h.new_started, 0))}个",
              _sign(h.new_started), None, help="达到「开工」及以后节点的小区"),
         Card("开工率（按小区）", fmt_pct(h.start_rate), _points(h.start_rate_change), _sign(h.start_rate_change),
-             WEEK, help="已开工小区数 ÷ 计划改造小区数"),
+             None, help="已开工小区数 ÷ 计划改造小区数"),
         Card("开工率（按户数）", fmt_pct(h.household_start_rate), _points(h.household_start_rate_change),
-             _sign(h.household_start_rate_change), WEEK, help="已开工小区户数 ÷ 计划改造小区户数"),
-        Card("已完工小区", f"{fmt_int(h.completed)}个", _count(h.completed_change), _sign(h.completed_change), WEEK),
-        Card("受益户数", fmt_wanhu(h.households_benefited), _count(households, "户"), _sign(households), WEEK,
+             _sign(h.household_start_rate_change), None, help="已开工小区户数 ÷ 计划改造小区户数"),
+        Card("已完工小区", f"{fmt_int(h.completed)}个", _count(h.completed_change), _sign(h.completed_change)),
+        Card("受益户数", fmt_wanhu(h.households_benefited), _count(households, "户"), _sign(households), None,
              help="已开工小区的户数"),
-        Card("累计完成投资", fmt_yi(h.completed_investment_wan), _money(h.completed_investment_change_wan),
-             _sign(h.completed_investment_change_wan), f"{WEEK} · " + "，".join(investment_note)),
-        Card("计划加装电梯", f"{fmt_int(h.elevators_planned)}部", _count(elevators, "部"), _sign(elevators), WEEK),
+        Card(f"累计完成投资（占计划{fmt_pct(h.investment_completion_rate)}）", fmt_yi(h.completed_investment_wan),
+             _money(h.completed_investment_change_wan), _sign(h.completed_investment_change_wan), yoy_note,
+             help=f"计划投资{fmt_yi(h.planned_investment_wan)}；同比：与上一年度批次一年前同日的累计完成投资相比"),
+        Card("计划加装电梯", f"{fmt_int(h.elevators_planned)}部", _count(elevators, "部"), _sign(elevators)),
     ]
 
 
@@ -77,6 +75,12 @@ def _money(delta_wan):
     return None if delta_wan is None else fmt_money_change_yi(delta_wan)
 
 
+def changes_note(last_week_as_of: str) -> str:
+    from metrics.numbers import fmt_date_cn
+
+    return f"箭头旁为较上周（{fmt_date_cn(last_week_as_of)}）的变化。"
+
+
 def show_cards(cards: list[Card], per_row: int = 4) -> None:
     """Cards in rows of `per_row`, bordered, with the change coloured by its sign."""
     for start in range(0, len(cards), per_row):
@@ -85,8 +89,7 @@ def show_cards(cards: list[Card], per_row: int = 4) -> None:
             arrow = {1: "up", -1: "down"}.get(card.sign, "off")
             colour = {1: "green", -1: "red"}.get(card.sign, "gray")
             column.metric(card.label, card.value, delta=card.delta, delta_color=colour, delta_arrow=arrow,
-                          delta_description=card.description if card.delta else None, help=card.help,
-                          border=True)
+                          delta_description=card.description, help=card.help, border=True)
 
 
 def investment_cards(h) -> list[Card]:
@@ -94,7 +97,7 @@ def investment_cards(h) -> list[Card]:
     yoy = h.investment_yoy_wan
     return [
         Card("累计完成投资", fmt_yi(h.completed_investment_wan), _money(h.completed_investment_change_wan),
-             _sign(h.completed_investment_change_wan), WEEK),
+             _sign(h.completed_investment_change_wan)),
         Card("计划投资", fmt_yi(h.planned_investment_wan)),
         Card("投资完成率", fmt_pct(h.investment_completion_rate), help="累计完成投资 ÷ 计划投资"),
         Card("上年同期完成投资", fmt_yi(h.last_year_completed_investment_wan),

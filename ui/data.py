@@ -227,7 +227,17 @@ def map_deck(version: str, as_of: str, years: Years, districts: Names = (), grou
 
     frame = map_communities(version, as_of, years, districts, groups, map_districts, classes, bundles)
     rates = progress(version, as_of, years, districts) if choropleth else None
-    return community_deck(frame, boundaries_geojson(), choropleth=rates, tile_url=config.tile_url(), theme=theme)
+    deck = community_deck(frame, boundaries_geojson(), choropleth=rates, tile_url=config.tile_url(), theme=theme)
+    return offline(deck)
+
+
+def offline(deck):
+    """Make sure Streamlit adds no Carto base map. Streamlit 1.67 fills in a Carto style when the deck JSON has
+    no mapStyle (which is what map_style=None gives); pydeck's own default sentinel "__MAP_STYLE__" (sent when
+    map_provider=None and map_style is left alone) is the value its frontend drops without a substitute."""
+    if not deck.map_style:
+        deck.map_style = "__MAP_STYLE__"
+    return deck
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

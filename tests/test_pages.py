@@ -1,0 +1,393 @@
+"""Every dashboard page through Streamlit's AppTest, on the sample history (built once, then copied per session).
+
+Values are checked against the same metric functions the pages call, read back from what the page sent:
+gauge values from the plotly spec, map points from the deck JSON, rows from the dataframes.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "dashboard.py"
+AS_OF = "2022-05-31"
+PAGES = {  # page file -> a heading only that page shows
+    "pages/overview.py": "## 总览 · 周调度",
+    "pages/map.py": "## 地图 · 小区改造状态",
+    "pages/district.py": "## 区市 · 分区调度",
+    "pages/investment.py": "## 投资 · 完成情况",
+    "pages/ledger.py": "## 台账 · 明细与导入",
+}
+if (ROOT / "pages" / "bulletin.py").exists():
+    PAGES["pages/bulletin.py"] = "## 通报 · 工作动态周通报"
+
+
+# ------------------------------------------------------------------------------------------ the sample store
+def _fingerprint() -> str:
+    """Changes when a sample ledger or the code that reads and stores them changes."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "sample_data" / "ledgers").rglob("*")) + sorted((ROOT / "loaders").glob("*.py")):
+        if path.is_file():
+            digest.update(str(path.relative_to(ROOT)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def sample_store_file(cache_dir: Path) -> Path:
+    """The store built from sample_data/ledgers through the reader, cached under `cache_dir` by fingerprint
+    (building reads 263 files: minutes; a copy takes milliseconds)."""
+    from loaders.sample import build_default_store
+
+    target = Path(cache_dir) / f"sample-{_fingerprint()}.sqlite"
+    if not target.exists():
+        for old in Path(cache_dir).glob("sample-*.sqlite"):
+            old.unlink()
+        build_default_store(target)
+    return target
+
+
+def copy_sample_store(cache_dir: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "ledger.sqlite"
+    shutil.copyfile(sample_store_file(cache_dir), path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_db(request, tmp_path_factory) -> Path:
+    return copy_sample_store(request.config.cache.mkdir("dashboard-sample-store"), tmp_path_factory.mktemp("store"))
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def db(sample_db, monkeypatch) -> Path:
+    monkeypatch.setenv("LEDGER_DB", str(sample_db))
+    return sample_db
+
+
+@pytest.fixture(scope="session")
+def sample_ledger(sample_db):
+    from loaders.store import LedgerStore
+
+    return LedgerStore(sample_db).ledger_as_of(AS_OF, batch_years=[2022])
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+def open_app(page: str | None = None, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert_clean(at)
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    from ui.layout import ERROR_MESSAGE
+
+    assert not at.exception, [e.value for e in at.exception]
+    assert ERROR_MESSAGE not in [e.value for e in at.error]
+
+
+def markdown(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def _values(v):
+    """Plotly 6+ may ship arrays as {"dtype": ..., "bdata": base64}."""
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"])).tolist()
+    return list(v)
+
+
+def gauges(at: AppTest) -> dict[str, float]:
+    return {t["name"]: t["value"] for fig in figures(at) for t in fig["data"] if t.get("type") == "indicator"}
+
+
+def deck_points(at: AppTest, index: int = 0) -> list[dict]:
+    spec = json.loads(at.get("deck_gl_json_chart")[index].proto.json)
+    layer = next(layer for layer in spec["layers"] if layer.get("id") == "communities")
+    return layer["data"]
+
+
+TABLES = {  # st.dataframe elements carry no key in AppTest: each table is known by a header only it has
+    "ranking": "开工率排名", "investment": "完成率", "alerts": "逾期天数", "communities": "小区编号",
+    "history": "快照编号",
+}
+
+
+def dataframe(at: AppTest, table: str) -> pd.DataFrame:
+    """The frame shown by the page's table of this kind."""
+    for element in at.dataframe:
+        if TABLES[table] in element.value.columns:
+            return element.value
+    raise AssertionError(f"no {table} table: {[list(e.value.columns)[:4] for e in at.dataframe]}")
+
+
+def address(at: AppTest, key: str) -> list[str]:
+    """A query parameter of the page address as a list (AppTest gives a lone value as a string)."""
+    value = at.query_params.get(key, [])
+    return [value] if isinstance(value, str) else list(value)
+
+
+def metric(at: AppTest, label_start: str):
+    return next(m for m in at.metric if m.label.startswith(label_start))
+
+
+# ------------------------------------------------------------------------------------------------- smoke
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_runs_and_shows_its_own_heading(db, page):
+    at = open_app(page)
+    texts = markdown(at)
+    assert PAGES[page] in texts
+    for other, heading in PAGES.items():
+        if other != page:
+            assert heading not in texts
+    assert any(c.value.startswith("数据截至2022年5月31日 · 10个区市台账 · 318个小区") for c in at.caption)
+
+
+def test_switching_pages_in_one_session_keeps_the_filters(db):
+    at = open_app()
+    at.sidebar.multiselect(key="district").set_value(["市北区"]).run()
+    for page, heading in PAGES.items():
+        at.switch_page(page)
+        at.run()
+        assert_clean(at)
+        assert heading in markdown(at)
+        assert at.sidebar.multiselect(key="district").value == ["市北区"]
+        assert any("1个区市台账 · 75个小区" in c.value for c in at.caption)
+
+
+# ----------------------------------------------------------------------------------------------- overview
+def test_overview_cards_show_the_2022_batch_as_of_may_31(db, sample_ledger):
+    at = open_app()
+    assert metric(at, "计划改造小区").value == "318个"
+    assert metric(at, "已开工小区").value == "300个"
+    assert metric(at, "开工率（按小区）").value == "94.3%"
+    assert "较上周（2022年5月24日）" in " ".join(c.value for c in at.caption)
+    week = __import__("loaders.store", fromlist=["LedgerStore"]).LedgerStore(db).ledger_as_of("2022-05-24", [2022])
+    from metrics.headline import headline
+
+    assert metric(at, "已开工小区").delta == f"本周新开工{headline(sample_ledger, week).new_started}个"
+
+
+def test_overview_gauges_equal_the_district_rates_laggards_first(db, sample_ledger):
+    from metrics.numbers import round_half_up
+    from metrics.progress import district_progress, laggards_first
+
+    at = open_app()
+    progress = laggards_first(district_progress(sample_ledger, AS_OF))
+    shown = gauges(at)
+    assert list(shown) == progress["district"].tolist()
+    assert shown == {d: round_half_up(r, 1) for d, r in zip(progress["district"], progress["start_rate"])}
+
+
+def test_overview_trend_passes_7_0_yi_at_april_30_against_1_2_a_year_earlier(db):
+    at = open_app()
+    trend = next(fig for fig in figures(at) if any("累计完成投资" in (t.get("name") or "") for t in fig["data"]))
+    current = next(t for t in trend["data"] if t["name"] == "2022年度累计完成投资")
+    previous = next(t for t in trend["data"] if "上年同期" in t["name"])
+    x = [str(v)[:10] for v in _values(current["x"])]
+    i = x.index("2022-04-30")
+    assert f"{_values(current['y'])[i]:.1f}" == "7.0"
+    assert f"{_values(previous['y'])[[str(v)[:10] for v in _values(previous['x'])].index('2022-04-30')]:.1f}" == "1.2"
+
+
+def test_overview_tables_and_map_follow_the_district_filter(db, sample_ledger):
+    at = open_app()
+    assert len(dataframe(at, "ranking")) == 10
+    assert len(deck_points(at)) == sample_ledger[["lon", "lat"]].dropna().shape[0] == 318
+    at.sidebar.multiselect(key="district").set_value(["市北区", "平度市"]).run()
+    assert_clean(at)
+    ranking = dataframe(at, "ranking")
+    assert sorted(ranking["区市"]) == ["市北区", "平度市"]
+    chosen = sample_ledger[sample_ledger["district"].isin(["市北区", "平度市"])]
+    assert len(deck_points(at)) == len(chosen) == 95
+    assert set(gauges(at)) == {"市北区", "平度市"}
+    assert metric(at, "计划改造小区").value == f"{len(chosen)}个"
+    alerts = dataframe(at, "alerts")
+    assert set(alerts["区市"]) <= {"市北区", "平度市"}
+
+
+def test_the_address_reopens_the_same_view(db):
+    at = open_app(query={"district": "市北区", "batch": "2022", "date": "2022-05-27"})
+    assert any(c.value.startswith("数据截至2022年5月27日 · 1个区市台账") for c in at.caption)
+    assert at.sidebar.multiselect(key="district").value == ["市北区"]
+    assert at.sidebar.selectbox(key="date").value == "2022-05-27"
+    assert address(at, "date") == ["2022-05-27"] and address(at, "batch") == ["2022"]
+
+
+def test_batch_and_date_are_always_written_to_the_address(db):
+    at = open_app()
+    assert address(at, "batch") == ["2022"]
+    assert address(at, "date") == [AS_OF]
+    at.sidebar.multiselect(key="batch").set_value([2021, 2022]).run()
+    assert address(at, "batch") == ["2021", "2022"]
+
+
+# ---------------------------------------------------------------------------------------------------- map
+def test_map_points_follow_the_page_filters(db, sample_ledger):
+    from metrics.status import status_group
+
+    at = open_app("pages/map.py")
+    assert len(deck_points(at)) == 318
+    at.multiselect(key="map_status").set_value(["施工中"]).run()
+    assert_clean(at)
+    expected = int((status_group(sample_ledger["node_reached"]).astype(str) == "施工中").sum())
+    assert len(deck_points(at)) == expected
+    at.multiselect(key="map_district").set_value(["市北区"]).run()
+    both = sample_ledger[(status_group(sample_ledger["node_reached"]).astype(str) == "施工中").to_numpy()
+                         & (sample_ledger["district"] == "市北区").to_numpy()]
+    assert len(deck_points(at)) == len(both)
+    assert f"地图显示{len(both):,}个小区" in " ".join(c.value for c in at.caption)
+
+
+def test_map_has_no_basemap_and_a_chinese_legend(db):
+    at = open_app("pages/map.py")
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    # Streamlit substitutes a Carto style when mapStyle is missing; pydeck's sentinel keeps it off.
+    assert spec.get("mapStyle") == "__MAP_STYLE__"
+    assert "mapProvider" not in spec or spec["mapProvider"] in (None, "")
+    assert not any(layer.get("@@type") == "BitmapLayer" for layer in spec["layers"])
+    assert any("小区状态：" in m and "施工中" in m and "未启动" in m for m in markdown(at))
+    at.toggle(key="map_choropleth").set_value(True).run()
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    assert "district-start-rate" in [layer.get("id") for layer in spec["layers"]]
+    assert any("区市开工率：" in m for m in markdown(at))
+
+
+# ------------------------------------------------------------------------------------------------ district
+def test_district_page_shows_one_district(db, sample_ledger):
+    from metrics.numbers import round_half_up
+    from metrics.progress import district_progress
+
+    at = open_app("pages/district.py", query={"focus_district": "平度市"})
+    one = sample_ledger[sample_ledger["district"] == "平度市"]
+    rate = district_progress(one, AS_OF)["start_rate"].iloc[0]
+    assert gauges(at) == {"平度市": round_half_up(rate, 1)}
+    assert len(dataframe(at, "communities")) == len(one) == 20
+    alerts = dataframe(at, "alerts")
+    assert set(alerts["区市"]) == {"平度市"}
+    assert alerts["预警"].iloc[0] == "红"
+    timeline = [fig for fig in figures(at) if any(t.get("type") == "scatter" for t in fig["data"])]
+    assert timeline, "no node timeline"
+    at.selectbox(key="focus_district").set_value("市南区").run()
+    assert len(dataframe(at, "communities")) == int((sample_ledger["district"] == "市南区").sum())
+
+
+# ----------------------------------------------------------------------------------------------- investment
+def test_investment_page_ranks_districts_by_completed_investment(db, sample_ledger):
+    from metrics.progress import district_progress
+
+    at = open_app("pages/investment.py")
+    table = dataframe(at, "investment")
+    progress = district_progress(sample_ledger, AS_OF).sort_values("rank_investment")
+    assert table["区市"].tolist() == progress["district"].tolist()
+    assert table["投资排名"].tolist() == list(range(1, 11))
+    assert metric(at, "累计完成投资").value.endswith("亿元")
+    assert len(figures(at)) == 4
+
+
+# --------------------------------------------------------------------------------------------------- ledger
+def test_ledger_table_search_and_history(db, sample_ledger):
+    from loaders.store import LedgerStore
+
+    at = open_app("pages/ledger.py")
+    table = dataframe(at, "communities")
+    assert len(table) == 318
+    assert table.columns[:3].tolist() == ["小区编号", "小区名称", "所属区市"]
+    assert "计划投资（万元）" in table.columns
+    at.text_input(key="ledger_search").input("崂山").run()
+    assert len(dataframe(at, "communities")) == int((sample_ledger["district"] == "崂山区").sum())
+    history = dataframe(at, "history")
+    assert len(history) == len(LedgerStore(db).snapshots())
+    assert history.columns.tolist()[:4] == ["截至日期", "区市", "改造年度", "小区数（行）"]
+    assert [b.label for b in at.get("download_button")] == ["下载 Excel（打印格式）", "下载 CSV"]
+
+
+def test_streamlit_table_download_is_off():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["disableDataExport"] is True
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["browser"]["gatherUsageStats"] is False
+
+
+# ------------------------------------------------------------------------------------- errors, empty store
+def test_a_failing_page_shows_a_chinese_message_not_a_traceback(db, monkeypatch):
+    from ui import data
+    from ui.layout import ERROR_MESSAGE
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(data, "alerts", broken)
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    at.run()
+    assert not at.exception
+    assert ERROR_MESSAGE in [e.value for e in at.error]
+    assert not any("boom" in e.value or "Traceback" in e.value for e in at.error)
+
+
+def test_empty_store_invites_an_upload(tmp_path, monkeypatch):
+    from loaders.store import LedgerStore
+    from ui.layout import EMPTY_STORE
+
+    empty = LedgerStore(tmp_path / "empty.sqlite")
+    monkeypatch.setenv("LEDGER_DB", str(empty.path))
+    for page in PAGES:
+        at = open_app(page)
+        assert EMPTY_STORE in [i.value for i in at.info]
+    at = open_app("pages/ledger.py")
+    assert len(at.get("file_uploader")) == 1
+
+
+# ------------------------------------------------------------------------------------------------ escaping
+def test_hostile_community_names_reach_the_map_escaped(tmp_path, monkeypatch):
+    from loaders.report import LedgerResult
+    from loaders.schema import conform
+    from loaders.store import LedgerStore
+
+    hostile = "<img src=x onerror=alert(1)>"
+    frame = conform(pd.DataFrame({
+        "community_id": ["SB-1", "SB-2"], "name": [hostile, "台东小区"], "district": ["市北区", "市北区"],
+        "street": ["<b>街道</b>", "台东街道"], "batch_year": [2022, 2022], "households": [100, 200],
+        "planned_investment_wan": [100.0, 200.0], "completed_investment_wan": [10.0, 0.0],
+        "plan_start": pd.to_datetime(["2022-05-01", "2022-06-01"]), "node_reached": [5, 0],
+        "status": ["招投标", "未启动"], "lon": [120.37, 120.38], "lat": [36.09, 36.10],
+    }))
+    store = LedgerStore(tmp_path / "tiny.sqlite")
+    store.import_result(LedgerResult(frame, pd.Timestamp(AS_OF).date(), "tiny.csv"))
+    monkeypatch.setenv("LEDGER_DB", str(store.path))
+    at = open_app("pages/map.py")
+    points = deck_points(at)
+    names = sorted(p["name"] for p in points)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in names
+    assert not any("<img" in json.dumps(p, ensure_ascii=False) for p in points)
+    at = open_app("pages/ledger.py")
+    assert hostile in dataframe(at, "communities")["小区名称"].tolist()  # the grid shows text, never HTML
