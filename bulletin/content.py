@@ -54,6 +54,12 @@ class Inputs:
     first_date: date               # the batch's first weekly snapshot (issue numbering)
 
 
+# The comparison frames (a week earlier, a year earlier) only feed totals (metrics.progress.totals) and the
+# headline: reading just these columns keeps a national-scale history fast. The current frame is read whole.
+COMPARISON_COLUMNS = ["community_id", "district", "batch_year", "households", "node_reached",
+                      "planned_investment_wan", "completed_investment_wan", "elevators_planned", "plan_start"]
+
+
 def one_year_earlier(d: date) -> date:
     try:
         return d.replace(year=d.year - 1)
@@ -102,8 +108,9 @@ def load_inputs(store, as_of: date, batch_years: list[int] | None = None,
         batch_years=years,
         districts=districts,
         current=current,
-        last_week=store.ledger_as_of(as_of - WEEK, years, districts),
-        last_year=store.ledger_as_of(one_year_earlier(as_of), previous_years, districts),
+        last_week=store.ledger_as_of(as_of - WEEK, years, districts, columns=COMPARISON_COLUMNS),
+        last_year=store.ledger_as_of(one_year_earlier(as_of), previous_years, districts,
+                                     columns=COMPARISON_COLUMNS),
         totals=store.totals_by_date(sorted(set(years + previous_years)), districts),
         first_date=dates[0],
     )
