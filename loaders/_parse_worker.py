@@ -66,7 +66,7 @@ def _formulas_without_value(zf: zipfile.ZipFile, member: str) -> int:
                 break
             data = tail + chunk
             if not found_any:
-                if b"<f>" not in data and b"<f " not in data and b":f>" not in data and b":f " not in data:
+                if data.find(b"<f") < 0 and data.find(b":f>") < 0 and data.find(b":f ") < 0:
                     tail = data[-16:]
                     continue
                 found_any = True

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import OrderedDict
 from datetime import date, datetime
@@ -55,6 +56,11 @@ def _read(args):
     path = Path(args.file)
     return read_ledger(path, source_name=path.name, report_date=_parse_date(args.report_date),
                        batch_year=_parse_year(args.batch_year), crs=args.crs)
+
+
+def _issue_dict(i) -> dict:
+    """Issue.to_dict() without dataclasses.asdict's deep copy (fast for 100,000+ findings)."""
+    return {"sheet": i.sheet, "row": i.row, "column": i.column, "value": i.value, "message": i.message}
 
 
 def _issue_key(msg: str) -> str:
@@ -108,8 +114,8 @@ def run_check(args) -> int:
             "rows": summary["rows"],
             "by_district": summary["by_district"],
             "by_status": summary["by_status"],
-            "errors": [i.to_dict() for i in result.errors],
-            "warnings": [i.to_dict() for i in result.warnings],
+            "errors": [_issue_dict(i) for i in result.errors],
+            "warnings": [_issue_dict(i) for i in result.warnings],
         }
         _out(json.dumps(obj, ensure_ascii=False, indent=1 if args.pretty else None))
         return 1 if result.errors else 0
@@ -251,6 +257,12 @@ def main(argv: list[str] | None = None) -> int:
     except _Usage as exc:
         _err(str(exc))
         return 2
+    except BrokenPipeError:              # output piped into head/more that closed early
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        except OSError:
+            pass
+        return 1
     except KeyboardInterrupt:
         _err("已中止。")
         return 2

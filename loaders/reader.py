@@ -804,6 +804,16 @@ def _frame(t: _Table) -> pd.DataFrame:
 _NAT_NS = np.datetime64("NaT", "ns")
 
 
+class _LazyPoints:
+    """'lon, lat' as written, formatted only for the rows that get a message."""
+
+    def __init__(self, lon: np.ndarray, lat: np.ndarray) -> None:
+        self.lon, self.lat = lon.copy(), lat.copy()
+
+    def __getitem__(self, i) -> str:
+        return f"{_fmt_num(self.lon[i])}, {_fmt_num(self.lat[i])}"
+
+
 def _coordinates_final(t: _Table) -> None:
     out = t.out
     lon, lat = out.get("lon"), out.get("lat")
@@ -818,8 +828,7 @@ def _coordinates_final(t: _Table) -> None:
         return
     lon, lat = lon.copy(), lat.copy()
     hdr = t.coord_header
-    shown = np.full(t.n, None, dtype=object)
-    shown[has] = [f"{_fmt_num(x)}, {_fmt_num(y)}" for x, y in zip(lon[has], lat[has])]
+    shown = _LazyPoints(lon, lat)
     swapped = has & np.asarray(geodata.looks_swapped(lon, lat), dtype=bool)
     t.issues("warning", "lon", swapped, "经度和纬度似乎填反了（经度应约为120，纬度应约为36），已按互换后处理，请核对。",
              header=hdr, value=shown)
