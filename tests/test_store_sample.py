@@ -132,3 +132,21 @@ def test_build_failure_leaves_no_file(ledgers, tmp_path, monkeypatch):
         sample.build_default_store(target, ledgers, workers=1)
     assert not target.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".ledger")] == []
+
+
+def test_parallel_build_with_the_real_reader(tmp_path):
+    pytest.importorskip("loaders.reader", reason="loaders/reader.py not there yet")
+    root = tmp_path / "ledgers"
+    header = "小区编号,小区名称,所属区市,改造年度,户数,总投资（万元）,累计完成投资（万元）,实际开工时间\n"
+    for day, start in (("2022-05-27", ""), ("2022-05-31", "2022-05-30")):
+        (root / day).mkdir(parents=True)
+        (root / day / "市北区.csv").write_text(header + f"SB-1,台东小区,市北区,2022,120,300,10,{start}\n",
+                                              encoding="utf-8")
+        (root / day / "崂山区.csv").write_text(header + "LS-1,沙子口小区,崂山区,2022,80,200,0,\n", encoding="gbk")
+    target = tmp_path / "built.sqlite"
+    report = sample.build_default_store(target, root, workers=2)
+    assert (report.imported, report.snapshots, report.skipped) == (4, 4, [])
+    store = LedgerStore(target)
+    hist = store.community_history("SB-1")
+    assert list(hist["node_reached"]) == [0, 6]
+    assert list(hist["report_date"]) == [pd.Timestamp("2022-05-27"), pd.Timestamp("2022-05-31")]
