@@ -126,7 +126,9 @@ def test_investment_grows_and_stays_within_plan(model):
         last = 0.0
         for d in gen.district_dates(r["district"]):
             v = model.completed_wan(r, d)
-            if r["actual_start"] is None or d < r["actual_start"]:
+            w0, w1 = gen.booking_window(r["batch_year"])
+            booked_later = r["actual_start"] is not None and w0 < r["actual_start"] and d <= w1
+            if r["actual_start"] is None or d < r["actual_start"] or booked_later:
                 assert v == 0
             else:
                 assert v > 0
