@@ -219,6 +219,18 @@ def _continuation(cols, merges, upper: int, r: int) -> bool:
     return hits >= 1 and hits * 2 >= filled
 
 
+def _is_numbering_row(cells: list) -> bool:
+    """A row numbering the columns (1, 2, 3 … or 甲, 乙, 丙 …) right under the header."""
+    vals = [c for c in cells if c is not None and c != ""]
+    if len(vals) < 3:
+        return False
+    try:
+        nums = [float(unicodedata.normalize("NFKC", str(v)).strip()) for v in vals]
+    except ValueError:
+        return all(isinstance(v, str) and v.strip() in "甲乙丙丁戊己庚辛壬癸" for v in vals)
+    return all(b - a == 1 for a, b in zip(nums, nums[1:]))
+
+
 def _find_header(cols, merges, nrows) -> tuple[int, int, int, set] | None:
     """(first header row, last header row, score, fields) or None."""
     scan = min(nrows, _HEADER_SCAN_ROWS)
@@ -399,6 +411,8 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
     # ---------------------------------------------------------------- data rows
     part.tinfo, part.sheet_district = tinfo, sheet_district
     start = last + 1
+    if start < nrows and _is_numbering_row(_row(cols, start)):   # 栏次 row "1 | 2 | 3 ..." under the header
+        start += 1
     if start >= nrows:
         rep.warn(name, None, None, None, "表头下没有数据行。")
         return part
@@ -938,6 +952,12 @@ def _read_ledger(source, *, source_name, report_date, batch_year, crs) -> Ledger
         rep.error(prep.name, None, None, None,
                   f"文件中没有可识别的项目台账工作表：未找到必填列「{miss}」。请检查表头是否为“小区编号、小区名称、所属区市、"
                   "改造年度、户数、总投资、累计完成投资”等。")
+    if report_date is None and parts and not any(p.title_date for p in parts):
+        # no 截至 line in any sheet: the file name often carries it (台账（截至2022年5月31日）.xlsx)
+        finfo = _title_info(Path(prep.name).stem)
+        if finfo["report_date"]:
+            for p in parts:
+                p.title_date, p.title_date_text = finfo["report_date"], None
     rd = _report_date(parts, _as_date(report_date), rep)
     if rd is None and parts:
         rep.warn(parts[0].sheet, None, None, None,

@@ -391,3 +391,22 @@ def test_combined_lonlat_column(tmp_path):
     data = ["A1", "甲", "市北区", 2023, 10, 1, 0, "120.3731，36.0858"]
     r = read_ledger(lb.write_xlsx(tmp_path / "c.xlsx", {"市北区": [["截至2023年6月30日"], header, data]}))
     assert (r.frame.loc[0, "lon"], r.frame.loc[0, "lat"]) == pytest.approx((120.3731, 36.0858))
+
+
+def test_column_numbering_row_under_header_is_skipped(tmp_path):
+    numbering = list(range(1, len(lb.HEADER) + 1))
+    sheet = [[lb.TITLE], lb.SUBTITLE, lb.HEADER, numbering] + lb.standard_rows()
+    r = read_ledger(lb.write_xlsx(tmp_path / "n.xlsx", {"市北区": sheet}))
+    assert r.errors == []
+    assert r.frame["community_id"].tolist() == ["SB-001", "SB-002", "SB-003"]
+    assert r.frame["source_row"].tolist() == [5, 6, 7]
+
+
+def test_report_date_from_file_name(tmp_path):
+    p = lb.write_xlsx(tmp_path / "青岛市老旧小区改造项目台账（截至2023年6月30日）.xlsx",
+                      {"市北区": lb.standard_sheet(title=False)})
+    r = read_ledger(p, batch_year=2023)
+    assert r.report_date == date(2023, 6, 30) and r.errors == []
+    r2 = read_ledger(p.read_bytes(), source_name="市北区（截至2023年5月31日）.xlsx")
+    assert r2.report_date == date(2023, 5, 31)
+    assert [e.column for e in r2.errors] == ["实际完工时间"]       # SB-003 completed 2023-06-20 > 5-31
