@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -721,6 +722,7 @@ def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
     # node reached: the latest node with an actual date on or before the report date
     nr = np.zeros(n, dtype="int64")
     has_actual = np.zeros(n, dtype=bool)
+    future = np.zeros(n, dtype=bool)        # rows with an actual date after the report date (already an error)
     for k, key in enumerate(NODE_KEYS, start=1):
         fld = actual_column(key)
         if fld not in out:
@@ -733,6 +735,7 @@ def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
             t.issues("error", fld, after,
                      f"实际{NODE_NAME[key]}时间晚于截至日期{rd_text}：实际日期不能是将来的日期，请核对。")
             ok &= ~after
+            future |= after
         nr = np.where(ok, k, nr)
     # status words: consistent ranges; sheets without any actual-date column take the node from the words
     if "status_text" in out:
@@ -750,7 +753,7 @@ def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
         hi_u = np.append(hi_u, np.nan)
         lo, hi = lo_u[codes], hi_u[codes]
         nr = np.where(~has_actual & ~np.isnan(lo), np.nan_to_num(lo), nr).astype("int64")
-        incons = has_actual & ~np.isnan(lo) & ((nr < lo) | (nr > hi))
+        incons = has_actual & ~np.isnan(lo) & ((nr < lo) | (nr > hi)) & ~future
         if incons.any():
             names = np.array([node_status(k) for k in range(len(NODE_NAMES) + 1)], dtype=object)
             msg = np.array([f"进度填写为「{s_}」，但按实际完成时间，当前节点为「{names[k]}」；已以实际时间为准，请核对进度或补填实际时间。"
@@ -909,6 +912,26 @@ def read_ledger(source, *, source_name: str | None = None, report_date: date | N
                                "请用Excel打开并另存为.xlsx后重试；如仍失败请联系系统管理员。") from exc
 
 
+_GEO_PREFETCH: list = []
+
+
+def _prefetch_geodata() -> None:
+    """Import the geo helper and load the boundaries in a thread while the workbook is being parsed."""
+    if _GEO_PREFETCH:
+        return
+
+    def work() -> None:
+        try:
+            from loaders import geodata
+            geodata.load_boundaries()
+        except Exception:  # noqa: BLE001 - the coordinate step copes without boundaries
+            pass
+
+    thread = threading.Thread(target=work, name="geodata-prefetch", daemon=True)
+    _GEO_PREFETCH.append(thread)
+    thread.start()
+
+
 def _read_ledger(source, *, source_name, report_date, batch_year, crs) -> LedgerResult:
     if crs is not None:
         from loaders.coords import normalize_crs
@@ -917,6 +940,7 @@ def _read_ledger(source, *, source_name, report_date, batch_year, crs) -> Ledger
         except ValueError as exc:
             raise UnreadableLedger(str(exc)) from exc
     prep = safety.prepare(source, source_name)
+    _prefetch_geodata()
     rep = _Report()
     opts = {"batch_year": int(batch_year) if batch_year else None, "crs": crs, "source_name": prep.name}
     if prep.kind == "csv":
