@@ -272,6 +272,53 @@ def run_import(args) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------ snapshots / restore
+def run_snapshots(args) -> int:
+    store = _open_store(args.db, must_exist=True)
+    snaps = store.snapshots(include_inactive=args.all)
+    if args.as_of:
+        snaps = snaps[snaps["report_date"] == parse_date(args.as_of)]
+    if args.json:
+        records = []
+        for r in snaps.itertuples(index=False):
+            records.append({"snapshot_id": int(r.snapshot_id), "district": str(r.district),
+                            "batch_year": int(r.batch_year), "report_date": r.report_date.isoformat(),
+                            "rows": int(r.rows), "source_name": str(r.source_name), "imported_at": r.imported_at,
+                            "active": bool(r.active),
+                            "replaced_by": None if pd_isna(r.replaced_by) else int(r.replaced_by)})
+        _out(json.dumps(records, ensure_ascii=False, indent=2))
+        return 0
+    if snaps.empty:
+        _out("数据库中没有符合条件的快照。")
+        return 0
+    rows = []
+    for r in snaps.itertuples(index=False):
+        state = "当前" if r.active else (f"已被#{int(r.replaced_by)}替换" if not pd_isna(r.replaced_by) else "已停用")
+        rows.append([str(r.snapshot_id), str(r.district), str(r.batch_year), r.report_date.isoformat(),
+                     f"{int(r.rows):,}", state, str(r.source_name), str(r.imported_at)])
+    header = ["编号", "区市", "年度", "截至日期", "小区数", "状态", "来源文件", "导入时间"]
+    _out("\n".join(_table(header, rows, right={0, 4})))
+    if not args.all:
+        _out("\n（加 --all 可列出已被替换的旧版本；用 restore 编号 可恢复旧版本）")
+    return 0
+
+
+def pd_isna(value) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
+
+
+def run_restore(args) -> int:
+    store = _open_store(args.db, must_exist=True)
+    restored = store.restore(args.snapshot_id)
+    _out(f"已恢复快照#{restored.snapshot_id}：{restored.district} {restored.batch_year}年度 "
+         f"截至{restored.report_date.isoformat()}，{restored.rows}个小区")
+    if restored.replaced_snapshot_id is not None:
+        _out(f"原当前版本#{restored.replaced_snapshot_id}已转为旧版本，仍可用 restore {restored.replaced_snapshot_id} 恢复")
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------- wiring
 def add_subcommands(subparsers) -> None:
     p = subparsers.add_parser("import", help="把台账作为快照存入数据库", add_help=False,
@@ -294,21 +341,40 @@ def add_subcommands(subparsers) -> None:
     s.add_argument("--json", action="store_true", help="输出 JSON")
     s.set_defaults(func=_guarded(run_summary))
 
+    h = subparsers.add_parser("snapshots", help="列出数据库中的快照（各区市各期台账）", add_help=False,
+                              description="列出已导入的快照；--all 同时列出被 --replace 替换的旧版本")
+    h.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+    h.add_argument("--db", metavar="PATH", help="数据库文件（默认：配置中的数据库）")
+    h.add_argument("--all", action="store_true", help="包括已被替换的旧版本")
+    h.add_argument("--as-of", metavar="YYYY-MM-DD", help="只列出该截至日期的快照")
+    h.add_argument("--json", action="store_true", help="输出 JSON")
+    h.set_defaults(func=_guarded(run_snapshots))
+
+    r = subparsers.add_parser("restore", help="恢复被替换的旧版本快照", add_help=False,
+                              description="把一个被替换的旧版本恢复为当前版本（当前版本转为旧版本，可再恢复）")
+    r.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+    r.add_argument("snapshot_id", metavar="编号", type=int, help="快照编号（见 snapshots --all）")
+    r.add_argument("--db", metavar="PATH", help="数据库文件（默认：配置中的数据库）")
+    r.set_defaults(func=_guarded(run_restore))
+
 
 def _guarded(command):
     """The CLI's error policy around a command: Chinese messages, exit 0/1/2, never a traceback."""
 
     def guarded(args) -> int:
-        from loaders.store import StoreError
+        from loaders.store import StoreError, StoreUnavailable
 
         try:
             return command(args)
         except UsageError as exc:
             _err(str(exc))
             return 2
-        except StoreError as exc:  # the database cannot be opened or used
+        except StoreUnavailable as exc:  # the database cannot be opened: like an unreadable file
             _err(str(exc))
             return 2
+        except StoreError as exc:  # refused (e.g. restoring the current version)
+            _err(str(exc))
+            return 1
         except KeyboardInterrupt:
             _err("已取消")
             return 1

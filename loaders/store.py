@@ -105,6 +105,10 @@ class StoreError(Exception):
     """A store operation was refused; str(exc) is one Chinese sentence for the user."""
 
 
+class StoreUnavailable(StoreError):
+    """The database file cannot be opened or is not a store."""
+
+
 class ImportRefused(StoreError):
     """The result cannot be stored (it has errors, no report date, no rows, …). Nothing was written."""
 
@@ -366,7 +370,7 @@ class LedgerStore:
         try:
             con = self._connect()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"无法打开数据库文件 {self.path}：{exc}") from exc
+            raise StoreUnavailable(f"无法打开数据库文件 {self.path}：{exc}") from exc
         try:
             con.execute("PRAGMA journal_mode = WAL")
             have = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
@@ -384,7 +388,7 @@ class LedgerStore:
                 con.execute("ROLLBACK")
                 raise
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"无法打开数据库文件 {self.path}：{exc}") from exc
+            raise StoreUnavailable(f"无法打开数据库文件 {self.path}：{exc}") from exc
         finally:
             con.close()
 

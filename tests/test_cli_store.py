@@ -248,3 +248,33 @@ def test_python_m_loaders_import_while_dashboard_reads(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["by_district"]["市北区"]["started"] == 1
+
+
+def test_snapshots_and_restore(db, tmp_path, capsys, fake_reader):
+    f = write(tmp_path, "a.csv", "ok")
+    assert cli_store.main(["import", str(f), "--db", str(db), "--report-date", "2022-03-11", "--replace"]) == 0
+    capsys.readouterr()
+    listed = json.loads(_run(capsys, "snapshots", "--db", str(db), "--all", "--json"))
+    old = next(s for s in listed if s["district"] == "市北区" and s["report_date"] == "2022-03-11" and not s["active"])
+    new = next(s for s in listed if s["snapshot_id"] == old["replaced_by"])
+    assert new["active"] and new["source_name"] == "a.csv"
+    assert old["snapshot_id"] not in [s["snapshot_id"] for s in json.loads(
+        _run(capsys, "snapshots", "--db", str(db), "--json"))]
+    text = _run(capsys, "snapshots", "--db", str(db), "--all", "--as-of", "2022-03-11")
+    assert f"已被#{new['snapshot_id']}替换" in text
+    out = _run(capsys, "restore", str(old["snapshot_id"]), "--db", str(db))
+    assert f"已恢复快照#{old['snapshot_id']}" in out and f"restore {new['snapshot_id']}" in out
+    got = run_json(capsys, "summary", "--db", str(db), "--json", "--batch-year", "2022")
+    assert got["by_district"]["市北区"]["completed_investment_wan"] == pytest.approx(420.0)   # the old figures
+    assert "崂山区" in got["by_district"]                         # other parts of the replacing import stay
+    assert cli_store.main(["restore", str(old["snapshot_id"]), "--db", str(db)]) == 1
+    assert "已是当前版本" in capsys.readouterr().err
+    assert cli_store.main(["restore", "999", "--db", str(db)]) == 1
+    assert "没有编号为999的快照" in capsys.readouterr().err
+
+
+def _run(capsys, *argv) -> str:
+    code = cli_store.main(list(argv))
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return out.out
