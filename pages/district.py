@@ -14,7 +14,7 @@ if not names:
     st.info("所选条件下没有区市台账。")
     st.stop()
 
-district = st.selectbox("选择区市", names, key="focus_district", bind="query-params")
+district = st.columns([1, 3])[0].selectbox("选择区市", names, key="focus_district", bind="query-params")
 one = (f.version, f.as_of, f.years, (district,))
 
 st.caption(changes_note(data.week_before(f.as_of)))
@@ -31,12 +31,11 @@ with trend_column:
 
 st.markdown(f"#### {district}小区台账")
 communities, community_columns = tables.ledger_view(data.ledger(*one), tables.COMMUNITY_COLUMNS)
-st.dataframe(communities, column_config=community_columns, hide_index=True, height=380, key="district_communities")
+layout.table(communities, community_columns, key="district_communities", height=380)
 
 st.markdown("#### 项目节点计划与实际　延误最多的小区在上，红色为延误节点")
 layout.chart(node_timeline(data.ledger(*one), f.as_of, theme=theme, title=None), key="district_timeline")
 
 st.markdown(f"#### {district}逾期与临期节点")
 alerts, alert_columns = tables.alerts_table(data.alerts(*one))
-st.dataframe(tables.light_style(alerts, "预警"), column_config=alert_columns, hide_index=True, height=360,
-             key="district_alerts")
+layout.table(tables.light_style(alerts, "预警"), alert_columns, key="district_alerts")

@@ -15,13 +15,13 @@ if f is not None:
     table, columns = tables.ledger_view(rows.head(ROW_LIMIT))
     note = f"共{len(rows):,}个小区" + (f"，页面显示前{ROW_LIMIT:,}行，下载包含全部{len(rows):,}行" if len(rows) > ROW_LIMIT else "")
     st.caption(f"{note}。点击表头排序。")
-    st.dataframe(table, column_config=columns, hide_index=True, height=460, key="ledger_table")
+    layout.table(table, columns, key="ledger_table", height=460)
     stem = f"老旧小区改造台账_{f.as_of}"
-    d1, d2, _ = st.columns([1, 1, 4])
-    d1.download_button("下载 Excel（打印格式）", data=lambda: ledger_excel(rows), file_name=f"{stem}.xlsx",
+    downloads = st.container(horizontal=True)
+    downloads.download_button("下载 Excel（打印格式）", data=lambda: ledger_excel(rows), file_name=f"{stem}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:", key="download_xlsx", on_click="ignore")
-    d2.download_button("下载 CSV", data=lambda: ledger_csv(rows), file_name=f"{stem}.csv", mime="text/csv",
+    downloads.download_button("下载 CSV", data=lambda: ledger_csv(rows), file_name=f"{stem}.csv", mime="text/csv",
                        icon=":material/download:", key="download_csv", on_click="ignore")
 
 st.markdown("#### 上传台账")
@@ -42,7 +42,7 @@ if uploaded is not None:
         st.markdown(upload.summary(check))
         report = tables.issues_table(check.result)
         if len(report):
-            st.dataframe(report, hide_index=True, height=min(420, 38 + 35 * len(report)), key="upload_report")
+            layout.table(report, key="upload_report", height=min(420, 38 + 35 * len(report)))
         if not check.importable:
             st.error("此文件有错误（或缺少截至日期），不能导入；数据库未作任何改动。请按上表改正后重新上传。",
                      icon=":material/block:")
@@ -61,4 +61,4 @@ if uploaded is not None:
 
 st.markdown("#### 快照历史")
 history, history_columns = tables.snapshot_table(data.snapshots(data.version()))
-st.dataframe(history, column_config=history_columns, hide_index=True, height=360, key="snapshot_history")
+layout.table(history, history_columns, key="snapshot_history", height=360)

@@ -26,15 +26,16 @@ st.caption(f"地图显示{len(points):,}个小区（有坐标的小区显示为�
 map_column, detail_column = st.columns([3, 1], gap="medium")
 with map_column:
     picked = maps.show_map(f, key="community_map", theme=theme, groups=groups, map_districts=map_districts,
-                           classes=classes, bundles=bundles, choropleth=choropleth, height=680, selectable=True)
+                           classes=classes, bundles=bundles, choropleth=choropleth, height=640, selectable=True,
+                           legend=False)
 with detail_column:
+    st.markdown(maps.legend_html(choropleth, vertical=True), unsafe_allow_html=True)
     st.markdown("#### 小区详情")
     community = data.community(*f.args, picked) if picked else None
     if community is None or community.empty:
         st.info("在地图上点击一个小区，这里显示它的基本情况和项目节点。")
     else:
-        st.dataframe(tables.community_details(community.iloc[0]), hide_index=True, height=560,
-                     key="community_details")
+        layout.table(tables.community_details(community.iloc[0]), key="community_details", height=480)
 
 if community is not None and not community.empty:
     layout.chart(node_timeline(community, f.as_of, theme=theme, title=f"{community.iloc[0]['name']} · 项目节点计划与实际"),

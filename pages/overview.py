@@ -27,10 +27,8 @@ with right:
 
 st.markdown("#### 节点预警　红：已逾期　黄：14天内到期")
 alerts, alert_columns = tables.alerts_table(data.alerts(*f.args))
-st.dataframe(tables.light_style(alerts, "预警"), column_config=alert_columns, hide_index=True, height=360,
-             key="overview_alerts")
+layout.table(tables.light_style(alerts, "预警"), alert_columns, key="overview_alerts")
 
 st.markdown("#### 各区（市）排名　按开工率，并列投资排名")
 ranking, ranking_columns = tables.ranking_table(data.progress(*f.args))
-st.dataframe(tables.light_style(ranking, "预警"), column_config=ranking_columns, hide_index=True,
-             key="overview_ranking")
+layout.table(tables.light_style(ranking, "预警"), ranking_columns, key="overview_ranking", height=420)

@@ -77,6 +77,12 @@ def figure_theme() -> str:
     return "dark" if st.context.theme.type == "dark" else "light"
 
 
+def table(frame, column_config: dict | None = None, *, key: str, height: int | str = "auto") -> None:
+    """A sortable table (st.dataframe) with "—" for missing values; Streamlit's own download/copy is off
+    (client.disableDataExport): downloads go through exports/, which neutralises formulas."""
+    st.dataframe(frame, column_config=column_config, hide_index=True, height=height, placeholder="—", key=key)
+
+
 def chart(fig, key: str, height: int | None = None) -> None:
     """A plotly figure from figures/ with its own template (Streamlit's theme would restyle it)."""
     st.plotly_chart(fig, theme=None, key=key, config={"displaylogo": False},

@@ -11,10 +11,11 @@ from ui import data
 from ui.filters import Filters
 
 
-def legend_html(choropleth: bool = False) -> str:
+def legend_html(choropleth: bool = False, vertical: bool = False) -> str:
     """The map legend in Chinese: one coloured dot per status group (and the start-rate ramp)."""
+    display = "flex" if vertical else "inline-flex"
     items = "".join(
-        f'<span style="display:inline-flex;align-items:center;margin-right:14px;white-space:nowrap">'
+        f'<span style="display:{display};align-items:center;margin-right:14px;white-space:nowrap">'
         f'<span style="width:12px;height:12px;border-radius:50%;background:{g["color"]};'
         f'border:1px solid rgba(0,0,0,.25);margin-right:5px"></span>{html.escape(g["name"])}</span>'
         for g in status_legend())
@@ -29,7 +30,7 @@ def legend_html(choropleth: bool = False) -> str:
 
 
 def show_map(filters: Filters, *, key: str, theme: str, groups=(), map_districts=(), classes=(), bundles=(),
-             choropleth: bool = False, height: int = 620, selectable: bool = False):
+             choropleth: bool = False, height: int = 620, selectable: bool = False, legend: bool = True):
     """Draw the community map; returns the selected community id (or None)."""
     deck = data.map_deck(*filters.args, tuple(groups), tuple(map_districts), tuple(classes), tuple(bundles),
                          choropleth, theme)
@@ -38,7 +39,8 @@ def show_map(filters: Filters, *, key: str, theme: str, groups=(), map_districts
     else:
         st.pydeck_chart(deck, height=height, key=key)
         event = None
-    st.markdown(legend_html(choropleth), unsafe_allow_html=True)
+    if legend:
+        st.markdown(legend_html(choropleth), unsafe_allow_html=True)
     return selected_community(event)
 
 

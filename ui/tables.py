@@ -40,8 +40,7 @@ RANKING_HEADERS = {
     "rank_start": "开工率排名", "district": "区市", "planned": "计划（个）", "started": "已开工（个）",
     "start_rate": "开工率（按小区）", "household_start_rate": "开工率（按户数）", "schedule_rate": "序时进度",
     "behind_points": "落后序时（百分点）", "light": "预警", "completed": "已完工（个）",
-    "completed_investment_wan": "累计完成投资（万元）", "planned_investment_wan": "计划投资（万元）",
-    "rank_investment": "投资排名",
+    "completed_investment_wan": "累计完成投资（万元）", "rank_investment": "投资排名",
 }
 
 
@@ -51,12 +50,11 @@ def ranking_table(progress: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     out = ordered[[c for c in RANKING_HEADERS if c in ordered.columns]].copy()
     for col in ("start_rate", "household_start_rate", "schedule_rate", "behind_points"):
         out[col] = _round(out[col], 1)
-    for col in ("completed_investment_wan", "planned_investment_wan"):
-        out[col] = _round(out[col], 1)
+    out["completed_investment_wan"] = _round(out["completed_investment_wan"], 1)
     out = out.rename(columns=RANKING_HEADERS).reset_index(drop=True)
     config = {RANKING_HEADERS[c]: PCT for c in ("start_rate", "household_start_rate", "schedule_rate")}
     config.update({RANKING_HEADERS["behind_points"]: st.column_config.NumberColumn(format="%.1f"),
-                   RANKING_HEADERS["completed_investment_wan"]: WAN, RANKING_HEADERS["planned_investment_wan"]: WAN,
+                   RANKING_HEADERS["completed_investment_wan"]: WAN,
                    RANKING_HEADERS["planned"]: INT, RANKING_HEADERS["started"]: INT})
     return out, config
 
@@ -131,9 +129,15 @@ SNAPSHOT_HEADERS = {"report_date": "截至日期", "district": "区市", "batch_
 
 def snapshot_table(snapshots: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """The snapshot history, newest first."""
-    rows = snapshots.sort_values(["report_date", "district", "batch_year"], ascending=[False, True, True])
-    out = rows[[c for c in SNAPSHOT_HEADERS if c in rows.columns]].rename(columns=SNAPSHOT_HEADERS)
-    return out.reset_index(drop=True), {SNAPSHOT_HEADERS["batch_year"]: YEAR, SNAPSHOT_HEADERS["rows"]: INT}
+    rows = snapshots.sort_values(["imported_at", "report_date", "district", "batch_year"],
+                                 ascending=[False, False, True, True])
+    out = rows[[c for c in SNAPSHOT_HEADERS if c in rows.columns]].copy()
+    # imported_at is stored as ISO text with the server's offset; shown in local wall-clock time
+    out["imported_at"] = pd.to_datetime(out["imported_at"], errors="coerce").map(
+        lambda t: t.strftime("%Y-%m-%d %H:%M:%S") if pd.notna(t) else None)
+    out = out.rename(columns=SNAPSHOT_HEADERS)
+    return out.reset_index(drop=True), {SNAPSHOT_HEADERS["batch_year"]: YEAR, SNAPSHOT_HEADERS["rows"]: INT,
+                                        SNAPSHOT_HEADERS["report_date"]: DAY}
 
 
 ISSUE_HEADERS = {"level": "类别", "sheet": "工作表", "row": "行", "column": "列", "value": "值", "message": "说明"}
