@@ -131,6 +131,7 @@ class Figures:
     investment: pd.DataFrame       # the same rows in investment rank order, with rank_change on investment
     city: dict                     # city_total row
     overdue: pd.DataFrame          # node_alerts 红 rows, most overdue first
+    overdue_communities: pd.DataFrame  # one row per community: its most overdue node, with overdue_nodes
     due_next_week: pd.DataFrame    # due_next_days(..., 7)
     stale: pd.DataFrame            # stale_districts
     trend: pd.DataFrame | None     # metrics.trends.investment_trend (None when that module is missing)
@@ -160,10 +161,21 @@ def compute(inputs: Inputs, rules: dict | None = None) -> Figures:
         investment=by_inv,
         city=city_total(inputs.current, as_of, rules),
         overdue=overdue,
+        overdue_communities=most_overdue_by_community(overdue),
         due_next_week=due_next_days(inputs.current, as_of, 7),
         stale=stale,
         trend=_trend(inputs),
     )
+
+
+def most_overdue_by_community(overdue: pd.DataFrame) -> pd.DataFrame:
+    """The node_alerts 红 rows reduced to one per community (its most overdue node, the alerts being sorted most
+    overdue first) with overdue_nodes = how many of its nodes are overdue."""
+    if len(overdue) == 0:
+        return overdue.assign(overdue_nodes=pd.Series(dtype="int64"))
+    counts = overdue.groupby("community_id").size()
+    first = overdue.drop_duplicates("community_id", keep="first").reset_index(drop=True)
+    return first.assign(overdue_nodes=first["community_id"].map(counts).astype("int64"))
 
 
 def _trend(inputs: Inputs):
@@ -250,8 +262,8 @@ def overdue_paragraph(overdue: pd.DataFrame) -> str:
     ordered = by_district.sort_values(ascending=False, kind="mergesort")
     lead = "、".join(f"{d}{numbers.fmt_int(n)}个" for d, n in ordered.head(3).items())
     more = "等" if len(ordered) > 3 else ""
-    table = (f"逾期时间最长的{TOP_OVERDUE}个节点见表3，全部清单见附表（Excel）" if len(overdue) > TOP_OVERDUE
-             else "明细见表3")
+    table = (f"逾期时间最长的{TOP_OVERDUE}个小区见表3，全部逾期节点见附表（Excel）"
+             if communities > TOP_OVERDUE else "各小区逾期情况见表3")
     return (f"共有{numbers.fmt_int(communities)}个小区的{numbers.fmt_int(len(overdue))}个节点逾期未完成，"
             f"涉及{lead}{more}小区。逾期最久的是{top['district']}{top['name']}{top['node']}节点，"
             f"计划{numbers.fmt_date_cn(top['planned_date'])}完成，已逾期{numbers.fmt_int(top['days_late'])}天；"
@@ -350,12 +362,20 @@ NODE_COLUMNS = [
 
 
 def overdue_table(figs: Figures, limit: int | None = TOP_OVERDUE) -> model.Table:
-    rows = figs.overdue if limit is None else figs.overdue.head(limit)
-    out = [[i, r["district"], r["name"], r["node"], r["planned_date"].date(), _num(r["days_late"])]
-           for i, (_, r) in enumerate(rows.iterrows(), start=1)]
-    cols = NODE_COLUMNS + [Column("逾期天数（天）", model.INT, 0.9)]
-    title = "表3  逾期时间最长的项目节点" if limit is not None else "逾期项目节点（全部）"
-    return model.Table("overdue" if limit is not None else "overdue_all", title, "逾期节点", cols, out)
+    """表3: the most overdue communities, each with its most overdue node (limit) — or, for the workbook
+    (limit None), every overdue node."""
+    if limit is None:
+        out = [[i, r["district"], r["name"], r["node"], r["planned_date"].date(), _num(r["days_late"])]
+               for i, (_, r) in enumerate(figs.overdue.iterrows(), start=1)]
+        return model.Table("overdue_all", "逾期项目节点（全部）", "逾期节点",
+                           NODE_COLUMNS + [Column("逾期天数（天）", model.INT, 0.9)], out)
+    rows = figs.overdue_communities.head(limit)
+    out = [[i, r["district"], r["name"], r["node"], r["planned_date"].date(), _num(r["days_late"]),
+            _num(r["overdue_nodes"])] for i, (_, r) in enumerate(rows.iterrows(), start=1)]
+    cols = [Column("序号", model.INT, 0.6), Column("区（市）", model.TEXT, 1.0), Column("小区名称", model.TEXT, 2.2),
+            Column("最早逾期节点", model.TEXT, 1.0), Column("计划完成时间", model.DATE, 1.5),
+            Column("逾期天数（天）", model.INT, 0.9), Column("逾期节点数（个）", model.INT, 0.9)]
+    return model.Table("overdue", "表3  逾期时间最长的小区", "逾期小区", cols, out)
 
 
 def due_table(figs: Figures, limit: int | None = TOP_DUE) -> model.Table:

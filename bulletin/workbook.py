@@ -8,8 +8,9 @@ from exports import excel_bytes
 
 from . import model
 
-# Sheets in order: the two rankings, then the full lists behind the document's shortened tables.
-WORKBOOK_TABLES = ("ranking_start", "ranking_investment", "overdue_all", "due_all", "stale")
+# Sheets in order: the two rankings, 表3 (most overdue communities), then the full lists behind the document's
+# shortened tables (every overdue node, every node due next week) and the late reporters.
+WORKBOOK_TABLES = ("ranking_start", "ranking_investment", "overdue", "overdue_all", "due_all", "stale")
 
 NUMBER_FORMATS = {
     model.INT: "#,##0",

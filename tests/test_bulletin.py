@@ -109,6 +109,10 @@ def test_problems_and_next_week(tiny_content):
     assert "崂山区开工率33.3%，低于序时进度33.3个百分点（红色预警）" in text
     assert "市北区开工率60.0%，低于序时进度20.0个百分点（黄色预警）" in text
     assert "逾期最久的是市北区市北SB4小区立项节点，计划2022年5月1日完成，已逾期30天" in text
+    overdue = tiny_content.tables["overdue"]                 # 表3: one row per community, most overdue first
+    assert [r[1:] for r in overdue.rows] == [["市北区", "市北SB4小区", "立项", date(2022, 5, 1), 30, 3],
+                                             ["崂山区", "崂山LS2小区", "开工", date(2022, 5, 15), 16, 1]]
+    assert len(tiny_content.tables["overdue_all"].rows) == 4     # 立项, 招投标, 开工 of SB4; 开工 of LS2
     assert "崂山区（最近一次为5月17日，已14天未更新）" in text          # 未按时报送
     assert "下周共有2个小区的2个节点到期，其中市北区1个、崂山区1个" in text
     due = tiny_content.tables["due_next_week"]
@@ -256,7 +260,7 @@ def test_docx_footer_has_a_page_field(tiny_files):
 
 def test_workbook_has_the_same_tables_with_numbers_as_numbers(tiny_files, tiny_content):
     wb = openpyxl.load_workbook(io.BytesIO(tiny_files.xlsx))
-    assert wb.sheetnames == ["开工率排名", "投资排名", "逾期节点", "下周到期节点", "未按时报送"]
+    assert wb.sheetnames == ["开工率排名", "投资排名", "逾期小区", "逾期节点", "下周到期节点", "未按时报送"]
     ws = wb["开工率排名"]
     header = [c.value for c in ws[1]]
     assert header == [c.label for c in tiny_content.tables["ranking_start"].columns]
