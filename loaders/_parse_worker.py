@@ -54,14 +54,25 @@ def _encode_column(col: tuple) -> tuple:
     return ("c", n, f_idx, floats, s_idx, joined, d_idx, days, o_idx, others)
 
 
-def _formulas_without_value(zf: zipfile.ZipFile, member: str) -> int:
-    """Count formula cells with no cached value in a worksheet XML (streamed, bounded memory)."""
+_SCAN_LIMIT = 16 << 20    # formula scan: the first 16 MB of a sheet's XML (about 40,000 rows)
+
+
+def _formulas_without_value(zf: zipfile.ZipFile, member: str, limit: int = _SCAN_LIMIT) -> int:
+    """Count formula cells with no cached value in a worksheet XML (streamed, bounded memory and time).
+
+    Only the first `limit` bytes are scanned: generated workbooks put their formulas in every row, so a
+    missing cached value shows up early; a negative count means "at least -count" (the scan stopped).
+    """
     count = 0
     found_any = False
     tail = b""
+    read = 0
     with zf.open(member) as fh:
         while True:
+            if read >= limit:
+                return -count if count else 0
             chunk = fh.read(1 << 20)
+            read += len(chunk)
             if not chunk:
                 break
             data = tail + chunk

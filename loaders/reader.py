@@ -76,6 +76,7 @@ class _Part:
     tinfo: dict = field(default_factory=dict)
     sheet_district: str | None = None
     extra: dict = field(default_factory=dict)
+    codes: dict = field(default_factory=dict)   # field -> type codes of raw (loaders.values.type_codes)
 
     def header(self, fld: str) -> str:
         c = self.cols.get(fld)
@@ -143,7 +144,9 @@ def _csv_sheet(prep: safety.Prepared) -> dict:
     cols = [df[c].to_numpy(dtype=object) for c in df.columns]
     for c in cols:
         c[pd.isna(c)] = ""
-    return {"name": Path(prep.name).name, "nrows": len(df), "cols": cols, "merges": [], "hidden": False}
+    codes = [np.where(c == "", 0, 2).astype(np.int8) for c in cols]
+    return {"name": Path(prep.name).name, "nrows": len(df), "cols": cols, "codes": codes, "merges": [],
+            "hidden": False}
 
 
 # ------------------------------------------------------------------------------------------- headers
@@ -352,7 +355,8 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
     cols: list[np.ndarray] = sh["cols"]
     nrows = sh["nrows"]
     merges = [m for m in sh.get("merges", []) if m[2] > m[0] or m[3] > m[1]]
-    if nrows == 0 or not cols or all(values.empty_mask(pd.Series(c[: min(nrows, 200)])).all() for c in cols):
+    codes_of = sh.get("codes") or [values.type_codes(c) for c in cols]
+    if nrows == 0 or not cols or all((c[: min(nrows, 200)] == 0).all() for c in codes_of):
         rep.warn(name, None, None, None, "工作表为空，已跳过。")
         return None
     found = _find_header(cols, merges, nrows)
@@ -419,6 +423,7 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
         return part
     used = sorted({c.index for lst in by_field.values() for c in lst} | ({0, 1, 2} & set(range(len(cols)))))
     raw = {j: np.asarray(cols[j][start:nrows], dtype=object).copy() for j in used}
+    rcodes = {j: np.asarray(codes_of[j][start:nrows]).copy() for j in used}
     n = nrows - start
     # vertically merged cells in the data area: the value applies to every row of the range (text-like columns)
     if merges:
@@ -426,10 +431,11 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
         for r0, c0, r1, c1 in merges:
             if r1 > r0 and r0 >= start and c0 in raw and kind_of.get(c0) in _FILLABLE_MERGE_KINDS:
                 raw[c0][r0 - start + 1: r1 - start + 1] = raw[c0][r0 - start]
+                rcodes[c0][r0 - start + 1: r1 - start + 1] = rcodes[c0][r0 - start]
     key_fields = ("community_id", "name", "district", "households", "planned_investment_wan",
                   "completed_investment_wan")
     key_cols = sorted({by_field[f][0].index for f in key_fields if f in by_field} | ({0, 1, 2} & set(raw)))
-    empt = {j: values.empty_mask(raw[j]) for j in key_cols}
+    empt = {j: rcodes[j] == 0 for j in key_cols}
     blank = np.logical_and.reduce([empt[j] for j in key_cols]) if key_cols else np.ones(n, dtype=bool)
     id_col = by_field.get("community_id", [None])[0]
     name_col = by_field.get("name", [None])[0]
@@ -444,7 +450,7 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
     id_word = np.zeros(n, dtype=bool)
     for j in look & set(raw):
         a = raw[j]
-        st = np.flatnonzero(values.type_codes(a) == 2)
+        st = np.flatnonzero(rcodes[j] == 2)
         if len(st):
             codes, uniq = pd.factorize(a[st])
             hit_u = pd.Series(uniq, dtype=object).str.replace(r"\s+", "", regex=True).str.contains(
@@ -466,6 +472,7 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
     part.rows = idx + start + 1
     for fld, lst in by_field.items():
         part.raw[fld] = raw[lst[0].index][idx]
+        part.codes[fld] = rcodes[lst[0].index][idx]
         if len(lst) > 1:
             part.extra[fld] = [(c, raw[c.index][idx]) for c in lst[1:]]
     return part
@@ -481,7 +488,7 @@ class _Table:
         self.n = int(sum(sizes))
         self.part_of = np.repeat(np.arange(len(parts)), sizes)
         self.sheet = np.repeat(np.array([p.sheet for p in parts], dtype=object), sizes)
-        self.row = np.concatenate([p.rows for p in parts]).astype("int64")
+        self.row = np.concatenate([p.rows for p in parts]).astype("int64").tolist()
         self.sizes = sizes
         self.out: dict[str, np.ndarray] = {}
         self.month_only: dict[str, np.ndarray] = {}
@@ -489,9 +496,12 @@ class _Table:
         self.raw: dict[str, np.ndarray] = {}
         self.header: dict[str, np.ndarray] = {}
         self.present: dict[str, np.ndarray] = {}
+        self.codes: dict[str, np.ndarray] = {}
         for f in fields:
             self.raw[f] = np.concatenate([p.raw[f] if f in p.raw else np.full(len(p.rows), None, dtype=object)
                                           for p in parts])
+            self.codes[f] = np.concatenate([p.codes[f] if f in p.codes else np.zeros(len(p.rows), dtype=np.int8)
+                                            for p in parts]).astype(np.int8)
             self.header[f] = self.per_part(lambda p, f=f: p.header(f) if f in p.cols else None)
             self.present[f] = self.per_part(lambda p, f=f: f in p.raw, dtype=bool)
 
@@ -509,12 +519,16 @@ class _Table:
             return
         raw = self.raw.get(fld) if raw is None else raw
         hdr = self.header.get(fld) if header is None else header
-        add = self.rep.error if level == "error" else self.rep.warn
-        for i in np.flatnonzero(mask):
-            v = value[i] if value is not None else (values.display(raw[i]) if raw is not None else None)
-            h = hdr[i] if isinstance(hdr, np.ndarray) else (hdr or headers.field_label(fld))
-            m = message[i] if isinstance(message, np.ndarray) else message
-            add(self.sheet[i], self.row[i], h if h is not None else headers.field_label(fld), v, m)
+        sink = self.rep.errors if level == "error" else self.rep.warnings
+        label = headers.field_label(fld)
+        per_row_msg = isinstance(message, np.ndarray)
+        per_row_hdr = isinstance(hdr, np.ndarray)
+        sheet, row, display = self.sheet, self.row, values.display
+        for i in np.flatnonzero(mask).tolist():
+            v = value[i] if value is not None else (display(raw[i]) if raw is not None else None)
+            h = hdr[i] if per_row_hdr else hdr
+            sink.append(Issue(level, sheet[i], row[i], h if h is not None else label, v,
+                              message[i] if per_row_msg else message))
 
 
 def _dates_str(values_: np.ndarray) -> np.ndarray:
@@ -526,14 +540,14 @@ def _convert(t: _Table, opts: dict) -> None:
     none = np.full(n, None, dtype=object)
     # identity
     for fld in ("community_id", "name"):
-        txt = values.text(raw.get(fld, none))
+        txt = values.text(raw.get(fld, none), codes=t.codes.get(fld))
         out[fld] = txt.to_numpy(dtype=object)
         if fld in raw:
             t.issues("error", fld, txt.isna().to_numpy() & t.present[fld], f"{headers.field_label(fld)}为空（必填）。")
     # district: column, else the sheet's (sheet name, title, file name)
     fallback = t.per_part(lambda p: p.sheet_district)
     if "district" in raw:
-        txt = values.text(raw["district"])
+        txt = values.text(raw["district"], codes=t.codes["district"])
         d = dist.canonical_series(txt).to_numpy(dtype=object)
         emp = txt.isna().to_numpy()
         d = np.where(emp, fallback, d)
@@ -547,11 +561,11 @@ def _convert(t: _Table, opts: dict) -> None:
         out["district"] = fallback
     for fld in _TEXT_FIELDS:
         if fld in raw:
-            out[fld] = values.text(raw[fld]).to_numpy(dtype=object)
+            out[fld] = values.text(raw[fld], codes=t.codes[fld]).to_numpy(dtype=object)
     # batch year: column, else --batch-year, else the title's year
     fallback_year = t.per_part(lambda p: opts.get("batch_year") or p.tinfo.get("year") or np.nan, dtype="float64")
     if "batch_year" in raw:
-        y, emp, bad = values.years(raw["batch_year"])
+        y, emp, bad = values.years(raw["batch_year"], codes=t.codes["batch_year"])
         t.issues("error", "batch_year", bad, "无法识别的改造年度，应为四位年份，如2023。")
         y = np.where(emp, fallback_year, y)
         t.issues("error", "batch_year", emp & np.isnan(fallback_year) & t.present["batch_year"],
@@ -560,7 +574,7 @@ def _convert(t: _Table, opts: dict) -> None:
     else:
         out["batch_year"] = fallback_year
     if "built_year" in raw:
-        y, emp, bad = values.years(raw["built_year"])
+        y, emp, bad = values.years(raw["built_year"], codes=t.codes["built_year"])
         t.issues("warning", "built_year", bad, "无法识别的建成年代（应为年份，如1995），已按空值处理。")
         out["built_year"] = y
     # counts
@@ -568,7 +582,7 @@ def _convert(t: _Table, opts: dict) -> None:
         if fld not in raw:
             continue
         fac = t.per_part(lambda p, f=fld: (p.cols[f][0].spec.factor or 1.0) if f in p.cols else 1.0, dtype="float64")
-        v, emp, bad = values.numbers(raw[fld], "int", fac)
+        v, emp, bad = values.numbers(raw[fld], "int", fac, codes=t.codes[fld])
         frac = ~np.isnan(v) & (np.abs(v - np.round(v)) > 1e-6)
         bad = bad | frac
         v = np.where(frac, np.nan, np.round(v))
@@ -583,7 +597,7 @@ def _convert(t: _Table, opts: dict) -> None:
     if "floor_area_m2" in raw:
         fac = t.per_part(lambda p: (p.cols["floor_area_m2"][0].spec.factor or 1.0) if "floor_area_m2" in p.cols
                          else 1.0, dtype="float64")
-        v, emp, bad = values.numbers(raw["floor_area_m2"], "area", fac)
+        v, emp, bad = values.numbers(raw["floor_area_m2"], "area", fac, codes=t.codes["floor_area_m2"])
         t.issues("warning", "floor_area_m2", bad, "建筑面积应为数字（平方米），无法识别，已按空值处理。")
         t.issues("error", "floor_area_m2", ~np.isnan(v) & (v < 0), "建筑面积不能为负数。")
         out["floor_area_m2"] = v
@@ -594,7 +608,7 @@ def _convert(t: _Table, opts: dict) -> None:
         fac = t.per_part(lambda p, f=fld: p.cols[f][0].spec.factor if f in p.cols and p.cols[f][0].spec.factor
                          is not None else 1.0, dtype="float64")
         unit = t.per_part(lambda p, f=fld: (p.cols[f][0].spec.unit or "万元") if f in p.cols else "万元")
-        total = _money(t, fld, raw[fld], fac, unit, None, t.present[fld])
+        total = _money(t, fld, raw[fld], fac, unit, None, t.present[fld], codes=t.codes[fld])
         for k, p in enumerate(t.parts):
             for col, arr in p.extra.get(fld, []):
                 sl = t.slice(k)
@@ -614,7 +628,7 @@ def _convert(t: _Table, opts: dict) -> None:
         for fld, which in ((plan_column(key), "plan"), (actual_column(key), "actual")):
             if fld not in raw:
                 continue
-            v, emp, bad, mon = values.dates(raw[fld])
+            v, emp, bad, mon = values.dates(raw[fld], codes=t.codes[fld])
             t.issues("error", fld, bad, "无法识别的日期，应为如2023-05-31、2023/5/31、2023年5月31日或Excel日期格式。")
             if which == "plan" and mon.any():
                 v = np.where(mon, values.month_end(v), v)
@@ -623,9 +637,9 @@ def _convert(t: _Table, opts: dict) -> None:
     _coordinates_raw(t, opts)
 
 
-def _money(t: _Table, fld: str, arr: np.ndarray, fac, unit: np.ndarray, header, present) -> np.ndarray:
+def _money(t: _Table, fld: str, arr: np.ndarray, fac, unit: np.ndarray, header, present, codes=None) -> np.ndarray:
     label = headers.field_label(fld)
-    v, emp, bad = values.numbers(arr, "money", fac)
+    v, emp, bad = values.numbers(arr, "money", fac, codes=codes)
     bad &= present
     emp &= present
     if bad.any():
@@ -650,8 +664,8 @@ def _coordinates_raw(t: _Table, opts: dict) -> None:
     lon = np.full(n, np.nan)
     lat = np.full(n, np.nan)
     if "lon" in raw and "lat" in raw:
-        lon, _, bad1 = values.numbers(raw["lon"])
-        lat, _, bad2 = values.numbers(raw["lat"])
+        lon, _, bad1 = values.numbers(raw["lon"], codes=t.codes["lon"])
+        lat, _, bad2 = values.numbers(raw["lat"], codes=t.codes["lat"])
         t.issues("warning", "lon", bad1, "经度应为数字（如120.38），无法识别，已忽略该点。")
         t.issues("warning", "lat", bad2, "纬度应为数字（如36.07），无法识别，已忽略该点。")
     if "lonlat" in raw:
@@ -956,7 +970,8 @@ def _read_ledger(source, *, source_name, report_date, batch_year, crs) -> Ledger
             rep.error(sheet, None, None, None, f"工作表的使用区域过大（{detail[0]:,}行×{detail[1]:,}列），超过上限，未读取该工作表。"
                                                "请删除数据区域以外的多余行列后保存，再重新报送。")
         elif kind == "formula_no_value":
-            rep.warn(sheet, None, None, None, f"该工作表有{detail:,}个公式单元格没有保存计算结果（文件可能由程序生成、未在Excel中保存过），"
+            count = f"至少{-detail:,}" if detail < 0 else f"{detail:,}"
+            rep.warn(sheet, None, None, None, f"该工作表有{count}个公式单元格没有保存计算结果（文件可能由程序生成、未在Excel中保存过），"
                                               "这些单元格按空值读取。请在Excel中打开、保存后重新报送。")
         elif kind == "sheet_error":
             rep.error(sheet, None, None, None, "该工作表无法读取（内容已损坏）。")

@@ -392,28 +392,36 @@ def warm_worker() -> None:
     _WORKER.warm()
 
 
-def _decode_column(enc: tuple) -> np.ndarray:
+def _decode_column(enc: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """(cells as an object array, type codes as in loaders.values.type_codes)."""
     if enc[0] == "t":
         out = np.empty(len(enc[1]), dtype=object)
         out[:] = enc[1]
-        return out
+        from loaders.values import type_codes
+        return out, type_codes(out)
     if enc[0] == "s":
         _, n, joined = enc
         out = np.empty(n, dtype=object)
         out[:] = joined.split("\x00") if n else []
-        return out
+        codes = np.where(out == "", 0, 2).astype(np.int8)
+        return out, codes
     _, n, f_idx, floats, s_idx, joined, d_idx, days, o_idx, others = enc
     out = np.empty(n, dtype=object)
     out[:] = ""
+    codes = np.zeros(n, dtype=np.int8)
     if len(f_idx):
         out[f_idx] = floats.tolist()
+        codes[f_idx] = 1
     if len(s_idx):
         out[s_idx] = joined.split("\x00")
+        codes[s_idx] = 2
     if len(d_idx):
         out[d_idx] = days.astype("datetime64[D]").astype("datetime64[us]").tolist()
+        codes[d_idx] = 3
     for i, v in zip(o_idx, others):
         out[i] = v
-    return out
+        codes[i] = 0 if v is None else 4
+    return out, codes
 
 
 def parse_workbook(prep: Prepared) -> tuple[list[dict], list[tuple]]:
@@ -448,6 +456,8 @@ def parse_workbook(prep: Prepared) -> tuple[list[dict], list[tuple]]:
         raise UnreadableLedger("文件已损坏或格式不正确，无法作为Excel工作簿读取。请用Excel打开后另存为.xlsx再报送。")
     sheets = []
     for sh in reply["sheets"]:
-        sh["cols"] = [_decode_column(c) for c in sh["cols"]]
+        decoded = [_decode_column(c) for c in sh["cols"]]
+        sh["cols"] = [d[0] for d in decoded]
+        sh["codes"] = [d[1] for d in decoded]
         sheets.append(sh)
     return sheets, reply.get("notes", []) + (reply.get("side") or [])

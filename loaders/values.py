@@ -87,10 +87,10 @@ def _strip(strings) -> list:
     return [x.strip() for x in strings]
 
 
-def text(s) -> pd.Series:
+def text(s, codes=None) -> pd.Series:
     """Cells as trimmed strings (numbers without a spurious .0), empty -> <NA>; returns dtype string."""
     a = _arr(s)
-    codes = type_codes(a)
+    codes = type_codes(a) if codes is None else codes
     out = np.full(len(a), None, dtype=object)
     st = np.flatnonzero(codes == 2)
     if len(st):
@@ -104,18 +104,9 @@ def text(s) -> pd.Series:
     return pd.Series(out, dtype="string", index=s.index if isinstance(s, pd.Series) else None)
 
 
-def empty_mask(s) -> np.ndarray:
-    """True where a raw cell is empty (None, NaN, '' or only spaces)."""
-    a = _arr(s)
-    codes = type_codes(a)
-    st = np.flatnonzero(codes == 2)
-    if len(st):
-        lead = np.fromiter((x[:1].isspace() for x in a[st]), dtype=bool, count=len(st))
-        maybe = st[lead]
-        if len(maybe):
-            blank = np.array([not x.strip() for x in a[maybe]], dtype=bool)
-            codes[maybe[blank]] = 0
-    return codes == 0
+def empty_mask(s, codes=None) -> np.ndarray:
+    """True where a raw cell is empty (None, NaN, ''). A cell of spaces only counts as text here."""
+    return (type_codes(s) if codes is None else codes) == 0
 
 
 def _factorized(strings: np.ndarray):
@@ -158,7 +149,7 @@ def _clean_num(u: pd.Series) -> pd.Series:
     return u.str.normalize("NFKC").str.strip().str.replace(r"[,，\s]", "", regex=True)
 
 
-def numbers(s, kind: str = "number", factor=1.0):
+def numbers(s, kind: str = "number", factor=1.0, codes=None):
     """Parse numbers. Returns (values float64 in canonical unit, empty mask, bad mask).
 
     Placeholders (—, -, /, 无 ...) and blanks are empty. kind in number|int|money|area. factor: a scalar or
@@ -168,7 +159,7 @@ def numbers(s, kind: str = "number", factor=1.0):
     n = len(a)
     fac = np.broadcast_to(np.asarray(factor, dtype="float64"), (n,))
     vals = np.full(n, np.nan)
-    codes = type_codes(a)
+    codes = type_codes(a) if codes is None else codes.copy()
     empty = codes == 0
     bad = (codes == 3) | (codes == 4)
     num = np.flatnonzero(codes == 1)
@@ -204,12 +195,12 @@ _YEAR_RE = re.compile(r"((?:19|20)\d\d)")
 _DECADE_RE = re.compile(r"(\d0)年代")
 
 
-def years(s):
+def years(s, codes=None):
     """Years: 2023, '2023', '2023年', '2023年第一批', '80年代' -> 1980. Returns (float array, empty, bad)."""
     a = _arr(s)
     n = len(a)
     vals = np.full(n, np.nan)
-    codes = type_codes(a)
+    codes = type_codes(a) if codes is None else codes.copy()
     empty = codes == 0
     bad = codes == 4
     num = np.flatnonzero(codes == 1)
@@ -281,7 +272,7 @@ def _string_dates(uniq: pd.Series):
     return vals, blank, mon & ~np.isnat(vals)
 
 
-def dates(s):
+def dates(s, codes=None):
     """Parse dates. Returns (datetime64[ns] array, empty mask, bad mask, month-only mask).
 
     Excel date cells; Excel serial numbers (20000..80000); yyyymmdd numbers or text; 2023-05-31, 2023/5/31,
@@ -292,7 +283,7 @@ def dates(s):
     n = len(a)
     out = np.full(n, _NAT)
     month_only = np.zeros(n, dtype=bool)
-    codes = type_codes(a)
+    codes = type_codes(a) if codes is None else codes.copy()
     empty = codes == 0
     bad = codes == 4
     dts = np.flatnonzero(codes == 3)
