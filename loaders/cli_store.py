@@ -269,6 +269,9 @@ def run_import(args) -> int:
          f"共{outcome.rows:,}个小区，{len(outcome.snapshots)}个快照（区市 × 改造年度）")
     for snap in outcome.snapshots:
         _out(f"  {snap.describe()}")
+    if outcome.same_content_as:
+        earlier_id, earlier_name = outcome.same_content_as
+        _out(f"注意：内容与此前导入的「{earlier_name}」（第{earlier_id}次导入）完全相同，请确认是否报送了新一期台账。")
     return 0
 
 

@@ -144,6 +144,7 @@ class ImportOutcome:
     report_date: date
     sha256: str
     snapshots: list[StoredSnapshot] = field(default_factory=list)
+    same_content_as: tuple[int, str] | None = None   # (import id, source name) of an earlier identical import
 
     @property
     def rows(self) -> int:
@@ -450,6 +451,8 @@ class LedgerStore:
                 raise DuplicateSnapshot(
                     f"截至{iso}的{listed}台账已经导入过；如确需替换，请加 --replace（原版本会保留，可恢复）", keys
                 )
+            same = con.execute("SELECT id, source_name FROM imports WHERE sha256 = ? ORDER BY id LIMIT 1",
+                               (digest,)).fetchone()
             cur = con.execute(
                 "INSERT INTO imports (source_name, sha256, imported_at, report_date, rows, replace) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -480,7 +483,8 @@ class LedgerStore:
                 con.executemany(insert_sql, ((snapshot_id, *row) for row in rows[a:b]))
                 stored.append(StoredSnapshot(snapshot_id, key[0], key[1], report_date, b - a, old))
         log.info("imported %s: %d rows in %d snapshots", result.source_name, len(frame), len(stored))
-        return ImportOutcome(import_id, result.source_name, report_date, digest, stored)
+        return ImportOutcome(import_id, result.source_name, report_date, digest, stored,
+                             (int(same[0]), str(same[1])) if same else None)
 
     def restore(self, snapshot_id: int) -> StoredSnapshot:
         """Make an inactive (replaced) version the active one again; the version it displaces becomes inactive."""

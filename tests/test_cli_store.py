@@ -164,9 +164,11 @@ def test_import_duplicate_refused_then_replace(db, tmp_path, capsys, fake_reader
     assert "已经导入过" in err and "--replace" in err
     assert cli_store.main(["import", str(f), "--db", str(db), "--report-date", "2022-03-11", "--replace"]) == 0
     out = capsys.readouterr().out
-    assert "替换了原版本#" in out
+    assert "替换了原版本#" in out and "完全相同" not in out
+    assert cli_store.main(["import", str(f), "--db", str(db), "--report-date", "2022-03-11", "--replace"]) == 0
+    assert "内容与此前导入的「a.csv」" in capsys.readouterr().out
     inactive = LedgerStore(db).snapshots(include_inactive=True).query("not active")
-    assert list(inactive["district"]) == ["市北区"]
+    assert sorted(inactive["district"]) == ["崂山区", "市北区", "市北区"]
 
 
 def test_import_with_errors_changes_nothing(db, tmp_path, capsys, fake_reader):

@@ -205,6 +205,11 @@ def test_replace_keeps_old_version_recoverable(store):
     # untouched parts of the date stay as they were
     assert len(store.ledger_as_of(districts="市南区")) == 1
 
+    assert outcome.same_content_as is None
+    again = store.import_result(fixed, replace=True)             # the very same file once more
+    assert again.same_content_as == (outcome.import_id, "台账-更正.xlsx")
+    assert store.restore(new_id).replaced_snapshot_id == again.snapshots[0].snapshot_id
+
     restored = store.restore(old_id)
     assert restored.replaced_snapshot_id == new_id
     current = store.ledger_as_of(batch_years=2022, districts="市北区")
