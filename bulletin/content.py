@@ -372,9 +372,9 @@ def overdue_table(figs: Figures, limit: int | None = TOP_OVERDUE) -> model.Table
     rows = figs.overdue_communities.head(limit)
     out = [[i, r["district"], r["name"], r["node"], r["planned_date"].date(), _num(r["days_late"]),
             _num(r["overdue_nodes"])] for i, (_, r) in enumerate(rows.iterrows(), start=1)]
-    cols = [Column("序号", model.INT, 0.6), Column("区（市）", model.TEXT, 1.0), Column("小区名称", model.TEXT, 2.2),
-            Column("最早逾期节点", model.TEXT, 1.0), Column("计划完成时间", model.DATE, 1.5),
-            Column("逾期天数（天）", model.INT, 0.9), Column("逾期节点数（个）", model.INT, 0.9)]
+    cols = [Column("序号", model.INT, 0.55), Column("区（市）", model.TEXT, 0.95), Column("小区名称", model.TEXT, 2.05),
+            Column("最早逾期节点", model.TEXT, 1.0), Column("计划完成时间", model.DATE, 1.65),
+            Column("逾期天数（天）", model.INT, 0.9), Column("逾期节点（个）", model.INT, 0.9)]
     return model.Table("overdue", "表3  逾期时间最长的小区", "逾期小区", cols, out)
 
 
