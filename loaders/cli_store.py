@@ -103,6 +103,10 @@ def _fallback_summary(frame) -> dict:
 def store_summary(store, as_of: date | None = None, batch_years: list[int] | None = None) -> dict:
     """The summary figures of the store's state as of a date (JSON-ready, keys SUMMARY_KEYS)."""
     frame = store.ledger_as_of(as_of, batch_years=batch_years, columns=SUMMARY_COLUMNS)
+    return _summary_of(frame, as_of)
+
+
+def _summary_of(frame, as_of: date | None) -> dict:
     if as_of is not None:
         used = as_of
     else:
@@ -179,11 +183,28 @@ def render_summary(summary: dict, snapshot_dates: dict[str, str], batch_years: l
     return "\n".join(lines)
 
 
+def _batch_table(frame) -> list[str]:
+    """One row per batch year (shown when the selection spans several)."""
+    header = ["改造年度", "小区数", "已开工", "开工率", "已完工", "户数", "计划投资(万元)", "完成投资(万元)"]
+    rows = []
+    for year, part in frame.groupby("batch_year", sort=True):
+        figures = _ledger_summary(part.drop(columns=["report_date"]))
+        d = figures["by_district"].values()
+        n = figures["rows"]
+        started = sum(v["started"] for v in d)
+        rows.append([f"{int(year)}年度", _fmt_num(n), _fmt_num(started), f"{100 * started / n:.1f}%" if n else "-",
+                     _fmt_num(sum(v["completed"] for v in d)), _fmt_num(sum(v["households"] for v in d)),
+                     _fmt_num(sum(v["planned_investment_wan"] for v in d), 1),
+                     _fmt_num(sum(v["completed_investment_wan"] for v in d), 1)])
+    return ["", "按改造年度：", *_table(header, rows, right=set(range(1, len(header))))]
+
+
 def run_summary(args) -> int:
     as_of = parse_date(args.as_of) if args.as_of else None
     batch_years = parse_batch_years(args.batch_year) if args.batch_year else None
     store = _open_store(args.db, must_exist=True)
-    summary = store_summary(store, as_of, batch_years)
+    frame = store.ledger_as_of(as_of, batch_years=batch_years, columns=SUMMARY_COLUMNS)
+    summary = _summary_of(frame, as_of)
     if args.json:
         _out(json.dumps(summary, ensure_ascii=False, indent=2))
         return 0
@@ -193,6 +214,8 @@ def run_summary(args) -> int:
         ds = sorted({d.isoformat() for d in group["report_date"]})
         dates[str(name)] = ds[-1] if len(ds) == 1 else f"{ds[0]}至{ds[-1]}"
     _out(render_summary(summary, dates, batch_years))
+    if frame["batch_year"].nunique() > 1:
+        _out("\n".join(_batch_table(frame)))
     return 0
 
 

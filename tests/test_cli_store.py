@@ -86,6 +86,9 @@ def test_summary_human_output_is_chinese_table(db, capsys):
     assert "2022-03-04至2022-03-11" in sb and sb.split()[-1] == "720.0"
     assert next(line for line in lines if line.startswith("合计")).split()[1] == "5"
     assert "打包项目：2个；计划加装电梯：3部" in out
+    by_batch = {line.split()[0]: line.split() for line in lines if line[:4].isdigit() and "年度" in line}
+    assert by_batch["2022年度"][1:5] == ["3", "2", "66.7%", "1"]
+    assert by_batch["2023年度"][5] == "300" and by_batch["2021年度"][7] == "300.0"
 
 
 @pytest.mark.parametrize("argv, message", [
