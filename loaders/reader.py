@@ -441,7 +441,7 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
     name_col = by_field.get("name", [None])[0]
     id_empty = empt[id_col.index] if id_col else np.ones(n, dtype=bool)
     name_empty = empt[name_col.index] if name_col else np.ones(n, dtype=bool)
-    words = "|".join(map(re.escape, headers.subtotal_words()))
+    words = "|".join(r"\s*".join(map(re.escape, w)) for w in headers.subtotal_words())   # 合  计 too
     word_hit = np.zeros(n, dtype=bool)
     look = {0, 1, 2}
     for fld in ("community_id", "name", "district", "street"):
@@ -453,8 +453,7 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
         st = np.flatnonzero(rcodes[j] == 2)
         if len(st):
             codes, uniq = pd.factorize(a[st])
-            hit_u = pd.Series(uniq, dtype=object).str.replace(r"\s+", "", regex=True).str.contains(
-                words, regex=True).to_numpy(dtype=bool)
+            hit_u = pd.Series(uniq, dtype=object).str.contains(words, regex=True).to_numpy(dtype=bool)
             hit = st[hit_u[codes]]
             word_hit[hit] = True
             if id_col is not None and j == id_col.index:

@@ -410,3 +410,38 @@ def test_report_date_from_file_name(tmp_path):
     r2 = read_ledger(p.read_bytes(), source_name="市北区（截至2023年5月31日）.xlsx")
     assert r2.report_date == date(2023, 5, 31)
     assert [e.column for e in r2.errors] == ["实际完工时间"]       # SB-003 completed 2023-06-20 > 5-31
+
+
+def test_city_wide_sheet_as_offices_write_it(tmp_path):
+    """Title + unit line, group header over funding sources, districts merged down, 区小计 rows, text dates,
+    备注 column, 合  计 with spaces, and a footer with the people who filled it in."""
+    top = ["序号", "项目编号", "小区名称", "区（市）", "所在街道", "年度", "惠及居民户数", "总投资", "累计完成投资",
+           "资金来源", None, None, None, None, "计划开工时间", "实际开工时间", "备注"]
+    sub = [None] * 9 + ["中央", "省级", "市区", "社会", "居民"] + [None] * 3
+    rows = [
+        ["青岛市2023年老旧小区改造项目汇总台账"],
+        ["单位：万元、户", None, None, None, None, None, None, None, None, None, None, None, "截至2023年6月30日"],
+        top, sub,
+        [1, "Q-001", "海泊河小区", "市北区", "兴隆路街道", 2023, 320, 600, 120, 200, 100, 200, 50, 50,
+         "2023.4.1", "2023.4.12", ""],
+        [2, "Q-002", "湖岛小区", None, "兴隆路街道", 2023, 210, 400, 0, 100, 50, 200, 0, 50, "2023.9.1", "", "待开工"],
+        [None, None, "市北区小计", None, None, None, 530, 1000, 120],
+        [3, "Q-003", "金湖小区", "西海岸新区", "黄岛街道", 2023, 150, 300, 300, 100, 50, 100, 0, 50,
+         "2023/3/1", "2023/3/5", ""],
+        [None, None, "黄岛区小计", None, None, None, 150, 300, 300],
+        ["合  计", None, None, None, None, None, 680, 1300, 420],
+        ["填报人：张三", None, None, "审核人：李四", None, None, "联系电话：0532-12345678"],
+    ]
+    merges = [f"{c}3:{c}4" for c in "ABCDEFGHIOPQ"] + ["J3:N3", "D5:D6"]
+    r = read_ledger(lb.write_xlsx(tmp_path / "city.xlsx", {"汇总": rows}, {"汇总": merges}))
+    assert r.errors == [], r.errors
+    assert r.report_date == date(2023, 6, 30)
+    f = _by_id(r)
+    assert list(f.index) == ["Q-001", "Q-002", "Q-003"]
+    assert f["district"].tolist() == ["市北区", "市北区", "黄岛区"]
+    assert f["source_row"].tolist() == [5, 6, 8]
+    assert f.loc["Q-001", "fund_central_wan"] == 200 and f.loc["Q-001", "fund_local_wan"] == 200
+    assert f.loc["Q-001", "fund_social_wan"] == 50 and f.loc["Q-001", "fund_resident_wan"] == 50
+    assert f.loc["Q-001", "actual_start"] == pd.Timestamp("2023-04-12")
+    assert f["node_reached"].tolist() == [6, 0, 6]
+    assert f["households"].sum() == 680
