@@ -195,3 +195,13 @@ def test_point_outside_its_district(tmp_path):
     w = [x for x in r.warnings if x.column == "经度" and x.row == 6]
     assert [x.message for x in w] == ["坐标不在市北区范围内，请核对经纬度或所属区市。"]
     assert w[0].value == "120.46, 36.4"
+
+
+def test_csv_messages_use_physical_line_numbers(tmp_path):
+    rows = lb.standard_rows()
+    rows[2][7] = "-3"
+    p = lb.write_csv(tmp_path / "市北区.csv", [[lb.TITLE], lb.SUBTITLE, lb.HEADER, [None] * 3] + rows, encoding="gbk")
+    r = read_ledger(p)
+    e = _one(r.errors)
+    assert (e.sheet, e.row, e.column, e.value) == ("市北区.csv", 7, "户数", "-3")    # line 4 is blank
+    assert e.message == "户数不能为负数。"
