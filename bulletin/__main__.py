@@ -90,7 +90,10 @@ def main(argv=None) -> int:
             files = generate(store, args.as_of, args.batch_years, districts, args.issue_number,
                              images=not args.no_images)
             written = files.write(out)
-        except (BulletinError, RenderError, ValueError, FileNotFoundError) as exc:
+        except RenderError as exc:
+            print(f"未生成通报：{exc}（可加 --no-images 生成不含图表的通报）", file=sys.stderr)
+            return 1
+        except (BulletinError, ValueError, FileNotFoundError) as exc:
             print(f"未生成通报：{exc}", file=sys.stderr)
             return 1
         except OSError as exc:

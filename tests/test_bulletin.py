@@ -350,3 +350,13 @@ def test_nothing_depends_on_when_the_ledgers_were_imported(tmp_path, monkeypatch
     assert {k: t.rows for k, t in again.tables.items()} == {k: t.rows for k, t in tiny_content.tables.items()}
     props = Document(io.BytesIO(render_files(again, images=False).docx)).core_properties
     assert props.created.date() == D31 and props.modified.date() == D31
+
+
+def test_cli_without_a_browser_says_how_to_go_on(tmp_path, tiny_store, capsys, monkeypatch):
+    from bulletin import render
+
+    monkeypatch.setattr(render, "chromium_path", lambda: None)
+    code = main(["--as-of", "2022-05-31", "--db", str(tiny_store.path), "--out", str(tmp_path / "x.docx")])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "未找到系统 Chromium" in err and "--no-images" in err
