@@ -125,3 +125,21 @@ def test_history_is_weekly_and_complete(story):
     # weekly: no gap longer than a week between consecutive report dates
     gaps = [(b - a).days for a, b in zip(dates, dates[1:])]
     assert max(gaps) <= 7
+
+
+def test_stored_rows_equal_what_the_reader_returned(story):
+    """Round trip: a stored snapshot gives back exactly the reader's canonical rows, dtypes included."""
+    import pandas as pd
+
+    from loaders import schema
+    from loaders.reader import read_ledger
+
+    folder = LEDGERS / "2022-05-31"
+    workbook = sorted(folder.glob("*.xlsx"))[0]
+    result = read_ledger(workbook, source_name=workbook.name, report_date=date(2022, 5, 31))
+    expected = schema.conform(result.frame).sort_values("community_id").reset_index(drop=True)
+    districts = sorted(set(expected["district"]))
+    got = story.ledger_as_of(date(2022, 5, 31), districts=districts)
+    got = got[got["report_date"] == pd.Timestamp("2022-05-31")].drop(columns="report_date")
+    got = got.sort_values("community_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected)
