@@ -97,7 +97,11 @@ def load_inputs(store, as_of: date, batch_years: list[int] | None = None,
     dates = store.report_dates(years)
     if as_of not in dates:
         raise BulletinError(_no_data_message(store, as_of, years))
-    districts = list(districts) if districts else None
+    if districts:   # official order (config/districts.toml), whatever order they were given in
+        order = {name: i for i, name in enumerate(config.district_names())}
+        districts = sorted(dict.fromkeys(districts), key=lambda d: (order.get(d, len(order)), d))
+    else:
+        districts = None
     current = store.ledger_as_of(as_of, years, districts)
     if len(current) == 0:
         where = "、".join(districts) if districts else "全市"

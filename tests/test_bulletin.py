@@ -360,3 +360,9 @@ def test_cli_without_a_browser_says_how_to_go_on(tmp_path, tiny_store, capsys, m
     assert code == 1
     err = capsys.readouterr().err
     assert "未找到系统 Chromium" in err and "--no-images" in err
+
+
+def test_districts_are_named_in_the_official_order(tiny_store):
+    c = bc.build_content(tiny_store, D31, districts=["崂山区", "市南区"])
+    assert c.districts == ["市南区", "崂山区"]
+    assert c.headline.startswith("截至2022年5月31日，市南区、崂山区2022年度计划改造老旧小区7个")
