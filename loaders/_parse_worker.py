@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import pickle
 import re
 import struct
@@ -39,8 +40,11 @@ def _encode_column(col: tuple) -> tuple:
     codes = np.fromiter(map(_CODE.__getitem__, map(type, col)), dtype=np.int8, count=n)
     if (codes == 2).all():
         return ("s", n, "\x00".join(col))
-    arr = np.empty(n, dtype=object)
-    arr[:] = col
+    if isinstance(col, np.ndarray):
+        arr = col
+    else:
+        arr = np.empty(n, dtype=object)
+        arr[:] = col
     f_idx = np.flatnonzero(codes == 1)
     s_idx = np.flatnonzero(codes == 2)
     if len(s_idx):
@@ -140,6 +144,7 @@ def parse(req: dict) -> dict:
             notes.append(("too_big", name, (h, w)))
             continue
         rows = sheet.to_python(skip_empty_area=False)
+        nrows = len(rows)
         try:
             merges = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
         except Exception:  # noqa: BLE001 - merged ranges are a nicety
@@ -147,8 +152,16 @@ def parse(req: dict) -> dict:
         width = max((len(r) for r in rows), default=0)
         if rows and any(len(r) != width for r in rows):
             rows = [list(r) + [""] * (width - len(r)) for r in rows]
-        cols = [_encode_column(c) for c in zip(*rows)] if rows else []   # typed: cheap to pickle
-        sheets.append({"name": name, "nrows": len(rows), "cols": cols, "merges": merges,
+        cols = []
+        if rows and width:
+            flat = np.empty(len(rows) * width, dtype=object)
+            flat[:] = list(itertools.chain.from_iterable(rows))
+            grid = flat.reshape(len(rows), width)
+            del rows, flat
+            # typed columns: cheap to pickle
+            cols = [_encode_column(np.ascontiguousarray(grid[:, j])) for j in range(width)]
+            del grid
+        sheets.append({"name": name, "nrows": nrows, "cols": cols, "merges": merges,
                        "hidden": not str(meta.visible).endswith("Visible")})
         if zf is not None and name in members:
             try:
