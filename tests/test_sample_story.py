@@ -5,7 +5,6 @@ read_ledger) and checks every figure of the story, through the store API and the
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 from datetime import date
 
@@ -18,27 +17,9 @@ pytestmark = pytest.mark.slow
 LEDGERS = config.sample_ledgers_dir()
 
 
-def _missing() -> str | None:
-    if importlib.util.find_spec("loaders.reader") is None:
-        return "loaders/reader.py is not there yet"
-    if not LEDGERS.is_dir() or not any(LEDGERS.glob("*/*")):
-        return f"no sample ledgers in {LEDGERS} yet (scripts/generate_sample_data.py)"
-    return None
-
-
 @pytest.fixture(scope="session")
-def story_db(tmp_path_factory):
-    reason = _missing()
-    if reason:
-        pytest.skip(reason)
-    from loaders import sample
-
-    path = tmp_path_factory.mktemp("story") / "ledger.sqlite"
-    report = sample.build_default_store(path, LEDGERS)
-    assert report is not None
-    assert report.skipped == [], report.skipped        # every sample file is accepted by the reader
-    assert report.imported == report.files > 0
-    return path
+def story_db(sample_db):
+    return sample_db
 
 
 @pytest.fixture(scope="session")
