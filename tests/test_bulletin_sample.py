@@ -10,22 +10,19 @@ from __future__ import annotations
 import io
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 from docx import Document
 
 from bulletin import content as bc
 from bulletin import render
-from bulletin.build import generate, render_files
-from loaders import config
+from bulletin.build import render_files
 from metrics import numbers
 from metrics.headline import headline, headline_sentence
 from metrics.progress import district_progress
 
 pytestmark = pytest.mark.slow
 
-LEDGERS = config.sample_ledgers_dir()
 AS_OF = date(2022, 5, 31)
 
 
