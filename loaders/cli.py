@@ -238,7 +238,25 @@ def _unavailable(name):
     return run
 
 
+def _start_parser_early(argv: list[str]) -> None:
+    """Start the workbook parser process before the heavy imports, so both start-ups overlap."""
+    if len(argv) < 2 or argv[0] not in ("check", "export", "import"):
+        return
+    try:
+        path = next((a for a in argv[1:] if not a.startswith("-") and os.path.isfile(a)), None)
+        if path is None:
+            return
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+        if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+            from loaders._worker_client import warm_worker
+            warm_worker()
+    except Exception:  # noqa: BLE001 - only an optimisation
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    _start_parser_early(list(sys.argv[1:] if argv is None else argv))
     from loaders.report import UnreadableLedger
 
     try:

@@ -15,16 +15,8 @@ Order of checks, all before any native parser sees the file:
 """
 from __future__ import annotations
 
-import atexit
 import io
-import os
-import pickle
 import re
-import struct
-import subprocess
-import sys
-import threading
-import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -289,107 +281,9 @@ def prepare(source, source_name: str | None = None) -> Prepared:
 
 
 # ---------------------------------------------------------------- child process
-class _Worker:
-    def __init__(self) -> None:
-        self.proc: subprocess.Popen | None = None
-        self.lock = threading.Lock()
+from loaders._worker_client import _WORKER, warm_worker  # noqa: E402,F401 - re-exported
 
-    def _start(self) -> subprocess.Popen:
-        root = str(config.PROJECT_ROOT)
-        env = dict(os.environ)
-        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        mem = str(int(limits()["worker_memory_mb"]))
-        return subprocess.Popen([sys.executable, "-m", "loaders._parse_worker", mem], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=root, env=env)
-
-    def _kill(self) -> None:
-        if self.proc is not None:
-            try:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-            except Exception:  # noqa: BLE001
-                pass
-            self.proc = None
-
-    def warm(self) -> None:
-        with self.lock:
-            if self.proc is None or self.proc.poll() is not None:
-                self.proc = self._start()
-
-    def request(self, req: dict, timeout: float, while_waiting=None) -> dict:
-        with self.lock:
-            if self.proc is None or self.proc.poll() is not None:
-                self.proc = self._start()
-            proc = self.proc
-            payload = pickle.dumps(req, protocol=5)
-            try:
-                proc.stdin.write(struct.pack("<Q", len(payload)))
-                proc.stdin.write(payload)
-                proc.stdin.flush()
-            except (BrokenPipeError, OSError):
-                self._kill()
-                raise UnreadableLedger("解析进程无法启动或已退出，请稍后重试。")
-            side = None
-            if while_waiting is not None:      # work the parent does while the child parses
-                try:
-                    side = while_waiting()
-                except Exception:  # noqa: BLE001 - side work is best effort
-                    side = None
-            reply = self._read_reply(proc, timeout)
-            if isinstance(reply, dict) and side is not None:
-                reply["side"] = side
-            if reply is None or reply == "eof":
-                code = proc.poll()
-                if reply == "eof" and code is None:
-                    try:
-                        code = proc.wait(timeout=2)
-                    except subprocess.TimeoutExpired:
-                        code = None
-                self._kill()
-                if reply is None and code is None:
-                    raise UnreadableLedger(f"解析超时（超过{timeout:g}秒仍未完成），文件可能过大、结构异常或已损坏，已中止读取。")
-                raise UnreadableLedger("读取该文件时解析程序异常退出（文件可能已损坏或为恶意构造），已中止读取；系统其他功能不受影响。"
-                                       "请用Excel打开该文件并另存为.xlsx后重新报送。")
-            return reply
-
-    @staticmethod
-    def _read_reply(proc: subprocess.Popen, timeout: float):
-        import selectors
-
-        fd = proc.stdout
-        deadline = time.monotonic() + timeout
-        buf = bytearray()
-        need = 8
-        length = None
-        sel = selectors.DefaultSelector()
-        sel.register(fd, selectors.EVENT_READ)
-        try:
-            while True:
-                while len(buf) < need:
-                    left = deadline - time.monotonic()
-                    if left <= 0 or not sel.select(left):
-                        return None
-                    chunk = os.read(fd.fileno(), max(need - len(buf), 1 << 16))
-                    if not chunk:
-                        return "eof"
-                    buf += chunk
-                if length is None:
-                    (length,) = struct.unpack("<Q", bytes(buf[:8]))
-                    del buf[:8]
-                    need = length
-                    continue
-                return pickle.loads(bytes(buf[:length]))
-        finally:
-            sel.close()
-
-
-_WORKER = _Worker()
-atexit.register(_WORKER._kill)
-
-
-def warm_worker() -> None:
-    """Start the parser process ahead of the first upload (the dashboard may call this at start-up)."""
-    _WORKER.warm()
+__all__ = ["prepare", "parse_workbook", "warm_worker", "limits", "sniff", "Prepared"]
 
 
 def _decode_column(enc: tuple) -> tuple[np.ndarray, np.ndarray]:
