@@ -189,10 +189,17 @@ def main() -> None:
     for _ in range(args.runs):          # interleaved, so background load hits both alike
         bare += timed(lambda: bare_read(small), 1)
         full += timed(lambda: read_ledger(small), 1)
+    os.environ["LEDGER_PARSE_IN_PROCESS"] = "1"       # the same pipeline without the worker process
+    inproc = []
+    for _ in range(args.runs):
+        inproc += timed(lambda: read_ledger(small), 1)
+    del os.environ["LEDGER_PARSE_IN_PROCESS"]
     b, f = statistics.median(bare), statistics.median(full)
+    ip = statistics.median(inproc)
     print(f"1,108 rows x {len(_header())} columns, 10 sheets ({small.stat().st_size / 1024:.0f} KB): "
           f"bare calamine {b * 1000:.1f} ms, read_ledger {f * 1000:.1f} ms (median of {args.runs}), "
-          f"ratio {f / b:.2f}x; first call incl. worker start {cold * 1000:.0f} ms; "
+          f"ratio {f / b:.2f}x; without the worker process (LEDGER_PARSE_IN_PROCESS=1) {ip * 1000:.1f} ms, "
+          f"ratio {ip / b:.2f}x; first call incl. worker start {cold * 1000:.0f} ms; "
           f"{len(r.errors)} errors, {len(r.warnings)} warnings")
 
     big = tmp / f"national_{args.rows_large}.xlsx"

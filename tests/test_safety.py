@@ -223,3 +223,13 @@ def test_garbage_inside_a_valid_zip(tmp_path):
 
 def test_unknown_crs_option_is_a_clear_message(tmp_path):
     assert "坐标系" in _unreadable(_good_xlsx(tmp_path), crs="utm")
+
+
+def test_in_process_parse_gives_the_same_result(tmp_path, monkeypatch):
+    p = lb.write_xlsx(tmp_path / "two.xlsx", {"市北区": lb.standard_sheet(),
+                                             "市南区": lb.standard_sheet([lb.row(1, "SN-1", "甲", "市南区")])})
+    a = read_ledger(p)
+    monkeypatch.setenv("LEDGER_PARSE_IN_PROCESS", "1")
+    b = read_ledger(p)
+    assert a.frame.equals(b.frame)
+    assert a.warnings == b.warnings and a.errors == b.errors
