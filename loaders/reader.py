@@ -83,6 +83,12 @@ class _Part:
         return c[0].header if c else headers.field_label(fld)
 
 
+def _node_label(fld: str) -> str:
+    """'plan_start' -> '计划开工时间'."""
+    which, key = fld.split("_", 1)
+    return f"{'计划' if which == 'plan' else '实际'}{NODE_NAME.get(key, key)}时间"
+
+
 def _cell_str(v) -> str:
     if v is None:
         return ""
@@ -378,9 +384,12 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
     for fld, lst in list(by_field.items()):
         lst.sort(key=lambda c: (c.spec.rank, c.index))
         if not lst[0].spec.sums:
-            if len(lst) > 1 and fld in ACTUAL_COLUMNS + PLAN_COLUMNS:
-                rep.warn(name, last + 1, lst[1].header, None,
-                         f"与「{lst[0].header}」列含义相同（{headers.field_label(fld) if fld in headers.vocabulary()['fields'] else fld}），只读取前者。")
+            important = fld in ACTUAL_COLUMNS + PLAN_COLUMNS or fld in headers.required_fields()
+            if len(lst) > 1 and important:
+                label = headers.field_label(fld) if fld in headers.vocabulary()["fields"] else _node_label(fld)
+                for other in lst[1:]:
+                    rep.warn(name, last + 1, other.header, None,
+                             f"与「{lst[0].header}」列含义相同（{label}），只读取「{lst[0].header}」列，本列未读取。")
             by_field[fld] = lst[:1]
     if "lonlat" in by_field and ("lon" in by_field or "lat" in by_field):
         del by_field["lonlat"]

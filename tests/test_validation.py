@@ -205,3 +205,14 @@ def test_csv_messages_use_physical_line_numbers(tmp_path):
     e = _one(r.errors)
     assert (e.sheet, e.row, e.column, e.value) == ("市北区.csv", 7, "户数", "-3")    # line 4 is blank
     assert e.message == "户数不能为负数。"
+
+
+def test_two_columns_with_the_same_meaning(tmp_path):
+    header = list(lb.HEADER) + ["居民户数", "实际开工日期"]
+    rows = [r + [999, datetime(2023, 1, 1)] for r in lb.standard_rows()]
+    r = _read(tmp_path, rows, header=header)
+    assert r.errors == []
+    assert r.frame["households"].tolist() == [300, 420, 150]          # 户数 (the better synonym) is read
+    w = [(x.row, x.column, x.message) for x in r.warnings if "含义相同" in x.message]
+    assert w == [(3, "居民户数", "与「户数」列含义相同（户数），只读取「户数」列，本列未读取。"),
+                 (3, "实际开工日期", "与「实际开工时间」列含义相同（实际开工时间），只读取「实际开工时间」列，本列未读取。")]
