@@ -450,23 +450,25 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
     name_col = by_field.get("name", [None])[0]
     id_empty = empt[id_col.index] if id_col else np.ones(n, dtype=bool)
     name_empty = empt[name_col.index] if name_col else np.ones(n, dtype=bool)
-    words = "|".join(r"\s*".join(map(re.escape, w)) for w in headers.subtotal_words())   # 合  计 too
-    word_hit = np.zeros(n, dtype=bool)
+    words = re.compile("|".join(r"\s*".join(map(re.escape, w)) for w in headers.subtotal_words()))  # 合  计 too
     look = {0, 1, 2}
     for fld in ("community_id", "name", "district", "street"):
         if fld in by_field:
             look.add(by_field[fld][0].index)
+    look &= set(raw)
+    # an id cell holding 合计/小计…: searched once per distinct id string
     id_word = np.zeros(n, dtype=bool)
-    for j in look & set(raw):
-        a = raw[j]
-        st = np.flatnonzero(rcodes[j] == 2)
+    if id_col is not None:
+        st = np.flatnonzero(rcodes[id_col.index] == 2)
         if len(st):
-            codes, uniq = pd.factorize(a[st])
-            hit_u = pd.Series(uniq, dtype=object).str.contains(words, regex=True).to_numpy(dtype=bool)
-            hit = st[hit_u[codes]]
-            word_hit[hit] = True
-            if id_col is not None and j == id_col.index:
-                id_word[hit] = True
+            codes, uniq = pd.factorize(raw[id_col.index][st])
+            hit_u = np.fromiter((words.search(u) is not None for u in uniq), dtype=bool, count=len(uniq))
+            id_word[st[hit_u[codes]]] = True
+    # the words in any looked-at cell, only on the (few) rows without a proper id
+    word_hit = id_word.copy()
+    for i in np.flatnonzero(id_empty | id_word):
+        if not word_hit[i]:
+            word_hit[i] = any(rcodes[j][i] == 2 and words.search(raw[j][i]) is not None for j in look)
     subtotal = word_hit & (id_empty | id_word)
     nameless = id_empty & name_empty & ~blank & ~subtotal
     if nameless.any():
