@@ -71,8 +71,13 @@ def _issue_key(msg: str) -> str:
     return msg
 
 
+def _where(sheet: str) -> str:
+    """工作表「市北区」, or 文件「市北区.csv」 for a CSV (which has no sheets)."""
+    return f"文件「{sheet}」" if str(sheet).lower().endswith((".csv", ".txt")) else f"工作表「{sheet}」"
+
+
 def _locate(issue) -> str:
-    where = f"工作表「{issue.sheet}」"
+    where = _where(issue.sheet)
     if issue.row is not None:
         where += f"第{issue.row}行"
     if issue.column:
@@ -88,7 +93,7 @@ def _print_issues(title: str, issues: list) -> None:
     for i in issues:
         by_sheet.setdefault(i.sheet, []).append(i)
     for sheet, items in by_sheet.items():
-        _out(f"  ■ 工作表「{sheet}」：{len(items)}个")
+        _out(f"  ■ {_where(sheet)}：{len(items)}个")
         shown: dict[str, int] = {}
         hidden: dict[str, int] = {}
         for i in items:

@@ -114,3 +114,13 @@ def test_help_is_chinese(capsys):
     assert "校验台账文件" in out and "导出为 GeoJSON" in out
     assert main(["check", "--help"]) == 0
     assert "截至日期" in capsys.readouterr().out
+
+
+def test_check_csv_locates_by_file_and_line(tmp_path, capsys):
+    rows = lb.standard_rows()
+    rows[0][7] = "abc"
+    p = lb.write_csv(tmp_path / "市北区.csv", lb.standard_sheet(rows), encoding="gbk")
+    assert main(["check", str(p)]) == 1
+    out = capsys.readouterr().out
+    assert "  ■ 文件「市北区.csv」：1个" in out
+    assert "    - 文件「市北区.csv」第4行「户数」：户数应为整数（如356），无法识别。（填写值：「abc」）" in out
