@@ -37,5 +37,7 @@ st.markdown("#### 项目节点计划与实际　延误最多的小区在上，�
 layout.chart(node_timeline(data.ledger(*one), f.as_of, theme=theme, title=None), key="district_timeline")
 
 st.markdown(f"#### {district}逾期与临期节点")
-alerts, alert_columns = tables.alerts_table(data.alerts(*one))
+alert_view = data.alerts_view(*one)
+st.caption(tables.alerts_note(alert_view))
+alerts, alert_columns = tables.alerts_table(alert_view["rows"])
 layout.table(tables.light_style(alerts, "预警"), alert_columns, key="district_alerts")

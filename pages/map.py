@@ -20,8 +20,8 @@ bundles = c4.multiselect("打包项目", options["bundles"], key="map_bundle", p
                          persist_state="session")
 choropleth = c5.toggle("区市开工率图层", key="map_choropleth", persist_state="session")
 
-points = data.map_communities(*f.args, tuple(groups), tuple(map_districts), tuple(classes), tuple(bundles))
-st.caption(f"地图显示{len(points):,}个小区（有坐标的小区显示为点）。点击小区查看详情。")
+st.caption(maps.count_note(data.map_counts(*f.args, tuple(groups), tuple(map_districts), tuple(classes),
+                                           tuple(bundles))))
 
 map_column, detail_column = st.columns([3, 1], gap="medium")
 with map_column:

@@ -26,7 +26,9 @@ with right:
                                          title=None), key="overview_trend")
 
 st.markdown("#### 节点预警　红：已逾期　黄：14天内到期")
-alerts, alert_columns = tables.alerts_table(data.alerts(*f.args))
+alert_view = data.alerts_view(*f.args)
+st.caption(tables.alerts_note(alert_view))
+alerts, alert_columns = tables.alerts_table(alert_view["rows"])
 layout.table(tables.light_style(alerts, "预警"), alert_columns, key="overview_alerts")
 
 st.markdown("#### 各区（市）排名　按开工率，并列投资排名")

@@ -81,13 +81,19 @@ def changes_note(last_week_as_of: str) -> str:
     return f"箭头旁为较上周（{fmt_date_cn(last_week_as_of)}）的变化。"
 
 
+def shown_sign(card: Card) -> int:
+    """The arrow follows the change as printed: a change that rounds to 持平 gets none."""
+    return 0 if card.delta is None or "持平" in card.delta else card.sign
+
+
 def show_cards(cards: list[Card], per_row: int = 4) -> None:
     """Cards in rows of `per_row`, bordered, with the change coloured by its sign."""
     for start in range(0, len(cards), per_row):
         columns = st.columns(per_row)
         for column, card in zip(columns, cards[start:start + per_row]):
-            arrow = {1: "up", -1: "down"}.get(card.sign, "off")
-            colour = {1: "green", -1: "red"}.get(card.sign, "gray")
+            sign = shown_sign(card)
+            arrow = {1: "up", -1: "down"}.get(sign, "off")
+            colour = {1: "green", -1: "red"}.get(sign, "gray")
             column.metric(card.label, card.value, delta=card.delta, delta_color=colour, delta_arrow=arrow,
                           delta_description=card.description, help=card.help, border=True)
 

@@ -159,6 +159,18 @@ def alerts(version: str, as_of: str, years: Years, districts: Names = ()) -> pd.
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+def alerts_view(version: str, as_of: str, years: Years, districts: Names = (), limit: int = 200) -> dict:
+    """The first `limit` alerts (most overdue first) and the counts of each level: a page lists the worst ones,
+    the full list is the bulletin's and the exports' business (at national scale it has 100,000+ rows)."""
+    from metrics.progress import RED, YELLOW
+
+    full = alerts(version, as_of, years, districts)
+    levels = full["level"] if len(full) else pd.Series(dtype="string")
+    return {"rows": full.head(limit).reset_index(drop=True), "red": int((levels == RED).sum()),
+            "yellow": int((levels == YELLOW).sum()), "limit": limit}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
 def trend(version: str, batch_year: int, districts: Names = ()) -> pd.DataFrame:
     """metrics.trends.investment_trend of one batch with its previous batch a year earlier and the plan."""
     from metrics.trends import investment_trend
@@ -217,6 +229,27 @@ def map_communities(version: str, as_of: str, years: Years, districts: Names = (
     return frame[keep.fillna(False).to_numpy()].reset_index(drop=True)
 
 
+# A deck ships its points to the browser as JSON (about 200 bytes a point): beyond this many the page gets slow
+# to send and to draw, so a larger selection is thinned evenly (every k-th community) and the page says so.
+MAP_POINT_LIMIT = 20_000
+
+
+def _thinned(frame: pd.DataFrame, limit: int = MAP_POINT_LIMIT) -> pd.DataFrame:
+    if len(frame) <= limit:
+        return frame
+    step = -(-len(frame) // limit)
+    return frame.iloc[::step]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def map_counts(version: str, as_of: str, years: Years, districts: Names = (), groups: Names = (),
+               map_districts: Names = (), classes: Names = (), bundles: Names = ()) -> dict:
+    """How many communities the map's filters select, how many have coordinates, how many are drawn."""
+    frame = map_communities(version, as_of, years, districts, groups, map_districts, classes, bundles)
+    located = frame[frame["lon"].notna() & frame["lat"].notna()]
+    return {"selected": len(frame), "located": len(located), "drawn": len(_thinned(located))}
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def map_deck(version: str, as_of: str, years: Years, districts: Names = (), groups: Names = (),
              map_districts: Names = (), classes: Names = (), bundles: Names = (), choropleth: bool = False,
@@ -226,6 +259,7 @@ def map_deck(version: str, as_of: str, years: Years, districts: Names = (), grou
     from figures.map import community_deck
 
     frame = map_communities(version, as_of, years, districts, groups, map_districts, classes, bundles)
+    frame = _thinned(frame[frame["lon"].notna() & frame["lat"].notna()])
     rates = progress(version, as_of, years, districts) if choropleth else None
     deck = community_deck(frame, boundaries_geojson(), choropleth=rates, tile_url=config.tile_url(), theme=theme)
     return offline(deck)

@@ -22,6 +22,7 @@ from ui import data
 
 BATCH, DATE, DISTRICT = "batch", "date", "district"
 _CURRENT = "_dashboard_filters"
+_TO_LATEST = "_dashboard_filters_to_latest"   # set after an import: show the newest report date
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,9 @@ def sidebar_filters() -> Filters | None:
             st.caption(f"未选择年度，显示{default_year}年度。")
             chosen_years = [default_year]
         dates = data.report_dates(version, tuple(sorted(chosen_years)))
-        if DATE not in st.session_state:
+        if st.session_state.pop(_TO_LATEST, False):
+            _seed(DATE, dates[-1])
+        elif DATE not in st.session_state:
             url_date = _url_values(DATE)
             _seed(DATE, url_date[0] if url_date and url_date[0] in dates else dates[-1])
         elif st.session_state[DATE] not in dates:
@@ -114,6 +117,11 @@ def _district_options(version: str) -> list[str]:
     official = district_names()
     stored = data.snapshots(version)["district"].dropna().unique().tolist()
     return official + sorted(d for d in stored if d not in official)
+
+
+def show_latest_next_run() -> None:
+    """After an import: the next run selects the newest report date (the import may have added one)."""
+    st.session_state[_TO_LATEST] = True
 
 
 def current() -> Filters:

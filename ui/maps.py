@@ -44,6 +44,16 @@ def show_map(filters: Filters, *, key: str, theme: str, groups=(), map_districts
     return selected_community(event)
 
 
+def count_note(counts: dict) -> str:
+    """地图显示318个小区… : what the map draws of what the filters select."""
+    note = f"地图显示{counts['drawn']:,}个小区"
+    if counts["drawn"] < counts["located"]:
+        note += f"（符合条件{counts['located']:,}个，点数过多，按间隔抽取显示；请按区市、状态等筛选）"
+    if counts["located"] < counts["selected"]:
+        note += f"；另有{counts['selected'] - counts['located']:,}个小区台账未填坐标"
+    return note + "。点击小区查看详情。"
+
+
 def selected_community(event) -> str | None:
     """The community id picked on the map (ids reach the deck HTML-escaped, so unescape them)."""
     if not event:

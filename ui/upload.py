@@ -15,6 +15,7 @@ import streamlit as st
 from loaders.report import LedgerResult
 from metrics.numbers import fmt_date_cn, fmt_int
 from ui import data
+from ui.filters import show_latest_next_run
 
 _CHECK = "_upload_check"
 _DONE = "_upload_done"
@@ -86,6 +87,7 @@ def confirm_import(check: UploadCheck, replace: bool) -> str:
     """Store the checked result (all or nothing); returns the Chinese confirmation. Raises StoreError."""
     outcome = data.store().import_result(check.result, replace=replace)
     data.clear_after_import()
+    show_latest_next_run()
     lines = "；".join(s.describe() for s in outcome.snapshots)
     message = f"已导入「{check.name}」：{fmt_int(outcome.rows)}行，{len(outcome.snapshots)}个快照（{lines}）。"
     st.session_state[_DONE] = message

@@ -1,0 +1,318 @@
+"""The dashboard in a real browser: `streamlit run` on a free loopback port, headless Chromium (the system's,
+through the Python playwright package), every page opened from the sidebar as a person does.
+
+Fails on a Streamlit exception box, a console error, an HTTP error or any request that leaves 127.0.0.1 (the
+offline goal: no usage statistics, no Carto base map, no web fonts). Saves a 1600×1000 screenshot and a
+full-length one of every page to $SCREENSHOT_DIR (default tests/artifacts/screenshots). Also uploads a bad and
+a good ledger through the 台账 page's file input.
+
+Run: pytest -m browser tests/test_browser.py   (needs chromium and fonts-noto-cjk from apt)
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urlparse
+
+import pytest
+
+from test_pages import ROOT, copy_sample_store
+
+pytestmark = pytest.mark.browser
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "tests" / "artifacts" / "screenshots"))
+VIEWPORT = {"width": 1600, "height": 1000}
+# (navigation title, url path, heading, what must render)
+PAGES = [
+    ("总览", "", "总览 · 周调度", {"plotly": 2, "deck": 1}),
+    ("地图", "ditu", "地图 · 小区改造状态", {"deck": 1}),
+    ("区市", "qushi", "区市 · 分区调度", {"plotly": 3}),
+    ("投资", "touzi", "投资 · 完成情况", {"plotly": 4}),
+    ("台账", "taizhang", "台账 · 明细与导入", {"table": 2}),
+]
+if (ROOT / "pages" / "bulletin.py").exists():
+    PAGES.append(("通报", "tongbao", "通报 · 工作动态周通报", {}))
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt install chromium fonts-noto-cjk)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _digest(db: Path) -> str:
+    """The store's bytes: the database file and its write-ahead log."""
+    h = hashlib.sha256()
+    for path in (db, Path(f"{db}-wal")):
+        h.update(path.read_bytes() if path.exists() else b"")
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def server(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("browser-store")
+    db = copy_sample_store(request.config.cache.mkdir("dashboard-sample-store"), folder)
+    port = _free_port()
+    log = open(folder / "streamlit.log", "w")
+    env = {**os.environ, "LEDGER_DB": str(db)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail(f"streamlit exited: {(folder / 'streamlit.log').read_text()[-2000:]}")
+                time.sleep(0.5)
+        yield SimpleNamespace(url=url, db=db, log=folder / "streamlit.log")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _base_path_probe(url: str) -> bool:
+    """Streamlit's frontend, opened on a page address such as /touzi?..., first looks for its server under
+    /touzi/_stcore/health and /touzi/_stcore/host-config (the app might be served below a base path), gets a
+    404, then finds it at /. Those two probes are Streamlit's own and harmless; every other 4xx counts."""
+    return bool(re.fullmatch(r"/[^/]+/_stcore/(health|host-config)", urlparse(url).path))
+
+
+class Monitor:
+    """Everything the page asked for outside loopback, console errors and HTTP errors."""
+
+    def __init__(self, page):
+        self.outside: set[str] = set()
+        self.errors: list[str] = []
+        page.on("request", self._request)
+        page.on("console", self._console)
+        page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"[:300]))
+        page.on("response", self._response)
+
+    def _console(self, message):
+        if message.type != "error":
+            return
+        if _base_path_probe((message.location or {}).get("url", "")):
+            return
+        self.errors.append(message.text[:300])
+
+    def _response(self, response):
+        if response.status >= 400 and not _base_path_probe(response.url):
+            self.errors.append(f"HTTP {response.status} {response.url}")
+
+    def _request(self, request):
+        url = urlparse(request.url)
+        if url.scheme in ("http", "https", "ws", "wss") and url.hostname not in LOOPBACK:
+            self.outside.add(request.url[:120])
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as pw, tempfile.TemporaryDirectory() as profile:
+        context = pw.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, viewport=VIEWPORT, locale="zh-CN",
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield context
+        context.close()
+
+
+def settle(page, timeout_s: float = 90) -> None:
+    """Wait until the script has finished running and the page stopped changing."""
+    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
+    deadline = time.time() + timeout_s
+    time.sleep(0.5)
+    while time.time() < deadline:
+        if page.locator('[data-testid="stStatusWidget"]').count() == 0 and \
+                page.locator('[data-testid="stSpinner"]').count() == 0:
+            break
+        time.sleep(0.3)
+    time.sleep(1.0)
+
+
+def wait_for_visuals(page, need: dict, timeout_s: float = 60) -> None:
+    selectors = {"plotly": ".js-plotly-plot .main-svg", "deck": '[data-testid="stDeckGlJsonChart"] canvas',
+                 "table": '[data-testid="stDataFrame"]'}
+    deadline = time.time() + timeout_s
+    for kind, count in need.items():
+        while page.locator(selectors[kind]).count() < count:
+            if time.time() > deadline:
+                raise AssertionError(f"{count} {kind} expected, {page.locator(selectors[kind]).count()} rendered")
+            time.sleep(0.3)
+    time.sleep(1.5)  # let deck.gl draw its first frame
+
+
+def screenshots(page, name: str) -> None:
+    SHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOT_DIR / f"{name}.png"))
+    height = page.evaluate("""() => {
+        const main = document.querySelector('[data-testid="stMain"]') || document.scrollingElement;
+        return Math.max(main.scrollHeight, document.body.scrollHeight);
+    }""")
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(int(height) + 40, 9000)})
+    time.sleep(1.5)
+    page.screenshot(path=str(SHOT_DIR / f"{name}_full.png"))
+    page.set_viewport_size(VIEWPORT)
+    time.sleep(0.5)
+
+
+def assert_page_is_clean(page, monitor: Monitor, name: str) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0, f"{name}: exception box"
+    assert "页面出现错误" not in page.locator('[data-testid="stMain"]').inner_text(), f"{name}: error message"
+    assert not monitor.errors, f"{name}: {monitor.errors[:3]}"
+    assert not monitor.outside, f"{name}: requests left the machine: {sorted(monitor.outside)[:5]}"
+
+
+def open_dashboard(browser, server):
+    page = browser.new_page()
+    monitor = Monitor(page)
+    page.goto(server.url, timeout=60_000)
+    settle(page)
+    return page, monitor
+
+
+def go(page, title: str) -> None:
+    page.locator('[data-testid="stSidebarNavLink"]', has_text=title).first.click()
+    settle(page)
+
+
+# ----------------------------------------------------------------------------------------------------- tests
+def test_every_page_renders_offline(browser, server):
+    page, monitor = open_dashboard(browser, server)
+    nav = page.locator('[data-testid="stSidebarNavLink"]')
+    assert nav.count() == len(PAGES)
+    for i, (title, path, heading, need) in enumerate(PAGES):
+        monitor.errors.clear()
+        go(page, title)
+        page.get_by_role("heading", name=heading).wait_for(timeout=60_000)
+        wait_for_visuals(page, need)
+        assert urlparse(page.url).path.strip("/") == path
+        main = page.locator('[data-testid="stMain"]').inner_text()
+        assert "数据截至2022年5月31日 · 10个区市台账 · 318个小区" in main
+        screenshots(page, f"{i + 1:02d}_{path or 'zonglan'}")
+        assert_page_is_clean(page, monitor, title)
+    page.close()
+
+
+def test_overview_shows_the_weekly_meeting_figures(browser, server):
+    page, monitor = open_dashboard(browser, server)
+    wait_for_visuals(page, {"plotly": 2, "deck": 1})
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert "300个" in main and "94.3%" in main and "318个" in main
+    gauges = page.locator(".js-plotly-plot").first.inner_text()
+    assert "平度市" in gauges and "已开工13个/计划20个" in gauges
+    assert_page_is_clean(page, monitor, "总览")
+    page.close()
+
+
+def test_filters_live_in_the_address_and_survive_page_changes(browser, server):
+    page, monitor = open_dashboard(browser, server)
+    page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').nth(1).click()
+    page.get_by_role("option", name="市北区").click()
+    settle(page)
+    assert "1个区市台账 · 75个小区" in page.locator('[data-testid="stMain"]').inner_text()
+    query = urlparse(page.url).query
+    assert "batch=2022" in query and "date=2022-05-31" in query and "district=" in query
+    go(page, "投资")
+    assert "1个区市台账 · 75个小区" in page.locator('[data-testid="stMain"]').inner_text()
+    assert "district=" in urlparse(page.url).query
+    # The address reopens the same view in a new tab, as a bookmark does.
+    other = browser.new_page()
+    other_monitor = Monitor(other)
+    other.goto(page.url, timeout=60_000)
+    settle(other)
+    other.get_by_role("heading", name="投资 · 完成情况").wait_for(timeout=60_000)
+    assert "1个区市台账 · 75个小区" in other.locator('[data-testid="stMain"]').inner_text()
+    assert_page_is_clean(page, monitor, "filters")
+    assert_page_is_clean(other, other_monitor, "bookmark")
+    other.close()
+    page.close()
+
+
+def test_dark_theme_switch(browser, server):
+    page, monitor = open_dashboard(browser, server)
+    background = "getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor"
+    assert page.evaluate(background) == "rgb(255, 255, 255)"
+    page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]', has_text="深色主题").click()
+    page.wait_for_url("**embed_options=dark_theme**", timeout=30_000)
+    settle(page)
+    wait_for_visuals(page, {"plotly": 2, "deck": 1})
+    assert page.evaluate(background) == "rgb(14, 17, 23)"
+    SHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOT_DIR / "00_zonglan_dark.png"))
+    assert_page_is_clean(page, monitor, "dark")
+    page.close()
+
+
+def _csv(lines: list[str]) -> bytes:
+    return ("\n".join(lines) + "\n").encode("utf-8-sig")
+
+
+def test_upload_bad_then_good_ledger(browser, server):
+    source = (ROOT / "sample_data" / "ledgers" / "2022-05-31" / "崂山区.csv").read_bytes().decode("utf-8-sig")
+    lines = source.splitlines()
+    title = "崂山区老旧小区改造项目台账（截至2022年6月7日）"
+    bad = _csv([title, lines[0], lines[1].replace(",2021-04-09,", ",2021-13-45,", 1), *lines[2:5]])
+    good = _csv([title, *lines])
+
+    page, monitor = open_dashboard(browser, server)
+    go(page, "台账")
+    before = _digest(server.db)
+    file_input = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+
+    file_input.set_input_files(files=[{"name": "崂山区_错误.csv", "mimeType": "text/csv", "buffer": bad}])
+    page.get_by_text("不能导入", exact=False).wait_for(timeout=60_000)
+    settle(page)
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert "错误1个" in main
+    assert page.locator('[data-testid="stDataFrame"]').count() >= 3          # table, report, history
+    assert page.get_by_role("button", name="确认导入").count() == 0
+    assert _digest(server.db) == before, "a rejected file changed the store"
+    screenshots(page, "07_upload_rejected")
+
+    file_input.set_input_files(files=[{"name": "崂山区_0607.csv", "mimeType": "text/csv", "buffer": good}])
+    page.get_by_role("button", name="确认导入").wait_for(timeout=60_000)
+    assert _digest(server.db) == before, "checking a file changed the store"
+    page.get_by_role("button", name="确认导入").click()
+    page.get_by_text("已导入「崂山区_0607.csv」", exact=False).wait_for(timeout=60_000)
+    settle(page)
+    assert _digest(server.db) != before
+    from loaders.store import LedgerStore
+
+    history = LedgerStore(server.db).snapshots()
+    new = history[history["source_name"] == "崂山区_0607.csv"]
+    # one snapshot per (district, batch year) of the file: 崂山区 2021 and 2022, 18 communities
+    assert sorted(new["batch_year"].astype(int)) == [2021, 2022]
+    assert {str(d) for d in new["report_date"]} == {"2022-06-07"} and int(new["rows"].sum()) == 18
+    # The history table on the page lists it first (newest first) and the date filter offers the new date.
+    # The page moves to the newest report date, which the import added (the history grid is a canvas: its
+    # rows are checked in the store above, and the page's confirmation names the new snapshots).
+    assert "数据截至2022年6月7日" in page.locator('[data-testid="stMain"]').inner_text()
+    assert "date=2022-06-07" in page.url
+    assert "崂山区 2022年度 截至2022-06-07：8个小区" in page.locator('[data-testid="stMain"]').inner_text()
+    screenshots(page, "08_upload_imported")
+    assert_page_is_clean(page, monitor, "upload")
+    page.close()
