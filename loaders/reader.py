@@ -112,22 +112,41 @@ def _fmt_num(x: float) -> str:
 
 
 # ------------------------------------------------------------------------------------------- CSV
-def _decode_text(raw: bytes) -> str:
+def _decode_text(raw: bytes) -> tuple[str, int]:
+    """(text, number of undecodable bytes replaced). UTF-8 (BOM or not), then GB18030 (a superset of GBK).
+
+    A file that neither decodes strictly is read with the encoding that needs the fewest replacements, when
+    those are rare (a few damaged bytes); otherwise it is unreadable.
+    """
     if raw.startswith(codecs.BOM_UTF8):
-        return raw[3:].decode("utf-8", errors="strict")
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16")
-    for enc in ("utf-8", "gb18030"):
+        raw = raw[3:]
+        order = ("utf-8", "gb18030")
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return raw.decode(enc, errors="strict")
+            return raw.decode("utf-16"), 0
+        except UnicodeDecodeError:
+            order = ("utf-16",)
+    else:
+        order = ("utf-8", "gb18030")
+    for enc in order:
+        try:
+            return raw.decode(enc, errors="strict"), 0
         except UnicodeDecodeError:
             continue
+    best = None
+    for enc in order:
+        text = raw.decode(enc, errors="replace")
+        bad = text.count("\ufffd")
+        if best is None or bad < best[1]:
+            best = (text, bad)
+    if best is not None and best[1] <= max(3, len(raw) // 1000):
+        return best
     raise UnreadableLedger("无法识别CSV文件的文字编码（既不是UTF-8也不是GBK/GB18030），请用Excel另存为“CSV UTF-8”或.xlsx后再报送。")
 
 
 def _csv_sheet(prep: safety.Prepared) -> dict:
     raw = prep.data if prep.data is not None else prep.path.read_bytes()
-    text = _decode_text(raw)
+    text, damaged = _decode_text(raw)
     if "\x00" in text[:4096]:
         raise UnreadableLedger("无法识别的文件格式：既不是Excel工作簿，也不是CSV文本。")
     lines = text[:200_000].splitlines()[:300]
@@ -151,6 +170,8 @@ def _csv_sheet(prep: safety.Prepared) -> dict:
     for c in cols:
         c[pd.isna(c)] = ""
     codes = [np.where(c == "", 0, 2).astype(np.int8) for c in cols]
+    if damaged:
+        prep.warnings.append(f"文件中有{damaged}处无法识别的字符（文件可能有损坏），已显示为“\ufffd”，请核对相关单元格。")
     return {"name": Path(prep.name).name, "nrows": len(df), "cols": cols, "codes": codes, "merges": [],
             "hidden": False}
 

@@ -19,6 +19,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -274,8 +275,13 @@ def prepare(source, source_name: str | None = None) -> Prepared:
             zf = zipfile.ZipFile(io.BytesIO(data) if data is not None else path)
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
             raise UnreadableLedger("文件已损坏或不完整（可能传输中断被截断），无法打开。请重新导出或复制完整文件后再报送。") from exc
-        with zf:
-            _check_xlsx(prep, zf)
+        try:
+            with zf:
+                _check_xlsx(prep, zf)
+        except UnreadableLedger:
+            raise
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ET.ParseError, KeyError, ValueError) as exc:
+            raise UnreadableLedger("文件已损坏或不完整（压缩数据校验失败），无法打开。请重新导出或复制完整文件后再报送。") from exc
     elif kind == "xls" and size < 512:
         raise UnreadableLedger("文件已损坏或不完整（可能传输中断被截断），无法打开。请重新导出或复制完整文件后再报送。")
     return prep

@@ -1,6 +1,7 @@
 """Unreadable and hostile files: one clear Chinese message within seconds, never a crash of this process."""
 from __future__ import annotations
 
+import io
 import re
 import sys
 import time
@@ -233,3 +234,32 @@ def test_in_process_parse_gives_the_same_result(tmp_path, monkeypatch):
     b = read_ledger(p)
     assert a.frame.equals(b.frame)
     assert a.warnings == b.warnings and a.errors == b.errors
+
+
+def test_csv_with_a_few_damaged_bytes_is_read_with_a_warning(tmp_path):
+    data = bytearray(lb.write_csv(tmp_path / "a.csv", lb.standard_sheet(), encoding="gbk").read_bytes())
+    pos = data.index("福寿里".encode("gbk"))
+    data[pos + 1] = 0xFF                       # one broken GBK byte
+    p = tmp_path / "damaged.csv"
+    p.write_bytes(bytes(data))
+    r = read_ledger(p)
+    assert len(r.frame) == 3 and r.errors == []
+    w = [w for w in r.warnings if "无法识别的字符" in w.message]
+    assert len(w) == 1 and re.match(r"文件中有[12]处无法识别的字符（文件可能有损坏）", w[0].message)
+
+
+def test_corrupted_zip_member_is_a_clear_message(tmp_path):
+    data = bytearray(_good_xlsx(tmp_path).read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for k in range(start + 10, start + 40):
+        data[k] ^= 0x5A                        # damage the compressed sheet data
+    p = tmp_path / "crc.xlsx"
+    p.write_bytes(bytes(data))
+    try:
+        r = read_ledger(p)
+    except UnreadableLedger as exc:
+        assert "损坏" in str(exc) and "意外错误" not in str(exc)
+    else:
+        assert r.errors and all("意外" not in e.message for e in r.errors)
