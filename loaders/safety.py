@@ -273,14 +273,15 @@ def prepare(source, source_name: str | None = None) -> Prepared:
     if kind == "xlsx":
         try:
             zf = zipfile.ZipFile(io.BytesIO(data) if data is not None else path)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
             raise UnreadableLedger("文件已损坏或不完整（可能传输中断被截断），无法打开。请重新导出或复制完整文件后再报送。") from exc
         try:
             with zf:
                 _check_xlsx(prep, zf)
         except UnreadableLedger:
             raise
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ET.ParseError, KeyError, ValueError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ET.ParseError, KeyError, ValueError,
+                NotImplementedError, RuntimeError) as exc:
             raise UnreadableLedger("文件已损坏或不完整（压缩数据校验失败），无法打开。请重新导出或复制完整文件后再报送。") from exc
     elif kind == "xls" and size < 512:
         raise UnreadableLedger("文件已损坏或不完整（可能传输中断被截断），无法打开。请重新导出或复制完整文件后再报送。")

@@ -263,3 +263,30 @@ def test_corrupted_zip_member_is_a_clear_message(tmp_path):
         assert "损坏" in str(exc) and "意外错误" not in str(exc)
     else:
         assert r.errors and all("意外" not in e.message for e in r.errors)
+
+
+def test_mutated_files_never_raise_anything_else(tmp_path):
+    """Random byte damage to an xlsx, an xls and a GBK CSV: a result or one clear message, never a crash."""
+    import random
+
+    sources = [_good_xlsx(tmp_path).read_bytes(),
+               lb.write_csv(tmp_path / "m.csv", lb.standard_sheet(), encoding="gbk").read_bytes(),
+               (Path(__file__).parent / "fixtures" / "ledger_small.xls").read_bytes()]
+    rng = random.Random(20231130)
+    for k in range(45):
+        b = bytearray(sources[k % 3])
+        for _ in range(rng.randint(1, 12)):
+            i = rng.randrange(len(b))
+            op = rng.random()
+            if op < 0.6:
+                b[i] = rng.randrange(256)
+            elif op < 0.8:
+                del b[i:i + rng.randint(1, 40)]
+            else:
+                b[i:i] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 16)))
+        t = time.monotonic()
+        try:
+            read_ledger(bytes(b), source_name="damaged.xlsx")
+        except UnreadableLedger as exc:
+            assert "意外错误" not in str(exc), (k, str(exc))
+        assert time.monotonic() - t < 10
