@@ -156,14 +156,21 @@ def _csv_sheet(prep: safety.Prepared) -> dict:
         sep = ","
     import csv
 
-    width = max((len(r) for r in csv.reader(io.StringIO(sample), delimiter=sep)), default=1)
+    try:
+        width = max((len(r) for r in csv.reader(io.StringIO(sample, newline=""), delimiter=sep)), default=1)
+    except csv.Error:
+        width = max((line.count(sep) + 1 for line in lines), default=1)
     try:
         df = pd.read_csv(io.StringIO(text), sep=sep, header=None, names=list(range(width)), dtype=str,
                          keep_default_na=False, skip_blank_lines=False, engine="c", quotechar='"')
     except Exception:  # noqa: BLE001 - ragged lines beyond the sample: fall back to the csv module
-        rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+        except csv.Error as exc:
+            raise UnreadableLedger("CSV文件格式错误（引号或换行不配对，文件可能已损坏），无法读取。"
+                                   "请用Excel打开后另存为.xlsx或“CSV UTF-8”再报送。") from exc
         width = max((len(r) for r in rows), default=1)
-        df = pd.DataFrame([r + [""] * (width - len(r)) for r in rows])
+        df = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
     if df.empty or not text.strip():
         raise UnreadableLedger("CSV文件没有任何内容。请检查是否选错了文件。")
     cols = [df[c].to_numpy(dtype=object) for c in df.columns]
