@@ -125,6 +125,17 @@ _WORKER = _Worker()
 atexit.register(_WORKER._kill)
 
 
+def _after_fork_in_child() -> None:
+    """A forked process must not talk to its parent's worker through the inherited pipes (nor wait on a lock
+    held at fork time): it starts its own worker when it needs one."""
+    _WORKER.proc = None
+    _WORKER.lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def warm_worker() -> None:
     """Start the parser process ahead of the first upload (the dashboard may call this at start-up)."""
     _WORKER.warm()

@@ -290,3 +290,24 @@ def test_mutated_files_never_raise_anything_else(tmp_path):
         except UnreadableLedger as exc:
             assert "意外错误" not in str(exc), (k, str(exc))
         assert time.monotonic() - t < 10
+
+
+def test_forked_process_gets_its_own_worker(tmp_path):
+    import multiprocessing as mp
+
+    p = _good_xlsx(tmp_path)
+    assert len(read_ledger(p).frame) == 3          # the parent's worker is running
+    parent_worker = safety._WORKER.proc
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+
+    def child():
+        from loaders import safety as s
+        q.put((s._WORKER.proc is None, len(read_ledger(p).frame)))
+
+    proc = ctx.Process(target=child)
+    proc.start()
+    got = q.get(timeout=60)
+    proc.join(timeout=60)
+    assert got == (True, 3)
+    assert safety._WORKER.proc is parent_worker and len(read_ledger(p).frame) == 3
