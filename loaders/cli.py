@@ -201,11 +201,39 @@ def _read_options(p: argparse.ArgumentParser) -> None:
                    help="经纬度的坐标系（表头和“坐标系”列都未注明时使用；默认 gcj02，即高德/腾讯）")
 
 
+_ARGPARSE_ZH = {
+    "usage: ": "用法：",
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "optional arguments": "选项",
+    "show this help message and exit": "显示帮助并退出",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选项：%(value)r（可选：%(choices)s）",
+    "expected one argument": "需要一个参数值",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "ambiguous option: %(option)s could match %(matches)s": "有歧义的选项：%(option)s 可能是 %(matches)s",
+}
+
+
+def _chinese_argparse() -> None:
+    """argparse's own words (usage, errors) in Chinese, like our help texts."""
+    base = argparse._
+
+    def translate(text):
+        return _ARGPARSE_ZH.get(text, base(text))
+
+    argparse._ = translate
+    argparse.ngettext = lambda s, p, n: _ARGPARSE_ZH.get(s if n == 1 else p, s if n == 1 else p)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    _chinese_argparse()
     parser = argparse.ArgumentParser(prog="python -m loaders", description="城镇老旧小区改造项目台账：校验、导出、入库与汇总",
                                      add_help=False)
     parser.add_argument("-h", "--help", action="help", help="显示帮助并退出")
-    sub = parser.add_subparsers(dest="command", metavar="命令", title="命令")
+    sub = parser.add_subparsers(dest="command", metavar="命令", title="可用命令")
     c = sub.add_parser("check", help="校验台账文件（报送前先运行）", description="读取并校验一个台账文件，列出错误和警告",
                        add_help=False)
     c.add_argument("-h", "--help", action="help", help="显示帮助并退出")
