@@ -124,3 +124,11 @@ def test_check_csv_locates_by_file_and_line(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "  ■ 文件「市北区.csv」：1个" in out
     assert "    - 文件「市北区.csv」第4行「户数」：户数应为整数（如356），无法识别。（填写值：「abc」）" in out
+
+
+def test_usage_errors_are_chinese(capsys):
+    assert main(["check"]) == 2
+    err = capsys.readouterr().err
+    assert "用法：python -m loaders check" in err and "错误：缺少必需的参数：FILE" in err
+    assert main(["check", "x.xlsx", "--crs", "utm"]) == 2
+    assert "无效的选项：'utm'" in capsys.readouterr().err
