@@ -195,6 +195,8 @@ def _check_xlsx(prep: Prepared, zf: zipfile.ZipFile) -> None:
         raise UnreadableLedger(
             f"文件解压后的总大小异常（约{total / 2**20:,.0f} MB），疑似“压缩炸弹”类恶意文件，已拒绝读取。")
     names = {i.filename for i in infos}
+    if any(n.endswith("workbook.bin") for n in names):
+        raise UnreadableLedger("该文件是Excel二进制工作簿（.xlsb），系统不读取此格式。请在Excel中“另存为”Excel工作簿(.xlsx)后再报送。")
     if not any(n.endswith("workbook.xml") for n in names):
         if "word/document.xml" in names:
             raise UnreadableLedger("该文件是Word文档，不是Excel表格。请报送Excel（.xlsx/.xls）或CSV格式的台账。")
@@ -283,8 +285,12 @@ def prepare(source, source_name: str | None = None) -> Prepared:
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ET.ParseError, KeyError, ValueError,
                 NotImplementedError, RuntimeError) as exc:
             raise UnreadableLedger("文件已损坏或不完整（压缩数据校验失败），无法打开。请重新导出或复制完整文件后再报送。") from exc
-    elif kind == "xls" and size < 512:
-        raise UnreadableLedger("文件已损坏或不完整（可能传输中断被截断），无法打开。请重新导出或复制完整文件后再报送。")
+    elif kind == "xls":
+        if size < 512:
+            raise UnreadableLedger("文件已损坏或不完整（可能传输中断被截断），无法打开。请重新导出或复制完整文件后再报送。")
+        blob = data if data is not None else path.read_bytes()
+        if "EncryptedPackage".encode("utf-16-le") in blob:   # an encrypted .xlsx is an OLE container
+            raise UnreadableLedger("文件已加密（设置了打开密码），无法读取。请取消密码后重新保存再报送。")
     return prep
 
 

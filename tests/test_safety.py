@@ -311,3 +311,15 @@ def test_forked_process_gets_its_own_worker(tmp_path):
     proc.join(timeout=60)
     assert got == (True, 3)
     assert safety._WORKER.proc is parent_worker and len(read_ledger(p).frame) == 3
+
+
+def test_encrypted_workbook_and_xlsb_are_named(tmp_path):
+    enc = tmp_path / "secret.xlsx"
+    enc.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1000 + "EncryptedPackage".encode("utf-16-le")
+                    + b"\x00" * 1000)
+    assert _unreadable(enc).startswith("文件已加密（设置了打开密码）")
+    xlsb = tmp_path / "book.xlsb"
+    with zipfile.ZipFile(xlsb, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.bin", b"\x83\x01\x00")
+    assert "二进制工作簿（.xlsb）" in _unreadable(xlsb)
