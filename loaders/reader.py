@@ -604,8 +604,14 @@ def _convert(t: _Table, opts: dict) -> None:
     fallback_year = t.per_part(lambda p: opts.get("batch_year") or p.tinfo.get("year") or np.nan, dtype="float64")
     if "batch_year" in raw:
         y, emp, bad = values.years(raw["batch_year"], codes=t.codes["batch_year"])
-        t.issues("error", "batch_year", bad, "无法识别的改造年度，应为四位年份，如2023。")
-        y = np.where(emp, fallback_year, y)
+        has_fb = ~np.isnan(fallback_year)
+        t.issues("error", "batch_year", bad & ~has_fb, "无法识别的改造年度，应为四位年份，如2023。")
+        if (bad & has_fb).any():      # 批次 “第一批”: the year comes from the title or --batch-year
+            msg = np.full(t.n, None, dtype=object)
+            msg[bad & has_fb] = [f"改造年度中没有年份，已按{int(v)}年处理（取自标题或 --batch-year）；请写明年份，如2023。"
+                                 for v in fallback_year[bad & has_fb]]
+            t.issues("warning", "batch_year", bad & has_fb, msg)
+        y = np.where(emp | (bad & has_fb), fallback_year, y)
         t.issues("error", "batch_year", emp & np.isnan(fallback_year) & t.present["batch_year"],
                  "改造年度为空（必填），也可在标题中写明年度或使用 --batch-year 参数。")
         out["batch_year"] = y

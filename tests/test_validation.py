@@ -216,3 +216,16 @@ def test_two_columns_with_the_same_meaning(tmp_path):
     w = [(x.row, x.column, x.message) for x in r.warnings if "含义相同" in x.message]
     assert w == [(3, "居民户数", "与「户数」列含义相同（户数），只读取「户数」列，本列未读取。"),
                  (3, "实际开工日期", "与「实际开工时间」列含义相同（实际开工时间），只读取「实际开工时间」列，本列未读取。")]
+
+
+def test_batch_column_without_a_year(tmp_path):
+    rows = lb.standard_rows()
+    rows[0][5] = "第一批"
+    r = _read(tmp_path, rows)                       # the title says 2023
+    assert r.errors == [] and r.frame.loc[0, "batch_year"] == 2023
+    w = [x for x in r.warnings if x.column == "改造年度"]
+    assert [(x.row, x.value, x.message) for x in w] == [
+        (4, "第一批", "改造年度中没有年份，已按2023年处理（取自标题或 --batch-year）；请写明年份，如2023。")]
+    p = lb.write_xlsx(tmp_path / "nt.xlsx", {"市北区": lb.standard_sheet(rows, title=False)})
+    e = _one(read_ledger(p, report_date=date(2023, 6, 30)).errors)
+    assert (e.row, e.column, e.value, e.message) == (2, "改造年度", "第一批", "无法识别的改造年度，应为四位年份，如2023。")
