@@ -586,10 +586,9 @@ class LedgerStore:
                 part = con.execute(query, (snapshot_id,)).fetchall()   # index range, already in file order
                 rows.extend(part)
                 counts.append(len(part))
-            frame = _frame_from_rows(rows, per_row)
+            frame = (_frame_from_rows(rows, per_row) if per_row
+                     else pd.DataFrame(index=pd.RangeIndex(sum(counts))))
         del rows
-        if not per_row:
-            frame = pd.DataFrame(index=pd.RangeIndex(len(rows)))
         if "district" in wanted:
             frame["district"] = pd.array(np.repeat(np.array([p[1] for p in picked], dtype=object), counts),
                                          dtype="string")
