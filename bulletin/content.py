@@ -429,7 +429,6 @@ def charts(figs: Figures, batch_year: int) -> dict[str, model.Chart]:
 def wechat_text(inputs: Inputs, figs: Figures, issue: int, limit: int = WECHAT_LIMIT) -> str:
     """The headline figures for the work group (微信工作群), at most `limit` characters: the optional clauses
     (district names) are dropped from the end until it fits."""
-    h = figs.headline
     head = f"【老旧小区改造周通报第{issue}期】"
     core = overall_paragraph(inputs, figs)
     extras = []
