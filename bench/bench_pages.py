@@ -49,8 +49,11 @@ def bench_pages(db: Path, label: str, goal: float, repeat: int, query: dict | No
         at.switch_page(page)
         at.run()
         cold = time.perf_counter() - t
-        if at.exception:
-            print(f"  {page:<22} EXCEPTION {at.exception[0].value[:200]}")
+        from ui.layout import ERROR_MESSAGE
+
+        if at.exception or ERROR_MESSAGE in [e.value for e in at.error]:
+            # the frame turns a page's exception into a Chinese message: a fast but broken page is no result
+            print(f"  {page:<22} PAGE FAILED (see the server log)")
             continue
         times = []
         for _ in range(repeat):
