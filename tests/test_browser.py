@@ -316,3 +316,45 @@ def test_upload_bad_then_good_ledger(browser, server):
     screenshots(page, "08_upload_imported")
     assert_page_is_clean(page, monitor, "upload")
     page.close()
+
+
+def _most_isolated_point(db: Path):
+    """The community whose point is farthest (on screen) from every other one, with its world pixel position at
+    the map's initial zoom, and the view's centre in the same pixels."""
+    import math
+
+    from figures.map import fit_view
+    from loaders.store import LedgerStore
+
+    frame = LedgerStore(db).ledger_as_of("2022-05-31", batch_years=[2022]).dropna(subset=["lon", "lat"])
+    view = fit_view(frame["lon"].round(6), frame["lat"].round(6))
+    scale = 512 * 2 ** view.zoom
+
+    def world(lon, lat):
+        siny = math.sin(math.radians(lat))
+        return ((lon + 180) / 360 * scale, (0.5 - math.log((1 + siny) / (1 - siny)) / (4 * math.pi)) * scale)
+
+    points = [world(lon, lat) for lon, lat in zip(frame["lon"], frame["lat"])]
+    best, best_gap = 0, -1.0
+    for i, (x, y) in enumerate(points):
+        gap = min(math.hypot(x - u, y - v) for j, (u, v) in enumerate(points) if j != i)
+        if gap > best_gap:
+            best, best_gap = i, gap
+    return frame.iloc[best], points[best], world(view.longitude, view.latitude)
+
+
+def test_selecting_a_community_on_the_map_shows_its_details(browser, server):
+    row, (x, y), (cx, cy) = _most_isolated_point(server.db)
+    page, monitor = open_dashboard(browser, server)
+    go(page, "地图")
+    wait_for_visuals(page, {"deck": 1})
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    box = canvas.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2 + (x - cx), box["y"] + box["height"] / 2 + (y - cy))
+    settle(page)
+    title = f"{row['name']} · 项目节点计划与实际"
+    page.locator(".js-plotly-plot", has_text=title).wait_for(timeout=30_000)
+    assert "在地图上点击一个小区" not in page.locator('[data-testid="stMain"]').inner_text()
+    screenshots(page, "09_ditu_selected")
+    assert_page_is_clean(page, monitor, "map selection")
+    page.close()
