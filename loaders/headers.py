@@ -13,6 +13,10 @@ _BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "［"
 _BRACKET_RE = re.compile(r"[\(\[]([^\(\)\[\]]*)[\)\]]")
 _SPACE_RE = re.compile(r"\s+")
 _UNIT_PREFIX_RE = re.compile(r"^(单位|计量单位)[:：]?")
+_MARKS_RE = re.compile(r"[*※★☆▲△●]")
+# '截至目前累计完成投资', '截至5月底累计完成投资': a time prefix before the field's words
+_AS_OF_PREFIX_RE = re.compile(r"^(?:截至|截止|至)(?:目前|当前|现在|今|本周|本月|上周|上月|本年|今年|\d{4}年)?"
+                              r"(?:\d{1,2}月)?(?:\d{1,2}日)?(?:底|末)?")
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,8 @@ def norm(text) -> str:
     if text is None:
         return ""
     s = unicodedata.normalize("NFKC", str(text)).translate(_BRACKETS).lower()
-    return _SPACE_RE.sub("", s)
+    s = _SPACE_RE.sub("", s)
+    return _MARKS_RE.sub("", s) if "*" in s or not s.isascii() else s
 
 
 def split_hints(text) -> tuple[str, list[str]]:
@@ -163,6 +168,15 @@ def match_header(text) -> ColumnSpec | None:
                     break
     if spec is None:
         m = _milestone(key)
+        if m is None and other:          # 小区名称（必填）, 实际开工时间（格式：2023-01-01）: a note in brackets
+            spec = lookup.get(base)
+            m = None if spec is not None else _milestone(base)
+        if spec is None and m is None:
+            bare = _AS_OF_PREFIX_RE.sub("", key)
+            if bare != key and bare:
+                spec = lookup.get(bare)
+                m = None if spec is not None else _milestone(bare)
+    if spec is None:
         if m is None:
             return None
         which, node = m
@@ -190,6 +204,12 @@ def field_label(field: str) -> str:
 def field_synonyms(field: str, n: int = 4) -> list[str]:
     spec = vocabulary()["fields"].get(field)
     return list(spec["synonyms"][:n]) if spec else []
+
+
+@lru_cache(maxsize=None)
+def second_meanings() -> dict[str, str]:
+    """flat header -> field it means when a better column already holds its first meaning (项目名称 -> bundle)."""
+    return {flat(k): v for k, v in vocabulary().get("second_meaning", {}).items()}
 
 
 def subtotal_words() -> list[str]:

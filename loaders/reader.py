@@ -75,6 +75,7 @@ class _Part:
     district_from: str | None = None
     tinfo: dict = field(default_factory=dict)
     sheet_district: str | None = None
+    sheet_street: str | None = None              # no street column: the sheet name or a 街道： title line
     extra: dict = field(default_factory=dict)
     codes: dict = field(default_factory=dict)   # field -> type codes of raw (loaders.values.type_codes)
 
@@ -384,6 +385,31 @@ def _title_info(title: str) -> dict:
 
 
 # ------------------------------------------------------------------------------------------- one sheet
+_STREET_NAME = r"[\u4e00-\u9fff]{1,12}?(?:街道办事处|街道|镇|乡)"
+_STREET_SHEET_RE = re.compile(rf"^(?:\d+[.、\s]*)?({_STREET_NAME})(?:台账|项目|明细)?$")
+_STREET_TITLE_RE = re.compile(rf"(?:街道|镇街|街镇|所属街道)(?:名称)?\s*[:：]\s*({_STREET_NAME})")
+
+
+def _street_in(sheet: str, title: str) -> str | None:
+    """A street named by the sheet name (辽宁路街道) or by a 街道：… title line."""
+    m = _STREET_SHEET_RE.match(unicodedata.normalize("NFKC", sheet).strip())
+    if m and dist.find_in_text(m.group(1)) is None:
+        return m.group(1)
+    m = _STREET_TITLE_RE.search(unicodedata.normalize("NFKC", title))
+    return m.group(1) if m else None
+
+
+_NOTE_START = ("注", "说明", "备注", "填表", "填报", "审核", "制表", "联系", "附", "负责人", "领导")
+
+
+def _prose(v) -> bool:
+    """An id cell holding a sentence (填表说明：1. …, 填报人：…, 注：…) rather than an id."""
+    if not isinstance(v, str):
+        return False
+    t = v.strip()
+    return len(t) >= 20 or any(ch in t for ch in "：:；;。，") or t.startswith(_NOTE_START)
+
+
 def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part | None:
     name = sh["name"]
     cols: list[np.ndarray] = sh["cols"]
@@ -409,8 +435,17 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
     by_field: dict[str, list[_Column]] = {}
     for col in specs:
         by_field.setdefault(col.spec.field, []).append(col)
+    second = headers.second_meanings()
     for fld, lst in list(by_field.items()):
         lst.sort(key=lambda c: (c.spec.rank, c.index))
+        if not lst[0].spec.sums and len(lst) > 1:
+            # 项目名称 / 项目编号 next to 小区名称 / 小区编号: the bundled project's name or number
+            for other in list(lst[1:]):
+                target = second.get(headers.flat(headers.split_hints(other.header.split("/")[-1])[0]))
+                if target and target not in by_field:
+                    tspec = headers.match_header(headers.field_synonyms(target, 1)[0])
+                    by_field[target] = [_Column(other.index, other.header, tspec)]
+                    lst.remove(other)
         if not lst[0].spec.sums:
             important = fld in ACTUAL_COLUMNS + PLAN_COLUMNS or fld in headers.required_fields()
             if len(lst) > 1 and important:
@@ -452,6 +487,8 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
 
     # ---------------------------------------------------------------- data rows
     part.tinfo, part.sheet_district = tinfo, sheet_district
+    if "street" not in by_field:
+        part.sheet_street = _street_in(name, title)
     start = last + 1
     if start < nrows and _is_numbering_row(_row(cols, start)):   # 栏次 row "1 | 2 | 3 ..." under the header
         start += 1
@@ -498,14 +535,28 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
         if not word_hit[i]:
             word_hit[i] = any(rcodes[j][i] == 2 and words.search(raw[j][i]) is not None for j in look)
     subtotal = word_hit & (id_empty | id_word)
+    # notes under the table written in the id column (填表说明：…, 填报人：…) on rows without a name
+    if id_col is not None:
+        for i in np.flatnonzero(name_empty & ~id_empty & ~subtotal):
+            if _prose(raw[id_col.index][i]):
+                id_empty[i] = True
+    # the header repeated over each section (sections pasted one under the other)
+    repeated = np.zeros(n, dtype=bool)
+    for col in (id_col, name_col):
+        if col is not None:
+            cells = raw[col.index]
+            for r in range(first, last + 1):
+                h = cols[col.index][r] if r < len(cols[col.index]) else None
+                if isinstance(h, str) and h.strip():
+                    repeated |= (cells == h)
     nameless = id_empty & name_empty & ~blank & ~subtotal
     if nameless.any():
         # rows with neither id nor name: notes, group headings or unlabelled totals
         numeric_cols = [c.index for f in ("households", "planned_investment_wan") for c in by_field.get(f, [])]
         for i in np.flatnonzero(nameless):
-            if any(not empt[j][i] for j in numeric_cols):
+            if any(rcodes[j][i] == 1 or (rcodes[j][i] == 2 and _numeric_like(raw[j][i])) for j in numeric_cols):
                 rep.warn(name, start + i + 1, None, None, "该行没有小区编号和小区名称，按合计/说明行忽略。")
-    keep = ~(blank | subtotal | nameless)
+    keep = ~(blank | subtotal | nameless | repeated)
     idx = np.flatnonzero(keep)
     part.rows = idx + start + 1
     for fld, lst in by_field.items():
@@ -600,6 +651,9 @@ def _convert(t: _Table, opts: dict) -> None:
     for fld in _TEXT_FIELDS:
         if fld in raw:
             out[fld] = values.text(raw[fld], codes=t.codes[fld]).to_numpy(dtype=object)
+    if any(p.sheet_street for p in t.parts):
+        street = t.per_part(lambda p: p.sheet_street)
+        out["street"] = np.where(t.present.get("street", np.zeros(n, bool)), out.get("street", none), street)
     # batch year: column, else --batch-year, else the title's year
     fallback_year = t.per_part(lambda p: opts.get("batch_year") or p.tinfo.get("year") or np.nan, dtype="float64")
     if "batch_year" in raw:

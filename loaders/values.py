@@ -83,8 +83,12 @@ def normalize_strings(st: pd.Series) -> pd.Series:
     return st.str.normalize("NFKC").str.strip()
 
 
+_QUOTES = " \t\r\n'‘’`"
+
+
 def _strip(strings) -> list:
-    return [x.strip() for x in strings]
+    """Trimmed; a leading apostrophe (typed to keep a number as text: '001) is not part of the value."""
+    return [x.strip(_QUOTES) if x[:1] in _QUOTES or x[-1:] in _QUOTES else x for x in strings]
 
 
 def text(s, codes=None) -> pd.Series:
@@ -146,7 +150,7 @@ def _slow_number(text: str, kind: str, factor: float) -> float | None:
 
 
 def _clean_num(u: pd.Series) -> pd.Series:
-    return u.str.normalize("NFKC").str.strip().str.replace(r"[,，\s]", "", regex=True)
+    return u.str.normalize("NFKC").str.strip().str.replace(r"[,，\s'‘’`¥$]", "", regex=True)
 
 
 def numbers(s, kind: str = "number", factor=1.0, codes=None):
@@ -244,9 +248,41 @@ def _serial(v: np.ndarray) -> np.ndarray:
     return (_EXCEL_EPOCH + np.floor(v).astype("int64")).astype("datetime64[ns]")
 
 
+_SEASON_MONTH = {"一": 3, "1": 3, "二": 6, "2": 6, "三": 9, "3": 9, "四": 12, "4": 12}
+_DEADLINE_RE = re.compile(r"(?:之前|以前|前|左右|止)$")
+_YEAR_PART_RE = re.compile(r"^(\d{4})\s*年?\s*(?:(年底|年末|底|末|内|年内|全年)|(上半年)|(下半年)|第?([一二三四1-4])季度(?:末|底)?)$")
+_SHORT_YEAR_RE = re.compile(r"^(\d{2})([./\-])(\d{1,2})\2(\d{1,2})$")
+
+
+def _year_part(m: re.Match) -> str:
+    y = m.group(1)
+    if m.group(2) or m.group(4):
+        return f"{y}年12月"
+    if m.group(3):
+        return f"{y}年6月"
+    return f"{y}年{_SEASON_MONTH[m.group(5)]}月"
+
+
+def _tidy_date_text(clean: pd.Series) -> pd.Series:
+    """Deadline words (2023年6月底前), year parts (2023年底, 上半年, 第三季度: month only, the caller takes the
+    month's end), a two-digit year with separators (22.5.31), apostrophes and a trailing dot."""
+    clean = clean.str.strip(_QUOTES + ".。")
+    odd = ~clean.str.fullmatch(r"[\d\-/.: ]*")
+    if odd.any():
+        sub = clean[odd].str.replace(_DEADLINE_RE, "", regex=True).str.replace(_YEAR_PART_RE, _year_part, regex=True)
+        clean = clean.copy()
+        clean[odd] = sub
+    short = clean.str.match(_SHORT_YEAR_RE)
+    if short.any():
+        clean = clean.copy()
+        clean[short] = clean[short].str.replace(_SHORT_YEAR_RE, lambda m: f"20{m.group(1)}-{m.group(3)}-{m.group(4)}",
+                                                regex=True)
+    return clean
+
+
 def _string_dates(uniq: pd.Series):
     """Parse distinct date strings: (datetime64[ns], blank, month_only)."""
-    clean = uniq.str.normalize("NFKC").str.strip()
+    clean = _tidy_date_text(uniq.str.normalize("NFKC").str.strip())
     blank = ((clean == "") | clean.str.lower().isin(placeholder_words())).to_numpy()
     parts = clean.str.extract(_DATE_RE)
     comp = clean.str.extract(_COMPACT_RE)

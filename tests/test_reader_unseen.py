@@ -1,0 +1,408 @@
+"""Reader on ledger styles that neither the other tests nor the sample data use, written the way district
+office clerks write them in Excel / WPS (every fixture is built here, in tmp_path)."""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from loaders.reader import read_ledger
+
+TITLE = "青岛市2022年城镇老旧小区改造项目台账"
+DATED = "截至2022年5月31日"
+
+
+def _xlsx(path: Path, sheets: dict, *, merges: dict | None = None, hidden_cols: dict | None = None,
+          formats: dict | None = None) -> Path:
+    """sheets: {name: [rows]}. Strings stay text cells (as typed with a leading apostrophe or a text-formatted
+    column); datetimes are date cells. formats: {name: {"A5": "@"}} number formats per cell."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r, vals in enumerate(rows, start=1):
+            for c, v in enumerate(vals, start=1):
+                if v is None:
+                    continue
+                cell = ws.cell(row=r, column=c, value=v)
+                if isinstance(v, (datetime, date)):
+                    cell.number_format = "yyyy/m/d"
+                elif isinstance(v, str):
+                    cell.number_format = "@"
+        for ref in (merges or {}).get(name, []):
+            ws.merge_cells(ref)
+        for col in (hidden_cols or {}).get(name, []):
+            ws.column_dimensions[col].hidden = True
+        for ref, fmt in (formats or {}).get(name, {}).items():
+            ws[ref].number_format = fmt
+    wb.save(path)
+    return path
+
+
+def _by_id(result):
+    return result.frame.set_index("community_id")
+
+
+def _msgs(issues):
+    return [(i.sheet, i.row, i.column, i.value, i.message) for i in issues]
+
+
+# ----------------------------------------------------------------------------------------------- headers
+def test_header_synonyms_clerks_use(tmp_path):
+    """项目编号/改造小区名称/所在区/楼栋数（栋）/总户数/计划总投资（万元）/截至目前累计完成投资/开工日期/竣工日期/
+    进展情况/备注 — none of them the bureau template's words."""
+    header = ["序号", "项目编号", "改造小区名称", "所在区", "所在街道", "实施年度", "楼栋数（栋）", "总户数",
+              "计划总投资（万元）", "截至目前累计完成投资（万元）", "计划开工日期", "开工日期", "计划完工日期", "竣工日期",
+              "进展情况", "备注"]
+    rows = [[TITLE], [DATED], header,
+            [1, "LC-01", "九水路小区", "李沧区", "九水街道", 2022, 12, 480, 960.5, 300, datetime(2022, 3, 1),
+             datetime(2022, 3, 10), datetime(2022, 10, 31), None, "已完成立项，正在施工", "含加装电梯2部"],
+            [2, "LC-02", "枣山小区", "李沧", "虎山路街道", 2022, 5, 156, 280, 0, datetime(2022, 7, 1), None,
+             datetime(2022, 12, 31), None, "前期手续办理中", None]]
+    r = read_ledger(_xlsx(tmp_path / "李沧区.xlsx", {"李沧区": rows}))
+    assert r.errors == []
+    f = _by_id(r)
+    assert list(f.index) == ["LC-01", "LC-02"]
+    assert f.loc["LC-01", "name"] == "九水路小区"
+    assert f.loc["LC-02", "district"] == "李沧区"
+    assert f.loc["LC-01", "buildings"] == 12 and f.loc["LC-01", "households"] == 480
+    assert f.loc["LC-01", "planned_investment_wan"] == 960.5
+    assert f.loc["LC-01", "completed_investment_wan"] == 300
+    assert f.loc["LC-01", "actual_start"] == pd.Timestamp("2022-03-10")
+    assert f.loc["LC-01", "plan_completion"] == pd.Timestamp("2022-10-31")
+    assert f.loc["LC-01", "status_text"] == "已完成立项，正在施工"
+    assert f["node_reached"].tolist() == [6, 0]
+    # "已完成立项，正在施工" is consistent with 开工: no status warning
+    assert r.warnings == []
+
+
+def test_headers_with_line_breaks_asterisks_and_notes_in_brackets(tmp_path):
+    """Alt+Enter inside header cells, * marking required columns, 必填/格式 notes in brackets."""
+    header = ["序号", "*小区编号", "小区名称\n（必填）", "所属\n区市", "改造\n年度", "居民户数\n（户）", "计划投资\n（万元）",
+              "已完成投资额\n（万元）", "实际开工时间\n（格式：2022-01-01）", "备注"]
+    rows = [["青岛市2022年老旧小区改造台账（市南区）"], ["截至2022年5月31日"], header,
+            [1, "SN-1", "江苏路小区", "市南区", 2022, 210, 400, 50, datetime(2022, 4, 2), None]]
+    r = read_ledger(_xlsx(tmp_path / "a.xlsx", {"市南区": rows}))
+    assert r.errors == []
+    f = _by_id(r)
+    assert f.loc["SN-1", "name"] == "江苏路小区" and f.loc["SN-1", "households"] == 210
+    assert f.loc["SN-1", "planned_investment_wan"] == 400 and f.loc["SN-1", "completed_investment_wan"] == 50
+    assert f.loc["SN-1", "actual_start"] == pd.Timestamp("2022-04-02")
+
+
+def test_unit_only_in_title_line_in_yuan(tmp_path):
+    """单位：元 in a title line, headers without unit; text amounts with 元 / 万元 suffixes win."""
+    header = ["小区编号", "小区名称", "区市", "年度", "户数", "总投资", "累计完成投资"]
+    rows = [["青岛市2022年老旧小区改造项目台账"], ["填报单位：城阳区住建局", None, None, "金额单位：元", None, DATED], header,
+            ["CY-1", "惜福镇小区", "城阳区", 2022, 120, 3_000_000, 1_500_000],
+            ["CY-2", "棘洪滩小区", "城阳区", 2022, 80, "2,000,000元", "50万元"]]
+    r = read_ledger(_xlsx(tmp_path / "b.xlsx", {"Sheet1": rows}))
+    assert r.errors == []
+    f = _by_id(r)
+    assert f.loc["CY-1", "planned_investment_wan"] == pytest.approx(300.0)
+    assert f.loc["CY-1", "completed_investment_wan"] == pytest.approx(150.0)
+    assert f.loc["CY-2", "planned_investment_wan"] == pytest.approx(200.0)
+    assert f.loc["CY-2", "completed_investment_wan"] == pytest.approx(50.0)
+
+
+# ----------------------------------------------------------------------------------------------- values
+def test_numbers_stored_as_text(tmp_path):
+    """Text cells with thousands separators, full-width digits and commas, ¥, 户 / 栋 and leading apostrophes."""
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "楼栋数", "户数", "总投资（万元）", "累计完成投资（万元）"]
+    rows = [[TITLE + "（黄岛区）"], [DATED], header,
+            ["HD-1", "长江路小区", "黄岛区", "2022", "12栋", "1,280", "1,234.50", "￥600"],
+            ["HD-2", "珠山小区", "黄岛区", "2022年", "'8", "３２０", "２，５００", "'0"],
+            ["HD-3", "海军路小区", "黄岛区", "'2022", " 3 ", "96户", "88.8 ", "—"]]
+    r = read_ledger(_xlsx(tmp_path / "c.xlsx", {"黄岛区": rows}))
+    assert r.errors == []
+    f = _by_id(r)
+    assert f["households"].tolist() == [1280, 320, 96]
+    assert f["buildings"].tolist() == [12, 8, 3]
+    assert f["planned_investment_wan"].tolist() == [1234.5, 2500.0, 88.8]
+    assert f["completed_investment_wan"].tolist() == [600.0, 0.0, 0.0]
+    assert f["batch_year"].tolist() == [2022, 2022, 2022]
+
+
+def test_ids_numbers_and_text_with_leading_zeros(tmp_path):
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
+    rows = [[TITLE], [DATED], header,
+            [1001, "甲小区", "崂山区", 2022, 100, 200, 0],
+            ["001", "乙小区", "崂山区", 2022, 100, 200, 0],
+            ["'002", "丙小区", "崂山区", 2022, 100, 200, 0],
+            [370212001.0, "丁小区", "崂山区", 2022, 100, 200, 0]]
+    r = read_ledger(_xlsx(tmp_path / "d.xlsx", {"崂山区": rows}))
+    assert r.errors == []
+    assert r.frame["community_id"].tolist() == ["1001", "001", "002", "370212001"]
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ("2022-05-20 00:00:00", "2022-05-20"),
+    ("2022-5-20", "2022-05-20"),
+    ("44701", "2022-05-20"),                 # an Excel serial in a text-formatted cell
+    ("22.5.20", "2022-05-20"),               # two-digit year with dots
+    ("2022年5月20号", "2022-05-20"),
+    ("2022.05.20.", "2022-05-20"),
+    ("2022-05-20T08:30:00", "2022-05-20"),
+    ("'2022/5/20", "2022-05-20"),
+    ("2022 年 5 月 20 日", "2022-05-20"),
+])
+def test_actual_dates_as_text(tmp_path, cell, expected):
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
+    rows = [[TITLE], [DATED], header, ["JM-1", "通济小区", "即墨区", 2022, 100, 200, 0, cell]]
+    r = read_ledger(_xlsx(tmp_path / "e.xlsx", {"即墨区": rows}))
+    assert r.errors == []
+    assert r.frame.loc[0, "actual_start"] == pd.Timestamp(expected)
+    assert r.frame.loc[0, "status"] == "开工"
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ("2022年6月底前", "2022-06-30"),
+    ("2022年10月前", "2022-10-31"),
+    ("2022年底", "2022-12-31"),
+    ("2022年年底前", "2022-12-31"),
+    ("2022年上半年", "2022-06-30"),
+    ("2022年第三季度", "2022-09-30"),
+])
+def test_planned_dates_written_as_deadlines(tmp_path, cell, expected):
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", "计划完工时间"]
+    rows = [[TITLE], [DATED], header, ["JZ-1", "三里河小区", "胶州市", 2022, 100, 200, 0, cell]]
+    r = read_ledger(_xlsx(tmp_path / "f.xlsx", {"胶州市": rows}))
+    assert r.errors == []
+    assert r.frame.loc[0, "plan_completion"] == pd.Timestamp(expected)
+
+
+def test_excel_error_values_are_named(tmp_path):
+    """#DIV/0! left by a broken formula (cached value) in a required money column is an error naming it."""
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
+    rows = [[TITLE], [DATED], header, ["PD-1", "同和小区", "平度市", 2022, 100, 200, "#DIV/0!"],
+            ["PD-2", "李园小区", "平度市", 2022, 80, "#N/A", 0]]
+    r = read_ledger(_xlsx(tmp_path / "g.xlsx", {"平度市": rows}))
+    assert _msgs(r.errors) == [
+        ("平度市", 4, "累计完成投资", "#DIV/0!", "累计完成投资应为数字（单位：万元；未完成填0或留空），无法识别。"),
+        ("平度市", 5, "总投资", "#N/A", "计划投资应为数字（单位：万元），无法识别。"),
+    ]
+
+
+# ----------------------------------------------------------------------------------------------- layout
+def test_vertical_merges_for_district_and_street_over_many_rows(tmp_path):
+    header = ["区市", "街道", "序号", "小区编号", "小区名称", "年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
+    rows = [[TITLE], [DATED], header,
+            ["市北区", "辽宁路街道", 1, "S1", "一小区", 2022, 100, 200, 10, datetime(2022, 4, 1)],
+            [None, None, 2, "S2", "二小区", 2022, 110, 210, 0, None],
+            [None, None, 3, "S3", "三小区", 2022, 120, 220, 0, None],
+            [None, "即墨路街道", 4, "S4", "四小区", 2022, 130, 230, 0, None],
+            [None, None, 5, "S5", "五小区", 2022, 140, 240, 0, None],
+            ["李沧区", "兴城路街道", 6, "S6", "六小区", 2022, 150, 250, 0, None],
+            [None, None, 7, "S7", "七小区", 2022, 160, 260, 0, None]]
+    merges = {"全市": ["A4:A8", "B4:B6", "B7:B8", "A9:A10", "B9:B10"]}
+    r = read_ledger(_xlsx(tmp_path / "h.xlsx", {"全市": rows}, merges=merges))
+    assert r.errors == []
+    f = _by_id(r)
+    assert f["district"].tolist() == ["市北区"] * 5 + ["李沧区"] * 2
+    assert f["street"].tolist() == ["辽宁路街道"] * 3 + ["即墨路街道"] * 2 + ["兴城路街道"] * 2
+
+
+def test_notes_block_at_the_bottom_in_the_id_column(tmp_path):
+    """No 序号 column: the 填表说明 block and the signature line start in the id column."""
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
+    rows = [[TITLE + "（莱西市）"], [DATED], header,
+            ["LX-1", "水集小区", "莱西市", 2022, 200, 300, 100],
+            ["LX-2", "望城小区", "莱西市", 2022, 150, 250, 0],
+            [],
+            ["填表说明：1. 小区编号按全市统一编号填写；"],
+            ["2. 金额单位为万元，保留两位小数；"],
+            ["3. 日期格式为2022-01-01。"],
+            ["注：本表由各区市住建部门每周五前报送。"],
+            ["填报人：王五", None, "审核人：赵六", None, "联系电话：0532-88888888"]]
+    r = read_ledger(_xlsx(tmp_path / "i.xlsx", {"莱西市": rows}, merges={"莱西市": ["A10:G10"]}))
+    assert r.errors == []
+    assert r.frame["community_id"].tolist() == ["LX-1", "LX-2"]
+    assert r.warnings == []
+
+
+def test_empty_column_between_data_and_hidden_columns(tmp_path):
+    header = ["序号", "小区编号", None, "小区名称", "所属区市", "改造年度", "户数", "辅助列", "总投资", "累计完成投资", None,
+              "经度", "纬度"]
+    rows = [[TITLE], [DATED], header,
+            [1, "CY-10", None, "上马小区", "城阳区", 2022, 300, "CY-10城阳区", 500, 100, None, 120.40, 36.30],
+            [2, "CY-11", None, "河套小区", "城阳区", 2022, 260, "CY-11城阳区", 400, 0, None, 120.39, 36.29]]
+    r = read_ledger(_xlsx(tmp_path / "j.xlsx", {"城阳区": rows}, hidden_cols={"城阳区": ["H"]}))
+    assert r.errors == []
+    f = _by_id(r)
+    assert f.loc["CY-10", "name"] == "上马小区" and f.loc["CY-11", "planned_investment_wan"] == 400
+    assert f["lon"].notna().all()
+
+
+def test_summary_sheet_first_then_one_sheet_per_district(tmp_path):
+    summary = [["2022年老旧小区改造项目汇总表"], ["区市", "小区个数", "户数", "总投资（万元）", "累计完成投资（万元）"],
+               ["市南区", 1, 200, 300, 0], ["市北区", 2, 380, 700, 50], ["合计", 3, 580, 1000, 50]]
+    header = ["序号", "小区编号", "小区名称", "所属区市", "年度", "户数", "总投资（万元）", "累计完成投资（万元）"]
+    sn = [["2022年老旧小区改造项目台账（市南区）"], [DATED], header, [1, "SN-9", "八大关小区", "市南区", 2022, 200, 300, 0]]
+    sb = [["2022年老旧小区改造项目台账（市北区）"], [DATED], header, [1, "SB-9", "小港小区", "市北区", 2022, 180, 300, 50],
+          [2, "SB-8", "大港小区", "市北区", 2022, 200, 400, 0], ["合计", None, None, None, None, 380, 700, 50]]
+    r = read_ledger(_xlsx(tmp_path / "k.xlsx", {"汇总": summary, "市南区": sn, "市北区": sb}))
+    assert r.errors == []
+    assert r.frame["community_id"].tolist() == ["SN-9", "SB-9", "SB-8"]
+    assert r.report_date == date(2022, 5, 31)
+    assert _msgs(r.warnings) == [("汇总", None, None, None, "未找到台账表头（应有“小区编号”“小区名称”“所属区市”“户数”“总投资”等列），"
+                                                             "不是项目台账，已跳过。")]
+
+
+def test_one_sheet_per_street_within_a_district(tmp_path):
+    """The district only in the title, the street only in the sheet name."""
+    header = ["序号", "小区编号", "小区名称", "户数", "总投资（万元）", "累计完成投资（万元）"]
+    sheets = {}
+    for k, street in enumerate(["辽宁路街道", "延安路街道", "登州路街道"]):
+        sheets[street] = [["市北区2022年老旧小区改造项目台账"], [f"街道：{street}", None, None, DATED], header,
+                          [1, f"SB-{k}1", f"{street[:2]}一小区", 100 + k, 200, 0],
+                          [2, f"SB-{k}2", f"{street[:2]}二小区", 110 + k, 210, 10]]
+    r = read_ledger(_xlsx(tmp_path / "l.xlsx", sheets))
+    assert r.errors == []
+    f = _by_id(r)
+    assert len(f) == 6 and set(f["district"]) == {"市北区"} and set(f["batch_year"]) == {2022}
+    assert f.loc["SB-11", "street"] == "延安路街道" and f.loc["SB-22", "street"] == "登州路街道"
+
+
+def test_header_repeated_for_each_street_section(tmp_path):
+    """Sections pasted one under the other, each with its street heading and its own copy of the header."""
+    header = ["序号", "小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
+    rows = [[TITLE + "（即墨区）"], [DATED],
+            ["一、通济街道"], header,
+            [1, "JM-01", "鹤山路小区", "即墨区", 2022, 100, 200, 0],
+            ["二、环秀街道"], header,
+            [1, "JM-02", "振华街小区", "即墨区", 2022, 120, 220, 10],
+            [2, "JM-03", "蓝鳌路小区", "即墨区", 2022, 130, 230, 0]]
+    r = read_ledger(_xlsx(tmp_path / "m.xlsx", {"即墨区": rows}))
+    assert r.errors == []
+    assert r.frame["community_id"].tolist() == ["JM-01", "JM-02", "JM-03"]
+    assert r.frame["source_row"].tolist() == [5, 8, 9]
+
+
+def test_both_community_and_project_name_columns(tmp_path):
+    """项目名称 next to 小区名称 is the bundled project's name, not a second community name."""
+    header = ["小区编号", "项目名称", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
+    rows = [[TITLE], [DATED], header,
+            ["SN-21", "市南区2022年老旧小区改造一标段", "金门路小区", "市南区", 2022, 100, 200, 0],
+            ["SN-22", "市南区2022年老旧小区改造一标段", "宁夏路小区", "市南区", 2022, 100, 200, 0]]
+    r = read_ledger(_xlsx(tmp_path / "n.xlsx", {"市南区": rows}))
+    assert r.errors == [] and r.warnings == []
+    f = _by_id(r)
+    assert f.loc["SN-21", "name"] == "金门路小区"
+    assert f.loc["SN-22", "bundle"] == "市南区2022年老旧小区改造一标段"
+
+
+# ----------------------------------------------------------------------------------------------- CSV / WPS
+def test_gbk_csv_with_title_lines_and_notes(tmp_path):
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(["青岛市2022年城镇老旧小区改造项目台账（平度市）", "", "", "", "", "", ""])
+    w.writerow(["单位：万元", "", "", "", "", DATED, ""])
+    w.writerow(["序号", "小区编号", "小区名称", "户数", "计划投资", "已完成投资", "实际开工日期"])
+    w.writerow(["1", "001", "红旗小区", "1,200", "2,500.5", "0", "2022/4/1"])
+    w.writerow(["2", "002", "常州路小区", "300", "600", "120.0", ""])
+    w.writerow(["合计", "", "", "1500", "3100.5", "120", ""])
+    w.writerow(["备注：本表数据截至5月31日", "", "", "", "", "", ""])
+    p = tmp_path / "平度市台账.csv"
+    p.write_bytes(buf.getvalue().encode("gbk"))
+    r = read_ledger(p)
+    assert r.errors == []
+    f = _by_id(r)
+    assert list(f.index) == ["001", "002"]
+    assert f.loc["001", "households"] == 1200 and f.loc["001", "planned_investment_wan"] == 2500.5
+    assert f.loc["001", "district"] == "平度市" and f.loc["001", "batch_year"] == 2022
+    assert f.loc["001", "actual_start"] == pd.Timestamp("2022-04-01")
+    assert f["source_row"].tolist() == [4, 5]
+
+
+_WPS_SHEET = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" \
+xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+<sheetPr/><sheetViews><sheetView workbookViewId="0"><pane ySplit="3" topLeftCell="A4" activePane="bottomLeft" \
+state="frozen"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="13.5"/>
+<sheetData>{rows}</sheetData>
+<mergeCells count="1"><mergeCell ref="A1:H1"/></mergeCells>
+<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>
+</worksheet>"""
+
+
+def _wps_xlsx(path: Path, rows: list[list]) -> Path:
+    """An .xlsx as WPS 表格 writes it: inline strings, no dimension, date serials with a custom number format,
+    the WPS application name and custom properties."""
+    def cell(ref, v):
+        if v is None:
+            return ""
+        if isinstance(v, str):
+            return f'<c r="{ref}" t="inlineStr"><is><t>{v}</t></is></c>'
+        if isinstance(v, datetime):
+            serial = (v - datetime(1899, 12, 30)).days
+            return f'<c r="{ref}" s="1"><v>{serial}</v></c>'
+        return f'<c r="{ref}"><v>{v}</v></c>'
+
+    xml_rows = []
+    for r, vals in enumerate(rows, start=1):
+        cells = "".join(cell(f"{chr(65 + c)}{r}", v) for c, v in enumerate(vals))
+        xml_rows.append(f'<row r="{r}">{cells}</row>')
+    ns = "http://schemas.openxmlformats.org"
+    files = {
+        "[Content_Types].xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="{ns}/package/2006/'
+        'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType='
+        '"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/'
+        'worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+        'styles+xml"/><Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'extended-properties+xml"/><Override PartName="/docProps/custom.xml" ContentType="application/vnd.'
+        'openxmlformats-officedocument.custom-properties+xml"/></Types>',
+        "_rels/.rels": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="{ns}/package/2006/'
+        f'relationships"><Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/officeDocument" '
+        f'Target="xl/workbook.xml"/><Relationship Id="rId2" Type="{ns}/officeDocument/2006/relationships/'
+        'extended-properties" Target="docProps/app.xml"/><Relationship Id="rId3" Type="'
+        f'{ns}/officeDocument/2006/relationships/custom-properties" Target="docProps/custom.xml"/></Relationships>',
+        "docProps/app.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Properties xmlns="{ns}/'
+        'officeDocument/2006/extended-properties"><Application>WPS 表格</Application></Properties>',
+        "docProps/custom.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Properties xmlns="{ns}/'
+        'officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'docPropsVTypes"><property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="KSOProductBuildVer">'
+        '<vt:lpwstr>2052-11.1.0.12763</vt:lpwstr></property></Properties>',
+        "xl/workbook.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="{ns}/spreadsheetml/'
+        f'2006/main" xmlns:r="{ns}/officeDocument/2006/relationships"><sheets><sheet name="崂山区" sheetId="1" '
+        'r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="'
+        f'{ns}/package/2006/relationships"><Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/'
+        f'worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{ns}/officeDocument/2006/'
+        'relationships/styles" Target="styles.xml"/></Relationships>',
+        "xl/styles.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet xmlns="{ns}/spreadsheetml/'
+        '2006/main"><numFmts count="1"><numFmt numFmtId="176" formatCode="yyyy/m/d;@"/></numFmts><fonts count="1">'
+        '<font><sz val="11"/><name val="宋体"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/>'
+        '</fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" '
+        'fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" '
+        'borderId="0" xfId="0"/><xf numFmtId="176" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+        '</cellXfs></styleSheet>',
+        "xl/worksheets/sheet1.xml": _WPS_SHEET.format(rows="".join(xml_rows)),
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    return path
+
+
+def test_xlsx_saved_by_wps(tmp_path):
+    header = ["序号", "小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资（万元）", "累计完成投资（万元）",
+              "实际开工时间"]
+    rows = [["崂山区2022年老旧小区改造项目台账"], [DATED], header,
+            [1, "LS-1", "沙子口小区", "崂山区", 2022, 320, 640.5, 100, datetime(2022, 4, 18)],
+            [2, "LS-2", "王哥庄小区", "崂山区", 2022, 210, 420, 0, None]]
+    r = read_ledger(_wps_xlsx(tmp_path / "崂山区台账.xlsx", rows))
+    assert r.errors == []
+    f = _by_id(r)
+    assert f.loc["LS-1", "actual_start"] == pd.Timestamp("2022-04-18")
+    assert f.loc["LS-1", "planned_investment_wan"] == 640.5 and f.loc["LS-2", "households"] == 210
+    assert f["status"].tolist() == ["开工", "未启动"]
+    assert f["source_row"].tolist() == [4, 5]
