@@ -18,7 +18,11 @@ import zipfile
 import numpy as np
 
 _F_RE = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_C_RE = re.compile(rb"<(?:\w+:)?c\b[^>]*>(.*?)</(?:\w+:)?c>", re.S)
+_C_RE = re.compile(rb"<(?:\w+:)?c\b([^>]*)>(.*?)</(?:\w+:)?c>", re.S)
+_V_RE = re.compile(rb"<(?:\w+:)?v>([^<]*)<")
+_REF_RE = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_ERR_T_RE = re.compile(rb'\bt="e"')
+MAX_ERROR_CELLS = 10_000
 
 
 class _Codes(dict):
@@ -61,11 +65,21 @@ def _encode_column(col: tuple) -> tuple:
 _SCAN_LIMIT = 16 << 20    # formula scan: the first 16 MB of a sheet's XML (about 40,000 rows)
 
 
-def _formulas_without_value(zf: zipfile.ZipFile, member: str, limit: int = _SCAN_LIMIT) -> int:
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n - 1
+
+
+def _formulas_without_value(zf: zipfile.ZipFile, member: str, limit: int = _SCAN_LIMIT,
+                            errors: list | None = None) -> int:
     """Count formula cells with no cached value in a worksheet XML (streamed, bounded memory and time).
 
     Only the first `limit` bytes are scanned: generated workbooks put their formulas in every row, so a
     missing cached value shows up early; a negative count means "at least -count" (the scan stopped).
+    errors: when a list, receives (row, col, text) of error cells (#DIV/0!, #N/A …, 0-based), which
+    calamine returns as empty cells; at most MAX_ERROR_CELLS.
     """
     count = 0
     found_any = False
@@ -81,7 +95,8 @@ def _formulas_without_value(zf: zipfile.ZipFile, member: str, limit: int = _SCAN
                 break
             data = tail + chunk
             if not found_any:
-                if data.find(b"<f") < 0 and data.find(b":f>") < 0 and data.find(b":f ") < 0:
+                if (data.find(b"<f") < 0 and data.find(b":f>") < 0 and data.find(b":f ") < 0
+                        and (errors is None or data.find(b't="e"') < 0)):
                     tail = data[-16:]
                     continue
                 found_any = True
@@ -91,9 +106,16 @@ def _formulas_without_value(zf: zipfile.ZipFile, member: str, limit: int = _SCAN
                 continue
             cut += 4
             for m in _C_RE.finditer(data[:cut]):
-                inner = m.group(1)
-                if _F_RE.search(inner) and not re.search(rb"<(?:\w+:)?v>[^<]", inner):
+                attrs, inner = m.group(1), m.group(2)
+                v = _V_RE.search(inner)
+                if (v is None or not v.group(1)) and _F_RE.search(inner):
                     count += 1
+                if (errors is not None and v is not None and v.group(1) and _ERR_T_RE.search(attrs)
+                        and len(errors) < MAX_ERROR_CELLS):
+                    ref = _REF_RE.search(attrs)
+                    if ref:
+                        errors.append((int(ref.group(2)) - 1, _col_index(ref.group(1)),
+                                       v.group(1).decode("utf-8", "replace")))
             tail = data[cut:]
     return count
 

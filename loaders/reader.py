@@ -399,6 +399,19 @@ def _street_in(sheet: str, title: str) -> str | None:
     return m.group(1) if m else None
 
 
+def _put_error_cells(sh: dict, cells: list) -> None:
+    cols, codes = sh["cols"], sh.get("codes")
+    for r, c, text in cells:
+        if c < len(cols) and r < len(cols[c]) and (cols[c][r] is None or cols[c][r] == ""):
+            if not cols[c].flags.writeable:
+                cols[c] = cols[c].copy()
+            cols[c][r] = text
+            if codes is not None:
+                if not codes[c].flags.writeable:
+                    codes[c] = codes[c].copy()
+                codes[c][r] = 2
+
+
 _NOTE_START = ("注", "说明", "备注", "填表", "填报", "审核", "制表", "联系", "附", "负责人", "领导")
 
 
@@ -819,6 +832,9 @@ def _report_date(parts: list[_Part], opt: date | None, rep: _Report) -> date | N
     return distinct[0] if len(distinct) == 1 else (distinct[-1] if distinct else None)
 
 
+_DONE_NODE_RE = re.compile(r"(?:已经|已)?完成(?=摸底|摸排|意愿|征求|方案|设计|立项|招标|招投标|定标|开工|进场|完工|竣工|验收)")
+
+
 def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
     out, n = t.out, t.n
     rd64 = np.datetime64(pd.Timestamp(rd), "ns") if rd else None
@@ -857,7 +873,7 @@ def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
         lo_u = np.full(len(uniq), np.nan)
         hi_u = np.full(len(uniq), np.nan)
         for j, u in enumerate(uniq):
-            key = headers.norm(u)
+            key = _DONE_NODE_RE.sub("已", headers.norm(u))     # 已完成立项 = 已立项, not 已完成 (完工)
             hit = next(((lo, hi) for w, lo, hi in words if w and w in key), None)
             if hit:
                 lo_u[j], hi_u[j] = hit
@@ -1071,6 +1087,10 @@ def _read_ledger(source, *, source_name, report_date, batch_year, crs) -> Ledger
             count = f"至少{-detail:,}" if detail < 0 else f"{detail:,}"
             rep.warn(sheet, None, None, None, f"该工作表有{count}个公式单元格没有保存计算结果（文件可能由程序生成、未在Excel中保存过），"
                                               "这些单元格按空值读取。请在Excel中打开、保存后重新报送。")
+        elif kind == "error_cells":       # #DIV/0!, #N/A …: calamine returns them empty; show them as written
+            for sh in sheets:
+                if sh["name"] == sheet:
+                    _put_error_cells(sh, detail)
         elif kind == "sheet_error":
             rep.error(sheet, None, None, None, "该工作表无法读取（内容已损坏）。")
     parts: list[_Part] = []

@@ -348,9 +348,12 @@ def parse_workbook(prep: Prepared) -> tuple[list[dict], list[tuple]]:
             names = set(zf.namelist())
             for name, member, _ in xlsx_sheet_parts(zf):
                 if member in names and name not in prep.skip_sheets:
-                    n = _formulas_without_value(zf, member)
+                    errors: list = []
+                    n = _formulas_without_value(zf, member, errors=errors)
                     if n:
                         notes.append(("formula_no_value", name, n))
+                    if errors:
+                        notes.append(("error_cells", name, errors))
         return notes
 
     if os.environ.get("LEDGER_PARSE_IN_PROCESS") == "1":

@@ -406,3 +406,27 @@ def test_xlsx_saved_by_wps(tmp_path):
     assert f.loc["LS-1", "planned_investment_wan"] == 640.5 and f.loc["LS-2", "households"] == 210
     assert f["status"].tolist() == ["开工", "未启动"]
     assert f["source_row"].tolist() == [4, 5]
+
+
+def test_progress_sentences_in_a_status_column_without_dates(tmp_path):
+    """目前进度 as free sentences and no actual-date column: the node comes from the words, and 已完成立项
+    means 立项 (not 已完成 = completed)."""
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", "目前进度"]
+    rows = [[TITLE], [DATED], header,
+            ["X-1", "甲", "市北区", 2022, 100, 200, 0, "已完成立项，待招标"],
+            ["X-2", "乙", "市北区", 2022, 100, 200, 0, "已完成竣工验收"],
+            ["X-3", "丙", "市北区", 2022, 100, 200, 50, "已完成招标，计划6月进场"],
+            ["X-4", "丁", "市北区", 2022, 100, 200, 80, "正在施工"],
+            ["X-5", "戊", "市北区", 2022, 100, 200, 0, "60%"]]
+    r = read_ledger(_xlsx(tmp_path / "o.xlsx", {"市北区": rows}))
+    assert r.errors == [] and r.warnings == []
+    assert r.frame["status"].tolist() == ["立项", "验收", "招投标", "开工", "未启动"]
+
+
+def test_error_value_in_an_optional_column_is_a_warning(tmp_path):
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", "建筑面积（平方米）"]
+    rows = [[TITLE], [DATED], header, ["Y-1", "甲", "市南区", 2022, 100, 200, 0, "#REF!"]]
+    r = read_ledger(_xlsx(tmp_path / "p.xlsx", {"市南区": rows}))
+    assert r.errors == []
+    assert _msgs(r.warnings) == [("市南区", 4, "建筑面积（平方米）", "#REF!", "建筑面积应为数字（平方米），无法识别，已按空值处理。")]
+    assert pd.isna(r.frame.loc[0, "floor_area_m2"])
