@@ -175,8 +175,12 @@ def _csv_sheet(prep: safety.Prepared) -> dict:
     if df.empty or not text.strip():
         raise UnreadableLedger("CSV文件没有任何内容。请检查是否选错了文件。")
     cols = [df[c].to_numpy(dtype=object) for c in df.columns]
-    for c in cols:
+    for k, c in enumerate(cols):
         c[pd.isna(c)] = ""
+        s_ = df[df.columns[k]]
+        eq = s_.str.startswith('="', na=False)
+        if eq.any():      # ="001": exported by systems that keep leading zeros through Excel
+            cols[k] = np.where(eq.to_numpy(), s_.str.slice(2).str.rstrip('"').to_numpy(dtype=object), c)
     codes = [np.where(c == "", 0, 2).astype(np.int8) for c in cols]
     if damaged:
         prep.warnings.append(f"文件中有{damaged}处无法识别的字符（文件可能有损坏），已显示为“\ufffd”，请核对相关单元格。")
@@ -340,7 +344,7 @@ def _column_specs(cols, merges, first: int, last: int, title_unit: float | None)
 
 # ------------------------------------------------------------------------------------------- title rows
 _DATE_IN_TEXT = r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*[日号]?"
-_REPORT_RE = re.compile(r"(?:截至|截止)(?:日期|时间|时点|到|至)?\s*[:：]?\s*(?:" + _DATE_IN_TEXT + r"|(?:(\d{4})\s*年\s*)?"
+_REPORT_RE = re.compile(r"(?:截至|截止|统计时间|统计日期|统计时点|数据时间|数据日期)(?:日期|时间|时点|到|至)?\s*[:：]?\s*(?:" + _DATE_IN_TEXT + r"|(?:(\d{4})\s*年\s*)?"
                         r"(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号]|(底|末|份)?))")
 _UNIT_RE = re.compile(r"单位\s*[:：]\s*(万元|元|亿元|千元)")
 
@@ -519,6 +523,16 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
             if r1 > r0 and r0 >= start and c0 in raw and kind_of.get(c0) in _FILLABLE_MERGE_KINDS:
                 raw[c0][r0 - start + 1: r1 - start + 1] = raw[c0][r0 - start]
                 rcodes[c0][r0 - start + 1: r1 - start + 1] = rcodes[c0][r0 - start]
+            elif (r1 > r0 and r0 >= start and c0 in raw and kind_of.get(c0) == "money"
+                  and rcodes[c0][r0 - start] != 0 and (rcodes[c0][r0 - start + 1: r1 - start + 1] == 0).all()):
+                # one amount for several communities (a bundle's investment merged down): counted once, on
+                # the first row; the other rows of the range count 0 so the sheet's total stays right
+                raw[c0][r0 - start + 1: r1 - start + 1] = 0.0
+                rcodes[c0][r0 - start + 1: r1 - start + 1] = 1
+                hdr = next(c.header for lst in by_field.values() for c in lst if c.index == c0)
+                rep.warn(name, r0 + 1, hdr, _cell_str(raw[c0][r0 - start]),
+                         f"第{r0 + 1}至{r1 + 1}行为合并单元格，金额已全部计入第{r0 + 1}行，其余各行按0计；"
+                         "如需分小区统计，请拆分单元格后分别填写。")
     key_fields = ("community_id", "name", "district", "households", "planned_investment_wan",
                   "completed_investment_wan")
     key_cols = sorted({by_field[f][0].index for f in key_fields if f in by_field} | ({0, 1, 2} & set(raw)))
@@ -1111,7 +1125,18 @@ def _read_ledger(source, *, source_name, report_date, batch_year, crs) -> Ledger
                   "改造年度、户数、总投资、累计完成投资”等。")
     if report_date is None and parts and not any(p.title_date for p in parts):
         # no 截至 line in any sheet: the file name often carries it (台账（截至2022年5月31日）.xlsx)
-        finfo = _title_info(Path(prep.name).stem)
+        stem = Path(prep.name).stem
+        finfo = _title_info(stem)
+        if finfo["report_date"] is None:
+            # a weekly file named by its date without 截至: 市北区台账2022.5.31.xlsx, 台账（20220531）.xlsx
+            found = {m.groups() for m in re.finditer(r"(?<!\d)(20\d\d)\s*[年\-/._]?\s*(\d{1,2})\s*[月\-/._]?\s*(\d{1,2})"
+                                                    r"\s*[日号]?(?!\d)", unicodedata.normalize("NFKC", stem))}
+            if len(found) == 1:
+                y, mo, d = map(int, found.pop())
+                try:
+                    finfo["report_date"] = date(y, mo, d)
+                except ValueError:
+                    pass
         if finfo["report_date"]:
             for p in parts:
                 p.title_date, p.title_date_text = finfo["report_date"], None

@@ -89,6 +89,8 @@ def sniff(head: bytes) -> str:
         return "image"
     if head.startswith((b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b")):
         return "archive"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):       # UTF-16 text (Excel's 「Unicode 文本」)
+        head = head[: len(head) // 2 * 2].decode("utf-16", errors="replace").encode("utf-8")
     low = head[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if low.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<meta")) or b"<html" in low[:512]:
         return "html"

@@ -430,3 +430,63 @@ def test_error_value_in_an_optional_column_is_a_warning(tmp_path):
     assert r.errors == []
     assert _msgs(r.warnings) == [("市南区", 4, "建筑面积（平方米）", "#REF!", "建筑面积应为数字（平方米），无法识别，已按空值处理。")]
     assert pd.isna(r.frame.loc[0, "floor_area_m2"])
+
+
+def test_bundle_investment_merged_down_over_its_communities(tmp_path):
+    """One 总投资 for a bundle of three communities, merged vertically: counted once."""
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "打包项目", "总投资（万元）", "累计完成投资（万元）"]
+    rows = [[TITLE], [DATED], header,
+            ["B-1", "甲", "市北区", 2022, 100, "一标段", 900, 300],
+            ["B-2", "乙", "市北区", 2022, 120, None, None, None],
+            ["B-3", "丙", "市北区", 2022, 130, None, None, None],
+            ["B-4", "丁", "市北区", 2022, 140, "二标段", 500, 0]]
+    merges = {"市北区": ["F4:F6", "G4:G6", "H4:H6"]}
+    r = read_ledger(_xlsx(tmp_path / "q.xlsx", {"市北区": rows}, merges=merges))
+    assert r.errors == []
+    f = _by_id(r)
+    assert f["bundle"].tolist() == ["一标段"] * 3 + ["二标段"]
+    assert f["planned_investment_wan"].tolist() == [900, 0, 0, 500]
+    assert f["completed_investment_wan"].sum() == 300
+    assert _msgs(r.warnings) == [
+        ("市北区", 4, "总投资（万元）", "900", "第4至6行为合并单元格，金额已全部计入第4行，其余各行按0计；如需分小区统计，请拆分单元格后分别填写。"),
+        ("市北区", 4, "累计完成投资（万元）", "300", "第4至6行为合并单元格，金额已全部计入第4行，其余各行按0计；如需分小区统计，请拆分单元格后分别填写。"),
+    ]
+
+
+@pytest.mark.parametrize("file_name, title, expected", [
+    ("市北区老旧小区改造台账2022.5.31.xlsx", None, date(2022, 5, 31)),
+    ("台账（20220531）.xlsx", None, date(2022, 5, 31)),
+    ("台账.xlsx", "统计时间：2022年5月31日", date(2022, 5, 31)),
+    ("台账.xlsx", ["截至日期：", datetime(2022, 5, 31)], date(2022, 5, 31)),
+])
+def test_report_date_without_the_word_jiezhi(tmp_path, file_name, title, expected):
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
+    rows = ([[TITLE]] + ([title if isinstance(title, list) else [title]] if title else [])
+            + [header, ["Z-1", "甲", "市北区", 2022, 100, 200, 0]])
+    r = read_ledger(_xlsx(tmp_path / file_name, {"Sheet1": rows}))
+    assert r.errors == [] and r.warnings == []
+    assert r.report_date == expected
+
+
+def test_csv_exported_by_a_system_with_equals_quoted_ids(tmp_path):
+    text = ('小区编号,小区名称,所属区市,改造年度,户数,总投资,累计完成投资\r\n'
+            '="001",甲小区,市南区,2022,100,200,0\r\n="002",乙小区,市南区,2022,"1,100",300,0\r\n')
+    p = tmp_path / "export.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    r = read_ledger(p, report_date=date(2022, 5, 31))
+    assert r.errors == []
+    assert r.frame["community_id"].tolist() == ["001", "002"]
+    assert r.frame["households"].tolist() == [100, 1100]
+
+
+def test_unicode_text_saved_by_excel(tmp_path):
+    """Excel's 「Unicode 文本」: UTF-16 with BOM, tab separated, named .txt or .csv."""
+    lines = ["青岛市2022年老旧小区改造台账（城阳区）", "截至2022年5月31日",
+             "小区编号\t小区名称\t户数\t总投资（万元）\t累计完成投资（万元）", "CY-1\t上马小区\t300\t500\t100"]
+    p = tmp_path / "城阳区.csv"
+    p.write_bytes("\r\n".join(lines).encode("utf-16"))
+    r = read_ledger(p)
+    assert r.errors == []
+    f = _by_id(r)
+    assert f.loc["CY-1", "district"] == "城阳区" and f.loc["CY-1", "planned_investment_wan"] == 500
+    assert r.report_date == date(2022, 5, 31)
