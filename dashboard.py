@@ -27,9 +27,8 @@ PAGES = [
     st.Page(ROOT / "pages" / "district.py", title="区市", icon=":material/location_city:", url_path="qushi"),
     st.Page(ROOT / "pages" / "investment.py", title="投资", icon=":material/payments:", url_path="touzi"),
     st.Page(ROOT / "pages" / "ledger.py", title="台账", icon=":material/table_view:", url_path="taizhang"),
+    st.Page(ROOT / "pages" / "bulletin.py", title="通报", icon=":material/campaign:", url_path="tongbao"),
 ]
-if (ROOT / "pages" / "bulletin.py").exists():  # the 通报 page (bulletin/ owns it)
-    PAGES.append(st.Page(ROOT / "pages" / "bulletin.py", title="通报", icon=":material/campaign:", url_path="tongbao"))
 
 page = st.navigation(PAGES)
 st.sidebar.markdown(f"**{layout.APP_TITLE}**")

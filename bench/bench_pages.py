@@ -26,9 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-PAGES = ["pages/overview.py", "pages/map.py", "pages/district.py", "pages/investment.py", "pages/ledger.py"]
-if (ROOT / "pages" / "bulletin.py").exists():
-    PAGES.append("pages/bulletin.py")
+PAGES = ["pages/overview.py", "pages/map.py", "pages/district.py", "pages/investment.py", "pages/ledger.py",
+         "pages/bulletin.py"]
 
 
 def bench_pages(db: Path, label: str, goal: float, repeat: int, query: dict | None = None) -> list[tuple]:

@@ -3,7 +3,7 @@ through the Python playwright package), every page opened from the sidebar as a 
 
 Fails on a Streamlit exception box, a console error, an HTTP error or any request that leaves 127.0.0.1 (the
 offline goal: no usage statistics, no Carto base map, no web fonts). Saves a 1600×1000 screenshot and a
-full-length one of every page to $SCREENSHOT_DIR (default tests/artifacts/screenshots). Also uploads a bad and
+full-length one of every page to $SCREENSHOT_DIR (default out/screenshots). Also uploads a bad and
 a good ledger through the 台账 page's file input.
 
 Run: pytest -m browser tests/test_browser.py   (needs chromium and fonts-noto-cjk from apt)
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-SHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "tests" / "artifacts" / "screenshots"))
+SHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "out" / "screenshots"))  # out/ is git-ignored
 VIEWPORT = {"width": 1600, "height": 1000}
 # (navigation title, url path, heading, what must render)
 PAGES = [
@@ -40,9 +40,8 @@ PAGES = [
     ("区市", "qushi", "区市 · 分区调度", {"plotly": 3}),
     ("投资", "touzi", "投资 · 完成情况", {"plotly": 4}),
     ("台账", "taizhang", "台账 · 明细与导入", {"table": 2}),
+    ("通报", "tongbao", "通报 · 工作动态周通报", {"table": 1}),
 ]
-if (ROOT / "pages" / "bulletin.py").exists():
-    PAGES.append(("通报", "tongbao", "通报 · 工作动态周通报", {}))
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 if not Path(CHROMIUM).exists():

@@ -45,10 +45,6 @@ def _districts_arg(districts: Names) -> list[str] | None:
     return list(districts) if districts else None
 
 
-def _iso(d) -> str:
-    return pd.Timestamp(d).date().isoformat()
-
-
 def week_before(as_of: str) -> str:
     """The as-of date of "last week": 7 days before the selected date."""
     return (date.fromisoformat(as_of) - timedelta(days=7)).isoformat()
