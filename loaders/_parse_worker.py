@@ -62,6 +62,36 @@ def _encode_column(col: tuple) -> tuple:
     return ("c", n, f_idx, floats, s_idx, joined, d_idx, days, o_idx, others)
 
 
+def _encode_sheet(flat: np.ndarray, nrows: int, width: int) -> tuple:
+    """A sheet's cells (row-major object array) -> ('g', nrows, width, codes, floats, joined, days, o_idx, others).
+
+    One pass for the whole sheet (no per-column overhead). codes: int8 per cell as loaders.values.type_codes
+    (0 empty, 1 number, 2 text, 3 date, 4 other); floats / strings / days hold the cells of codes 1 / 2 / 3
+    in row-major order; others (bool, time …) travel as they are with their flat positions.
+    """
+    codes = np.fromiter(map(_CODE.__getitem__, map(type, flat)), dtype=np.int8, count=len(flat))
+    s_idx = np.flatnonzero(codes == 2)
+    if len(s_idx):
+        strs = flat[s_idx]
+        empty = strs == ""
+        if empty.any():
+            codes[s_idx[empty]] = 0
+            strs = strs[~empty]
+        joined = "\x00".join(strs.tolist())
+    else:
+        joined = ""
+    floats = flat[codes == 1].astype("float64")
+    nan = np.isnan(floats)
+    if nan.any():
+        codes[np.flatnonzero(codes == 1)[nan]] = 0
+        floats = floats[~nan]
+    d = flat[codes == 3]
+    days = np.fromiter(map(dt.date.toordinal, d), dtype=np.int64, count=len(d)) - _ORDINAL_EPOCH
+    o_idx = np.flatnonzero(codes == 4)
+    others = flat[o_idx].tolist()
+    return ("g", nrows, width, codes, floats, joined, days, o_idx, others)
+
+
 _SCAN_LIMIT = 16 << 20    # formula scan: the first 16 MB of a sheet's XML (about 40,000 rows)
 
 
@@ -95,8 +125,8 @@ def _formulas_without_value(zf: zipfile.ZipFile, member: str, limit: int = _SCAN
                 break
             data = tail + chunk
             if not found_any:
-                if (data.find(b"<f") < 0 and data.find(b":f>") < 0 and data.find(b":f ") < 0
-                        and (errors is None or data.find(b't="e"') < 0)):
+                # every formula sheet has a </f> (or </x:f>): shared-formula followers only follow a master
+                if data.find(b"f>") < 0 and (errors is None or data.find(b't="e"') < 0):
                     tail = data[-16:]
                     continue
                 found_any = True
@@ -174,16 +204,14 @@ def parse(req: dict) -> dict:
         width = max((len(r) for r in rows), default=0)
         if rows and any(len(r) != width for r in rows):
             rows = [list(r) + [""] * (width - len(r)) for r in rows]
-        cols = []
+        grid = None
         if rows and width:
             flat = np.empty(len(rows) * width, dtype=object)
             flat[:] = list(itertools.chain.from_iterable(rows))
-            grid = flat.reshape(len(rows), width)
-            del rows, flat
-            # typed columns: cheap to pickle
-            cols = [_encode_column(np.ascontiguousarray(grid[:, j])) for j in range(width)]
-            del grid
-        sheets.append({"name": name, "nrows": nrows, "cols": cols, "merges": merges,
+            del rows
+            grid = _encode_sheet(flat, nrows, width)     # typed: cheap to pickle
+            del flat
+        sheets.append({"name": name, "nrows": nrows, "cols": [], "grid": grid, "merges": merges,
                        "hidden": not str(meta.visible).endswith("Visible")})
         if zf is not None and name in members:
             try:

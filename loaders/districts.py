@@ -43,9 +43,16 @@ def canonical(value) -> str | None:
 
 def canonical_series(s: pd.Series) -> pd.Series:
     """Vectorised canonical(): maps each distinct value once. Unknown -> <NA>."""
-    uniq = pd.unique(s.dropna())
-    table = {u: canonical(u) for u in uniq}
-    return s.map(table).astype("string")
+    codes, uniq = pd.factorize(s.to_numpy(dtype=object, na_value=None))
+    names = np.array([canonical(u) for u in uniq] + [None], dtype=object)
+    return pd.Series(names[codes], index=s.index, dtype="string")
+
+
+def canonical_array(values: np.ndarray) -> np.ndarray:
+    """canonical() of an object array (None for empty / unknown), once per distinct value."""
+    codes, uniq = pd.factorize(values)
+    names = np.array([canonical(u) for u in uniq] + [None], dtype=object)
+    return names[codes]
 
 
 def find_in_text(text: str) -> str | None:

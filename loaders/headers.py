@@ -193,7 +193,12 @@ def match_header(text) -> ColumnSpec | None:
 
 
 def required_fields() -> list[str]:
-    return [f for f, s in vocabulary()["fields"].items() if s.get("required")]
+    return list(_required())
+
+
+@lru_cache(maxsize=None)
+def _required() -> tuple[str, ...]:
+    return tuple(f for f, s in vocabulary()["fields"].items() if s.get("required"))
 
 
 def field_label(field: str) -> str:
@@ -217,13 +222,19 @@ def subtotal_words() -> list[str]:
 
 
 def placeholder_words() -> list[str]:
-    return [norm(w) for w in vocabulary()["placeholders"]["words"]]
+    return list(_placeholders())
 
 
-def status_words() -> list[tuple[str, int, int]]:
+@lru_cache(maxsize=None)
+def _placeholders() -> tuple[str, ...]:
+    return tuple(norm(w) for w in vocabulary()["placeholders"]["words"])
+
+
+@lru_cache(maxsize=None)
+def status_words() -> tuple[tuple[str, int, int], ...]:
     """(normalised word, low, high), longest first."""
     items = [(norm(w), int(r[0]), int(r[1])) for w, r in vocabulary()["status_words"].items()]
-    return sorted(items, key=lambda x: -len(x[0]))
+    return tuple(sorted(items, key=lambda x: -len(x[0])))
 
 
 def crs_from_text(text) -> str | None:

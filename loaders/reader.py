@@ -99,7 +99,7 @@ def _cell_str(v) -> str:
 
 
 def _clean_header(text: str) -> str:
-    return re.sub(r"\s+", "", str(text)).strip()
+    return "".join(str(text).split())
 
 
 def _fmt_date(d) -> str:
@@ -282,7 +282,7 @@ def _find_header(cols, merges, nrows) -> tuple[int, int, int, set] | None:
         score, fields = headers.score_row(_row(cols, i))
         if score > best[1]:
             best = (i, score, fields)
-        elif best[1] >= _MIN_HEADER_SCORE and i > best[0] + 5:
+        elif best[1] >= _MIN_HEADER_SCORE and i > best[0] + 3:
             break
     h, score, fields = best
     if h < 0 or score < 1:
@@ -656,16 +656,16 @@ def _convert(t: _Table, opts: dict) -> None:
     none = np.full(n, None, dtype=object)
     # identity
     for fld in ("community_id", "name"):
-        txt = values.text(raw.get(fld, none), codes=t.codes.get(fld))
-        out[fld] = txt.to_numpy(dtype=object)
+        txt = values.text_array(raw.get(fld, none), codes=t.codes.get(fld))
+        out[fld] = txt
         if fld in raw:
-            t.issues("error", fld, txt.isna().to_numpy() & t.present[fld], f"{headers.field_label(fld)}为空（必填）。")
+            t.issues("error", fld, (txt == None) & t.present[fld], f"{headers.field_label(fld)}为空（必填）。")  # noqa: E711
     # district: column, else the sheet's (sheet name, title, file name)
     fallback = t.per_part(lambda p: p.sheet_district)
     if "district" in raw:
-        txt = values.text(raw["district"], codes=t.codes["district"])
-        d = dist.canonical_series(txt).to_numpy(dtype=object)
-        emp = txt.isna().to_numpy()
+        txt = values.text_array(raw["district"], codes=t.codes["district"])
+        d = dist.canonical_array(txt)
+        emp = txt == None  # noqa: E711
         d = np.where(emp, fallback, d)
         unknown = ~emp & pd.isna(d)
         names = "、".join(dist.official_names())
@@ -677,7 +677,7 @@ def _convert(t: _Table, opts: dict) -> None:
         out["district"] = fallback
     for fld in _TEXT_FIELDS:
         if fld in raw:
-            out[fld] = values.text(raw[fld], codes=t.codes[fld]).to_numpy(dtype=object)
+            out[fld] = values.text_array(raw[fld], codes=t.codes[fld])
     if any(p.sheet_street for p in t.parts):
         street = t.per_part(lambda p: p.sheet_street)
         out["street"] = np.where(t.present.get("street", np.zeros(n, bool)), out.get("street", none), street)

@@ -302,6 +302,27 @@ from loaders._worker_client import _WORKER, warm_worker  # noqa: E402,F401 - re-
 __all__ = ["prepare", "parse_workbook", "warm_worker", "limits", "sniff", "Prepared"]
 
 
+def _decode_sheet(enc: tuple) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The worker's _encode_sheet -> (columns as contiguous object arrays, their type codes)."""
+    _, nrows, width, codes, floats, joined, days, o_idx, others = enc
+    out = np.empty(nrows * width, dtype=object)
+    out[:] = ""
+    if len(floats):
+        out[codes == 1] = floats.tolist()
+    if joined or (codes == 2).any():
+        out[codes == 2] = joined.split("\x00")
+    if len(days):
+        out[codes == 3] = days.astype("datetime64[D]").astype("datetime64[us]").tolist()
+    if len(o_idx):
+        codes = codes.copy()
+        for i, v in zip(o_idx.tolist(), others):
+            out[i] = v
+            codes[i] = 0 if v is None else 4
+    cols = list(np.ascontiguousarray(out.reshape(nrows, width).T))
+    ccols = list(np.ascontiguousarray(codes.reshape(nrows, width).T))
+    return cols, ccols
+
+
 def _decode_column(enc: tuple) -> tuple[np.ndarray, np.ndarray]:
     """(cells as an object array, type codes as in loaders.values.type_codes)."""
     if enc[0] == "t":
@@ -376,8 +397,12 @@ def parse_workbook(prep: Prepared) -> tuple[list[dict], list[tuple]]:
         raise UnreadableLedger("文件已损坏或格式不正确，无法作为Excel工作簿读取。请用Excel打开后另存为.xlsx再报送。")
     sheets = []
     for sh in reply["sheets"]:
-        decoded = [_decode_column(c) for c in sh["cols"]]
-        sh["cols"] = [d[0] for d in decoded]
-        sh["codes"] = [d[1] for d in decoded]
+        if sh.get("grid") is not None:
+            sh["cols"], sh["codes"] = _decode_sheet(sh.pop("grid"))
+        else:
+            sh.pop("grid", None)
+            decoded = [_decode_column(c) for c in sh["cols"]]
+            sh["cols"] = [d[0] for d in decoded]
+            sh["codes"] = [d[1] for d in decoded]
         sheets.append(sh)
     return sheets, reply.get("notes", []) + (reply.get("side") or [])

@@ -88,24 +88,35 @@ _QUOTES = " \t\r\n'‘’`"
 
 def _strip(strings) -> list:
     """Trimmed; a leading apostrophe (typed to keep a number as text: '001) is not part of the value."""
-    return [x.strip(_QUOTES) if x[:1] in _QUOTES or x[-1:] in _QUOTES else x for x in strings]
+    return [x.strip(_QUOTES) for x in strings]
+
+
+def text_array(s, codes=None) -> np.ndarray:
+    """Cells as trimmed strings (numbers without a spurious .0), empty -> None; an object array."""
+    a = _arr(s)
+    codes = type_codes(a) if codes is None else codes
+    st = codes == 2
+    if st.all():
+        out = np.empty(len(a), dtype=object)
+        out[:] = _strip(a)
+    else:
+        out = np.full(len(a), None, dtype=object)
+        idx = np.flatnonzero(st)
+        if len(idx):
+            out[idx] = _strip(a[idx])
+        other = np.flatnonzero(codes > 0)
+        other = other[~st[other]]
+        if len(other):
+            out[other] = [display(v) for v in a[other]]
+    blank = np.flatnonzero(out == "")
+    if len(blank):
+        out[blank] = None
+    return out
 
 
 def text(s, codes=None) -> pd.Series:
     """Cells as trimmed strings (numbers without a spurious .0), empty -> <NA>; returns dtype string."""
-    a = _arr(s)
-    codes = type_codes(a) if codes is None else codes
-    out = np.full(len(a), None, dtype=object)
-    st = np.flatnonzero(codes == 2)
-    if len(st):
-        stripped = np.empty(len(st), dtype=object)
-        stripped[:] = _strip(a[st])
-        stripped[stripped == ""] = None
-        out[st] = stripped
-    other = np.flatnonzero((codes == 1) | (codes == 3) | (codes == 4))
-    if len(other):
-        out[other] = [display(v) for v in a[other]]
-    return pd.Series(out, dtype="string", index=s.index if isinstance(s, pd.Series) else None)
+    return pd.Series(text_array(s, codes), dtype="string", index=s.index if isinstance(s, pd.Series) else None)
 
 
 def empty_mask(s, codes=None) -> np.ndarray:
