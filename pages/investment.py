@@ -29,4 +29,4 @@ layout.chart(funding_figure(data.funding(*f.args), theme=theme, title=None), key
 
 st.markdown("#### 各区（市）投资排名")
 ranking, ranking_columns = tables.investment_table(data.progress(*f.args))
-layout.table(ranking, ranking_columns, key="investment_ranking", height=420)
+layout.table(ranking, ranking_columns, key="investment_ranking")

@@ -33,4 +33,4 @@ layout.table(tables.light_style(alerts, "预警"), alert_columns, key="overview_
 
 st.markdown("#### 各区（市）排名　按开工率，并列投资排名")
 ranking, ranking_columns = tables.ranking_table(data.progress(*f.args))
-layout.table(tables.light_style(ranking, "预警"), ranking_columns, key="overview_ranking", height=420)
+layout.table(tables.light_style(ranking, "预警"), ranking_columns, key="overview_ranking")

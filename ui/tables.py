@@ -38,8 +38,8 @@ def light_style(frame: pd.DataFrame, column: str):
 # ------------------------------------------------------------------------------------------------ rankings
 RANKING_HEADERS = {
     "rank_start": "开工率排名", "district": "区市", "planned": "计划（个）", "started": "已开工（个）",
-    "start_rate": "开工率（按小区）", "household_start_rate": "开工率（按户数）", "schedule_rate": "序时进度",
-    "behind_points": "落后序时（百分点）", "light": "预警", "completed": "已完工（个）",
+    "start_rate": "开工率", "household_start_rate": "户数开工率", "schedule_rate": "序时进度",
+    "behind_points": "落后百分点", "light": "预警", "completed": "已完工（个）",
     "completed_investment_wan": "累计完成投资（万元）", "rank_investment": "投资排名",
 }
 
@@ -52,10 +52,22 @@ def ranking_table(progress: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
         out[col] = _round(out[col], 1)
     out["completed_investment_wan"] = _round(out["completed_investment_wan"], 1)
     out = out.rename(columns=RANKING_HEADERS).reset_index(drop=True)
-    config = {RANKING_HEADERS[c]: PCT for c in ("start_rate", "household_start_rate", "schedule_rate")}
-    config.update({RANKING_HEADERS["behind_points"]: st.column_config.NumberColumn(format="%.1f"),
-                   RANKING_HEADERS["completed_investment_wan"]: WAN,
-                   RANKING_HEADERS["planned"]: INT, RANKING_HEADERS["started"]: INT})
+    small = {"width": "small"}  # eleven columns must fit a 1600-pixel screen without scrolling
+    config = {RANKING_HEADERS["start_rate"]: st.column_config.NumberColumn(format="%.1f%%", help="已开工小区数 ÷ 计划小区数"),
+              RANKING_HEADERS["household_start_rate"]: st.column_config.NumberColumn(
+                  format="%.1f%%", help="已开工小区户数 ÷ 计划小区户数"),
+              RANKING_HEADERS["schedule_rate"]: st.column_config.NumberColumn(
+                  format="%.1f%%", help="计划开工日期已到的小区占比（序时进度）")}
+    config.update({RANKING_HEADERS["behind_points"]: st.column_config.NumberColumn(
+                       format="%.1f", help="序时进度 − 开工率，单位：百分点；超过30为红，10～30为黄"),
+                   RANKING_HEADERS["completed_investment_wan"]: st.column_config.NumberColumn(format="localized"),
+                   RANKING_HEADERS["planned"]: st.column_config.NumberColumn(format="localized", **small),
+                   RANKING_HEADERS["started"]: st.column_config.NumberColumn(format="localized", **small),
+                   RANKING_HEADERS["completed"]: st.column_config.NumberColumn(**small),
+                   RANKING_HEADERS["rank_start"]: st.column_config.NumberColumn(**small),
+                   RANKING_HEADERS["rank_investment"]: st.column_config.NumberColumn(**small),
+                   RANKING_HEADERS["light"]: st.column_config.TextColumn(**small),
+                   RANKING_HEADERS["district"]: st.column_config.TextColumn(**small)})
     return out, config
 
 
