@@ -55,14 +55,19 @@ def canonical_array(values: np.ndarray) -> np.ndarray:
     return names[codes]
 
 
+@lru_cache(maxsize=None)
+def _longest_first() -> tuple[tuple[str, str], ...]:
+    return tuple((k, v) for k, v in sorted(_lookup().items(), key=lambda kv: -len(kv[0])) if len(k) >= 2)
+
+
 def find_in_text(text: str) -> str | None:
     """The single district named in a free text (sheet name, title, file name), or None if none/several."""
     if not text:
         return None
     t = norm(text)
     found = set()
-    for k, name in sorted(_lookup().items(), key=lambda kv: -len(kv[0])):
-        if len(k) >= 2 and k in t:
+    for k, name in _longest_first():
+        if k in t:
             found.add(name)
     return found.pop() if len(found) == 1 else None
 

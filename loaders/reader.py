@@ -554,8 +554,14 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
         st = np.flatnonzero(rcodes[id_col.index] == 2)
         if len(st):
             codes, uniq = pd.factorize(raw[id_col.index][st])
-            hit_u = np.fromiter((words.search(u) is not None for u in uniq), dtype=bool, count=len(uniq))
-            id_word[st[hit_u[codes]]] = True
+            # one regex pass over all distinct ids joined by NUL (never inside a word), hits mapped back
+            joined = "\x00".join(uniq.tolist())
+            hits = [m.start() for m in words.finditer(joined)]
+            if hits:
+                ends = np.cumsum([len(u) + 1 for u in uniq])
+                hit_u = np.zeros(len(uniq), dtype=bool)
+                hit_u[np.searchsorted(ends, hits, side="right")] = True
+                id_word[st[hit_u[codes]]] = True
     # the words in any looked-at cell, only on the (few) rows without a proper id
     word_hit = id_word.copy()
     for i in np.flatnonzero(id_empty | id_word):

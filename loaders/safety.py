@@ -303,23 +303,36 @@ __all__ = ["prepare", "parse_workbook", "warm_worker", "limits", "sniff", "Prepa
 
 
 def _decode_sheet(enc: tuple) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """The worker's _encode_sheet -> (columns as contiguous object arrays, their type codes)."""
+    """The worker's _encode_sheet -> (columns as contiguous object arrays, their type codes).
+
+    The cells arrive row-major; they are placed straight into column-major order (no transpose copy).
+    """
     _, nrows, width, codes, floats, joined, days, o_idx, others = enc
+    cm = codes.reshape(nrows, width).T.ravel()              # column-major codes (a copy)
     out = np.empty(nrows * width, dtype=object)
     out[:] = ""
-    if len(floats):
-        out[codes == 1] = floats.tolist()
-    if joined or (codes == 2).any():
-        out[codes == 2] = joined.split("\x00")
-    if len(days):
-        out[codes == 3] = days.astype("datetime64[D]").astype("datetime64[us]").tolist()
-    if len(o_idx):
-        codes = codes.copy()
-        for i, v in zip(o_idx.tolist(), others):
-            out[i] = v
-            codes[i] = 0 if v is None else 4
-    cols = list(np.ascontiguousarray(out.reshape(nrows, width).T))
-    ccols = list(np.ascontiguousarray(codes.reshape(nrows, width).T))
+    for i, v in zip(o_idx.tolist(), others):                # bool, time …: as they are
+        pos = (i % width) * nrows + i // width
+        out[pos] = v
+        cm[pos] = 0 if v is None else 4
+    for code, vals in ((1, floats), (2, None), (3, days)):
+        if code == 2:
+            if not joined and not (cm == 2).any():
+                continue
+            split = joined.split("\x00")
+            items = np.fromiter(split, dtype=object, count=len(split))
+        elif not len(vals):
+            continue
+        elif code == 1:
+            items = vals.astype(object)          # Python floats; astype is far cheaper than a list
+        else:
+            items = vals.astype("datetime64[D]").astype("datetime64[us]").astype(object)   # datetime objects
+        # row-major order of the values -> their column-major positions
+        rm_pos = np.flatnonzero(codes == code)
+        cm_pos = (rm_pos % width) * nrows + rm_pos // width
+        out[cm_pos] = items
+    cols = list(out.reshape(width, nrows))
+    ccols = list(cm.reshape(width, nrows))
     return cols, ccols
 
 
