@@ -279,11 +279,14 @@ def _find_header(cols, merges, nrows) -> tuple[int, int, int, set] | None:
     scan = min(nrows, _HEADER_SCAN_ROWS)
     best = (-1, 0, set())
     for i in range(scan):
-        score, fields = headers.score_row(_row(cols, i))
+        if best[1] >= _MIN_HEADER_SCORE and i > best[0] + 3:
+            break
+        cells = _row(cols, i)
+        if best[1] >= _MIN_HEADER_SCORE and sum(1 for c in cells if isinstance(c, (float, int, datetime))) >= 3:
+            continue       # a data row (numbers, dates) under a header already found: not a better header
+        score, fields = headers.score_row(cells)
         if score > best[1]:
             best = (i, score, fields)
-        elif best[1] >= _MIN_HEADER_SCORE and i > best[0] + 3:
-            break
     h, score, fields = best
     if h < 0 or score < 1:
         return None
@@ -956,7 +959,8 @@ def _frame(t: _Table) -> pd.DataFrame:
             data[col] = pd.array(arr, dtype="string")
         elif dtype == "Int64":
             arr = np.full(n, np.nan) if v is None else np.asarray(v, dtype="float64")
-            data[col] = pd.array(arr, dtype="Float64").astype("Int64") if len(arr) else pd.array([], dtype="Int64")
+            miss = np.isnan(arr)       # whole numbers already (counts are rounded, years are years)
+            data[col] = pd.arrays.IntegerArray(np.where(miss, 0, arr).astype("int64"), miss)
         elif dtype == "float64":
             data[col] = np.full(n, np.nan) if v is None else np.asarray(v, dtype="float64")
         elif dtype.startswith("datetime64"):
