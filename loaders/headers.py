@@ -11,7 +11,7 @@ from loaders.schema import NODE_KEYS, actual_column, plan_column
 
 _BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "［": "[", "］": "]", "〈": "(", "〉": ")"})
 _BRACKET_RE = re.compile(r"[\(\[]([^\(\)\[\]]*)[\)\]]")
-_SPACE_RE = re.compile(r"\s+")
+_SPACE_RE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")     # zero-width characters pasted from web pages too
 _UNIT_PREFIX_RE = re.compile(r"^(单位|计量单位)[:：]?")
 _MARKS_RE = re.compile(r"[*※★☆▲△●]")
 # '截至目前累计完成投资', '截至5月底累计完成投资': a time prefix before the field's words

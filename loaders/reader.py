@@ -349,6 +349,7 @@ def _column_specs(cols, merges, first: int, last: int, title_unit: float | None)
 _DATE_IN_TEXT = r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*[日号]?"
 _REPORT_RE = re.compile(r"(?:截至|截止|统计时间|统计日期|统计时点|数据时间|数据日期)(?:日期|时间|时点|到|至)?\s*[:：]?\s*(?:" + _DATE_IN_TEXT + r"|(?:(\d{4})\s*年\s*)?"
                         r"(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号]|(底|末|份)?))")
+_FILLED_ON_RE = re.compile(r"(填报|制表|报送|打印|编制|填表|审核)\s*(日期|时间)?\s*[:：]?\s*$")
 _UNIT_RE = re.compile(r"单位\s*[:：]\s*(万元|元|亿元|千元)")
 
 
@@ -359,6 +360,17 @@ def _title_info(title: str) -> dict:
     m = _REPORT_RE.search(t)
     rest = t
     years_all = re.findall(r"((?:19|20)\d\d)\s*年", t)
+    if m is None:
+        # 青岛市老旧小区改造项目进度表（2023年6月30日）: one full date in the title, not a 填报/制表 date
+        found = [d for d in re.finditer(_DATE_IN_TEXT, t) if not _FILLED_ON_RE.search(t[max(0, d.start() - 8): d.start()])]
+        if len({d.groups() for d in found}) == 1:
+            d0 = found[0]
+            info["report_text"] = d0.group(0)
+            rest = t[: d0.start()] + " " + t[d0.end():]
+            try:
+                info["report_date"] = date(int(d0.group(1)), int(d0.group(2)), int(d0.group(3)))
+            except ValueError:
+                info["bad_report"] = d0.group(0)
     if m:
         info["report_text"] = m.group(0)
         rest = t[: m.start()] + " " + t[m.end():]

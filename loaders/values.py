@@ -83,12 +83,12 @@ def normalize_strings(st: pd.Series) -> pd.Series:
     return st.str.normalize("NFKC").str.strip()
 
 
-_QUOTES = " \t\r\n'‘’`"
+_QUOTES = " \t\r\n\u3000\xa0\u200b\u200c\u200d\u2060\ufeff'‘’`"
 
 
 def _strip(strings) -> list:
     """Trimmed; a leading apostrophe (typed to keep a number as text: '001) is not part of the value."""
-    return [x.strip(_QUOTES) for x in strings]
+    return [x.strip().strip(_QUOTES) for x in strings]
 
 
 def text_array(s, codes=None) -> np.ndarray:
@@ -161,7 +161,7 @@ def _slow_number(text: str, kind: str, factor: float) -> float | None:
 
 
 def _clean_num(u: pd.Series) -> pd.Series:
-    return u.str.normalize("NFKC").str.strip().str.replace(r"[,，\s'‘’`¥$]", "", regex=True)
+    return u.str.normalize("NFKC").str.strip().str.replace(r"[,，\s'‘’`¥$\u200b-\u200d\u2060\ufeff]", "", regex=True)
 
 
 def numbers(s, kind: str = "number", factor=1.0, codes=None):

@@ -490,3 +490,29 @@ def test_unicode_text_saved_by_excel(tmp_path):
     f = _by_id(r)
     assert f.loc["CY-1", "district"] == "城阳区" and f.loc["CY-1", "planned_investment_wan"] == 500
     assert r.report_date == date(2022, 5, 31)
+
+
+def test_invisible_characters_pasted_from_web_pages(tmp_path):
+    """Zero-width spaces, non-breaking and full-width spaces around ids, names and districts."""
+    header = ["小区编号", "小区名称\u200b", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
+    rows = [[TITLE], [DATED], header,
+            ["\u200bSN-31", "\xa0金门路小区\u3000", "市南区\u200b", 2022, "\u200b100", 200, 0],
+            ["SN-31\u200b", "宁夏路小区", "\ufeff市南区", 2022, 100, 200, 0]]
+    r = read_ledger(_xlsx(tmp_path / "zw.xlsx", {"市南区": rows}))
+    assert r.frame["community_id"].tolist() == ["SN-31", "SN-31"]
+    assert r.frame["name"].tolist() == ["金门路小区", "宁夏路小区"]
+    assert r.frame["district"].tolist() == ["市南区", "市南区"]
+    assert _msgs(r.errors) == [("市南区", 5, "小区编号", "SN-31", "小区编号重复：与工作表「市南区」第4行相同，每个小区只能填报一行。")]
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("青岛市2022年老旧小区改造项目进度表（2022年5月31日）", date(2022, 5, 31)),
+    ("青岛市2022年老旧小区改造项目进度表（2022.5.31）", date(2022, 5, 31)),
+])
+def test_report_date_as_a_bare_date_in_the_title(tmp_path, title, expected):
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
+    rows = [[title], ["填报单位：市北区住建局", None, None, "填报日期：2022年6月1日"], header,
+            ["Z-1", "甲", "市北区", 2022, 100, 200, 0]]
+    r = read_ledger(_xlsx(tmp_path / "t.xlsx", {"Sheet1": rows}))
+    assert r.errors == [] and r.warnings == []
+    assert r.report_date == expected
