@@ -266,6 +266,70 @@ def test_dark_theme_switch(browser, server):
     page.close()
 
 
+def _most_isolated_point(db: Path):
+    """The community whose point is farthest (on screen) from every other one, with its world pixel position at
+    the map's initial zoom, and the view's centre in the same pixels."""
+    import math
+
+    from figures.map import fit_view
+    from loaders.store import LedgerStore
+
+    frame = LedgerStore(db).ledger_as_of("2022-05-31", batch_years=[2022]).dropna(subset=["lon", "lat"])
+    view = fit_view(frame["lon"].round(6), frame["lat"].round(6))
+    scale = 512 * 2 ** view.zoom
+
+    def world(lon, lat):
+        siny = math.sin(math.radians(lat))
+        return ((lon + 180) / 360 * scale, (0.5 - math.log((1 + siny) / (1 - siny)) / (4 * math.pi)) * scale)
+
+    points = [world(lon, lat) for lon, lat in zip(frame["lon"], frame["lat"])]
+    best, best_gap = 0, -1.0
+    for i, (x, y) in enumerate(points):
+        gap = min(math.hypot(x - u, y - v) for j, (u, v) in enumerate(points) if j != i)
+        if gap > best_gap:
+            best, best_gap = i, gap
+    return frame.iloc[best], points[best], world(view.longitude, view.latitude)
+
+
+def test_selecting_a_community_on_the_map_shows_its_details(browser, server):
+    row, (x, y), (cx, cy) = _most_isolated_point(server.db)
+    page, monitor = open_dashboard(browser, server)
+    go(page, "地图")
+    wait_for_visuals(page, {"deck": 1})
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    box = canvas.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2 + (x - cx), box["y"] + box["height"] / 2 + (y - cy))
+    settle(page)
+    title = f"{row['name']} · 项目节点计划与实际"
+    page.locator(".js-plotly-plot", has_text=title).wait_for(timeout=30_000)
+    assert "在地图上点击一个小区" not in page.locator('[data-testid="stMain"]').inner_text()
+    screenshots(page, "09_ditu_selected")
+    assert_page_is_clean(page, monitor, "map selection")
+    page.close()
+
+
+def test_ledger_downloads_are_print_ready(browser, server):
+    import io
+
+    import openpyxl
+
+    page, monitor = open_dashboard(browser, server)
+    go(page, "台账")
+    with page.expect_download(timeout=60_000) as excel:
+        page.get_by_role("button", name="下载 Excel（打印格式）").click()
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(excel.value.path()).read_bytes()))["台账"]
+    assert excel.value.suggested_filename.endswith(".xlsx")
+    assert [c.value for c in sheet[1]][:3] == ["小区编号", "小区名称", "所属区市"]
+    assert sheet.freeze_panes == "A2" and sheet.max_row == 1 + 318
+    with page.expect_download(timeout=60_000) as csv:
+        page.get_by_role("button", name="下载 CSV").click()
+    text = Path(csv.value.path()).read_bytes().decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("小区编号,小区名称,所属区市") and len(text.splitlines()) == 1 + 318
+    assert_page_is_clean(page, monitor, "downloads")
+    page.close()
+
+
+# Last: it changes the module's store (the pages above read the sample history as it ships).
 def _csv(lines: list[str]) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8-sig")
 
@@ -314,46 +378,4 @@ def test_upload_bad_then_good_ledger(browser, server):
     assert "崂山区 2022年度 截至2022-06-07：8个小区" in page.locator('[data-testid="stMain"]').inner_text()
     screenshots(page, "08_upload_imported")
     assert_page_is_clean(page, monitor, "upload")
-    page.close()
-
-
-def _most_isolated_point(db: Path):
-    """The community whose point is farthest (on screen) from every other one, with its world pixel position at
-    the map's initial zoom, and the view's centre in the same pixels."""
-    import math
-
-    from figures.map import fit_view
-    from loaders.store import LedgerStore
-
-    frame = LedgerStore(db).ledger_as_of("2022-05-31", batch_years=[2022]).dropna(subset=["lon", "lat"])
-    view = fit_view(frame["lon"].round(6), frame["lat"].round(6))
-    scale = 512 * 2 ** view.zoom
-
-    def world(lon, lat):
-        siny = math.sin(math.radians(lat))
-        return ((lon + 180) / 360 * scale, (0.5 - math.log((1 + siny) / (1 - siny)) / (4 * math.pi)) * scale)
-
-    points = [world(lon, lat) for lon, lat in zip(frame["lon"], frame["lat"])]
-    best, best_gap = 0, -1.0
-    for i, (x, y) in enumerate(points):
-        gap = min(math.hypot(x - u, y - v) for j, (u, v) in enumerate(points) if j != i)
-        if gap > best_gap:
-            best, best_gap = i, gap
-    return frame.iloc[best], points[best], world(view.longitude, view.latitude)
-
-
-def test_selecting_a_community_on_the_map_shows_its_details(browser, server):
-    row, (x, y), (cx, cy) = _most_isolated_point(server.db)
-    page, monitor = open_dashboard(browser, server)
-    go(page, "地图")
-    wait_for_visuals(page, {"deck": 1})
-    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
-    box = canvas.bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2 + (x - cx), box["y"] + box["height"] / 2 + (y - cy))
-    settle(page)
-    title = f"{row['name']} · 项目节点计划与实际"
-    page.locator(".js-plotly-plot", has_text=title).wait_for(timeout=30_000)
-    assert "在地图上点击一个小区" not in page.locator('[data-testid="stMain"]').inner_text()
-    screenshots(page, "09_ditu_selected")
-    assert_page_is_clean(page, monitor, "map selection")
     page.close()
