@@ -76,6 +76,7 @@ class _Part:
     tinfo: dict = field(default_factory=dict)
     sheet_district: str | None = None
     sheet_street: str | None = None              # no street column: the sheet name or a 街道： title line
+    section_year: np.ndarray | None = None       # no batch column: the year of the section heading above each row
     extra: dict = field(default_factory=dict)
     codes: dict = field(default_factory=dict)   # field -> type codes of raw (loaders.values.type_codes)
 
@@ -418,6 +419,27 @@ def _street_in(sheet: str, title: str) -> str | None:
     return m.group(1) if m else None
 
 
+_SECTION_YEAR_RE = re.compile(r"((?:19|20)\d\d)\s*年(?:度)?")
+
+
+def _section_years(cols, codes_of, by_field, first: int, nrows: int) -> dict[int, float]:
+    """Section headings that name one year (一、2021年度项目, 2022年第一批) on rows without an id: row -> year."""
+    key = by_field.get("community_id") or by_field.get("name")
+    if not key:
+        return {}
+    j = key[0].index
+    look = sorted({0, 1, 2, j, *(c[0].index for f, c in by_field.items() if f == "name")} & set(range(len(cols))))
+    out = {}
+    for r in np.flatnonzero(codes_of[j][first:nrows] == 0) + first:
+        texts = [cols[k][r] for k in look if codes_of[k][r] == 2]
+        if not texts or len(texts) > 2:
+            continue
+        ys = {m.group(1) for t_ in texts for m in _SECTION_YEAR_RE.finditer(unicodedata.normalize("NFKC", t_))}
+        if len(ys) == 1 and not any(w in "".join(texts) for w in headers.subtotal_words()):
+            out[int(r)] = float(ys.pop())
+    return out
+
+
 def _put_error_cells(sh: dict, cells: list) -> None:
     cols, codes = sh["cols"], sh.get("codes")
     for r, c, text in cells:
@@ -494,11 +516,14 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
     sheet_district = dist.find_in_text(name) or dist.find_in_text(title)
     if sheet_district is None and opts.get("source_name"):
         sheet_district = dist.find_in_text(Path(opts["source_name"]).stem)
+    section = {}
+    if "batch_year" not in by_field:
+        section = _section_years(cols, codes_of, by_field, last + 1, nrows)
     missing = []
     for fld in headers.required_fields():
         if fld in by_field:
             continue
-        if fld == "batch_year" and (opts.get("batch_year") or tinfo["year"]):
+        if fld == "batch_year" and (opts.get("batch_year") or tinfo["year"] or section):
             continue
         if fld == "district" and sheet_district:
             part.district_from = sheet_district
@@ -607,6 +632,12 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
     keep = ~(blank | subtotal | nameless | repeated)
     idx = np.flatnonzero(keep)
     part.rows = idx + start + 1
+    if section:      # 一、2021年度项目 … 二、2022年度项目: each heading's year applies to the rows under it
+        sec = np.full(n, np.nan)
+        for r, y in section.items():
+            if r >= start:
+                sec[r - start] = y
+        part.section_year = pd.Series(sec).ffill().to_numpy()[idx]
     for fld, lst in by_field.items():
         part.raw[fld] = raw[lst[0].index][idx]
         part.codes[fld] = rcodes[lst[0].index][idx]
@@ -674,6 +705,7 @@ def _dates_str(values_: np.ndarray) -> np.ndarray:
 
 def _convert(t: _Table, opts: dict) -> None:
     out, raw, n = t.out, t.raw, t.n
+    rd = opts.get("report_date")
     none = np.full(n, None, dtype=object)
     # identity
     for fld in ("community_id", "name"):
@@ -704,6 +736,10 @@ def _convert(t: _Table, opts: dict) -> None:
         out["street"] = np.where(t.present.get("street", np.zeros(n, bool)), out.get("street", none), street)
     # batch year: column, else --batch-year, else the title's year
     fallback_year = t.per_part(lambda p: opts.get("batch_year") or p.tinfo.get("year") or np.nan, dtype="float64")
+    if any(p.section_year is not None for p in t.parts):
+        sec = np.concatenate([p.section_year if p.section_year is not None else np.full(len(p.rows), np.nan)
+                              for p in t.parts])
+        fallback_year = np.where(np.isnan(sec), fallback_year, sec)
     if "batch_year" in raw:
         y, emp, bad = values.years(raw["batch_year"], codes=t.codes["batch_year"])
         has_fb = ~np.isnan(fallback_year)
@@ -775,6 +811,26 @@ def _convert(t: _Table, opts: dict) -> None:
             if fld not in raw:
                 continue
             v, emp, bad, mon = values.dates(raw[fld], codes=t.codes[fld])
+            if bad.any():      # 5月31日 / 6月底 without a year: the report date's year (or the batch year)
+                idx = np.flatnonzero(bad)
+                md, md_mon = values.month_day(raw[fld][idx])
+                ok = ~np.isnat(md)
+                if ok.any():
+                    idx, md, md_mon = idx[ok], md[ok], md_mon[ok]
+                    yr = np.full(len(idx), float(rd.year)) if rd else out["batch_year"][idx].astype("float64")
+                    if which == "actual" and rd:   # a done node: the latest such day on or before the report date
+                        later = md > np.datetime64(rd.replace(year=2000), "ns")
+                        yr = np.where(later, yr - 1, yr)
+                    has = ~np.isnan(yr)
+                    idx, md, md_mon, yr = idx[has], md[has], md_mon[has], yr[has]
+                    got = values.with_year(md, yr)
+                    v[idx], bad[idx], mon[idx] = got, False, md_mon
+                    msg = np.full(n, None, dtype=object)
+                    msg[idx] = [f"日期没有写年份，已按{int(y)}年处理（{_fmt_date(g)}）；请写明年份，如2023年5月31日。"
+                                for y, g in zip(yr, got)]
+                    warn = np.zeros(n, dtype=bool)
+                    warn[idx] = True
+                    t.issues("warning", fld, warn, msg)
             t.issues("error", fld, bad, "无法识别的日期，应为如2023-05-31、2023/5/31、2023年5月31日或Excel日期格式。")
             if which == "plan" and mon.any():
                 v = np.where(mon, values.month_end(v), v)
@@ -1170,7 +1226,7 @@ def _read_ledger(source, *, source_name, report_date, batch_year, crs) -> Ledger
     parts = [p for p in parts if len(p.rows)]
     if parts:
         table = _Table(parts, rep)
-        _convert(table, opts)
+        _convert(table, {**opts, "report_date": rd})
         frame = _finish(table, rd)
         _duplicates(frame, rep, {p.sheet: p.header("community_id") for p in parts})
     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -371,3 +372,40 @@ def month_end(values: np.ndarray) -> np.ndarray:
     """The last day of each value's month."""
     return (values.astype("datetime64[M]") + 1).astype("datetime64[D]").astype("datetime64[ns]") - np.timedelta64(
         1, "D")
+
+
+_MONTH_DAY_RE = re.compile(r"^(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号]?|(底|末|份)?)$")
+
+
+def month_day(cells) -> tuple[np.ndarray, np.ndarray]:
+    """'5月31日', '6月底', '12月' (no year) -> (dates in the year 2000, month-only mask); NaT where not such.
+
+    The caller puts the right year in with with_year() and says so in a warning.
+    """
+    a = _arr(cells)
+    out = np.full(len(a), _NAT)
+    mon = np.zeros(len(a), dtype=bool)
+    for i, v in enumerate(a):
+        if not isinstance(v, str):
+            continue
+        t = _DEADLINE_RE.sub("", unicodedata.normalize("NFKC", v).strip(_QUOTES))
+        m = _MONTH_DAY_RE.match(t)
+        if not m:
+            continue
+        try:
+            if m.group(2):
+                out[i] = np.datetime64(dt.date(2000, int(m.group(1)), int(m.group(2))), "ns")
+            else:
+                out[i] = np.datetime64(dt.date(2000, int(m.group(1)), 1), "ns")
+                mon[i] = True
+        except ValueError:
+            continue
+    out[mon] = month_end(out[mon])
+    return out, mon
+
+
+def with_year(md: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """Dates made by month_day() moved to the given years (29 February -> 28 February in other years)."""
+    ts = pd.DatetimeIndex(md)
+    return _ymd(years.astype("int64"), ts.month.to_numpy(), np.minimum(ts.day.to_numpy(), np.where(
+        (ts.month.to_numpy() == 2) & ~((years % 4 == 0) & ((years % 100 != 0) | (years % 400 == 0))), 28, 31)))

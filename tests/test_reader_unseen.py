@@ -516,3 +516,38 @@ def test_report_date_as_a_bare_date_in_the_title(tmp_path, title, expected):
     r = read_ledger(_xlsx(tmp_path / "t.xlsx", {"Sheet1": rows}))
     assert r.errors == [] and r.warnings == []
     assert r.report_date == expected
+
+
+def test_batch_years_from_section_headings(tmp_path):
+    """No 年度 column: the rows stand under 一、2021年度项目 / 二、2022年度项目 headings."""
+    header = ["序号", "小区编号", "小区名称", "所属区市", "户数", "总投资", "累计完成投资"]
+    rows = [["青岛市2021-2022年老旧小区改造项目台账"], [DATED], header,
+            ["一、2021年度项目（共2个）"],
+            [1, "A-1", "甲", "市北区", 100, 200, 200],
+            [2, "A-2", "乙", "市北区", 100, 200, 150],
+            [None, "小计", None, None, 200, 400, 350],
+            ["二、2022年度项目（共1个）"],
+            [1, "B-1", "丙", "市北区", 100, 200, 0]]
+    r = read_ledger(_xlsx(tmp_path / "sec.xlsx", {"市北区": rows}))
+    assert r.errors == []
+    assert r.frame["batch_year"].tolist() == [2021, 2021, 2022]
+    assert r.frame["source_row"].tolist() == [5, 6, 9]
+
+
+def test_dates_without_a_year_take_the_report_dates_year(tmp_path):
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", "计划完工时间", "实际开工时间"]
+    rows = [[TITLE], [DATED], header,
+            ["M-1", "甲", "市北区", 2022, 100, 200, 0, "10月底前", "5月20日"],
+            ["M-2", "乙", "市北区", 2022, 100, 200, 0, "12月31日", "12月1日"]]
+    r = read_ledger(_xlsx(tmp_path / "md.xlsx", {"市北区": rows}))
+    assert r.errors == []
+    f = _by_id(r)
+    assert f.loc["M-1", "plan_completion"] == pd.Timestamp("2022-10-31")
+    assert f.loc["M-1", "actual_start"] == pd.Timestamp("2022-05-20")
+    assert f.loc["M-2", "actual_start"] == pd.Timestamp("2021-12-01")     # done, so not after 2022-05-31
+    assert _msgs(r.warnings) == [
+        ("市北区", 4, "实际开工时间", "5月20日", "日期没有写年份，已按2022年处理（2022-05-20）；请写明年份，如2023年5月31日。"),
+        ("市北区", 4, "计划完工时间", "10月底前", "日期没有写年份，已按2022年处理（2022-10-31）；请写明年份，如2023年5月31日。"),
+        ("市北区", 5, "实际开工时间", "12月1日", "日期没有写年份，已按2021年处理（2021-12-01）；请写明年份，如2023年5月31日。"),
+        ("市北区", 5, "计划完工时间", "12月31日", "日期没有写年份，已按2022年处理（2022-12-31）；请写明年份，如2023年5月31日。"),
+    ]
