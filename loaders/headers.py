@@ -176,6 +176,10 @@ def match_header(text) -> ColumnSpec | None:
             if bare != key and bare:
                 spec = lookup.get(bare)
                 m = None if spec is not None else _milestone(bare)
+    if spec is None and m is None and key.startswith("是否"):     # 是否开工 / 是否完成意愿征求: 是 | 否
+        m2 = _milestone(key[2:])
+        if m2 is not None and m2[0] == "actual":
+            return ColumnSpec(field=f"flag_{m2[1]}", kind="flag")
     if spec is None:
         if m is None:
             return None

@@ -34,7 +34,9 @@ _MIN_HEADER_SCORE = 3
 _TEXT_FIELDS = ("street", "renovation_class", "items", "bundle", "responsible", "status_text")
 _INT_FIELDS = ("buildings", "households", "elevators_planned")
 _MONEY_FIELDS = ("planned_investment_wan", "completed_investment_wan", *[c for c, _ in FUND_SOURCES])
-_FILLABLE_MERGE_KINDS = {"id", "text", "district", "year", "status", "plan", "actual", "crs"}
+_FILLABLE_MERGE_KINDS = {"id", "text", "district", "year", "status", "plan", "actual", "crs", "flag"}
+_YES = {"是", "已", "√", "✓", "✔", "y", "yes", "1", "有", "完成", "已完成", "true", "对"}
+_NO = {"否", "未", "×", "✗", "✘", "n", "no", "0", "无", "没有", "false", "x"}
 _SUBLABELS = {"计划", "实际", "计划时间", "实际时间", "计划日期", "实际日期", "计划完成时间", "实际完成时间", "计划完成",
               "实际完成", "经度", "纬度", "预计", "完成时间", "完成日期"}
 _TITLE_WORDS = ("截至", "截止", "台账", "填报", "单位:", "单位：", "制表", "统计表", "一览表", "明细表", "汇总表")
@@ -836,6 +838,25 @@ def _convert(t: _Table, opts: dict) -> None:
                 v = np.where(mon, values.month_end(v), v)
             out[fld] = v
             t.month_only[fld] = mon
+    # 是否开工 / 是否完成意愿征求 (是|否): 1 yes, 0 no, NaN empty or unreadable
+    for key in NODE_KEYS:
+        fld = f"flag_{key}"
+        if fld not in raw:
+            continue
+        txt = values.text_array(raw[fld], codes=t.codes[fld])
+        codes_, uniq = pd.factorize(txt)
+        val_u = np.full(len(uniq) + 1, np.nan)
+        for j, u in enumerate(uniq):
+            k = headers.norm(u).rstrip("。.")
+            if k in _YES or (k[:1] in ("是", "已") and not k.startswith("是否")):
+                val_u[j] = 1.0
+            elif k in _NO or k[:1] in ("否", "未"):
+                val_u[j] = 0.0
+        blank_u = np.array([headers.norm(u) in headers.placeholder_words() for u in uniq] + [True], dtype=bool)
+        val = val_u[codes_]
+        bad = np.isnan(val) & ~blank_u[codes_]
+        t.issues("warning", fld, bad, f"应填“是”或“否”（是否{NODE_NAME[key]}），无法识别，已忽略。")
+        out[fld] = val
     _coordinates_raw(t, opts)
 
 
@@ -978,6 +999,21 @@ def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
             msg = np.array([f"进度填写为「{s_}」，但按实际完成时间，当前节点为「{names[k]}」；已以实际时间为准，请核对进度或补填实际时间。"
                             if m else None for s_, k, m in zip(st, nr, incons)], dtype=object)
             t.issues("warning", "status_text", incons, msg, value=st)
+    # 是否开工 columns: with no actual date of that node in the sheet, 是 means the node is reached
+    for k, key in enumerate(NODE_KEYS, start=1):
+        fld = f"flag_{key}"
+        if fld not in out:
+            continue
+        flag = out[fld]
+        dated = t.present.get(actual_column(key), np.zeros(n, dtype=bool))
+        nr = np.where(~dated & (flag == 1) & (nr < k), k, nr)
+        name = NODE_NAME[key]
+        t.issues("warning", fld, dated & (flag == 1) & np.isnat(out[actual_column(key)]) if actual_column(key) in out
+                 else np.zeros(n, dtype=bool),
+                 f"填写为已{name}，但没有填写实际{name}时间；已以实际时间为准，请补填实际{name}时间。")
+        t.issues("warning", fld, dated & (flag == 0) & ~np.isnat(out[actual_column(key)]) & ~future
+                 if actual_column(key) in out else np.zeros(n, dtype=bool),
+                 f"填写为未{name}，但已填写实际{name}时间；已以实际时间为准，请核对。")
     out["node_reached"] = nr
     out["status"] = np.array([node_status(k) for k in range(len(NODE_NAMES) + 1)], dtype=object)[nr]
     # overdue planned nodes (not reached, planned date passed)
