@@ -176,6 +176,18 @@ def match_header(text) -> ColumnSpec | None:
             if bare != key and bare:
                 spec = lookup.get(bare)
                 m = None if spec is not None else _milestone(bare)
+    if spec is None and m is None and re.search(r"[-—–_/|]", key):
+        # 资金来源-中央, 区/市, 开工时间—计划: the words joined, then the last part, then the first
+        pieces = [p for p in re.split(r"[-—–_/|]+", key) if p]
+        for cand in ("".join(pieces), pieces[-1] if pieces else "", pieces[0] if pieces else ""):
+            if cand and cand != key:
+                sub = match_header(cand)
+                if sub is not None:
+                    if unit is not None and sub.factor is None and _unit_kind_ok(sub.kind, units[unit][0]):
+                        sub = ColumnSpec(**{**sub.__dict__, "unit": unit, "factor": units[unit][1]})
+                    if crs is not None and sub.crs is None:
+                        sub = ColumnSpec(**{**sub.__dict__, "crs": crs})
+                    return sub
     if spec is None and m is None and key.startswith("是否"):     # 是否开工 / 是否完成意愿征求: 是 | 否
         m2 = _milestone(key[2:])
         if m2 is not None and m2[0] == "actual":

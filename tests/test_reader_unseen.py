@@ -581,3 +581,23 @@ def test_yes_no_column_beside_dates_disagreeing(tmp_path):
         ("市北区", 4, "是否开工", "是", "填写为已开工，但没有填写实际开工时间；已以实际时间为准，请补填实际开工时间。"),
         ("市北区", 5, "是否开工", "否", "填写为未开工，但已填写实际开工时间；已以实际时间为准，请核对。"),
     ]
+
+
+def test_headers_with_separators_and_less_common_words(tmp_path):
+    header = ["统一编码", "小区名称（全称）", "区/市", "街道/镇", "年度批次", "涉及楼栋", "涉及居民（户）", "批复投资（万元）",
+              "投资-累计完成（万元）", "资金来源-中央（元）", "初步设计批复时间", "开工时间-计划", "工程进展", "实施主体"]
+    rows = [[TITLE], [DATED], header,
+            ["U-1", "兴隆一路小区", "市北区", "兴隆路街道", "2022年", 6, 210, 420.5, 100, 1_000_000, datetime(2022, 2, 10),
+             datetime(2022, 4, 1), "施工中", "市北区住建局"]]
+    r = read_ledger(_xlsx(tmp_path / "sep.xlsx", {"市北区": rows}))
+    assert r.errors == []
+    row = r.frame.iloc[0]
+    assert (row["community_id"], row["district"], row["street"], row["batch_year"]) == ("U-1", "市北区", "兴隆路街道", 2022)
+    assert (row["buildings"], row["households"]) == (6, 210)
+    assert (row["planned_investment_wan"], row["completed_investment_wan"]) == (420.5, 100)
+    assert row["fund_central_wan"] == pytest.approx(100.0)
+    assert row["actual_design"] == pd.Timestamp("2022-02-10") and row["plan_start"] == pd.Timestamp("2022-04-01")
+    assert row["status_text"] == "施工中" and row["responsible"] == "市北区住建局"
+    assert row["status"] == "方案设计"
+    # 施工中 without an actual 开工 date: the dates win, with a warning; the planned start has passed
+    assert [w.column for w in r.warnings] == ["工程进展", "开工时间-计划"]
