@@ -424,6 +424,48 @@ def _street_in(sheet: str, title: str) -> str | None:
 _SECTION_YEAR_RE = re.compile(r"((?:19|20)\d\d)\s*年(?:度)?")
 
 
+def _full_date_in(text: str) -> date | None:
+    """The one full date written in a file or sheet name (2022.5.31, 20220531, 2022年5月31日), else None."""
+    found = {m.groups() for m in re.finditer(r"(?<!\d)(20\d\d)\s*[年\-/._]?\s*(\d{1,2})\s*[月\-/._]?\s*(\d{1,2})"
+                                            r"\s*[日号]?(?!\d)", unicodedata.normalize("NFKC", text))}
+    if len(found) != 1:
+        return None
+    y, mo, d = map(int, found.pop())
+    try:
+        return date(y, mo, d)
+    except ValueError:
+        return None
+
+
+def _drop_older_copies(parts: list[_Part], opt: date | None, rep: _Report) -> list[_Part]:
+    """A workbook that keeps last week's sheet beside this week's: sheets dated earlier than the report date
+    whose communities are (mostly) the same as the report date's sheets are old copies, not read."""
+    dates = sorted({p.title_date for p in parts if p.title_date})
+    if len(dates) < 2:
+        return parts
+    target = opt if opt in dates else dates[-1]
+
+    def ids(p: _Part) -> set:
+        if "community_id" not in p.raw:
+            return set()
+        return set(values.text_array(p.raw["community_id"], p.codes.get("community_id")).tolist()) - {None}
+
+    current = [p for p in parts if p.title_date == target]
+    latest_ids = set().union(*(ids(p) for p in current))
+    names = "、".join(f"「{p.sheet}」" for p in current)
+    keep = []
+    for p in parts:
+        if p.title_date and p.title_date < target:
+            own = ids(p)
+            if own and len(own & latest_ids) * 2 >= len(own):
+                rep.warn(p.sheet, None, None, p.title_date_text or p.sheet,
+                         f"该工作表截至{_fmt_date(p.title_date)}，早于同一文件中截至{_fmt_date(target)}的工作表{names}，"
+                         "且为同一批小区，视为旧版本，未读取。")
+                continue
+        keep.append(p)
+    return keep
+
+
 def _section_years(cols, codes_of, by_field, first: int, nrows: int) -> dict[int, float]:
     """Section headings that name one year (一、2021年度项目, 2022年第一批) on rows without an id: row -> year."""
     key = by_field.get("community_id") or by_field.get("name")
@@ -543,6 +585,9 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
     if tinfo["no_year"]:
         rep.warn(name, None, None, tinfo["report_text"], "标题中的截至日期没有年份，且无法从标题推断，已忽略；请写成“截至2023年6月30日”。")
     part.title_date, part.title_date_text = tinfo["report_date"], tinfo["report_text"]
+    if part.title_date is None and not tinfo.get("bad_report"):
+        part.title_date = _full_date_in(name)          # weekly sheets named by their date: 2022.5.31
+        part.title_date_text = name if part.title_date else None
 
     # ---------------------------------------------------------------- data rows
     part.tinfo, part.sheet_district = tinfo, sheet_district
@@ -1243,17 +1288,11 @@ def _read_ledger(source, *, source_name, report_date, batch_year, crs) -> Ledger
         finfo = _title_info(stem)
         if finfo["report_date"] is None:
             # a weekly file named by its date without 截至: 市北区台账2022.5.31.xlsx, 台账（20220531）.xlsx
-            found = {m.groups() for m in re.finditer(r"(?<!\d)(20\d\d)\s*[年\-/._]?\s*(\d{1,2})\s*[月\-/._]?\s*(\d{1,2})"
-                                                    r"\s*[日号]?(?!\d)", unicodedata.normalize("NFKC", stem))}
-            if len(found) == 1:
-                y, mo, d = map(int, found.pop())
-                try:
-                    finfo["report_date"] = date(y, mo, d)
-                except ValueError:
-                    pass
+            finfo["report_date"] = _full_date_in(stem)
         if finfo["report_date"]:
             for p in parts:
                 p.title_date, p.title_date_text = finfo["report_date"], None
+    parts = _drop_older_copies(parts, _as_date(report_date), rep)
     rd = _report_date(parts, _as_date(report_date), rep)
     if rd is None and parts:
         rep.warn(parts[0].sheet, None, None, None,

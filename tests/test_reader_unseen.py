@@ -601,3 +601,19 @@ def test_headers_with_separators_and_less_common_words(tmp_path):
     assert row["status"] == "方案设计"
     # 施工中 without an actual 开工 date: the dates win, with a warning; the planned start has passed
     assert [w.column for w in r.warnings] == ["工程进展", "开工时间-计划"]
+
+
+def test_last_weeks_sheet_kept_in_the_same_workbook(tmp_path):
+    """Sheets named by their date, each a full copy: the latest is the report, the older copy is not read."""
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
+
+    def sheet(done):
+        return [[TITLE + "（市北区）"], header,
+                ["W-1", "甲", "市北区", 2022, 100, 200, done, datetime(2022, 5, 2)],
+                ["W-2", "乙", "市北区", 2022, 100, 200, 0, None]]
+    r = read_ledger(_xlsx(tmp_path / "weeks.xlsx", {"2022.5.31": sheet(80), "2022.5.24": sheet(50)}))
+    assert r.errors == []
+    assert r.report_date == date(2022, 5, 31)
+    assert r.frame["completed_investment_wan"].tolist() == [80, 0]
+    assert _msgs(r.warnings) == [("2022.5.24", None, None, "2022.5.24",
+                                  "该工作表截至2022-05-24，早于同一文件中截至2022-05-31的工作表「2022.5.31」，且为同一批小区，视为旧版本，未读取。")]
