@@ -138,7 +138,7 @@ class Figures:
     overdue_communities: pd.DataFrame  # one row per community: its most overdue node, with overdue_nodes
     due_next_week: pd.DataFrame    # due_next_days(..., 7)
     stale: pd.DataFrame            # stale_districts
-    trend: pd.DataFrame | None     # metrics.trends.investment_trend (None when that module is missing)
+    trend: pd.DataFrame            # metrics.trends.investment_trend, cut at the report date
 
 
 def compute(inputs: Inputs, rules: dict | None = None) -> Figures:
@@ -182,13 +182,10 @@ def most_overdue_by_community(overdue: pd.DataFrame) -> pd.DataFrame:
     return first.assign(overdue_nodes=first["community_id"].map(counts).astype("int64"))
 
 
-def _trend(inputs: Inputs):
-    try:
-        from metrics.trends import investment_trend
-    except ImportError:
-        return None
-    totals = inputs.totals[inputs.totals["report_date"] <= pd.Timestamp(inputs.as_of)]
-    return investment_trend(totals, inputs.batch_years[-1])
+def _trend(inputs: Inputs) -> pd.DataFrame:
+    from metrics.trends import investment_trend
+
+    return investment_trend(inputs.totals, inputs.batch_years[-1], as_of=inputs.as_of)
 
 
 # --- wording -----------------------------------------------------------------------------------------------------
@@ -402,22 +399,17 @@ def stale_table(figs: Figures) -> model.Table:
 # --- charts ------------------------------------------------------------------------------------------------------
 
 def charts(figs: Figures, batch_year: int) -> dict[str, model.Chart]:
-    """The dashboard's figure builders; a builder not yet available leaves its chart out."""
+    """The dashboard's figure builders, drawing the bulletin's own figures."""
+    from figures.ranking import start_rate_bar
+    from figures.trends import investment_trend_figure
+
     out: dict[str, model.Chart] = {}
-    try:
-        from figures.ranking import start_rate_bar
-    except ImportError:
-        start_rate_bar = None
-    try:
-        from figures.trends import investment_trend_figure
-    except ImportError:
-        investment_trend_figure = None
     # Titles go in the document's captions (图1 …), not inside the pictures.
-    if figs.trend is not None and investment_trend_figure is not None:
+    if len(figs.trend):
         out["investment_trend"] = model.Chart(
             "investment_trend", "图1  累计完成投资走势（与上年同期对比，亿元）",
             investment_trend_figure(figs.trend, batch_year, title=None))
-    if start_rate_bar is not None and len(figs.progress):
+    if len(figs.progress):
         n = len(out) + 1
         out["start_rate"] = model.Chart("start_rate", f"图{n}  各区（市）开工率与序时进度",
                                         start_rate_bar(figs.progress, title=None))

@@ -32,7 +32,7 @@ def _by_date(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.groupby("report_date", as_index=False)[cols].sum().sort_values("report_date")
 
 
-def investment_trend(totals: pd.DataFrame, batch_year: int, districts=None) -> pd.DataFrame:
+def investment_trend(totals: pd.DataFrame, batch_year: int, districts=None, as_of=None) -> pd.DataFrame:
     """Cumulative investment of `batch_year` at each of its report dates, columns TREND_COLUMNS:
 
     completed_investment_wan  累计完成投资, summed over the districts (as reported, cumulative)
@@ -43,7 +43,9 @@ def investment_trend(totals: pd.DataFrame, batch_year: int, districts=None) -> p
     weekly_increment_wan      the change from the previous report date (NaN on the first)
 
     `totals` must hold both batches (store.totals_by_date(batch_years=[y - 1, y])). `districts` filters both.
+    `as_of` ends the curve at that report date, so a past week's view shows no later weeks.
     """
+    totals = _until(totals, as_of)
     current = _by_date(_select(totals, batch_year, districts))
     previous = _by_date(_select(totals, int(batch_year) - 1, districts))
     out = current.copy()
@@ -82,11 +84,15 @@ def value_at(trend: pd.DataFrame, date, column: str = "completed_investment_wan"
     return None if pd.isna(value) else float(value)
 
 
-def district_investment_series(totals: pd.DataFrame, batch_year: int, districts=None) -> pd.DataFrame:
-    """Per district and report date of `batch_year`: cumulative completed and planned investment and the
-    weekly increment (change from the district's previous report date; NaN on its first).
+def _until(totals: pd.DataFrame, as_of) -> pd.DataFrame:
+    return totals if as_of is None else totals[totals["report_date"] <= pd.Timestamp(as_of)]
+
+
+def district_investment_series(totals: pd.DataFrame, batch_year: int, districts=None, as_of=None) -> pd.DataFrame:
+    """Per district and report date of `batch_year` (up to `as_of`): cumulative completed and planned investment
+    and the weekly increment (change from the district's previous report date; NaN on its first).
     Columns SERIES_COLUMNS, sorted by date then official district order."""
-    rows = _select(totals, batch_year, districts)
+    rows = _select(_until(totals, as_of), batch_year, districts)
     if len(rows) == 0:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in SERIES_COLUMNS})
     out = rows.groupby(["report_date", "district"], as_index=False)[

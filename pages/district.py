@@ -26,7 +26,7 @@ with gauge_column:
     layout.chart(district_gauges(data.progress(*one), columns=1, theme=theme), key="district_gauge")
 with trend_column:
     st.markdown(f"#### {district}{f.year}年度累计完成投资")
-    layout.chart(investment_trend_figure(data.trend(f.version, f.year, (district,)), f.year, theme=theme, title=None),
+    layout.chart(investment_trend_figure(data.trend(f.version, f.as_of, f.year, (district,)), f.year, theme=theme, title=None),
                  key="district_trend")
 
 st.markdown(f"#### {district}小区台账")

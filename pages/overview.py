@@ -22,7 +22,7 @@ with left:
     maps.show_map(f, key="overview_map", theme=theme, height=520)
 with right:
     st.markdown(f"#### {f.year}年度累计完成投资")
-    layout.chart(investment_trend_figure(data.trend(f.version, f.year, f.districts), f.year, theme=theme,
+    layout.chart(investment_trend_figure(data.trend(f.version, f.as_of, f.year, f.districts), f.year, theme=theme,
                                          title=None), key="overview_trend")
 
 st.markdown("#### 节点预警　红：已逾期　黄：14天内到期")

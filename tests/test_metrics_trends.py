@@ -88,3 +88,13 @@ def test_funding_by_source():
         {"district": "市北区", "fund_central_wan": 10.0, "fund_resident_wan": 1.0, "total_wan": 11.0},
     ]
     assert len(funding_by_source(ledger([dict(district="市南区")]))) == 0
+
+
+def test_trend_and_series_end_at_the_report_date():
+    """A past week's view shows that week's curve, never the weeks after it."""
+    t = investment_trend(_totals(), 2022, as_of="2022-04-30")
+    assert list(t["report_date"].dt.strftime("%Y-%m-%d")) == ["2022-02-28", "2022-04-30"]
+    assert value_at(t, "2022-05-31") == 70000.0
+    s = district_investment_series(_totals(), 2022, as_of="2022-04-30")
+    assert s["report_date"].max() == pd.Timestamp("2022-04-30")
+    assert len(s) == 3

@@ -167,18 +167,19 @@ def alerts_view(version: str, as_of: str, years: Years, districts: Names = (), l
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def trend(version: str, batch_year: int, districts: Names = ()) -> pd.DataFrame:
-    """metrics.trends.investment_trend of one batch with its previous batch a year earlier and the plan."""
+def trend(version: str, as_of: str, batch_year: int, districts: Names = ()) -> pd.DataFrame:
+    """metrics.trends.investment_trend of one batch up to the report date, with its previous batch a year
+    earlier and the plan."""
     from metrics.trends import investment_trend
 
-    return investment_trend(totals(version, (batch_year,), districts), batch_year)
+    return investment_trend(totals(version, (batch_year,), districts), batch_year, as_of=as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def district_series(version: str, batch_year: int, districts: Names = ()) -> pd.DataFrame:
+def district_series(version: str, as_of: str, batch_year: int, districts: Names = ()) -> pd.DataFrame:
     from metrics.trends import district_investment_series
 
-    return district_investment_series(totals(version, (batch_year,), districts), batch_year)
+    return district_investment_series(totals(version, (batch_year,), districts), batch_year, as_of=as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -257,17 +258,7 @@ def map_deck(version: str, as_of: str, years: Years, districts: Names = (), grou
     frame = map_communities(version, as_of, years, districts, groups, map_districts, classes, bundles)
     frame = _thinned(frame[frame["lon"].notna() & frame["lat"].notna()])
     rates = progress(version, as_of, years, districts) if choropleth else None
-    deck = community_deck(frame, boundaries_geojson(), choropleth=rates, tile_url=config.tile_url(), theme=theme)
-    return offline(deck)
-
-
-def offline(deck):
-    """Make sure Streamlit adds no Carto base map. Streamlit 1.67 fills in a Carto style when the deck JSON has
-    no mapStyle (which is what map_style=None gives); pydeck's own default sentinel "__MAP_STYLE__" (sent when
-    map_provider=None and map_style is left alone) is the value its frontend drops without a substitute."""
-    if not deck.map_style:
-        deck.map_style = "__MAP_STYLE__"
-    return deck
+    return community_deck(frame, boundaries_geojson(), choropleth=rates, tile_url=config.tile_url(), theme=theme)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
