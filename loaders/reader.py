@@ -757,6 +757,9 @@ def _convert(t: _Table, opts: dict) -> None:
     # identity
     for fld in ("community_id", "name"):
         txt = values.text_array(raw.get(fld, none), codes=t.codes.get(fld))
+        multi = np.flatnonzero([isinstance(x, str) and ("\n" in x or "\r" in x) for x in txt])
+        if len(multi):       # Alt+Enter inside a name or id: the line break is not part of it
+            txt[multi] = [re.sub(r"\s*[\r\n]+\s*", "", x) for x in txt[multi]]
         out[fld] = txt
         if fld in raw:
             t.issues("error", fld, (txt == None) & t.present[fld], f"{headers.field_label(fld)}为空（必填）。")  # noqa: E711
@@ -934,6 +937,13 @@ def _coordinates_raw(t: _Table, opts: dict) -> None:
     if "lon" in raw and "lat" in raw:
         lon, _, bad1 = values.numbers(raw["lon"], codes=t.codes["lon"])
         lat, _, bad2 = values.numbers(raw["lat"], codes=t.codes["lat"])
+        for v, bad, fld in ((lon, bad1, "lon"), (lat, bad2, "lat")):   # 120°22′30″, E120.38, 东经120.38
+            if bad.any():
+                idx = np.flatnonzero(bad)
+                got = values.degrees(raw[fld][idx])
+                ok = ~np.isnan(got)
+                v[idx[ok]] = got[ok]
+                bad[idx[ok]] = False
         t.issues("warning", "lon", bad1, "经度应为数字（如120.38），无法识别，已忽略该点。")
         t.issues("warning", "lat", bad2, "纬度应为数字（如36.07），无法识别，已忽略该点。")
     if "lonlat" in raw:

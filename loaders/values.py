@@ -409,3 +409,22 @@ def with_year(md: np.ndarray, years: np.ndarray) -> np.ndarray:
     ts = pd.DatetimeIndex(md)
     return _ymd(years.astype("int64"), ts.month.to_numpy(), np.minimum(ts.day.to_numpy(), np.where(
         (ts.month.to_numpy() == 2) & ~((years % 4 == 0) & ((years % 100 != 0) | (years % 400 == 0))), 28, 31)))
+
+
+_DMS_RE = re.compile(r"^(?:[ENSW]|东经|北纬|经度|纬度)?[:：]?\s*(\d{1,3}(?:\.\d+)?)\s*(?:[°度]\s*(?:(\d{1,2}(?:\.\d+)?)\s*['′分]\s*"
+                     r"(?:(\d{1,2}(?:\.\d+)?)\s*(?:[\"″秒]|''|′′)?)?)?)?\s*[ENSW]?$", re.I)
+
+
+def degrees(cells) -> np.ndarray:
+    """Coordinates written as text: 120°22′30″, 120度22分30秒, E120.38, 东经120.38 -> decimal degrees (NaN if not)."""
+    a = _arr(cells)
+    out = np.full(len(a), np.nan)
+    for i, v in enumerate(a):
+        if not isinstance(v, str):
+            continue
+        m = _DMS_RE.match(unicodedata.normalize("NFKC", v).strip(_QUOTES).replace("’", "'").replace("”", '"'))
+        if m:
+            d, mi, se = (float(x) if x else 0.0 for x in m.groups())
+            if mi < 60 and se < 60:
+                out[i] = d + mi / 60 + se / 3600
+    return out

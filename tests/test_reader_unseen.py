@@ -617,3 +617,30 @@ def test_last_weeks_sheet_kept_in_the_same_workbook(tmp_path):
     assert r.frame["completed_investment_wan"].tolist() == [80, 0]
     assert _msgs(r.warnings) == [("2022.5.24", None, None, "2022.5.24",
                                   "该工作表截至2022-05-24，早于同一文件中截至2022-05-31的工作表「2022.5.31」，且为同一批小区，视为旧版本，未读取。")]
+
+
+def test_units_row_under_the_header_and_line_breaks_in_names(tmp_path):
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", "建筑面积"]
+    units = [None, None, None, None, "（户）", "（万元）", "（元）", "（万平方米）"]
+    rows = [[TITLE], [DATED], header, units,
+            ["N-1", "福寿里\n小区", "市北区", 2022, 100, 200, 500_000, 1.2]]
+    merges = {"市北区": [f"{c}3:{c}4" for c in "ABCD"]}
+    r = read_ledger(_xlsx(tmp_path / "units.xlsx", {"市北区": rows}, merges=merges))
+    assert r.errors == []
+    row = r.frame.iloc[0]
+    assert row["name"] == "福寿里小区" and row["source_row"] == 5
+    assert (row["planned_investment_wan"], row["completed_investment_wan"]) == (200, 50)
+    assert row["floor_area_m2"] == pytest.approx(12000)
+
+
+def test_coordinates_written_in_degrees_minutes_seconds(tmp_path):
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", "经度（WGS84）", "纬度（WGS84）"]
+    rows = [[TITLE], [DATED], header,
+            ["D-1", "甲", "市南区", 2022, 100, 200, 0, "120°22′48″", "36°4′12″"],
+            ["D-2", "乙", "市南区", 2022, 100, 200, 0, "E120.38", "N36.07"],
+            ["D-3", "丙", "市南区", 2022, 100, 200, 0, "东经120度22分48秒", "北纬36度4分12秒"]]
+    r = read_ledger(_xlsx(tmp_path / "dms.xlsx", {"市南区": rows}))
+    assert r.errors == []
+    assert [w.message for w in r.warnings if "无法识别" in w.message] == []
+    assert r.frame["lon"].round(4).tolist() == [120.38, 120.38, 120.38]
+    assert r.frame["lat"].round(4).tolist() == [36.07, 36.07, 36.07]
