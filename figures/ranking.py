@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from figures.theme import LIGHT_COLORS, apply_theme, empty_figure, palette
+from figures.theme import LIGHT_COLORS, LIGHT_TEXT_COLORS, apply_theme, empty_figure, palette
 from metrics.numbers import fmt_int, fmt_pct, fmt_wan, fmt_yi, round_half_up
 
 
@@ -15,7 +15,7 @@ def _rate_or_zero(value) -> float:
 def start_rate_bar(progress: pd.DataFrame, theme: str = "light", title: str | None = "各区（市）开工率",
                    show_schedule: bool = True) -> go.Figure:
     """Horizontal bars of the start rate by district, best on top (rank_start order), each bar in its light
-    colour with a "94.3%" label; a vertical mark shows the schedule rate (序时进度), as on the gauges. Bar x values are the rates
+    colour with a "94.3%" label inside its base; a vertical mark shows the schedule rate (序时进度), as on the gauges. Bar x values are the rates
     half-up to one decimal, as printed."""
     if progress is None or len(progress) == 0:
         return empty_figure("暂无区市数据", theme, title)
@@ -26,8 +26,9 @@ def start_rate_bar(progress: pd.DataFrame, theme: str = "light", title: str | No
     fig = go.Figure(go.Bar(
         x=rates, y=list(ordered["district"]), orientation="h", name="开工率", showlegend=False,  # colours = lights
         marker=dict(color=[LIGHT_COLORS.get(light, p["current"]) for light in ordered["light"]]),
-        text=[fmt_pct(v) for v in ordered["start_rate"]], textposition="outside", cliponaxis=False,
-        textfont=dict(size=16, color=p["text"]),
+        # labels inside the bar's base, so the schedule mark near the bar's end never covers them
+        text=[fmt_pct(v) for v in ordered["start_rate"]], textposition="inside", insidetextanchor="start",
+        textfont=dict(size=16, color=[LIGHT_TEXT_COLORS.get(light, "#ffffff") for light in ordered["light"]]),
         customdata=list(zip([fmt_int(v) for v in ordered["started"]], [fmt_int(v) for v in ordered["planned"]],
                             ordered["light"])),
         hovertemplate="%{y}<br>开工率：%{text}<br>已开工%{customdata[0]}个/计划%{customdata[1]}个"
