@@ -604,9 +604,36 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
     rcodes = {j: np.asarray(codes_of[j][start:nrows]).copy() for j in used}
     n = nrows - start
     # vertically merged cells in the data area: the value applies to every row of the range (text-like columns)
+    continuation = np.zeros(n, dtype=bool)
     if merges:
         kind_of = {c.index: c.spec.kind for lst in by_field.values() for c in lst}
+        # one community over several rows (its id merged down): read as one row, the rows' amounts added up
+        id_ranges = {(r0, r1) for r0, c0, r1, c1 in merges
+                     if r1 > r0 and r0 >= start and c0 in raw and kind_of.get(c0) == "id" and rcodes[c0][r0 - start] != 0}
+        money_cols = sorted({c.index for lst in by_field.values() for c in lst if c.spec.kind == "money"})
+        for r0, r1 in sorted(id_ranges):
+            a, b = r0 - start, r1 - start + 1
+            for j in money_cols:
+                cc = rcodes[j][a:b]
+                if (cc == 1).sum() > 1 and np.isin(cc, (0, 1)).all():
+                    raw[j][a] = float(sum(raw[j][a + k] for k in np.flatnonzero(cc == 1)))
+                    rcodes[j][a] = 1
+            for fld in ("items", "bundle", "renovation_class"):     # their lines of works, joined
+                if fld in by_field:
+                    j = by_field[fld][0].index
+                    parts_ = [_cell_str(v) for v in raw[j][a:b]]
+                    parts_ = list(dict.fromkeys(p_ for p_ in parts_ if p_))
+                    if len(parts_) > 1:
+                        raw[j][a] = "；".join(parts_)
+                        rcodes[j][a] = 2
+            continuation[a + 1: b] = True
+            id_c = by_field["community_id"][0]
+            rep.warn(name, r0 + 1, id_c.header, _cell_str(raw[id_c.index][a]),
+                     f"第{r0 + 1}至{r1 + 1}行是同一小区（小区编号为合并单元格），已按一行读取，各行金额已相加；"
+                     "请每个小区只填一行。")
         for r0, c0, r1, c1 in merges:
+            if (r0, r1) in id_ranges:
+                continue
             if r1 > r0 and r0 >= start and c0 in raw and kind_of.get(c0) in _FILLABLE_MERGE_KINDS:
                 raw[c0][r0 - start + 1: r1 - start + 1] = raw[c0][r0 - start]
                 rcodes[c0][r0 - start + 1: r1 - start + 1] = rcodes[c0][r0 - start]
@@ -669,14 +696,14 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
                 h = cols[col.index][r] if r < len(cols[col.index]) else None
                 if isinstance(h, str) and h.strip():
                     repeated |= (cells == h)
-    nameless = id_empty & name_empty & ~blank & ~subtotal
+    nameless = id_empty & name_empty & ~blank & ~subtotal & ~continuation
     if nameless.any():
         # rows with neither id nor name: notes, group headings or unlabelled totals
         numeric_cols = [c.index for f in ("households", "planned_investment_wan") for c in by_field.get(f, [])]
         for i in np.flatnonzero(nameless):
             if any(rcodes[j][i] == 1 or (rcodes[j][i] == 2 and _numeric_like(raw[j][i])) for j in numeric_cols):
                 rep.warn(name, start + i + 1, None, None, "该行没有小区编号和小区名称，按合计/说明行忽略。")
-    keep = ~(blank | subtotal | nameless | repeated)
+    keep = ~(blank | subtotal | nameless | repeated | continuation)
     idx = np.flatnonzero(keep)
     part.rows = idx + start + 1
     if section:      # 一、2021年度项目 … 二、2022年度项目: each heading's year applies to the rows under it

@@ -644,3 +644,22 @@ def test_coordinates_written_in_degrees_minutes_seconds(tmp_path):
     assert [w.message for w in r.warnings if "无法识别" in w.message] == []
     assert r.frame["lon"].round(4).tolist() == [120.38, 120.38, 120.38]
     assert r.frame["lat"].round(4).tolist() == [36.07, 36.07, 36.07]
+
+
+def test_one_community_over_two_rows_with_its_id_merged(tmp_path):
+    """A community with two lines of works (two bundles): id, name and district merged over both rows."""
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "改造内容", "总投资（万元）", "累计完成投资（万元）"]
+    rows = [[TITLE], [DATED], header,
+            ["C-1", "甲", "市北区", 2022, 300, "基础类：管网", 200, 50],
+            [None, None, None, None, None, "完善类：加装电梯", 150, 0],
+            ["C-2", "乙", "市北区", 2022, 120, "基础类：屋面", 100, 0]]
+    merges = {"市北区": ["A4:A5", "B4:B5", "C4:C5", "D4:D5", "E4:E5"]}
+    r = read_ledger(_xlsx(tmp_path / "two.xlsx", {"市北区": rows}, merges=merges))
+    assert r.errors == []
+    f = _by_id(r)
+    assert list(f.index) == ["C-1", "C-2"]
+    assert f.loc["C-1", "planned_investment_wan"] == 350 and f.loc["C-1", "completed_investment_wan"] == 50
+    assert f.loc["C-1", "households"] == 300
+    assert f.loc["C-1", "items"] == "基础类：管网；完善类：加装电梯"
+    assert _msgs(r.warnings) == [("市北区", 4, "小区编号", "C-1", "第4至5行是同一小区（小区编号为合并单元格），已按一行读取，各行金额已相加；"
+                                                             "请每个小区只填一行。")]
