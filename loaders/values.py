@@ -87,9 +87,13 @@ def normalize_strings(st: pd.Series) -> pd.Series:
 _QUOTES = " \t\r\n\u3000\xa0\u200b\u200c\u200d\u2060\ufeff'‘’`"
 
 
+# every character str.strip() removes, plus zero-width characters and the quotes above: one strip per cell
+_STRIP = "".join(sorted({chr(c) for c in range(0x3001) if chr(c).isspace()} | set(_QUOTES)))
+
+
 def _strip(strings) -> list:
     """Trimmed; a leading apostrophe (typed to keep a number as text: '001) is not part of the value."""
-    return [x.strip().strip(_QUOTES) for x in strings]
+    return [x.strip(_STRIP) for x in strings]
 
 
 def text_array(s, codes=None) -> np.ndarray:
