@@ -310,6 +310,15 @@ def _now() -> str:
 
 
 # --------------------------------------------------------------------------------------------------- store
+def _in_official_order(snapshot_rows: list[tuple]) -> list[tuple]:
+    """(id, district, batch_year, …) rows in the configured district order (the order of the administrative
+    codes, as bulletins list districts), then batch year; districts not in the configuration go last."""
+    from loaders.config import district_names
+
+    order = {name: i for i, name in enumerate(district_names())}
+    return sorted(snapshot_rows, key=lambda r: (order.get(r[1], len(order)), r[1], r[2]))
+
+
 class LedgerStore:
     """The snapshot history in one SQLite file. Safe to share between threads: each call opens its own
     connection (cheap for SQLite), so a Streamlit `cache_resource` handle works across reruns and sessions."""
@@ -562,7 +571,7 @@ class LedgerStore:
         """The snapshots ledger_as_of would use: snapshot_id, district, batch_year, report_date (date)."""
         sql, params = self._selected_snapshots_sql(as_of, batch_years, districts)
         with self._read() as con:
-            rows = con.execute(sql + " ORDER BY district, batch_year", params).fetchall()
+            rows = _in_official_order(con.execute(sql, params).fetchall())
         df = pd.DataFrame.from_records(rows, columns=["snapshot_id", "district", "batch_year", "report_date"])
         df["report_date"] = [date.fromisoformat(v) for v in df["report_date"]]
         return df
@@ -570,7 +579,7 @@ class LedgerStore:
     def ledger_as_of(self, as_of=None, batch_years=None, districts=None, *, columns: Iterable[str] | None = None
                      ) -> pd.DataFrame:
         """Canonical rows plus report_date (the snapshot's date, datetime64): for each (district, batch_year)
-        its latest active snapshot on or before as_of (None = latest). Rows come ordered by district, batch
+        its latest active snapshot on or before as_of (None = latest). Rows come in official district order, batch
         year, then as in the file. `columns` limits the canonical columns read (a summary needs only a few)."""
         wanted = COMMUNITY_COLUMNS if columns is None else [c for c in COMMUNITY_COLUMNS if c in set(columns)]
         # district and batch_year are the snapshot's own (a file is split by them), so they are not read per row
@@ -581,7 +590,7 @@ class LedgerStore:
         picked: list[tuple] = []
         counts: list[int] = []
         with self._read() as con, _no_gc():
-            picked = con.execute(sel + " ORDER BY district, batch_year", params).fetchall()
+            picked = _in_official_order(con.execute(sel, params).fetchall())
             for snapshot_id, *_ in picked:
                 part = con.execute(query, (snapshot_id,)).fetchall()   # index range, already in file order
                 rows.extend(part)
