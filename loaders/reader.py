@@ -187,7 +187,21 @@ def _csv_sheet(prep: safety.Prepared) -> dict:
     codes = [np.where(c == "", 0, 2).astype(np.int8) for c in cols]
     if damaged:
         prep.warnings.append(f"文件中有{damaged}处无法识别的字符（文件可能有损坏），已显示为“\ufffd”，请核对相关单元格。")
+    line_of = None
+    if '"' in text and len(df) < len(text.splitlines()):
+        # quoted cells with line breaks (Alt+Enter in Excel): records and physical lines differ
+        try:
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+            starts, prev = [], 0
+            for _ in reader:
+                starts.append(prev + 1)
+                prev = reader.line_num
+            if len(starts) == len(df):
+                line_of = np.array(starts, dtype=np.int64)
+        except csv.Error:
+            line_of = None
     return {"name": Path(prep.name).name, "nrows": len(df), "cols": cols, "codes": codes, "merges": [],
+            "line_of": line_of,
             "hidden": False}
 
 
@@ -705,7 +719,7 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
                 rep.warn(name, start + i + 1, None, None, "该行没有小区编号和小区名称，按合计/说明行忽略。")
     keep = ~(blank | subtotal | nameless | repeated | continuation)
     idx = np.flatnonzero(keep)
-    part.rows = idx + start + 1
+    part.rows = idx + start + 1 if sh.get("line_of") is None else sh["line_of"][idx + start]
     if section:      # 一、2021年度项目 … 二、2022年度项目: each heading's year applies to the rows under it
         sec = np.full(n, np.nan)
         for r, y in section.items():

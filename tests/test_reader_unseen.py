@@ -663,3 +663,17 @@ def test_one_community_over_two_rows_with_its_id_merged(tmp_path):
     assert f.loc["C-1", "items"] == "基础类：管网；完善类：加装电梯"
     assert _msgs(r.warnings) == [("市北区", 4, "小区编号", "C-1", "第4至5行是同一小区（小区编号为合并单元格），已按一行读取，各行金额已相加；"
                                                              "请每个小区只填一行。")]
+
+
+def test_csv_with_line_breaks_inside_quoted_cells(tmp_path):
+    """Excel writes Alt+Enter header and note cells as quoted multi-line fields: messages still name the
+    physical line."""
+    text = ('青岛市2022年老旧小区改造台账（李沧区）,,,,,,\r\n截至2022年5月31日,,,,,,\r\n'
+            '小区编号,小区名称,"改造\n年度","居民户数\n（户）","计划投资\n（万元）","累计完成\n投资（万元）",备注\r\n'
+            'L-1,甲,2022,100,200,0,"第一行\n第二行"\r\nL-2,乙,2022,"1,100",300,-10,\r\n')
+    p = tmp_path / "ml.csv"
+    p.write_bytes(text.encode("gbk"))
+    r = read_ledger(p)
+    assert r.frame["households"].tolist() == [100, 1100]
+    assert r.frame["source_row"].tolist() == [8, 10]
+    assert _msgs(r.errors) == [("ml.csv", 10, "累计完成投资（万元）", "-10", "累计完成投资不能为负数。")]
