@@ -102,8 +102,28 @@ def _col_index(letters: bytes) -> int:
     return n - 1
 
 
+_COLS_RE = re.compile(rb"<(?:\w+:)?cols>(.*?)</(?:\w+:)?cols>", re.S)
+_COL_RE = re.compile(rb"<(?:\w+:)?col\b([^>]*)/?>")
+
+
+def _hidden_columns(head: bytes) -> list[int]:
+    """0-based indices of the columns marked hidden in a worksheet's <cols> (at the start of its XML)."""
+    m = _COLS_RE.search(head)
+    if not m:
+        return []
+    out = []
+    for c in _COL_RE.finditer(m.group(1)):
+        attrs = c.group(1)
+        if re.search(rb'\bhidden="(?:1|true)"', attrs):
+            lo = re.search(rb'\bmin="(\d+)"', attrs)
+            hi = re.search(rb'\bmax="(\d+)"', attrs)
+            if lo and hi:
+                out.extend(range(int(lo.group(1)) - 1, min(int(hi.group(1)), int(lo.group(1)) + 1000)))
+    return out
+
+
 def _formulas_without_value(zf: zipfile.ZipFile, member: str, limit: int = _SCAN_LIMIT,
-                            errors: list | None = None) -> int:
+                            errors: list | None = None, hidden: list | None = None) -> int:
     """Count formula cells with no cached value in a worksheet XML (streamed, bounded memory and time).
 
     Only the first `limit` bytes are scanned: generated workbooks put their formulas in every row, so a
@@ -120,6 +140,8 @@ def _formulas_without_value(zf: zipfile.ZipFile, member: str, limit: int = _SCAN
             if read >= limit:
                 return -count if count else 0
             chunk = fh.read(1 << 20)
+            if hidden is not None and read == 0:
+                hidden.extend(_hidden_columns(chunk[:1 << 16]))
             read += len(chunk)
             if not chunk:
                 break

@@ -548,8 +548,10 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
     for col in specs:
         by_field.setdefault(col.spec.field, []).append(col)
     second = headers.second_meanings()
+    hidden_cols = sh.get("hidden_cols") or set()
     for fld, lst in list(by_field.items()):
-        lst.sort(key=lambda c: (c.spec.rank, c.index))
+        # a visible column before a hidden one (a hidden column is usually last week's copy or a helper)
+        lst.sort(key=lambda c: (c.index in hidden_cols, c.spec.rank, c.index))
         if not lst[0].spec.sums and len(lst) > 1:
             # 项目名称 / 项目编号 next to 小区名称 / 小区编号: the bundled project's name or number
             for other in list(lst[1:]):
@@ -563,6 +565,8 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
             if len(lst) > 1 and important:
                 label = headers.field_label(fld) if fld in headers.vocabulary()["fields"] else _node_label(fld)
                 for other in lst[1:]:
+                    if other.index in hidden_cols:
+                        continue
                     rep.warn(name, last + 1, other.header, None,
                              f"与「{lst[0].header}」列含义相同（{label}），只读取「{lst[0].header}」列，本列未读取。")
             by_field[fld] = lst[:1]
@@ -1311,6 +1315,10 @@ def _read_ledger(source, *, source_name, report_date, batch_year, crs) -> Ledger
             count = f"至少{-detail:,}" if detail < 0 else f"{detail:,}"
             rep.warn(sheet, None, None, None, f"该工作表有{count}个公式单元格没有保存计算结果（文件可能由程序生成、未在Excel中保存过），"
                                               "这些单元格按空值读取。请在Excel中打开、保存后重新报送。")
+        elif kind == "hidden_columns":
+            for sh in sheets:
+                if sh["name"] == sheet:
+                    sh["hidden_cols"] = set(detail)
         elif kind == "error_cells":       # #DIV/0!, #N/A …: calamine returns them empty; show them as written
             for sh in sheets:
                 if sh["name"] == sheet:

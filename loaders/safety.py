@@ -385,11 +385,14 @@ def parse_workbook(prep: Prepared) -> tuple[list[dict], list[tuple]]:
             for name, member, _ in xlsx_sheet_parts(zf):
                 if member in names and name not in prep.skip_sheets:
                     errors: list = []
-                    n = _formulas_without_value(zf, member, errors=errors)
+                    hidden: list = []
+                    n = _formulas_without_value(zf, member, errors=errors, hidden=hidden)
                     if n:
                         notes.append(("formula_no_value", name, n))
                     if errors:
                         notes.append(("error_cells", name, errors))
+                    if hidden:
+                        notes.append(("hidden_columns", name, hidden))
         return notes
 
     if os.environ.get("LEDGER_PARSE_IN_PROCESS") == "1":

@@ -677,3 +677,13 @@ def test_csv_with_line_breaks_inside_quoted_cells(tmp_path):
     assert r.frame["households"].tolist() == [100, 1100]
     assert r.frame["source_row"].tolist() == [8, 10]
     assert _msgs(r.errors) == [("ml.csv", 10, "累计完成投资（万元）", "-10", "累计完成投资不能为负数。")]
+
+
+def test_hidden_column_with_last_weeks_figures(tmp_path):
+    """Last week's 累计完成投资 kept in a hidden column before this week's: the visible column is read."""
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", "累计完成投资", "实际开工时间"]
+    rows = [[TITLE], [DATED], header,
+            ["H-1", "甲", "市北区", 2022, 100, 200, 40, 60, datetime(2022, 5, 3)]]
+    r = read_ledger(_xlsx(tmp_path / "hid.xlsx", {"市北区": rows}, hidden_cols={"市北区": ["G"]}))
+    assert r.errors == [] and r.warnings == []
+    assert r.frame.loc[0, "completed_investment_wan"] == 60
