@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import threading
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -399,8 +400,14 @@ def parse_workbook(prep: Prepared) -> tuple[list[dict], list[tuple]]:
         # trusted files only (benchmarks, the bundled sample data): no crash isolation, no timeout
         from loaders._parse_worker import parse
 
-        reply = parse(req)
-        reply["side"] = formula_scan()
+        side: list = []
+        scan = threading.Thread(target=lambda: side.append(formula_scan()), name="formula-scan", daemon=True)
+        scan.start()                    # calamine releases the GIL: the XML scan overlaps the parse
+        try:
+            reply = parse(req)
+        finally:
+            scan.join()
+        reply["side"] = side[0] if side else []
     else:
         reply = _WORKER.request(req, float(lim["parse_timeout_s"]), while_waiting=formula_scan)
     if not reply.get("ok"):
