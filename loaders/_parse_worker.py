@@ -177,7 +177,9 @@ def _sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
     return {name: part for name, part, _ in xlsx_sheet_parts(zf)}
 
 
-def parse(req: dict) -> dict:
+def parse(req: dict, emit=None) -> dict:
+    """Parse a workbook. With emit, each sheet is handed to emit() as soon as it is parsed (streamed to the
+    parent, which converts it while the next sheet is parsed) instead of being collected in the reply."""
     import python_calamine as pc
 
     if req.get("_test") == "abort":      # test hooks (tests/test_safety.py): a native crash, a hang
@@ -233,8 +235,12 @@ def parse(req: dict) -> dict:
             del rows
             grid = _encode_sheet(flat, nrows, width)     # typed: cheap to pickle
             del flat
-        sheets.append({"name": name, "nrows": nrows, "cols": [], "grid": grid, "merges": merges,
-                       "hidden": not str(meta.visible).endswith("Visible")})
+        sheet_dict = {"name": name, "nrows": nrows, "cols": [], "grid": grid, "merges": merges,
+                      "hidden": not str(meta.visible).endswith("Visible")}
+        if emit is not None:
+            emit(sheet_dict)
+        else:
+            sheets.append(sheet_dict)
         if zf is not None and name in members:
             try:
                 n = _formulas_without_value(zf, members[name])
@@ -276,8 +282,9 @@ def main() -> None:
         req = _read_msg(stdin)
         if req is None:
             return
+        emit = (lambda sh: _write_msg(stdout, {"ok": True, "sheet": sh})) if req.get("stream") else None
         try:
-            reply = parse(req)
+            reply = parse(req, emit)
         except MemoryError:
             reply = {"ok": False, "error": "memory"}
         except Exception as exc:  # noqa: BLE001 - every failure becomes a reply

@@ -54,7 +54,10 @@ class _Worker:
             if self.proc is None or self.proc.poll() is not None:
                 self.proc = self._start()
 
-    def request(self, req: dict, timeout: float, while_waiting=None) -> dict:
+    def request(self, req: dict, timeout: float, while_waiting=None, on_message=None) -> dict:
+        """One request, one final reply. Messages {"ok": True, "sheet": …} streamed before the final reply go
+        to on_message(sheet, side) (side: what while_waiting returned); the timeout covers the whole exchange."""
+        deadline = time.monotonic() + timeout
         with self.lock:
             if self.proc is None or self.proc.poll() is not None:
                 self.proc = self._start()
@@ -73,7 +76,16 @@ class _Worker:
                     side = while_waiting()
                 except Exception:  # noqa: BLE001 - side work is best effort
                     side = None
-            reply = self._read_reply(proc, timeout)
+            while True:
+                reply = self._read_reply(proc, max(deadline - time.monotonic(), 0.001))
+                if not (isinstance(reply, dict) and "sheet" in reply):
+                    break
+                if on_message is not None:
+                    try:
+                        on_message(reply["sheet"], side)
+                    except BaseException:
+                        self._kill()         # the rest of the stream is still in the pipe: start afresh
+                        raise
             if isinstance(reply, dict) and side is not None:
                 reply["side"] = side
             if reply is None or reply == "eof":
@@ -107,7 +119,7 @@ class _Worker:
                     left = deadline - time.monotonic()
                     if left <= 0 or not sel.select(left):
                         return None
-                    chunk = os.read(fd.fileno(), max(need - len(buf), 1 << 16))
+                    chunk = os.read(fd.fileno(), min(need - len(buf), 8 << 20))   # never past this message
                     if not chunk:
                         return "eof"
                     buf += chunk

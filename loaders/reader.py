@@ -1299,41 +1299,58 @@ def _read_ledger(source, *, source_name, report_date, batch_year, crs) -> Ledger
     _prefetch_geodata()
     rep = _Report()
     opts = {"batch_year": int(batch_year) if batch_year else None, "crs": crs, "source_name": prep.name}
+    parts: list[_Part] = []
+    candidates: list = []
+    sheets: list[dict] = []
+    hidden_cols: dict[str, set] = {}
+    error_cells: dict[str, list] = {}
+    scan: dict = {}
+
+    def notes_(notes: list) -> None:
+        for kind, sheet, detail in notes:
+            if kind == "too_big":
+                rep.error(sheet, None, None, None, f"工作表的使用区域过大（{detail[0]:,}行×{detail[1]:,}列），超过上限，未读取该工作表。"
+                                                   "请删除数据区域以外的多余行列后保存，再重新报送。")
+            elif kind == "formula_no_value":
+                count = f"至少{-detail:,}" if detail < 0 else f"{detail:,}"
+                rep.warn(sheet, None, None, None, f"该工作表有{count}个公式单元格没有保存计算结果（文件可能由程序生成、未在Excel中保存过），"
+                                                  "这些单元格按空值读取。请在Excel中打开、保存后重新报送。")
+            elif kind == "hidden_columns":
+                hidden_cols[sheet] = set(detail)
+            elif kind == "error_cells":       # #DIV/0!, #N/A …: calamine returns them empty; shown as written
+                error_cells[sheet] = detail
+            elif kind == "sheet_error":
+                rep.error(sheet, None, None, None, "该工作表无法读取（内容已损坏）。")
+
+    def one_sheet(sh: dict, side=None) -> None:
+        if side is not None and "side" not in scan:      # the parent's XML scan: known before the first sheet
+            scan["side"] = side
+            notes_(side)
+        sheets.append(sh)
+        if sh["name"] in hidden_cols:
+            sh["hidden_cols"] = hidden_cols[sh["name"]]
+        if sh["name"] in error_cells:
+            _put_error_cells(sh, error_cells[sh["name"]])
+        if sh.get("hidden"):
+            rep.warn(sh["name"], None, None, None, "隐藏的工作表，未读取。如需报送其中的数据，请取消隐藏。")
+            return
+        part = _read_sheet(sh, rep, opts, candidates)
+        if part is not None:
+            parts.append(part)
+
     if prep.kind == "csv":
-        sheets, notes = [_csv_sheet(prep)], []
-    else:
-        sheets, notes = safety.parse_workbook(prep)
+        csv_sheet = _csv_sheet(prep)
     for msg in prep.warnings:
         rep.warn(prep.name, None, None, None, msg)
     for sheet, msg in prep.sheet_errors:
         rep.error(sheet, None, None, None, msg)
-    for kind, sheet, detail in notes:
-        if kind == "too_big":
-            rep.error(sheet, None, None, None, f"工作表的使用区域过大（{detail[0]:,}行×{detail[1]:,}列），超过上限，未读取该工作表。"
-                                               "请删除数据区域以外的多余行列后保存，再重新报送。")
-        elif kind == "formula_no_value":
-            count = f"至少{-detail:,}" if detail < 0 else f"{detail:,}"
-            rep.warn(sheet, None, None, None, f"该工作表有{count}个公式单元格没有保存计算结果（文件可能由程序生成、未在Excel中保存过），"
-                                              "这些单元格按空值读取。请在Excel中打开、保存后重新报送。")
-        elif kind == "hidden_columns":
-            for sh in sheets:
-                if sh["name"] == sheet:
-                    sh["hidden_cols"] = set(detail)
-        elif kind == "error_cells":       # #DIV/0!, #N/A …: calamine returns them empty; show them as written
-            for sh in sheets:
-                if sh["name"] == sheet:
-                    _put_error_cells(sh, detail)
-        elif kind == "sheet_error":
-            rep.error(sheet, None, None, None, "该工作表无法读取（内容已损坏）。")
-    parts: list[_Part] = []
-    candidates: list = []
-    for sh in sheets:
-        if sh.get("hidden"):
-            rep.warn(sh["name"], None, None, None, "隐藏的工作表，未读取。如需报送其中的数据，请取消隐藏。")
-            continue
-        part = _read_sheet(sh, rep, opts, candidates)
-        if part is not None:
-            parts.append(part)
+    if prep.kind == "csv":
+        one_sheet(csv_sheet)
+    else:
+        # each sheet is converted as it arrives, while the parser process works on the next one
+        _, notes = safety.parse_workbook(prep, on_sheet=one_sheet)
+        done = scan.get("side") or []
+        notes_([nt for nt in notes if not any(nt is d or nt == d for d in done)])
     if not parts and not rep.errors:
         req = [f for f in headers.required_fields() if not (f == "batch_year" and opts["batch_year"])]
         got = max(candidates, key=lambda c: len(c[1]))[1] if candidates else []

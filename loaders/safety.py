@@ -369,8 +369,24 @@ def _decode_column(enc: tuple) -> tuple[np.ndarray, np.ndarray]:
     return out, codes
 
 
-def parse_workbook(prep: Prepared) -> tuple[list[dict], list[tuple]]:
-    """Parse an xlsx/xls in the child process. Returns (sheets, notes); sheets have decoded column arrays."""
+def _decoded(sh: dict) -> dict:
+    if sh.get("grid") is not None:
+        sh["cols"], sh["codes"] = _decode_sheet(sh.pop("grid"))
+    else:
+        sh.pop("grid", None)
+        decoded = [_decode_column(c) for c in sh["cols"]]
+        sh["cols"] = [d[0] for d in decoded]
+        sh["codes"] = [d[1] for d in decoded]
+    return sh
+
+
+def parse_workbook(prep: Prepared, on_sheet=None) -> tuple[list[dict], list[tuple]]:
+    """Parse an xlsx/xls in the child process. Returns (sheets, notes); sheets have decoded column arrays.
+
+    With on_sheet, each decoded sheet goes to on_sheet(sheet, scan_notes) as soon as it arrives (the caller
+    converts it while the worker parses the next one) and the returned sheet list is empty; scan_notes are
+    the notes of the parent's XML scan (formulas without values, error cells, hidden columns), known before
+    the first sheet."""
     lim = limits()
     req = {"path": str(prep.path) if prep.path is not None else None, "data": prep.data, "kind": prep.kind,
            "formula_scan": False,
@@ -408,8 +424,19 @@ def parse_workbook(prep: Prepared) -> tuple[list[dict], list[tuple]]:
         finally:
             scan.join()
         reply["side"] = side[0] if side else []
+        if on_sheet is not None and reply.get("ok"):
+            for sh in reply["sheets"]:
+                on_sheet(_decoded(sh), reply["side"])
+            reply["sheets"] = []
     else:
-        reply = _WORKER.request(req, float(lim["parse_timeout_s"]), while_waiting=formula_scan)
+        on_message = None
+        if on_sheet is not None:
+            req["stream"] = True
+
+            def on_message(sh, side):
+                on_sheet(_decoded(sh), side or [])
+        reply = _WORKER.request(req, float(lim["parse_timeout_s"]), while_waiting=formula_scan,
+                                on_message=on_message)
     if not reply.get("ok"):
         err = reply.get("error", "")
         detail = reply.get("detail", "")
@@ -420,12 +447,5 @@ def parse_workbook(prep: Prepared) -> tuple[list[dict], list[tuple]]:
         raise UnreadableLedger("文件已损坏或格式不正确，无法作为Excel工作簿读取。请用Excel打开后另存为.xlsx再报送。")
     sheets = []
     for sh in reply["sheets"]:
-        if sh.get("grid") is not None:
-            sh["cols"], sh["codes"] = _decode_sheet(sh.pop("grid"))
-        else:
-            sh.pop("grid", None)
-            decoded = [_decode_column(c) for c in sh["cols"]]
-            sh["cols"] = [d[0] for d in decoded]
-            sh["codes"] = [d[1] for d in decoded]
-        sheets.append(sh)
+        sheets.append(_decoded(sh))
     return sheets, reply.get("notes", []) + (reply.get("side") or [])

@@ -211,6 +211,28 @@ def test_parser_timeout(tmp_path):
     assert len(read_ledger(_good_xlsx(tmp_path)).frame) == 3
 
 
+def test_streamed_sheets_and_a_failing_consumer(tmp_path, monkeypatch):
+    """Sheets are streamed from the parser process one by one; when the consumer fails half-way, the worker
+    is replaced, so the next file never receives the rest of the old stream."""
+    monkeypatch.delenv("LEDGER_PARSE_IN_PROCESS", raising=False)
+    p = lb.write_xlsx(tmp_path / "three.xlsx", {n: lb.standard_sheet() for n in ("甲", "乙", "丙")})
+    prep = safety.prepare(p, None)
+    seen = []
+
+    def boom(sh, side):
+        seen.append(sh["name"])
+        raise RuntimeError("consumer failed")
+    with pytest.raises(RuntimeError):
+        safety.parse_workbook(prep, on_sheet=boom)
+    assert seen == ["甲"]
+    names = []
+    sheets, notes = safety.parse_workbook(prep, on_sheet=lambda sh, side: names.append((sh["name"], sh["nrows"])))
+    assert sheets == [] and notes == []
+    assert names == [("甲", 6), ("乙", 6), ("丙", 6)]
+    sheets, _ = safety.parse_workbook(safety.prepare(_good_xlsx(tmp_path), None))
+    assert [sh["name"] for sh in sheets] == ["市北区"]
+
+
 def test_garbage_inside_a_valid_zip(tmp_path):
     p = _rewrite_zip(_good_xlsx(tmp_path), tmp_path / "g.xlsx",
                      change=lambda n, d: b"<<<not xml" if n.endswith("sheet1.xml") else d)
