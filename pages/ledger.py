@@ -28,6 +28,7 @@ st.markdown("#### 上传台账")
 message = upload.last_import_message()
 if message:
     st.success(message, icon=":material/check_circle:")
+layout.chinese_file_uploader()
 uploaded = st.file_uploader("选择一个区市或全市的周报台账（Excel 或 CSV）", type=["xlsx", "xls", "csv"],
                             key=upload.uploader_key())
 o1, o2, _ = st.columns([1, 1, 2])

@@ -345,6 +345,11 @@ def test_upload_bad_then_good_ledger(browser, server):
     go(page, "台账")
     before = _digest(server.db)
     file_input = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    # Streamlit's own English words on the uploader are replaced by Chinese ones (ui.layout.chinese_file_uploader)
+    button_label = page.evaluate("""() => getComputedStyle(document.querySelector(
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]'), '::after').content""")
+    assert button_label == '"选择文件"'
+    assert not page.locator('[data-testid="stFileUploaderDropzone"]').get_by_text("Upload", exact=True).is_visible()
 
     file_input.set_input_files(files=[{"name": "崂山区_错误.csv", "mimeType": "text/csv", "buffer": bad}])
     page.get_by_text("不能导入", exact=False).wait_for(timeout=60_000)
