@@ -96,24 +96,23 @@ def fmt_pct(pct, decimals: int = 1) -> str:
 def fmt_points_change(delta, decimals: int = 1) -> str:
     """A change of a percentage in points: 2.1 -> "提高2.1个百分点", -0.4 -> "降低0.4个百分点",
     anything that shows as 0.0 -> "持平"; None -> "—"."""
+    return _signed_change(delta, decimals, "提高", "降低", "个百分点")
+
+
+def fmt_money_change_yi(delta_wan, decimals: int = 1) -> str:
+    """A change of money given in 万元, in 亿元: 58000 -> "增加5.8亿元", -3000 -> "减少0.3亿元", 0.0 -> "持平"."""
+    return _signed_change(None if is_missing(delta_wan) else float(delta_wan) / 10000, decimals, "增加", "减少", "亿元")
+
+
+def _signed_change(delta, decimals: int, up: str, down: str, unit: str) -> str:
+    """"提高2.1个百分点" / "减少0.3亿元": the word for the direction, the rounded size, the unit; "持平" when it
+    rounds to zero; "—" when missing."""
     if is_missing(delta):
         return MISSING
     d = _decimal(float(delta), decimals)
     if d == 0:
         return "持平"
-    word = "提高" if d > 0 else "降低"
-    return f"{word}{abs(d):.{decimals}f}个百分点"
-
-
-def fmt_money_change_yi(delta_wan, decimals: int = 1) -> str:
-    """A change of money given in 万元, in 亿元: 58000 -> "增加5.8亿元", -3000 -> "减少0.3亿元", 0.0 -> "持平"."""
-    if is_missing(delta_wan):
-        return MISSING
-    d = _decimal(float(delta_wan) / 10000, decimals)
-    if d == 0:
-        return "持平"
-    word = "增加" if d > 0 else "减少"
-    return f"{word}{abs(d):,.{decimals}f}亿元"
+    return f"{up if d > 0 else down}{abs(d):,.{decimals}f}{unit}"
 
 
 def fmt_wanhu(households, decimals: int = 2) -> str:
