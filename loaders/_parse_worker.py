@@ -108,7 +108,8 @@ _COL_RE = re.compile(rb"<(?:\w+:)?col\b([^>]*)/?>")
 
 def _hidden_columns(head: bytes) -> list[int]:
     """0-based indices of the columns marked hidden in a worksheet's <cols> (at the start of its XML)."""
-    m = _COLS_RE.search(head)
+    end = head.find(b"sheetData")         # <cols> precedes the cells: never search the cells themselves
+    m = _COLS_RE.search(head, 0, end if end >= 0 else len(head))
     if not m:
         return []
     out = []

@@ -63,9 +63,14 @@ def load_boundaries(path: str | Path | None = None, name_field: str | None = Non
     return _read_boundaries(str(p), field, p.stat().st_mtime_ns).copy()
 
 
+def _coordinate_array(v) -> np.ndarray:
+    if isinstance(v, np.ndarray) and v.dtype.kind == "f":
+        return np.ravel(v).astype("float64", copy=False)      # the reader's arrays: no pandas round trip
+    return np.asarray(pd.to_numeric(pd.Series(np.ravel(v)), errors="coerce"), dtype="float64")
+
+
 def _xy(lon, lat) -> tuple[np.ndarray, np.ndarray]:
-    x = np.asarray(pd.to_numeric(pd.Series(np.ravel(lon)), errors="coerce"), dtype="float64")
-    y = np.asarray(pd.to_numeric(pd.Series(np.ravel(lat)), errors="coerce"), dtype="float64")
+    x, y = _coordinate_array(lon), _coordinate_array(lat)
     if x.shape != y.shape:
         raise ValueError(f"lon and lat lengths differ: {x.shape} vs {y.shape}")
     return x, y
@@ -108,14 +113,17 @@ def points_outside_district(lon, lat, districts, boundaries: gpd.GeoDataFrame | 
     """
     b = load_boundaries() if boundaries is None else boundaries
     x, y = _xy(lon, lat)
-    names = pd.Series(np.ravel(np.asarray(districts, dtype=object))).astype("string").str.strip()
-    if len(names) != x.size:
-        raise ValueError(f"districts has {len(names)} values for {x.size} points")
+    codes, stated = pd.factorize(pd.Series(np.ravel(np.asarray(districts, dtype=object))).astype("string").str.strip())
+    if len(codes) != x.size:
+        raise ValueError(f"districts has {len(codes)} values for {x.size} points")
     valid = np.isfinite(x) & np.isfinite(y)
     flagged = np.zeros(x.shape, dtype=bool)
     geoms = dict(zip(b["name"].astype(str), b.geometry))
-    for name, geom in geoms.items():
-        idx = np.flatnonzero(valid & (names == name).fillna(False).to_numpy(dtype=bool))
+    for code, name in enumerate(stated):
+        geom = geoms.get(str(name))
+        if geom is None:
+            continue
+        idx = np.flatnonzero(valid & (codes == code))
         if idx.size:
             flagged[idx] = ~_in_geometry(geom, x[idx], y[idx])
     return flagged
