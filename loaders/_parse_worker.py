@@ -13,7 +13,9 @@ import pickle
 import re
 import struct
 import sys
+import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -178,6 +180,39 @@ def _sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
     return {name: part for name, part, _ in xlsx_sheet_parts(zf)}
 
 
+PARSE_THREADS = 2
+
+
+def _parse_sheet(wb, meta, max_cells: int) -> tuple[dict | None, tuple | None]:
+    """One sheet -> (sheet dict, None), or (None, note) when it is unreadable or too big."""
+    name = meta.name
+    try:
+        sheet = wb.get_sheet_by_name(name)
+    except Exception as exc:  # noqa: BLE001 - reported per sheet
+        return None, ("sheet_error", name, str(exc)[:200])
+    h, w = sheet.total_height, sheet.total_width
+    if h * w > max_cells:
+        return None, ("too_big", name, (h, w))
+    rows = sheet.to_python(skip_empty_area=False)
+    nrows = len(rows)
+    try:
+        merges = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
+    except Exception:  # noqa: BLE001 - merged ranges are a nicety
+        merges = []
+    width = max((len(r) for r in rows), default=0)
+    if rows and any(len(r) != width for r in rows):
+        rows = [list(r) + [""] * (width - len(r)) for r in rows]
+    grid = None
+    if rows and width:
+        # fromiter: assigning a list holding datetimes to an object array is several times slower
+        flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=object, count=len(rows) * width)
+        del rows
+        grid = _encode_sheet(flat, nrows, width)     # typed: cheap to pickle
+        del flat
+    return {"name": name, "nrows": nrows, "cols": [], "grid": grid, "merges": merges,
+            "hidden": not str(meta.visible).endswith("Visible")}, None
+
+
 def parse(req: dict, emit=None) -> dict:
     """Parse a workbook. With emit, each sheet is handed to emit() as soon as it is parsed (streamed to the
     parent, which converts it while the next sheet is parsed) instead of being collected in the reply."""
@@ -191,10 +226,13 @@ def parse(req: dict, emit=None) -> dict:
         time.sleep(3600)
 
     src = req["data"] if req.get("data") is not None else req["path"]
-    if isinstance(src, (bytes, bytearray)):
-        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(src))
-    else:
-        wb = pc.CalamineWorkbook.from_path(src)
+
+    def open_workbook():
+        if isinstance(src, (bytes, bytearray)):
+            return pc.CalamineWorkbook.from_filelike(io.BytesIO(src))
+        return pc.CalamineWorkbook.from_path(src)
+
+    wb = open_workbook()
     skip = set(req.get("skip", ()))
     max_cells = req.get("max_cells", 5_000_000)
     sheets = []
@@ -207,48 +245,43 @@ def parse(req: dict, emit=None) -> dict:
             members = _sheet_members(zf)
         except Exception:  # noqa: BLE001 - formula scan is best effort
             zf = None
-    for meta in wb.sheets_metadata:
-        name = meta.name
-        if name in skip or str(meta.typ).endswith("ChartSheet"):
-            continue
-        try:
-            sheet = wb.get_sheet_by_name(name)
-        except Exception as exc:  # noqa: BLE001 - reported per sheet
-            notes.append(("sheet_error", name, str(exc)[:200]))
-            continue
-        h, w = sheet.total_height, sheet.total_width
-        if h * w > max_cells:
-            notes.append(("too_big", name, (h, w)))
-            continue
-        rows = sheet.to_python(skip_empty_area=False)
-        nrows = len(rows)
-        try:
-            merges = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
-        except Exception:  # noqa: BLE001 - merged ranges are a nicety
-            merges = []
-        width = max((len(r) for r in rows), default=0)
-        if rows and any(len(r) != width for r in rows):
-            rows = [list(r) + [""] * (width - len(r)) for r in rows]
-        grid = None
-        if rows and width:
-            # fromiter: assigning a list holding datetimes to an object array is several times slower
-            flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=object, count=len(rows) * width)
-            del rows
-            grid = _encode_sheet(flat, nrows, width)     # typed: cheap to pickle
-            del flat
-        sheet_dict = {"name": name, "nrows": nrows, "cols": [], "grid": grid, "merges": merges,
-                      "hidden": not str(meta.visible).endswith("Visible")}
-        if emit is not None:
-            emit(sheet_dict)
-        else:
-            sheets.append(sheet_dict)
-        if zf is not None and name in members:
-            try:
-                n = _formulas_without_value(zf, members[name])
-                if n:
-                    notes.append(("formula_no_value", name, n))
-            except Exception:  # noqa: BLE001
-                pass
+    wanted = [meta for meta in wb.sheets_metadata
+              if meta.name not in skip and not str(meta.typ).endswith("ChartSheet")]
+    handles = threading.local()
+
+    def one(meta):
+        # a workbook handle is not shareable between threads: each parsing thread opens its own
+        if not hasattr(handles, "wb"):
+            handles.wb = wb if threading.current_thread() is threading.main_thread() else open_workbook()
+        return _parse_sheet(handles.wb, meta, max_cells)
+
+    threads = min(PARSE_THREADS, len(wanted))
+    if threads > 1:
+        # calamine parses without the GIL: two sheets at once on two cores, handed on in workbook order
+        pool = ThreadPoolExecutor(threads, thread_name_prefix="sheet")
+        results = pool.map(one, wanted)
+    else:
+        pool = None
+        results = map(one, wanted)
+    try:
+        for meta, (sheet_dict, note) in zip(wanted, results):
+            if note is not None:
+                notes.append(note)
+                continue
+            if emit is not None:
+                emit(sheet_dict)
+            else:
+                sheets.append(sheet_dict)
+            if zf is not None and meta.name in members:
+                try:
+                    n = _formulas_without_value(zf, members[meta.name])
+                    if n:
+                        notes.append(("formula_no_value", meta.name, n))
+                except Exception:  # noqa: BLE001
+                    pass
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     return {"ok": True, "sheets": sheets, "notes": notes}
 
 
