@@ -180,6 +180,44 @@ def _sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
     return {name: part for name, part, _ in xlsx_sheet_parts(zf)}
 
 
+# BIFF records that hold an error value: BOOLERR (0x0205, 8 bytes) and FORMULA whose cached result is an
+# error (result bytes 02 00 code 00 00 00 FF FF); a cheap test on the Workbook stream before the full read
+_XLS_BOOLERR = b"\x05\x02\x08\x00"
+_XLS_FORMULA_ERROR_RE = re.compile(rb"\x02\x00[\x00\x07\x0f\x17\x1d\x24\x2a]\x00\x00\x00\xff\xff")
+
+
+def _xls_error_cells(src) -> dict[str, list]:
+    """{sheet name: [(row, col, '#DIV/0!'), …]} (0-based) of an .xls, whose error cells calamine returns empty."""
+    import xlrd
+    from xlrd import compdoc
+
+    data = bytes(src) if isinstance(src, (bytes, bytearray)) else open(src, "rb").read()
+    try:
+        doc = compdoc.CompDoc(data, logfile=io.StringIO())
+        stream = bytes(doc.get_named_stream("Workbook") or doc.get_named_stream("Book") or b"")
+    except Exception:  # noqa: BLE001 - not a compound document xlrd understands: nothing to add
+        return {}
+    if stream.find(_XLS_BOOLERR) < 0 and not _XLS_FORMULA_ERROR_RE.search(stream):
+        return {}
+    out: dict[str, list] = {}
+    try:
+        book = xlrd.open_workbook(file_contents=data, logfile=io.StringIO(), on_demand=True)
+    except Exception:  # noqa: BLE001
+        return {}
+    text = xlrd.biffh.error_text_from_code
+    for name in book.sheet_names():
+        sheet = book.sheet_by_name(name)
+        cells = []
+        for r in range(sheet.nrows):
+            for c, ctype in enumerate(sheet.row_types(r)):
+                if ctype == xlrd.XL_CELL_ERROR and len(cells) < MAX_ERROR_CELLS:
+                    cells.append((r, c, text.get(sheet.cell_value(r, c), "#错误")))
+        if cells:
+            out[name] = cells
+        book.unload_sheet(name)
+    return out
+
+
 PARSE_THREADS = 2
 
 
@@ -263,11 +301,15 @@ def parse(req: dict, emit=None) -> dict:
     else:
         pool = None
         results = map(one, wanted)
+    # the .xls error scan runs here while the pool threads parse (calamine works without the GIL)
+    xls_errors = _xls_error_cells(src) if req.get("kind") == "xls" else {}
     try:
         for meta, (sheet_dict, note) in zip(wanted, results):
             if note is not None:
                 notes.append(note)
                 continue
+            if meta.name in xls_errors:
+                sheet_dict["error_cells"] = xls_errors[meta.name]
             if emit is not None:
                 emit(sheet_dict)
             else:

@@ -1329,8 +1329,8 @@ def _read_ledger(source, *, source_name, report_date, batch_year, crs) -> Ledger
         sheets.append(sh)
         if sh["name"] in hidden_cols:
             sh["hidden_cols"] = hidden_cols[sh["name"]]
-        if sh["name"] in error_cells:
-            _put_error_cells(sh, error_cells[sh["name"]])
+        if sh["name"] in error_cells or sh.get("error_cells"):     # xlsx: the parent's scan; xls: the parser's
+            _put_error_cells(sh, error_cells.get(sh["name"]) or sh["error_cells"])
         if sh.get("hidden"):
             rep.warn(sh["name"], None, None, None, "隐藏的工作表，未读取。如需报送其中的数据，请取消隐藏。")
             return

@@ -47,6 +47,22 @@ def test_xlsx_standard_ledger(tmp_path):
     assert set(f["source_sheet"]) == {"市北区"}
 
 
+@pytest.mark.parametrize("as_bytes", [False, True], ids=["path", "upload"])
+@pytest.mark.parametrize("in_process", [False, True], ids=["worker", "in-process"])
+def test_xls_error_cells_are_named(as_bytes, in_process, monkeypatch):
+    """calamine reads .xls error cells as empty: the parser finds them in the BIFF records, so #DIV/0! in a
+    money column is reported as written instead of silently counting as 0."""
+    if in_process:
+        monkeypatch.setenv("LEDGER_PARSE_IN_PROCESS", "1")
+    path = FIXTURES / "ledger_error_cells.xls"
+    r = read_ledger(path.read_bytes() if as_bytes else path, source_name=path.name)
+    assert [(e.sheet, e.row, e.column, e.value, e.message) for e in r.errors] == [
+        ("平度市", 3, "累计完成投资（万元）", "#DIV/0!", "累计完成投资应为数字（单位：万元；未完成填0或留空），无法识别。"),
+        ("平度市", 4, "总投资（万元）", "#N/A", "计划投资应为数字（单位：万元），无法识别。"),
+    ]
+    assert r.frame.set_index("community_id").loc["PD-3", "completed_investment_wan"] == 10.0
+
+
 def test_xls_fixture():
     r = read_ledger(FIXTURES / "ledger_small.xls")
     assert r.errors == []
