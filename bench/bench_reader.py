@@ -167,6 +167,32 @@ def machine() -> str:
     return f"{os.cpu_count()} cores (nproc), {cpu}, Python {sys.version.split()[0]}"
 
 
+def compare_small(small: Path, read_ledger, runs: int) -> None:
+    t = time.perf_counter()
+    r = read_ledger(small)
+    cold = time.perf_counter() - t
+    assert len(r.frame) == 1108, (len(r.frame), r.errors[:3])
+    bare, full = [], []
+    for _ in range(runs):          # interleaved, so background load hits both alike
+        bare += timed(lambda: bare_read(small), 1)
+        full += timed(lambda: read_ledger(small), 1)
+    os.environ["LEDGER_PARSE_IN_PROCESS"] = "1"       # the same pipeline without the worker process
+    inproc = []
+    for _ in range(runs):
+        inproc += timed(lambda: read_ledger(small), 1)
+    del os.environ["LEDGER_PARSE_IN_PROCESS"]
+    b, f = statistics.median(bare), statistics.median(full)
+    ip = statistics.median(inproc)
+    import python_calamine as pc
+
+    sheets = len(pc.CalamineWorkbook.from_path(str(small)).sheet_names)
+    print(f"1,108 rows x {len(_header())} columns, {sheets} sheet(s) ({small.stat().st_size / 1024:.0f} KB): "
+          f"bare calamine {b * 1000:.1f} ms, read_ledger {f * 1000:.1f} ms (median of {runs}), "
+          f"ratio {f / b:.2f}x; without the worker process (LEDGER_PARSE_IN_PROCESS=1) {ip * 1000:.1f} ms, "
+          f"ratio {ip / b:.2f}x; first call incl. worker start {cold * 1000:.0f} ms; "
+          f"{len(r.errors)} errors, {len(r.warnings)} warnings; {load()}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows-large", type=int, default=220_000)
@@ -177,30 +203,12 @@ def main() -> None:
     tmp.mkdir(parents=True, exist_ok=True)
     print(f"machine: {machine()}; {load()}")
 
-    small = tmp / "ledger_1108.xlsx"
-    write_workbook(small, 1108, sheets_by_district=True)
     from loaders.reader import read_ledger
 
-    t = time.perf_counter()
-    r = read_ledger(small)
-    cold = time.perf_counter() - t
-    assert len(r.frame) == 1108, (len(r.frame), r.errors[:3])
-    bare, full = [], []
-    for _ in range(args.runs):          # interleaved, so background load hits both alike
-        bare += timed(lambda: bare_read(small), 1)
-        full += timed(lambda: read_ledger(small), 1)
-    os.environ["LEDGER_PARSE_IN_PROCESS"] = "1"       # the same pipeline without the worker process
-    inproc = []
-    for _ in range(args.runs):
-        inproc += timed(lambda: read_ledger(small), 1)
-    del os.environ["LEDGER_PARSE_IN_PROCESS"]
-    b, f = statistics.median(bare), statistics.median(full)
-    ip = statistics.median(inproc)
-    print(f"1,108 rows x {len(_header())} columns, 10 sheets ({small.stat().st_size / 1024:.0f} KB): "
-          f"bare calamine {b * 1000:.1f} ms, read_ledger {f * 1000:.1f} ms (median of {args.runs}), "
-          f"ratio {f / b:.2f}x; without the worker process (LEDGER_PARSE_IN_PROCESS=1) {ip * 1000:.1f} ms, "
-          f"ratio {ip / b:.2f}x; first call incl. worker start {cold * 1000:.0f} ms; "
-          f"{len(r.errors)} errors, {len(r.warnings)} warnings")
+    # the case (ten district sheets), and the same rows in one sheet (no sheet-level parallelism)
+    for small, by_district in ((tmp / "ledger_1108.xlsx", True), (tmp / "ledger_1108_one_sheet.xlsx", False)):
+        write_workbook(small, 1108, sheets_by_district=by_district)
+        compare_small(small, read_ledger, args.runs)
 
     big = tmp / f"national_{args.rows_large}.xlsx"
     t = time.perf_counter()
