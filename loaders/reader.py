@@ -345,6 +345,11 @@ def _column_specs(cols, merges, first: int, last: int, title_unit: float | None)
             spec = headers.match_header(cand)
             if spec is not None:
                 break
+        if spec is not None and spec.kind in ("plan", "actual") and cand == parts[-1] and len(parts) > 1:
+            # 计划完成时间 over 开工 | 竣工: the node is below, whether planned or actual is above
+            joined = headers.match_header("".join(parts))
+            if joined is not None and joined.kind in ("plan", "actual"):
+                spec = joined
         if spec is None or spec.field == "ignored":
             continue
         if spec.factor is None and spec.kind in ("money", "area", "int"):
@@ -1127,13 +1132,12 @@ def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
             no_actual = np.isnat(a) if a is not None else np.ones(n, dtype=bool)
             overdue = ~np.isnat(p) & (p < rd64) & no_actual & (nr < k)
             if overdue.any():
-                hdr = np.where(t.present.get(af, np.zeros(n, bool)), t.header.get(af, np.full(n, None)), t.header[pf])
-                ptxt = np.full(n, None, dtype=object)
-                ptxt[overdue] = _dates_str(p[overdue])
+                # named by the planned column and its cell as written (2023年5月), the date as read in the text
                 name = NODE_NAME[key]
                 msg = np.full(n, None, dtype=object)
-                msg[overdue] = [f"计划{name}时间{d}已过（截至{rd_text}），尚未填报实际{name}时间。" for d in ptxt[overdue]]
-                t.issues("warning", pf, overdue, msg, header=hdr, value=ptxt)
+                msg[overdue] = [f"计划{name}时间{d}已过（截至{rd_text}），尚未填报实际{name}时间。"
+                                for d in _dates_str(p[overdue])]
+                t.issues("warning", pf, overdue, msg)
     # investment
     if "planned_investment_wan" in out and "completed_investment_wan" in out:
         pl, co = out["planned_investment_wan"], out["completed_investment_wan"]

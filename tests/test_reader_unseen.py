@@ -190,6 +190,28 @@ def test_excel_error_values_are_named(tmp_path):
     ]
 
 
+def test_plan_and_actual_groups_over_node_columns(tmp_path):
+    """计划完成时间 merged over 开工 | 竣工, then 实际完成时间 over 开工 | 竣工: the upper row says planned or actual."""
+    top = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资",
+           "计划完成时间", None, "实际完成时间", None]
+    low = [None] * 7 + ["开工", "竣工", "开工", "竣工"]
+    rows = [[TITLE], [DATED], top, low,
+            ["CY-1", "流亭小区", "城阳区", 2022, 100, 300, 50, datetime(2022, 4, 1), datetime(2022, 9, 30),
+             datetime(2022, 4, 6), None],
+            ["CY-2", "棘洪滩小区", "城阳区", 2022, 80, 200, 0, datetime(2022, 7, 1), datetime(2022, 12, 31),
+             None, None]]
+    merges = {"城阳区": ["H3:I3", "J3:K3"] + [f"{c}3:{c}4" for c in "ABCDEFG"]}
+    r = read_ledger(_xlsx(tmp_path / "groups.xlsx", {"城阳区": rows}, merges=merges))
+    assert r.errors == []
+    f = _by_id(r)
+    assert f.loc["CY-1", "plan_start"] == pd.Timestamp("2022-04-01")
+    assert f.loc["CY-1", "plan_completion"] == pd.Timestamp("2022-09-30")
+    assert f.loc["CY-1", "actual_start"] == pd.Timestamp("2022-04-06")
+    assert pd.isna(f.loc["CY-2", "actual_start"])
+    assert f["status"].to_dict() == {"CY-1": "开工", "CY-2": "未启动"}
+    assert not [w for w in r.warnings if "含义相同" in w.message]
+
+
 # ----------------------------------------------------------------------------------------------- layout
 def test_vertical_merges_for_district_and_street_over_many_rows(tmp_path):
     header = ["区市", "街道", "序号", "小区编号", "小区名称", "年度", "户数", "总投资", "累计完成投资", "实际开工时间"]

@@ -160,8 +160,17 @@ def test_planned_date_passed_without_actual(tmp_path):
     rows = lb.standard_rows()
     rows[1][11] = datetime(2023, 6, 1)     # SB-002: planned start passed, no actual start
     w = [w for w in _read(tmp_path, rows).warnings if "已过" in w.message]
-    assert [(x.sheet, x.row, x.column, x.value) for x in w] == [("市北区", 5, "实际开工时间", "2023-06-01")]
+    assert [(x.sheet, x.row, x.column, x.value) for x in w] == [("市北区", 5, "计划开工时间", "2023-06-01")]
     assert w[0].message == "计划开工时间2023-06-01已过（截至2023-06-30），尚未填报实际开工时间。"
+
+
+def test_planned_date_passed_names_the_planned_cell_as_written(tmp_path):
+    """The warning points at the cell the clerk wrote (a month), not at the empty actual column."""
+    rows = lb.standard_rows()
+    rows[1][11] = "2023年5月"
+    w = [w for w in _read(tmp_path, rows).warnings if "已过" in w.message]
+    assert [(x.row, x.column, x.value, x.message) for x in w] == [
+        (5, "计划开工时间", "2023年5月", "计划开工时间2023-05-31已过（截至2023-06-30），尚未填报实际开工时间。")]
 
 
 geodata = pytest.importorskip("loaders.geodata")
