@@ -279,15 +279,26 @@ def _continuation(cols, merges, upper: int, r: int) -> bool:
     return hits >= 1 and hits * 2 >= filled
 
 
+_NUMBERING_STEMS = "甲乙丙丁戊己庚辛壬癸"
+
+
 def _is_numbering_row(cells: list) -> bool:
-    """A row numbering the columns (1, 2, 3 … or 甲, 乙, 丙 …) right under the header."""
-    vals = [c for c in cells if c is not None and c != ""]
+    """A row numbering the columns right under the header (栏次): 1, 2, 3 …; 甲, 乙, 丙 …; or the statistical
+    forms' 甲, 乙, 丙, 丁, 1, 2, 3 … (text columns lettered, number columns counted), after an optional 栏次."""
+    vals = [unicodedata.normalize("NFKC", str(c)).strip() for c in cells if c is not None and c != ""]
+    if vals and vals[0] in ("栏次", "行次"):
+        vals = vals[1:]
     if len(vals) < 3:
         return False
+    lettered = 0
+    while lettered < min(len(vals), len(_NUMBERING_STEMS)) and vals[lettered] == _NUMBERING_STEMS[lettered]:
+        lettered += 1
     try:
-        nums = [float(unicodedata.normalize("NFKC", str(v)).strip()) for v in vals]
+        nums = [float(v) for v in vals[lettered:]]
     except ValueError:
-        return all(isinstance(v, str) and v.strip() in "甲乙丙丁戊己庚辛壬癸" for v in vals)
+        return False
+    if lettered and nums and nums[0] != 1:
+        return False
     return all(b - a == 1 for a, b in zip(nums, nums[1:]))
 
 
@@ -699,12 +710,20 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
                 hit_u = np.zeros(len(uniq), dtype=bool)
                 hit_u[np.searchsorted(ends, hits, side="right")] = True
                 id_word[st[hit_u[codes]]] = True
-    # the words in any looked-at cell, only on the (few) rows without a proper id
+    # the words in any looked-at cell, only on the (few) rows without a proper id ('—' or '/' is none either)
+    id_none = id_empty.copy()
+    if id_col is not None:
+        placeholders = set(headers.placeholder_words())
+        longest = max(map(len, placeholders), default=0) + 2      # spaces around: real ids are longer
+        texts = np.flatnonzero(rcodes[id_col.index] == 2)
+        lengths = np.fromiter(map(len, raw[id_col.index][texts]), dtype=np.int64, count=len(texts))
+        for i in texts[lengths <= longest]:
+            id_none[i] = headers.norm(raw[id_col.index][i]) in placeholders
     word_hit = id_word.copy()
-    for i in np.flatnonzero(id_empty | id_word):
+    for i in np.flatnonzero(id_none | id_word):
         if not word_hit[i]:
             word_hit[i] = any(rcodes[j][i] == 2 and words.search(raw[j][i]) is not None for j in look)
-    subtotal = word_hit & (id_empty | id_word)
+    subtotal = word_hit & (id_none | id_word)
     # notes under the table written in the id column (填表说明：…, 填报人：…) on rows without a name
     if id_col is not None:
         for i in np.flatnonzero(name_empty & ~id_empty & ~subtotal):

@@ -213,6 +213,37 @@ def test_plan_and_actual_groups_over_node_columns(tmp_path):
 
 
 # ----------------------------------------------------------------------------------------------- layout
+@pytest.mark.parametrize("total_row", [
+    ["合计", "—", None, None, 500, 1400, 100],
+    ["合计", "/", "/", "/", 500, 1400, 100],
+    ["—", "—", "合计", "—", 500, 1400, 100],
+    ["—", "—", "合计", None, 500, 1400, 100],
+], ids=["dash-id", "slashes", "dashes-name-total", "dashes-no-district"])
+def test_total_row_with_dashes_in_empty_cells_is_skipped(tmp_path, total_row):
+    """Clerks fill a 合计 row's empty cells with — or /: still a total, never a community."""
+    header = ["序号", "小区编号", "小区名称", "所属区市", "户数", "计划投资（万元）", "累计完成投资（万元）"]
+    rows = [[TITLE + "（崂山区）"], [DATED], header, [1, "LS801", "午山小区", "崂山区", 300, 800, 100],
+            [2, "LS802", "株洲路小区", "崂山区", 200, 600, 0], total_row]
+    r = read_ledger(_xlsx(tmp_path / "t.xlsx", {"崂山区": rows}), batch_year=2022)
+    assert r.errors == []
+    assert sorted(r.frame["community_id"]) == ["LS801", "LS802"]
+    assert r.frame["households"].sum() == 500 and r.frame["planned_investment_wan"].sum() == 1400
+
+
+@pytest.mark.parametrize("numbering", [
+    ["甲", "乙", "丙", "丁", 1, 2, 3],
+    ["栏次", "1", "2", "3", "4", "5", "6"],
+    ["甲", "乙", "丙", "丁", "戊", "己", "庚"],
+], ids=["letters-then-numbers", "lanci-label", "letters"])
+def test_numbering_row_under_the_header_is_skipped(tmp_path, numbering):
+    header = ["序号", "小区编号", "小区名称", "区市", "户数", "计划投资", "累计完成投资"]
+    rows = [[TITLE], [DATED], header, numbering, [1, "PD201", "同和小区", "平度", 300, 500, 200],
+            [2, "PD202", "东阁小区", "平度", -1, 500, 0]]
+    r = read_ledger(_xlsx(tmp_path / "n.xlsx", {"Sheet1": rows}), batch_year=2022)
+    assert _msgs(r.errors) == [("Sheet1", 6, "户数", "-1", "户数不能为负数。")]
+    assert r.frame["source_row"].tolist() == [5, 6]
+
+
 def test_vertical_merges_for_district_and_street_over_many_rows(tmp_path):
     header = ["区市", "街道", "序号", "小区编号", "小区名称", "年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
     rows = [[TITLE], [DATED], header,
