@@ -253,9 +253,15 @@ def status_words() -> tuple[tuple[str, int, int], ...]:
     return tuple(sorted(items, key=lambda x: -len(x[0])))
 
 
+_CRS_CELL_SUFFIX_RE = re.compile(r"(?:坐标系|坐标|经纬度|地图|拾取)+$")
+
+
 def crs_from_text(text) -> str | None:
-    """The coordinate system named by a cell of a 坐标系 column ('高德', 'BD09', 'WGS-84'...)."""
-    return _crs_of(norm(text)) if text is not None else None
+    """The coordinate system named by a cell of a 坐标系 column ('高德', 'BD09', 'WGS-84', '百度坐标', '高德地图'...)."""
+    if text is None:
+        return None
+    key = norm(text)
+    return _crs_of(key) or _crs_of(_CRS_CELL_SUFFIX_RE.sub("", key))
 
 
 def score_row(cells) -> tuple[int, set]:

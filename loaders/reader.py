@@ -115,6 +115,11 @@ def _fmt_num(x: float) -> str:
     return f"{x:,.2f}".rstrip("0").rstrip(".") if np.isfinite(x) else ""
 
 
+def _fmt_degrees(x: float) -> str:
+    """A coordinate as the clerk can find it in the cell: six decimals (about 0.1 m), no trailing zeros."""
+    return f"{x:.6f}".rstrip("0").rstrip(".") if np.isfinite(x) else ""
+
+
 # ------------------------------------------------------------------------------------------- CSV
 def _decode_text(raw: bytes) -> tuple[str, int]:
     """(text, number of undecodable bytes replaced). UTF-8 (BOM or not), then GB18030 (a superset of GBK).
@@ -1160,7 +1165,7 @@ def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
     # investment
     if "planned_investment_wan" in out and "completed_investment_wan" in out:
         pl, co = out["planned_investment_wan"], out["completed_investment_wan"]
-        over = ~np.isnan(pl) & ~np.isnan(co) & (co > pl + 1e-9)
+        over = ~np.isnan(pl) & ~np.isnan(co) & (pl >= 0) & (co > pl + 1e-9)     # a negative plan is an error already
         if over.any():
             msg = np.full(n, None, dtype=object)
             msg[over] = [f"累计完成投资（{_fmt_num(c)}万元）大于计划投资（{_fmt_num(p_)}万元），请核对。"
@@ -1207,7 +1212,7 @@ class _LazyPoints:
         self.lon, self.lat = lon.copy(), lat.copy()
 
     def __getitem__(self, i) -> str:
-        return f"{_fmt_num(self.lon[i])}, {_fmt_num(self.lat[i])}"
+        return f"{_fmt_degrees(self.lon[i])}, {_fmt_degrees(self.lat[i])}"
 
 
 def _coordinates_final(t: _Table) -> None:
@@ -1226,8 +1231,10 @@ def _coordinates_final(t: _Table) -> None:
     hdr = t.coord_header
     shown = _LazyPoints(lon, lat)
     swapped = has & np.asarray(geodata.looks_swapped(lon, lat), dtype=bool)
-    t.issues("warning", "lon", swapped, "经度和纬度似乎填反了（经度应约为120，纬度应约为36），已按互换后处理，请核对。",
-             header=hdr, value=shown)
+    bb = config.city_bbox()
+    t.issues("warning", "lon", swapped,
+             f"经度和纬度似乎填反了（{config.city_name()}的经度约为{(bb['min_lon'] + bb['max_lon']) / 2:.0f}，"
+             f"纬度约为{(bb['min_lat'] + bb['max_lat']) / 2:.0f}），已按互换后处理，请核对。", header=hdr, value=shown)
     lon[swapped], lat[swapped] = lat[swapped], lon[swapped]
     x = np.full(len(lon), np.nan)
     y = np.full(len(lon), np.nan)
@@ -1240,7 +1247,10 @@ def _coordinates_final(t: _Table) -> None:
     t.issues("warning", "lon", has & ~inside, f"坐标不在{config.city_name()}范围内，请核对经纬度。", header=hdr, value=shown)
     try:
         outside = np.asarray(geodata.points_outside_district(x, y, out["district"]), dtype=bool) & has & inside
-    except Exception:  # noqa: BLE001 - boundaries missing: skip the district test
+    except Exception as exc:  # noqa: BLE001 - a deployment's boundary file is broken: say so, keep the rest
+        reason = str(exc) if re.search(r"[\u4e00-\u9fff]", str(exc)) else "行政区边界文件无法读取"
+        t.rep.warn(t.parts[0].sheet, None, None, None,
+                   f"未核对坐标是否在所属区市范围内：{reason}。请系统管理员检查配置 [geodata]（config/settings.toml）。")
         outside = np.zeros(len(x), dtype=bool)
     if outside.any():
         msg = np.full(t.n, None, dtype=object)

@@ -392,10 +392,13 @@ def test_coordinate_systems(tmp_path, lon_header, crs_option, crs):
     assert r.frame.loc[0, "lat"] == pytest.approx(float(y[0]), abs=1e-9)
 
 
-def test_crs_column_per_row(tmp_path):
+@pytest.mark.parametrize("words", [("百度", "WGS-84", None), ("百度坐标", "GPS坐标", "国测局"),
+                                   ("BD09", "天地图", "高德地图")])
+def test_crs_column_per_row(tmp_path, words):
     hdr = list(lb.HEADER) + ["坐标系"]
-    rows = [r_ + [c] for r_, c in zip(lb.standard_rows(), ["百度", "WGS-84", None])]
+    rows = [r_ + [c] for r_, c in zip(lb.standard_rows(), words)]
     r = read_ledger(lb.write_xlsx(tmp_path / "c.xlsx", {"市北区": lb.standard_sheet(rows, header=hdr)}))
+    assert not [w for w in r.warnings if w.column == "坐标系"]
     got = list(zip(r.frame["lon"], r.frame["lat"]))
     for (x, y), crs in zip(got, ["bd09", "wgs84", "gcj02"]):
         ex, ey = coords.to_wgs84(np.array([120.36]), np.array([36.09]), crs)

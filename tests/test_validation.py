@@ -1,6 +1,7 @@
 """Validation: every error and warning names the sheet, the Excel row, the header as written, the value."""
 from __future__ import annotations
 
+import re
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 import ledger_builders as lb  # noqa: E402
 
+from loaders import config  # noqa: E402
 from loaders.reader import read_ledger  # noqa: E402
 
 
@@ -192,7 +194,7 @@ def test_point_outside_city_and_swapped(tmp_path):
     assert r.errors == []
     w = {(x.row, x.message) for x in r.warnings if x.column == "经度"}
     assert (4, "坐标不在青岛市范围内，请核对经纬度。") in w
-    assert (5, "经度和纬度似乎填反了（经度应约为120，纬度应约为36），已按互换后处理，请核对。") in w
+    assert (5, "经度和纬度似乎填反了（青岛市的经度约为120，纬度约为36），已按互换后处理，请核对。") in w
     assert 120 < r.frame.loc[1, "lon"] < 121 and 36 < r.frame.loc[1, "lat"] < 37
 
 
@@ -204,6 +206,33 @@ def test_point_outside_its_district(tmp_path):
     w = [x for x in r.warnings if x.column == "经度" and x.row == 6]
     assert [x.message for x in w] == ["坐标不在市北区范围内，请核对经纬度或所属区市。"]
     assert w[0].value == "120.46, 36.4"
+
+
+def test_point_message_shows_the_coordinates_as_written(tmp_path):
+    rows = lb.standard_rows()
+    rows[2][16], rows[2][17] = 120.463218, 36.401957        # stated 市北区
+    w = [x for x in _read(tmp_path, rows).warnings if x.column == "经度" and x.row == 6]
+    assert [x.value for x in w] == ["120.463218, 36.401957"]
+
+
+def test_broken_boundary_setting_is_said_not_silently_skipped(tmp_path, monkeypatch):
+    settings = (config.CONFIG_DIR / "settings.toml").read_text(encoding="utf-8")
+    missing = tmp_path / "nowhere.geojson"
+    settings = re.sub(r'(?m)^boundaries\s*=.*$', f'boundaries = "{missing.as_posix()}"', settings)
+    (tmp_path / "settings.toml").write_text(settings, encoding="utf-8")
+    monkeypatch.setenv("LEDGER_SETTINGS", str(tmp_path / "settings.toml"))
+    w = [x for x in _read(tmp_path, lb.standard_rows()).warnings if "未核对坐标" in x.message]
+    assert [(x.sheet, x.row, x.message) for x in w] == [
+        ("市北区", None, f"未核对坐标是否在所属区市范围内：找不到行政区边界文件：{missing}。"
+                        "请系统管理员检查配置 [geodata]（config/settings.toml）。")]
+
+
+def test_negative_plan_gives_one_error_and_no_comparison_warning(tmp_path):
+    rows = lb.standard_rows()
+    rows[0][9] = -300
+    r = _read(tmp_path, rows)
+    assert [(e.row, e.message) for e in r.errors] == [(4, "计划投资不能为负数。")]
+    assert not [w for w in r.warnings if "大于计划投资" in w.message]
 
 
 def test_csv_messages_use_physical_line_numbers(tmp_path):
