@@ -74,6 +74,7 @@ class _Part:
     raw: dict[str, np.ndarray]   # field -> raw cells of the kept rows (first column of the field)
     title_date: date | None = None
     title_date_text: str | None = None
+    title_row: int | None = None                 # Excel row of the title line holding 截至…
     district_from: str | None = None
     tinfo: dict = field(default_factory=dict)
     sheet_district: str | None = None
@@ -493,7 +494,7 @@ def _drop_older_copies(parts: list[_Part], opt: date | None, rep: _Report) -> li
         if p.title_date and p.title_date < target:
             own = ids(p)
             if own and len(own & latest_ids) * 2 >= len(own):
-                rep.warn(p.sheet, None, None, p.title_date_text or p.sheet,
+                rep.warn(p.sheet, p.title_row, None, p.title_date_text or p.sheet,
                          f"该工作表截至{_fmt_date(p.title_date)}，早于同一文件中截至{_fmt_date(target)}的工作表{names}，"
                          "且为同一批小区，视为旧版本，未读取。")
                 continue
@@ -619,10 +620,14 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
             rep.error(name, last + 1, None, None,
                       f"缺少必填列「{headers.field_label(fld)}」（表头可写作：{syn}{extra}）。")
         return None
+    written = tinfo.get("bad_report") or tinfo["report_text"]
+    part.title_row = next((r + 1 for r in range(first) if written and written in " ".join(
+        t for t in (_cell_str(c[r]) for c in cols if r < len(c)) if t)), None)
     if tinfo.get("bad_report"):
-        rep.error(name, None, None, tinfo["bad_report"], "标题中的截至日期不是有效日期。")
+        rep.error(name, part.title_row, None, tinfo["bad_report"], "标题中的截至日期不是有效日期。")
     if tinfo["no_year"]:
-        rep.warn(name, None, None, tinfo["report_text"], "标题中的截至日期没有年份，且无法从标题推断，已忽略；请写成“截至2023年6月30日”。")
+        rep.warn(name, part.title_row, None, tinfo["report_text"],
+                 "标题中的截至日期没有年份，且无法从标题推断，已忽略；请写成“截至2023年6月30日”。")
     part.title_date, part.title_date_text = tinfo["report_date"], tinfo["report_text"]
     if part.title_date is None and not tinfo.get("bad_report"):
         part.title_date = _full_date_in(name)          # weekly sheets named by their date: 2022.5.31
@@ -1058,16 +1063,16 @@ def _coordinates_raw(t: _Table, opts: dict) -> None:
 
 
 def _report_date(parts: list[_Part], opt: date | None, rep: _Report) -> date | None:
-    dated = [(p.sheet, p.title_date, p.title_date_text) for p in parts if p.title_date]
-    distinct = sorted({d for _, d, _ in dated})
+    dated = [(p.sheet, p.title_date, p.title_date_text, p.title_row) for p in parts if p.title_date]
+    distinct = sorted({d for _, d, _, _ in dated})
     if len(distinct) > 1:
-        listing = "；".join(f"「{s}」{_fmt_date(d)}" for s, d, _ in dated)
-        for s, d, txt in dated:
-            rep.error(s, None, None, txt, f"同一文件中各工作表的截至日期不一致（{listing}），请统一为同一截至日期。")
+        listing = "；".join(f"「{s}」{_fmt_date(d)}" for s, d, _, _ in dated)
+        for s, d, txt, row in dated:
+            rep.error(s, row, None, txt, f"同一文件中各工作表的截至日期不一致（{listing}），请统一为同一截至日期。")
     if opt is not None:
-        for s, d, txt in dated:
+        for s, d, txt, row in dated:
             if d != opt:
-                rep.error(s, None, None, txt,
+                rep.error(s, row, None, txt,
                           f"标题中的截至日期{_fmt_date(d)}与指定的截至日期{_fmt_date(opt)}不一致。")
         return opt
     return distinct[0] if len(distinct) == 1 else (distinct[-1] if distinct else None)

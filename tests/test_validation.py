@@ -117,15 +117,15 @@ def test_report_dates_disagree_between_sheets(tmp_path):
                                                           actual_start=datetime(2023, 4, 1))]
     p = lb.write_xlsx(tmp_path / "r.xlsx", {"市北区": a, "市南区": b})
     errs = read_ledger(p).errors
-    assert [(e.sheet, e.row, e.value) for e in errs] == [("市北区", None, "截至2023年6月30日"),
-                                                         ("市南区", None, "截至2023年6月23日")]
+    assert [(e.sheet, e.row, e.value) for e in errs] == [("市北区", 2, "截至2023年6月30日"),
+                                                         ("市南区", 2, "截至2023年6月23日")]
     assert errs[0].message == ("同一文件中各工作表的截至日期不一致（「市北区」2023-06-30；「市南区」2023-06-23），"
                                "请统一为同一截至日期。")
 
 
 def test_report_date_option_disagrees_with_title(tmp_path):
     e = _one(_read(tmp_path, None, report_date=date(2023, 7, 7)).errors)
-    assert (e.sheet, e.value) == ("市北区", "截至2023年6月30日")
+    assert (e.sheet, e.row, e.value) == ("市北区", 2, "截至2023年6月30日")
     assert e.message == "标题中的截至日期2023-06-30与指定的截至日期2023-07-07不一致。"
 
 
