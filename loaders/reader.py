@@ -1347,8 +1347,9 @@ def _read_ledger(source, *, source_name, report_date, batch_year, crs) -> Ledger
     def notes_(notes: list) -> None:
         for kind, sheet, detail in notes:
             if kind == "too_big":
-                rep.error(sheet, None, None, None, f"工作表的使用区域过大（{detail[0]:,}行×{detail[1]:,}列），超过上限，未读取该工作表。"
-                                                   "请删除数据区域以外的多余行列后保存，再重新报送。")
+                rows, cols, far_row, far_col = detail
+                rep.error(sheet, None, None, None,
+                          safety.oversized_sheet_message(rows, cols, safety.cell_ref(far_row, far_col)))
             elif kind == "formula_no_value":
                 count = f"至少{-detail:,}" if detail < 0 else f"{detail:,}"
                 rep.warn(sheet, None, None, None, f"该工作表有{count}个公式单元格没有保存计算结果（文件可能由程序生成、未在Excel中保存过），"

@@ -227,11 +227,20 @@ def _check_xlsx(prep: Prepared, zf: zipfile.ZipFile) -> None:
         if rows * cols <= lim["max_sheet_cells"] and rows <= lim["max_rows"] + 100:
             continue
         prep.skip_sheets.append(name)
-        where = f"，最远的有内容单元格是{far}" if far else ""
-        prep.sheet_errors.append((name, (
-            f"工作表的使用区域过大（{rows:,}行×{cols:,}列，约{rows * cols:,}个单元格{where}），超过上限"
+        prep.sheet_errors.append((name, oversized_sheet_message(rows, cols, far)))
+
+
+def cell_ref(row: int, col: int) -> str:
+    """0-based (row, col) -> 'AZ900000'."""
+    return f"{_col_letters(col + 1)}{row + 1}"
+
+
+def oversized_sheet_message(rows: int, cols: int, far: str | None) -> str:
+    lim = limits()
+    where = f"，最远的有内容单元格是{far}" if far else ""
+    return (f"工作表的使用区域过大（{rows:,}行×{cols:,}列，约{rows * cols:,}个单元格{where}），超过上限"
             f"{lim['max_sheet_cells']:,}个单元格/{lim['max_rows']:,}行，未读取该工作表。"
-            "通常是远离数据的某个单元格误填了内容：请删除数据区域以外的多余行列后保存，再重新报送。")))
+            "通常是远离数据的某个单元格误填了内容：请删除数据区域以外的多余行列后保存，再重新报送。")
 
 
 def prepare(source, source_name: str | None = None) -> Prepared:

@@ -131,6 +131,15 @@ def test_stray_cell_far_away(tmp_path):
     assert r.frame["community_id"].tolist() == ["SN-1"]     # the other sheet is still read and reported
 
 
+def test_stray_cell_far_away_in_an_xls():
+    """calamine's own extent of a legacy sheet: the message counts it as Excel does and names the far cell."""
+    r = read_ledger(Path(__file__).parent / "fixtures" / "ledger_far_cell.xls")
+    assert [(e.sheet, e.row, e.message) for e in r.errors] == [(
+        "市南区", None, "工作表的使用区域过大（65,536行×256列，约16,777,216个单元格，最远的有内容单元格是IV65536），超过上限"
+        "5,000,000个单元格/300,000行，未读取该工作表。通常是远离数据的某个单元格误填了内容：请删除数据区域以外的多余行列后保存，"
+        "再重新报送。")]
+
+
 def test_stray_cell_without_dimension_element(tmp_path):
     from openpyxl import load_workbook
 
