@@ -1390,6 +1390,10 @@ def _read_ledger(source, *, source_name, report_date, batch_year, crs) -> Ledger
         _, notes = safety.parse_workbook(prep, on_sheet=one_sheet)
         done = scan.get("side") or []
         notes_([nt for nt in notes if not any(nt is d or nt == d for d in done)])
+    if not parts and prep.kind == "csv" and Path(prep.name).suffix.lower() in (".xls", ".xlsx", ".xlsm", ".et"):
+        # text named like a workbook: systems export TSV as .xls (read above); anything else is not a spreadsheet
+        raise UnreadableLedger(f"该文件扩展名为{Path(prep.name).suffix}，但内容是纯文本，且不是台账表格，无法读取。"
+                               "请报送Excel（.xlsx/.xls）或CSV格式的台账原件。")
     if not parts and not rep.errors:
         req = [f for f in headers.required_fields() if not (f == "batch_year" and opts["batch_year"])]
         got = max(candidates, key=lambda c: len(c[1]))[1] if candidates else []

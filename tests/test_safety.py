@@ -28,6 +28,24 @@ def _unreadable(source, **kw) -> str:
     return msg
 
 
+@pytest.mark.parametrize("name", ["notes.xlsx", "notes.xls"])
+def test_plain_text_named_like_a_workbook_is_unreadable(tmp_path, name):
+    p = tmp_path / name
+    p.write_text("会议纪要\n本周老旧小区改造工作推进情况如下。\n", encoding="utf-8")
+    assert _unreadable(p) == (f"该文件扩展名为{p.suffix}，但内容是纯文本，且不是台账表格，无法读取。"
+                              "请报送Excel（.xlsx/.xls）或CSV格式的台账原件。")
+
+
+def test_tab_separated_ledger_named_xls_is_read(tmp_path):
+    """Some systems export a TSV and call it .xls: it is read as the text it is."""
+    lines = ["\t".join("" if v is None else str(v) for v in row) for row in lb.standard_sheet()]
+    p = tmp_path / "export.xls"
+    p.write_text("\n".join(lines), encoding="gbk")
+    r = read_ledger(p)
+    assert r.errors == []
+    assert r.frame["community_id"].tolist() == ["SB-001", "SB-002", "SB-003"]
+
+
 def _good_xlsx(tmp_path, name="good.xlsx") -> Path:
     return lb.write_xlsx(tmp_path / name, {"市北区": lb.standard_sheet()})
 
