@@ -319,6 +319,49 @@ def _in_official_order(snapshot_rows: list[tuple]) -> list[tuple]:
     return sorted(snapshot_rows, key=lambda r: (order.get(r[1], len(order)), r[1], r[2]))
 
 
+def _read_only(path: Path) -> StoreUnavailable:
+    return StoreUnavailable(f"没有写入数据库 {path} 的权限（该文件或其所在文件夹是只读的）。"
+                            "请让系统管理员开放写权限，或用 --db 指定可以写入的位置。")
+
+
+def _unusable(path: Path, exc: sqlite3.Error) -> StoreUnavailable | None:
+    """What a SQLite failure means for the user, naming the file and what to do (None: not a file problem)."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        text = (f"数据库 {path} 正被另一个程序写入（可能另一次导入正在进行），等待{BUSY_TIMEOUT_MS / 1000:g}秒后仍未结束。"
+                "请稍后重试。")
+    elif name.startswith("SQLITE_READONLY"):
+        return _read_only(path)
+    elif name.startswith("SQLITE_CORRUPT"):
+        text = f"数据库文件 {path} 已损坏，无法读取。请从备份恢复该文件，或用 --db 指定其他数据库。"
+    elif name == "SQLITE_NOTADB":
+        text = f"文件 {path} 不是台账数据库（或已严重损坏）。请确认 --db 指向的是台账数据库，或从备份恢复该文件。"
+    elif name.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        text = f"无法打开数据库文件 {path}（没有访问权限，或路径不可用）。请检查路径和权限，或用 --db 指定其他位置。"
+    elif name == "SQLITE_FULL":
+        text = f"磁盘空间不足，无法写入数据库 {path}。请清理磁盘后重试；数据库中原有的数据未受影响。"
+    elif name.startswith("SQLITE_IOERR"):
+        text = f"读写数据库文件 {path} 时发生磁盘错误。请检查磁盘后重试；如仍失败，请从备份恢复该文件。"
+    else:
+        return None
+    return StoreUnavailable(text)
+
+
+def _is_store(con: sqlite3.Connection) -> bool:
+    try:
+        return con.execute("SELECT 1 FROM meta WHERE key = 'schema'").fetchone() is not None
+    except sqlite3.OperationalError as exc:
+        if str(exc).startswith("no such"):   # no meta table (or not ours): another program's database
+            return False
+        raise
+
+
+# Ways to read a store that cannot be opened for writing, tried in turn: read-only (enough when the WAL's
+# -shm file exists or can be created), then immutable (a read-only folder, where -shm cannot be created;
+# nobody can write there, so the file cannot change under the reader).
+_READ_ONLY_OPENS = ("mode=ro", "mode=ro&immutable=1")
+
+
 class LedgerStore:
     """The snapshot history in one SQLite file. Safe to share between threads: each call opens its own
     connection (cheap for SQLite), so a Streamlit `cache_resource` handle works across reruns and sessions."""
@@ -333,59 +376,94 @@ class LedgerStore:
 
                 sample.build_default_store(Path(path))
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._init_schema()
+        self._read_open: str | None = None   # URI parameters for reading when the file cannot be written
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnavailable(f"无法创建数据库所在的文件夹 {self.path.parent}。"
+                                   "请检查路径和写入权限，或用 --db 指定其他位置。") from exc
+        with self._sqlite_errors():
+            self._open()
 
     def __repr__(self) -> str:
         return f"LedgerStore({str(self.path)!r})"
 
     # -- connections
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        con.execute("PRAGMA foreign_keys = ON")
-        con.execute("PRAGMA synchronous = NORMAL")
+    def _connect(self, uri_params: str | None = None) -> sqlite3.Connection:
+        target = self.path if uri_params is None else f"{self.path.absolute().as_uri()}?{uri_params}"
+        con = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                              uri=uri_params is not None)
+        try:
+            con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            con.execute("PRAGMA foreign_keys = ON")
+            con.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.Error:
+            con.close()
+            raise
         return con
+
+    @contextmanager
+    def _sqlite_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            problem = _unusable(self.path, exc)
+            if problem is None:
+                raise
+            raise problem from exc
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: every query inside sees the same committed state."""
-        con = self._connect()
-        try:
-            con.execute("BEGIN")
-            yield con
-            con.execute("COMMIT")
-        finally:
-            con.close()
+        with self._sqlite_errors():
+            con = self._connect(self._read_open)
+            try:
+                con.execute("BEGIN")
+                yield con
+                con.execute("COMMIT")
+            finally:
+                con.close()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: all of it or nothing."""
+        if self._read_open is not None:   # opening it for writing failed already (a read-only folder or disk)
+            raise _read_only(self.path)
+        with self._sqlite_errors():
+            con = self._connect()
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                try:
+                    yield con
+                except BaseException:
+                    if con.in_transaction:   # SQLite has already rolled back after some errors (disk full)
+                        con.execute("ROLLBACK")
+                    raise
+                con.execute(
+                    "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'"
+                )
+                con.execute("COMMIT")
+            finally:
+                con.close()
+
+    def _open(self) -> None:
+        """Use the file if it is a store; make it one if it is new or empty (0 bytes). Any other file is
+        refused before a byte of it is written, and a store that cannot be written is opened for reading."""
+        if self.path.exists() and self.path.stat().st_size > 0:
+            con = self._readable()
+            try:
+                if not _is_store(con):
+                    raise StoreUnavailable(
+                        f"文件 {self.path} 是其他程序的数据库，不是台账数据库；为免改动其中的数据，未做任何操作。"
+                        "请用 --db 指定台账数据库，或指定一个尚不存在的文件以新建数据库。")
+                if self._read_open is None and con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    con.execute("PRAGMA journal_mode = WAL")
+            finally:
+                con.close()
+            return
         con = self._connect()
         try:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute(
-                "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'"
-            )
-            con.execute("COMMIT")
-        finally:
-            con.close()
-
-    def _init_schema(self) -> None:
-        try:
-            con = self._connect()
-        except sqlite3.DatabaseError as exc:
-            raise StoreUnavailable(f"无法打开数据库文件 {self.path}：{exc}") from exc
-        try:
-            con.execute("PRAGMA journal_mode = WAL")
-            have = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
-            if have and con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone():
-                return
+            # the tables first, in one transaction, so that a crash leaves an empty file or a whole store
             con.execute("BEGIN IMMEDIATE")
             try:
                 for ddl in _DDL:
@@ -397,19 +475,37 @@ class LedgerStore:
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-        except sqlite3.DatabaseError as exc:
-            raise StoreUnavailable(f"无法打开数据库文件 {self.path}：{exc}") from exc
+            con.execute("PRAGMA journal_mode = WAL")
         finally:
             con.close()
+
+    def _readable(self) -> sqlite3.Connection:
+        """A connection that can read the file, read-only if it cannot be written (sets self._read_open)."""
+        tries = (None, *_READ_ONLY_OPENS)
+        for uri_params in tries:
+            try:
+                # in a read-only folder even _connect's pragmas fail, as they read the WAL index
+                con = self._connect(uri_params)
+                try:
+                    con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                except sqlite3.Error:
+                    con.close()
+                    raise
+            except sqlite3.OperationalError as exc:
+                if uri_params == tries[-1] or not getattr(exc, "sqlite_errorname", "").startswith(
+                        ("SQLITE_READONLY", "SQLITE_CANTOPEN")):
+                    raise
+                continue
+            self._read_open = uri_params
+            if uri_params is not None:
+                log.info("%s cannot be written; reading it with %s", self.path, uri_params)
+            return con
 
     # -- cache key
     def version(self) -> str:
         """Changes on every import or restore (and when the file is rebuilt): use it as a cache key."""
-        con = self._connect()
-        try:
+        with self._read() as con:
             rows = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('store_id', 'generation')"))
-        finally:
-            con.close()
         return f"{rows.get('store_id', '')}-{rows.get('generation', '0')}"
 
     # -- writing
@@ -498,9 +594,10 @@ class LedgerStore:
     def restore(self, snapshot_id: int) -> StoredSnapshot:
         """Make an inactive (replaced) version the active one again; the version it displaces becomes inactive."""
         with self._write() as con:
+            # a number beyond SQLite's integers cannot name a snapshot (and could not be bound)
             row = con.execute(
                 "SELECT district, batch_year, report_date, rows, active FROM snapshots WHERE id = ?", (snapshot_id,)
-            ).fetchone()
+            ).fetchone() if 0 < snapshot_id < 2**63 else None
             if row is None:
                 raise StoreError(f"没有编号为{snapshot_id}的快照")
             district, batch, iso, rows, active = row

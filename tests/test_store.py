@@ -1,6 +1,7 @@
 """LedgerStore on tiny in-memory canonical frames (no reader involved)."""
 from __future__ import annotations
 
+import sqlite3
 import threading
 from datetime import date
 
@@ -9,7 +10,7 @@ import pytest
 
 from loaders import schema
 from loaders.report import Issue, LedgerResult
-from loaders.store import DuplicateSnapshot, ImportRefused, LedgerStore, StoreError
+from loaders.store import DuplicateSnapshot, ImportRefused, LedgerStore, StoreError, StoreUnavailable
 
 
 def community(cid, district="市北区", batch=2022, households=100, planned=500.0, completed=0.0, node=0,
@@ -314,3 +315,146 @@ def test_explicit_path_does_not_build_sample(tmp_path, monkeypatch):
     store = LedgerStore(tmp_path / "empty.sqlite")
     assert store.report_dates() == []
     assert not (tmp_path / "should-not-be-used.sqlite").exists()
+
+
+# ------------------------------------------------------------------------------------- files that are not usable
+def _foreign(path):
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE foo (a)")
+    con.execute("INSERT INTO foo VALUES (1)")
+    con.commit()
+    con.close()
+    return path
+
+
+def test_another_programs_database_is_refused_untouched(tmp_path):
+    path = _foreign(tmp_path / "other.db")
+    before = path.read_bytes()
+    with pytest.raises(StoreUnavailable) as got:
+        LedgerStore(path)
+    assert str(got.value) == (f"文件 {path} 是其他程序的数据库，不是台账数据库；为免改动其中的数据，未做任何操作。"
+                              "请用 --db 指定台账数据库，或指定一个尚不存在的文件以新建数据库。")
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]   # no -wal / -shm left behind
+    assert store_journal_mode(path) == "delete"
+
+
+def test_empty_file_becomes_a_store(tmp_path):
+    path = tmp_path / "new.sqlite"
+    path.write_bytes(b"")
+    store = LedgerStore(path)
+    store.import_result(week1())
+    assert store.report_dates() == [date(2022, 3, 4)]
+    assert store_journal_mode(path) == "wal"
+
+
+def test_corrupt_store_is_named_with_what_to_do(tmp_path):
+    path = tmp_path / "ledger.sqlite"
+    LedgerStore(path).import_result(week1())
+    data = bytearray(path.read_bytes())
+    data[4096:] = b"\xff" * (len(data) - 4096)        # every page after the schema page
+    path.write_bytes(bytes(data))
+    with pytest.raises(StoreUnavailable) as got:
+        LedgerStore(path).snapshots()
+    assert str(got.value) == f"数据库文件 {path} 已损坏，无法读取。请从备份恢复该文件，或用 --db 指定其他数据库。"
+
+
+def _write_protected(monkeypatch):
+    """Connections that may read but not write, as SQLite gives for a file without write permission
+    (chmod cannot make one for root, who runs these tests)."""
+    connect = LedgerStore._connect
+
+    def read_only(self, uri_params=None):
+        con = connect(self, uri_params)
+        con.execute("PRAGMA query_only = ON")
+        return con
+
+    monkeypatch.setattr(LedgerStore, "_connect", read_only)
+
+
+def test_write_to_read_only_store_says_so(store, monkeypatch):
+    store.import_result(week1())
+    before = store.path.read_bytes()
+    _write_protected(monkeypatch)
+    reopened = LedgerStore(store.path)
+    with pytest.raises(StoreUnavailable) as got:
+        reopened.import_result(week2())
+    assert str(got.value) == (f"没有写入数据库 {store.path} 的权限（该文件或其所在文件夹是只读的）。"
+                              "请让系统管理员开放写权限，或用 --db 指定可以写入的位置。")
+    assert reopened.report_dates() == [date(2022, 3, 4)]
+    assert store.path.read_bytes() == before
+
+
+def test_locked_store_says_another_import_runs(store, monkeypatch):
+    import loaders.store as store_module
+
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 100)
+    other = store._connect()
+    other.execute("BEGIN IMMEDIATE")                   # another import holds the write lock
+    try:
+        with pytest.raises(StoreUnavailable) as got:
+            store.import_result(week1())
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert str(got.value) == (f"数据库 {store.path} 正被另一个程序写入（可能另一次导入正在进行），"
+                              "等待0.1秒后仍未结束。请稍后重试。")
+    assert store.report_dates() == []
+
+
+def test_store_that_cannot_be_opened_for_writing_is_read(store, monkeypatch):
+    """A store in a read-only folder: SQLite cannot create the WAL index there, so even a plain open fails
+    (SQLITE_READONLY_DIRECTORY); only an immutable open reads it. Simulated here; the real folder is below."""
+    store.import_result(week1())
+    expected, version = store.ledger_as_of(), store.version()
+    connect = LedgerStore._connect
+    opened = []
+
+    def folder_read_only(self, uri_params=None):
+        opened.append(uri_params)
+        if "immutable=1" not in (uri_params or ""):
+            exc = sqlite3.OperationalError("attempt to write a readonly database")
+            exc.sqlite_errorname = "SQLITE_READONLY_DIRECTORY"
+            raise exc
+        return connect(self, uri_params)
+
+    monkeypatch.setattr(LedgerStore, "_connect", folder_read_only)
+    reader = LedgerStore(store.path)
+    assert opened == [None, "mode=ro", "mode=ro&immutable=1"]
+    pd.testing.assert_frame_equal(reader.ledger_as_of(), expected)
+    assert reader.version() == version
+    with pytest.raises(StoreUnavailable, match="^没有写入数据库 .* 的权限"):
+        reader.import_result(week2())
+
+
+def test_store_on_a_read_only_disk_is_read(tmp_path):
+    """The real thing: the store's folder mounted read-only (a private mount namespace; skipped where the
+    machine does not allow one)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src, ro = tmp_path / "src", tmp_path / "ro"
+    src.mkdir()
+    ro.mkdir()
+    LedgerStore(src / "ledger.sqlite").import_result(week1())
+    before = (src / "ledger.sqlite").read_bytes()
+    if shutil.which("unshare") is None or subprocess.run(
+            ["unshare", "-m", "sh", "-c", 'mount --bind -o ro "$0" "$1"', src, ro],
+            capture_output=True).returncode != 0:
+        pytest.skip("no private read-only mount on this machine")
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(
+        ["unshare", "-m", "sh", "-c",
+         'mount --bind -o ro "$0" "$1" && exec "$2" -m loaders summary --json --db "$1/ledger.sqlite"',
+         src, ro, sys.executable], capture_output=True, text=True, cwd=root, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(root)})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    got = __import__("json").loads(proc.stdout)
+    assert got["report_date"] == "2022-03-04" and got["rows"] == 4
+    assert (src / "ledger.sqlite").read_bytes() == before
