@@ -5,6 +5,7 @@ Exit status of check: 0 no error, 1 errors, 2 the file cannot be read at all. Ne
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -12,7 +13,8 @@ from collections import OrderedDict
 from datetime import date, datetime
 from pathlib import Path
 
-_MAX_PER_GROUP = 30   # human output: at most this many lines per (sheet, message kind); the JSON has all
+_MAX_PER_GROUP = 30   # human output: at most this many lines per (sheet, message kind) unless --all
+_SIGPIPE_STATUS = 128 + 13   # what a shell reports for a program ended by a closed pipe (SIGPIPE is 13)
 
 
 class _Usage(Exception):
@@ -85,7 +87,9 @@ def _locate(issue) -> str:
     return where
 
 
-def _print_issues(title: str, issues: list) -> None:
+def _print_issues(title: str, issues: list, limit: int | None = _MAX_PER_GROUP) -> None:
+    """Issues by sheet; at most `limit` of one kind per sheet (None: all), so that a repeated mistake does not
+    bury the others."""
     if not issues:
         return
     _out(f"\n{title}（{len(issues)}个）：")
@@ -98,14 +102,14 @@ def _print_issues(title: str, issues: list) -> None:
         hidden: dict[str, int] = {}
         for i in items:
             k = _issue_key(i.message)
-            if shown.get(k, 0) >= _MAX_PER_GROUP:
+            if limit is not None and shown.get(k, 0) >= limit:
                 hidden[k] = hidden.get(k, 0) + 1
                 continue
             shown[k] = shown.get(k, 0) + 1
             value = f"（填写值：「{i.value}」）" if i.value not in (None, "") else ""
             _out(f"    - {_locate(i)}：{i.message}{value}")
         for k, n in hidden.items():
-            _out(f"    …另有{n}处同类问题（{k}）未逐条列出，可用 --json 查看全部。")
+            _out(f"    …另有{n}处同类问题（{k}）未逐条列出；运行 check 时加 --all 可逐条列出全部。")
 
 
 def run_check(args) -> int:
@@ -138,8 +142,9 @@ def run_check(args) -> int:
         completed = sum(v["completed"] for v in summary["by_district"].values())
         _out(f"合计：{tot_hh:,}户，已开工{started:,}个，已完工{completed:,}个；计划投资{tot_pl:,.2f}万元，"
              f"累计完成投资{tot_co:,.2f}万元")
-    _print_issues("错误（必须修改，否则不能入库）", result.errors)
-    _print_issues("警告（请核对，不影响入库）", result.warnings)
+    limit = None if args.all else _MAX_PER_GROUP
+    _print_issues("错误（必须修改，否则不能入库）", result.errors, limit)
+    _print_issues("警告（请核对，不影响入库）", result.warnings, limit)
     _out("")
     if result.errors:
         warn = f"，{len(result.warnings)}个警告" if result.warnings else ""
@@ -177,13 +182,28 @@ def run_export(args) -> int:
         out.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
                        encoding="utf-8")
     except OSError as exc:
-        raise _Usage(f"无法写入文件 {out}：{exc.strerror or exc}") from None
+        raise _Usage(f"无法写入文件 {out}：{_write_problem(exc, out)}。") from None
     skipped = int((~has).sum())
     msg = f"已导出{len(features):,}个小区点位（WGS-84）到 {out}"
     if skipped:
         msg += f"；{skipped:,}个小区没有坐标，未导出"
     _out(msg + "。")
     return 1 if result.errors else 0
+
+
+def _write_problem(exc: OSError, out: Path) -> str:
+    """Why a file could not be written, in Chinese (the system's own words are English)."""
+    if exc.errno == errno.EISDIR:
+        return f"这是一个文件夹，请在 --to 后写出文件名，如 {out / '小区.geojson'}"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "没有写入权限，请换一个位置，或请系统管理员开放该位置的写权限"
+    if exc.errno == errno.EROFS:
+        return "该位置只能读取、不能写入，请换一个位置"
+    if exc.errno == errno.ENOSPC:
+        return "磁盘空间不足，请清理磁盘后重试"
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        return "路径中有一级是文件而不是文件夹，请检查路径"
+    return f"系统错误（{errno.errorcode.get(exc.errno, exc.errno)}），请检查路径后重试"
 
 
 def _na(v) -> bool:
@@ -240,6 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("file", metavar="FILE", help="台账文件（.xlsx / .xls / .csv）")
     _read_options(c)
     c.add_argument("--json", action="store_true", help="以 JSON 输出（一个对象）")
+    c.add_argument("--all", action="store_true",
+                   help="逐条列出全部问题（默认同一工作表中同类问题最多列出30条，其余只给数目）")
     c.add_argument("--pretty", action="store_true", help=argparse.SUPPRESS)
     c.set_defaults(func=run_check)
     e = sub.add_parser("export", help="把小区点位导出为 GeoJSON", description="读取台账，把有坐标的小区导出为 WGS-84 点位",
@@ -290,6 +312,7 @@ def _start_parser_early(argv: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     _start_parser_early(list(sys.argv[1:] if argv is None else argv))
+    from loaders import config
     from loaders.report import UnreadableLedger
 
     try:
@@ -301,19 +324,26 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return 2
-        return int(args.func(args) or 0)
+        config.validate()
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()   # a closed pipe is then noticed here, not in Python's flush at exit
+        return code
+    except config.ConfigError as exc:
+        _err(f"配置有误：{exc}")
+        return 2
     except UnreadableLedger as exc:
         _err(f"无法读取：{exc}")
         return 2
     except _Usage as exc:
         _err(str(exc))
         return 2
-    except BrokenPipeError:              # output piped into head/more that closed early
+    except BrokenPipeError:              # output piped into head/more that closed early: stop quietly
         try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
-        except OSError:
+            # Python flushes stdout once more at exit; pointed at devnull, that flush cannot fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
             pass
-        return 1
+        return _SIGPIPE_STATUS
     except KeyboardInterrupt:
         _err("已中止。")
         return 2

@@ -1,7 +1,6 @@
-"""The store's subcommands of `python -m loaders`: import and summary.
+"""The store's subcommands of `python -m loaders`: import, summary, snapshots and restore.
 
 loaders/cli.py plugs them in with `add_subcommands(subparsers)`; each parser gets `func(args) -> int`.
-`main(argv)` runs them on their own (tests, or `python -m loaders.cli_store`).
 Exit status like `check`: 0 done, 1 refused (errors in the ledger, already imported), 2 unreadable / unusable input.
 """
 from __future__ import annotations
@@ -39,9 +38,9 @@ def parse_date(text: str) -> date:
 
 
 def parse_batch_years(text: str) -> list[int]:
-    """`2022` or `2022-2024` (also 2022,2023)."""
+    """`2022`, a range `2022-2024` (also with –, —, －, ~, ～ or 至), or a list `2022,2024`."""
     text = text.strip()
-    m = re.fullmatch(r"(\d{4})\s*[-~～至]\s*(\d{4})", text)
+    m = re.fullmatch(r"(\d{4})\s*(?:[-–—－~～至]|——)\s*(\d{4})", text)
     if m:
         lo, hi = int(m.group(1)), int(m.group(2))
         if lo > hi:
@@ -148,10 +147,9 @@ def render_summary(summary: dict, snapshot_dates: dict[str, str], batch_years: l
 
     lines = []
     when = summary["report_date"]
-    scope = "全部改造年度" if not batch_years else (
-        f"{batch_years[0]}年度" if len(batch_years) == 1 else f"{batch_years[0]}–{batch_years[-1]}年度")
+    scope = "全部改造年度" if not batch_years else f"{years_text(batch_years)}年度"
     if not summary["rows"]:
-        return f"截至{when or '目前'}，数据库中没有{scope}的小区台账。"
+        return f"截至{when or '目前'}，数据库中没有{'任何改造年度' if not batch_years else scope}的小区台账。"
     lines.append(f"截至{when}（{scope}），共{summary['rows']:,}个小区")
     by_district = summary.get("by_district") or {}
     order = [d for d in config.district_names() if d in by_district] + sorted(
@@ -181,6 +179,13 @@ def render_summary(summary: dict, snapshot_dates: dict[str, str], batch_years: l
         lines.append("当前节点分布：" + "，".join(f"{k} {v:,}" for k, v in by_status.items()))
     lines.append(f"打包项目：{_fmt_num(summary.get('bundles'))}个；计划加装电梯：{_fmt_num(summary.get('elevators_planned'))}部")
     return "\n".join(lines)
+
+
+def years_text(years: list[int]) -> str:
+    """2022, 2022–2024 for consecutive years, 2021、2024 otherwise (a dash would read as a range)."""
+    if len(years) > 1 and years == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}–{years[-1]}"
+    return "、".join(str(y) for y in years)
 
 
 def _batch_table(frame) -> list[str]:
@@ -258,22 +263,13 @@ def run_import(args) -> int:
             raise UsageError("导入时 --batch-year 只能指定一个年度，如 2022")
         batch_year = years[0]
     path = Path(args.file)
-    if not path.is_file():
-        _err(f"找不到文件：{path}")
-        return 2
     try:
         from loaders.reader import read_ledger
     except ImportError:
         _err("台账读取模块（loaders/reader.py）尚未安装，无法导入")
         return 2
-    from loaders.report import UnreadableLedger
-
-    try:
-        result = read_ledger(path, source_name=path.name, report_date=report_date, batch_year=batch_year,
-                             crs=args.crs)
-    except UnreadableLedger as exc:
-        _err(f"无法读取「{path.name}」：{exc}")
-        return 2
+    # an unreadable file (missing, a folder, not a table …) is reported by loaders.cli.main, as for check
+    result = read_ledger(path, source_name=path.name, report_date=report_date, batch_year=batch_year, crs=args.crs)
     _print_report(result)
     if result.errors:
         _err(f"「{path.name}」有{len(result.errors)}个错误，未导入；请改正后重新导入。")
@@ -379,13 +375,20 @@ def add_subcommands(subparsers) -> None:
     r = subparsers.add_parser("restore", help="恢复被替换的旧版本快照", add_help=False,
                               description="把一个被替换的旧版本恢复为当前版本（当前版本转为旧版本，可再恢复）")
     r.add_argument("-h", "--help", action="help", help="显示帮助并退出")
-    r.add_argument("snapshot_id", metavar="编号", type=int, help="快照编号（见 snapshots --all）")
+    r.add_argument("snapshot_id", metavar="编号", type=_snapshot_number, help="快照编号（见 snapshots --all）")
     r.add_argument("--db", metavar="PATH", help="数据库文件（默认：配置中的数据库）")
     r.set_defaults(func=_guarded(run_restore))
 
 
+def _snapshot_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"快照编号应为整数（见 snapshots --all），而不是「{text}」") from None
+
+
 def _guarded(command):
-    """The CLI's error policy around a command: Chinese messages, exit 0/1/2, never a traceback."""
+    """The store's errors as exit statuses; everything else is loaders.cli.main's (one policy for all commands)."""
 
     def guarded(args) -> int:
         from loaders.store import StoreError, StoreUnavailable
@@ -395,39 +398,22 @@ def _guarded(command):
         except UsageError as exc:
             _err(str(exc))
             return 2
-        except StoreUnavailable as exc:  # the database cannot be opened: like an unreadable file
+        except StoreUnavailable as exc:  # the database cannot be used: like an unreadable file
             _err(str(exc))
             return 2
         except StoreError as exc:  # refused (e.g. restoring the current version)
             _err(str(exc))
             return 1
-        except KeyboardInterrupt:
-            _err("已取消")
-            return 1
-        except Exception as exc:  # noqa: BLE001 - the user gets one sentence, not a traceback
-            _err(f"内部错误：{type(exc).__name__}: {exc}")
-            return 2
 
     guarded.__name__ = command.__name__
     return guarded
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # argparse's own messages are English; say it in Chinese, keep exit 2
-        self.print_usage(sys.stderr)
-        _err(f"参数错误：{message}")
-        raise SystemExit(2)
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(prog="python -m loaders", description="老旧小区改造台账数据库")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    add_subcommands(sub)
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return args.func(args)
+    """The same as `python -m loaders` (whose parser holds these commands)."""
+    from loaders import cli
+
+    return cli.main(argv)
 
 
 if __name__ == "__main__":

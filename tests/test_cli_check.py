@@ -132,3 +132,22 @@ def test_usage_errors_are_chinese(capsys):
     assert "用法：python -m loaders check" in err and "错误：缺少必需的参数：FILE" in err
     assert main(["check", "x.xlsx", "--crs", "utm"]) == 2
     assert "无效的选项：'utm'" in capsys.readouterr().err
+
+
+def test_check_all_lists_every_issue(tmp_path, capsys):
+    rows = [lb.row(i, f"SB-{i:03d}", f"小区{i}", households="abc") for i in range(1, 36)]
+    p = lb.write_csv(tmp_path / "市北区.csv", lb.standard_sheet(rows))
+    listed = "    - 文件「市北区.csv」第{}行「户数」：户数应为整数（如356），无法识别。（填写值：「abc」）"
+    assert main(["check", str(p)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert [line for line in lines if line.startswith("    - ")] == [listed.format(n) for n in range(4, 34)]
+    assert "    …另有5处同类问题（户数应为整数）未逐条列出；运行 check 时加 --all 可逐条列出全部。" in lines
+    assert main(["check", str(p), "--all"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert [line for line in lines if line.startswith("    ")] == [listed.format(n) for n in range(4, 39)]
+
+
+def test_check_help_names_all(capsys):
+    assert main(["check", "--help"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.lstrip().startswith("--all"))
+    assert line.split() == ["--all", "逐条列出全部问题（默认同一工作表中同类问题最多列出30条，其余只给数目）"]

@@ -112,8 +112,9 @@ def test_summary_corrupt_db_exit_2(tmp_path, capsys):
     bad = tmp_path / "bad.sqlite"
     bad.write_bytes(b"this is not a database" * 100)
     assert cli_store.main(["summary", "--db", str(bad)]) == 2
-    err = capsys.readouterr().err
-    assert "无法打开数据库" in err and "Traceback" not in err
+    assert capsys.readouterr().err == (f"文件 {bad} 不是台账数据库（或已严重损坏）。请确认 --db 指向的是台账数据库，"
+                                       "或从备份恢复该文件。\n")
+    assert bad.read_bytes() == b"this is not a database" * 100
 
 
 @pytest.fixture
@@ -188,9 +189,7 @@ def test_import_unreadable_exit_2(db, tmp_path, capsys, fake_reader):
     before = db.read_bytes()
     f = write(tmp_path, "x.xlsx", "unreadable")
     assert cli_store.main(["import", str(f), "--db", str(db)]) == 2
-    assert "文件不是Excel或CSV表格" in capsys.readouterr().err
-    assert cli_store.main(["import", str(tmp_path / "missing.xlsx"), "--db", str(db)]) == 2
-    assert "找不到文件" in capsys.readouterr().err
+    assert capsys.readouterr().err == "无法读取：文件不是Excel或CSV表格\n"
     assert db.read_bytes() == before
 
 
@@ -283,3 +282,22 @@ def _run(capsys, *argv) -> str:
     out = capsys.readouterr()
     assert code == 0, out.err
     return out.out
+
+
+def test_summary_without_data_reads_naturally(db, capsys):
+    assert _run(capsys, "summary", "--db", str(db), "--as-of", "2022-01-01") == \
+        "截至2022-01-01，数据库中没有任何改造年度的小区台账。\n"
+    assert _run(capsys, "summary", "--db", str(db), "--batch-year", "2019,2024") == \
+        "截至目前，数据库中没有2019、2024年度的小区台账。\n"
+
+
+def test_summary_header_lists_separate_years(db, capsys):
+    assert _run(capsys, "summary", "--db", str(db), "--batch-year", "2021,2023").splitlines()[0] == \
+        "截至2022-03-04（2021、2023年度），共2个小区"
+    assert _run(capsys, "summary", "--db", str(db), "--batch-year", "2021-2022").splitlines()[0] == \
+        "截至2022-03-11（2021–2022年度），共4个小区"
+
+
+@pytest.mark.parametrize("text", ["2021—2022", "2021–2022", "2021－2022", "2021至2022", "2021——2022", "2021 ~ 2022"])
+def test_batch_year_range_separators(text):
+    assert cli_store.parse_batch_years(text) == [2021, 2022]
