@@ -73,13 +73,10 @@ def _issue_key(msg: str) -> str:
     return msg
 
 
-def _where(sheet: str) -> str:
-    """工作表「市北区」, or 文件「市北区.csv」 for a CSV (which has no sheets)."""
-    return f"文件「{sheet}」" if str(sheet).lower().endswith((".csv", ".txt")) else f"工作表「{sheet}」"
-
-
 def _locate(issue) -> str:
-    where = _where(issue.sheet)
+    from loaders.report import place
+
+    where = place(issue.sheet)
     if issue.row is not None:
         where += f"第{issue.row}行"
     if issue.column:
@@ -90,6 +87,8 @@ def _locate(issue) -> str:
 def _print_issues(title: str, issues: list, limit: int | None = _MAX_PER_GROUP) -> None:
     """Issues by sheet; at most `limit` of one kind per sheet (None: all), so that a repeated mistake does not
     bury the others."""
+    from loaders.report import place
+
     if not issues:
         return
     _out(f"\n{title}（{len(issues)}个）：")
@@ -97,7 +96,7 @@ def _print_issues(title: str, issues: list, limit: int | None = _MAX_PER_GROUP) 
     for i in issues:
         by_sheet.setdefault(i.sheet, []).append(i)
     for sheet, items in by_sheet.items():
-        _out(f"  ■ {_where(sheet)}：{len(items)}个")
+        _out(f"  ■ {place(sheet)}：{len(items)}个")
         shown: dict[str, int] = {}
         hidden: dict[str, int] = {}
         for i in items:

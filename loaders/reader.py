@@ -23,7 +23,7 @@ import pandas as pd
 
 from loaders import config, headers, safety, values
 from loaders import districts as dist
-from loaders.report import Issue, LedgerResult, UnreadableLedger
+from loaders.report import Issue, LedgerResult, UnreadableLedger, place
 from loaders.schema import (ACTUAL_COLUMNS, COLUMNS, FUND_SOURCES, NODE_KEYS, NODE_NAME, NODE_NAMES, PLAN_COLUMNS,
                             actual_column, empty_ledger, node_status, plan_column)
 
@@ -1274,7 +1274,7 @@ def _duplicates(frame: pd.DataFrame, rep: _Report, header_of: dict) -> None:
         first = grp.iloc[0]
         for _, row in grp.iloc[1:].iterrows():
             rep.error(row["source_sheet"], row["source_row"], header_of.get(row["source_sheet"], "小区编号"), cid,
-                      f"小区编号重复：与工作表「{first['source_sheet']}」第{int(first['source_row'])}行相同，每个小区只能填报一行。")
+                      f"小区编号重复：与{place(first['source_sheet'])}第{int(first['source_row'])}行相同，每个小区只能填报一行。")
 
 
 def _as_date(d) -> date | None:

@@ -14,6 +14,11 @@ class UnreadableLedger(Exception):
     """
 
 
+def place(sheet: str) -> str:
+    """工作表「市北区」, or 文件「市北区.csv」 for a CSV (which has no sheets)."""
+    return f"文件「{sheet}」" if str(sheet).lower().endswith((".csv", ".txt", ".tsv")) else f"工作表「{sheet}」"
+
+
 @dataclass(frozen=True)
 class Issue:
     """One finding, located as the user sees the file in Excel.
@@ -36,7 +41,7 @@ class Issue:
 
     def describe(self) -> str:
         """One line for people: 工作表「市北区」第12行「实际开工时间」：值「2023-13-01」…"""
-        where = f"工作表「{self.sheet}」"
+        where = place(self.sheet)
         if self.row is not None:
             where += f"第{self.row}行"
         if self.column:
