@@ -89,6 +89,20 @@ def _tables():
     return lookup, units, crs_words, node_words, plan_words, actual_words, fillers, unit_suffixes
 
 
+_UNIT_SEP_RE = re.compile(r"[,、;/:()\[\]]")
+
+
+def unit_in_hint(hint: str, group: str | None = None) -> str | None:
+    """The unit a normalised hint names: '万元'; '人民币元' -> '元'; '元,含税' -> '元'; '户、元' with
+    group='money' -> '元'. None when it names none (of that group)."""
+    units = _tables()[1]
+    for token in [hint, *_UNIT_SEP_RE.split(hint)]:
+        token = token.replace("人民币", "").replace("单位", "")
+        if token in units and (group is None or units[token][0] == group):
+            return token
+    return None
+
+
 def _unit_kind_ok(kind: str, group: str) -> bool:
     return {"money": "money", "area": "area", "int": "count", "number": "count"}.get(kind) == group
 
@@ -137,8 +151,8 @@ def match_header(text) -> ColumnSpec | None:
     unit = factor = crs = None
     other = []
     for h in hints:
-        if h in units and unit is None:
-            unit = h
+        if unit is None and unit_in_hint(h):
+            unit = unit_in_hint(h)
         elif _crs_of(h) and crs is None:
             crs = _crs_of(h)
         else:
@@ -159,6 +173,8 @@ def match_header(text) -> ColumnSpec | None:
                 unit, key = u, key[: -len(u)]
                 spec = lookup[key]
                 break
+    if spec is None and key.endswith("金额") and lookup.get(key[:-2]) is not None:     # 总投资金额
+        spec = lookup[key[:-2]] if lookup[key[:-2]].kind == "money" else None
     if spec is None:                     # 高德经度, 经度百度
         c = _crs_of(key)
         if c:

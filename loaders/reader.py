@@ -389,7 +389,7 @@ _DATE_IN_TEXT = r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*[日
 _REPORT_RE = re.compile(r"(?:截至|截止|统计时间|统计日期|统计时点|数据时间|数据日期)(?:日期|时间|时点|到|至)?\s*[:：]?\s*(?:" + _DATE_IN_TEXT + r"|(?:(\d{4})\s*年\s*)?"
                         r"(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号]|(底|末|份)?))")
 _FILLED_ON_RE = re.compile(r"(填报|制表|报送|打印|编制|填表|审核)\s*(日期|时间)?\s*[:：]?\s*$")
-_UNIT_RE = re.compile(r"单位\s*[:：]\s*(万元|元|亿元|千元)")
+_UNIT_RE = re.compile(r"单位\s*[:：]\s*(\S{1,24})")     # 单位：万元 / 人民币元 / 户、元
 
 
 def _title_info(title: str) -> dict:
@@ -398,7 +398,6 @@ def _title_info(title: str) -> dict:
     info: dict = {"report_date": None, "report_text": None, "year": None, "unit": None, "no_year": False}
     m = _REPORT_RE.search(t)
     rest = t
-    years_all = re.findall(r"((?:19|20)\d\d)\s*年", t)
     if m is None:
         # 青岛市老旧小区改造项目进度表（2023年6月30日）: one full date in the title, not a 填报/制表 date
         found = [d for d in re.finditer(_DATE_IN_TEXT, t) if not _FILLED_ON_RE.search(t[max(0, d.start() - 8): d.start()])]
@@ -435,10 +434,11 @@ def _title_info(title: str) -> dict:
     ranges = re.search(r"(?:19|20)\d\d\s*[-—–~至到]\s*(?:19|20)?\d\d\s*年", rest)
     if len(ys) == 1 and not ranges:
         info["year"] = int(ys.pop())
-    del years_all
-    u = _UNIT_RE.search(t)
-    if u:
-        info["unit"] = {"元": 1e-4, "千元": 0.1, "万元": 1.0, "亿元": 1e4}[u.group(1)]
+    # 填报单位：… is a unit of another kind: the first 单位： that names a money unit
+    money = next((m for m in (headers.unit_in_hint(headers.norm(u.group(1)), "money") for u in _UNIT_RE.finditer(t))
+                  if m), None)
+    if money:
+        info["unit"] = headers._tables()[1][money][1]
     return info
 
 
@@ -1176,8 +1176,29 @@ def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
             msg[over] = [f"累计完成投资（{_fmt_num(c)}万元）大于计划投资（{_fmt_num(p_)}万元），请核对。"
                          for c, p_ in zip(co[over], pl[over])]
             t.issues("warning", "completed_investment_wan", over, msg)
+        _implausible_money_unit(t, pl)
     _coordinates_final(t)
     return _frame(t)
+
+
+# a renovation costs a few 万元 per household; a sheet's median far above this means the amounts are in 元
+_MAX_PLAUSIBLE_WAN_PER_HOUSEHOLD = 100.0
+
+
+def _implausible_money_unit(t: _Table, planned: np.ndarray) -> None:
+    if "households" not in t.out:
+        return
+    households = t.out["households"]
+    for k, p in enumerate(t.parts):
+        sl = t.slice(k)
+        ok = (planned[sl] > 0) & (households[sl] > 0)
+        if not ok.any() or "planned_investment_wan" not in p.cols:
+            continue
+        per = float(np.median(planned[sl][ok] / households[sl][ok]))
+        if per > _MAX_PLAUSIBLE_WAN_PER_HOUSEHOLD:
+            t.rep.warn(p.sheet, p.header_row, p.header("planned_investment_wan"), f"每户约{_fmt_num(per)}万元",
+                       f"按此列读出的计划投资平均每户约{_fmt_num(per)}万元，明显偏大，请核对金额单位：表头未写单位时按万元计算；"
+                       "如金额以元填写，请把表头写作“总投资（元）”。")
 
 
 def _frame(t: _Table) -> pd.DataFrame:

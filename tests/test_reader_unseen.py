@@ -212,6 +212,30 @@ def test_plan_and_actual_groups_over_node_columns(tmp_path):
     assert not [w for w in r.warnings if "含义相同" in w.message]
 
 
+@pytest.mark.parametrize("money_header, title_unit", [
+    ("总投资（人民币元）", None), ("总投资（元，含税）", None), ("总投资金额（元）", None),
+    ("总投资", "单位：人民币元"), ("总投资", "单位：户、元"),
+], ids=["renminbi-yuan", "yuan-with-note", "jine", "title-renminbi", "title-households-yuan"])
+def test_money_in_yuan_written_the_ways_clerks_write_it(tmp_path, money_header, title_unit):
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", money_header, "累计完成投资（万元）"]
+    rows = [[TITLE], [DATED + ("　" + title_unit if title_unit else "")], header,
+            ["SN-1", "八大峡小区", "市南区", 2022, 100, 5000000, 120]]
+    r = read_ledger(_xlsx(tmp_path / "y.xlsx", {"市南区": rows}))
+    assert r.errors == []
+    assert r.frame.loc[0, "planned_investment_wan"] == pytest.approx(500.0)
+    assert not [w for w in r.warnings if "每户" in w.message]
+
+
+def test_amounts_implausible_for_their_unit_are_questioned(tmp_path):
+    """No unit written, amounts typed in 元: read as 万元 as the rule says, and the sheet is questioned."""
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
+    rows = [[TITLE], [DATED], header, ["SN-1", "八大峡小区", "市南区", 2022, 100, 5000000, 0],
+            ["SN-2", "观海二路小区", "市南区", 2022, 300, 9000000, 0]]
+    r = read_ledger(_xlsx(tmp_path / "y.xlsx", {"市南区": rows}))
+    assert [(w.sheet, w.row, w.column, w.value) for w in r.warnings if "每户" in w.message] == [
+        ("市南区", 3, "总投资", "每户约40,000万元")]
+
+
 # ----------------------------------------------------------------------------------------------- layout
 @pytest.mark.parametrize("total_row", [
     ["合计", "—", None, None, 500, 1400, 100],
