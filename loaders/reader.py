@@ -444,6 +444,36 @@ def _title_info(title: str) -> dict:
 
 # ------------------------------------------------------------------------------------------- one sheet
 _STREET_NAME = r"[\u4e00-\u9fff]{1,12}?(?:街道办事处|街道|镇|乡)"
+_STREET_HEADING_RE = re.compile(rf"^(?:[一二三四五六七八九十\d]+\s*[、.．]?\s*)?{_STREET_NAME}\s*(?:[(（][^()（）]*[)）])?$")
+_INSTRUCTION_SHEET_RE = re.compile(r"说明|示例|样表|样例|范例|模板|填表要求|填报要求")
+_EXAMPLE_RE = re.compile(r"示例|样例|范例|(?:^|\x00)例\s*[:：]|[(（]例[)）]|(?:^|\x00)[XxＸｘ×]{2,}")
+
+
+def _marked(raw: dict, rcodes: dict, columns, pattern: re.Pattern, needles: str) -> np.ndarray:
+    """Rows whose text in any of the columns matches pattern: one regex pass over the distinct texts joined by
+    NUL (a NUL never occurs in a cell; anchors are written (?:^|\x00)), hits mapped back to their rows.
+    needles: characters of which every match holds one; without any, the (slower) regex pass is skipped."""
+    n = len(next(iter(raw.values()))) if raw else 0
+    hit = np.zeros(n, dtype=bool)
+    for col in columns:
+        if col is None:
+            continue
+        texts = np.flatnonzero(rcodes[col.index] == 2)
+        if not len(texts):
+            continue
+        codes, uniq = pd.factorize(raw[col.index][texts])
+        joined = "\x00".join(uniq.tolist())
+        if not any(c in joined for c in needles):
+            continue
+        ends = np.cumsum(np.fromiter(map(len, uniq), dtype=np.int64, count=len(uniq)) + 1)
+        found = [m.end() - 1 for m in pattern.finditer(joined)]      # the match's last character is in its cell
+        if found:
+            match_u = np.zeros(len(uniq), dtype=bool)
+            match_u[np.searchsorted(ends, found, side="right")] = True
+            hit[texts[match_u[codes]]] = True
+    return hit
+
+
 _STREET_SHEET_RE = re.compile(rf"^(?:\d+[.、\s]*)?({_STREET_NAME})(?:台账|项目|明细)?$")
 _STREET_TITLE_RE = re.compile(rf"(?:街道|镇街|街镇|所属街道)(?:名称)?\s*[:：]\s*({_STREET_NAME})")
 
@@ -706,20 +736,8 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
         if fld in by_field:
             look.add(by_field[fld][0].index)
     look &= set(raw)
-    # an id cell holding 合计/小计…: searched once per distinct id string
-    id_word = np.zeros(n, dtype=bool)
-    if id_col is not None:
-        st = np.flatnonzero(rcodes[id_col.index] == 2)
-        if len(st):
-            codes, uniq = pd.factorize(raw[id_col.index][st])
-            # one regex pass over all distinct ids joined by NUL (never inside a word), hits mapped back
-            joined = "\x00".join(uniq.tolist())
-            hits = [m.start() for m in words.finditer(joined)]
-            if hits:
-                ends = np.cumsum([len(u) + 1 for u in uniq])
-                hit_u = np.zeros(len(uniq), dtype=bool)
-                hit_u[np.searchsorted(ends, hits, side="right")] = True
-                id_word[st[hit_u[codes]]] = True
+    first_chars = "".join({w[0] for w in headers.subtotal_words() if w})
+    id_word = _marked(raw, rcodes, (id_col,), words, first_chars)       # an id cell holding 合计/小计…
     # the words in any looked-at cell, only on the (few) rows without a proper id ('—' or '/' is none either)
     id_none = id_empty.copy()
     if id_col is not None:
@@ -748,14 +766,26 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
                 h = cols[col.index][r] if r < len(cols[col.index]) else None
                 if isinstance(h, str) and h.strip():
                     repeated |= (cells == h)
+    example = _marked(raw, rcodes, (id_col, name_col), _EXAMPLE_RE, "例Xxｘ×Ｘ") & ~blank & ~subtotal
+    for i in np.flatnonzero(example):
+        rep.warn(name, start + i + 1, None, None, "示例行（填报样例），不是小区，已忽略。")
+    # a street's heading row (八大关街道, 一、辽宁路街道), in the id or the name column, sometimes with its totals
+    heading = np.zeros(n, dtype=bool)
+    for i in np.flatnonzero((id_none & ~name_empty) | (name_empty & ~id_none)):
+        label = raw[name_col.index][i] if name_col is not None and not name_empty[i] else raw[id_col.index][i]
+        heading[i] = isinstance(label, str) and _STREET_HEADING_RE.match(unicodedata.normalize("NFKC", label).strip())
+    heading &= ~subtotal & ~example
+    numeric_cols = [c.index for f in ("households", "planned_investment_wan") for c in by_field.get(f, [])]
+    for i in np.flatnonzero(heading):
+        if any(rcodes[j][i] == 1 for j in numeric_cols):
+            rep.warn(name, start + i + 1, None, None, "街道分组行（含该街道小计），不是小区，已忽略。")
     nameless = id_empty & name_empty & ~blank & ~subtotal & ~continuation
     if nameless.any():
         # rows with neither id nor name: notes, group headings or unlabelled totals
-        numeric_cols = [c.index for f in ("households", "planned_investment_wan") for c in by_field.get(f, [])]
         for i in np.flatnonzero(nameless):
             if any(rcodes[j][i] == 1 or (rcodes[j][i] == 2 and _numeric_like(raw[j][i])) for j in numeric_cols):
                 rep.warn(name, start + i + 1, None, None, "该行没有小区编号和小区名称，按合计/说明行忽略。")
-    keep = ~(blank | subtotal | nameless | repeated | continuation)
+    keep = ~(blank | subtotal | nameless | repeated | continuation | example | heading)
     idx = np.flatnonzero(keep)
     part.rows = idx + start + 1 if sh.get("line_of") is None else sh["line_of"][idx + start]
     if section:      # 一、2021年度项目 … 二、2022年度项目: each heading's year applies to the rows under it
@@ -1393,6 +1423,9 @@ def _read_ledger(source, *, source_name, report_date, batch_year, crs) -> Ledger
             _put_error_cells(sh, error_cells.get(sh["name"]) or sh["error_cells"])
         if sh.get("hidden"):
             rep.warn(sh["name"], None, None, None, "隐藏的工作表，未读取。如需报送其中的数据，请取消隐藏。")
+            return
+        if _INSTRUCTION_SHEET_RE.search(sh["name"]):
+            rep.warn(sh["name"], None, None, None, "填报说明或示例工作表，未读取（其中的示例不计入台账）。")
             return
         part = _read_sheet(sh, rep, opts, candidates)
         if part is not None:

@@ -106,7 +106,7 @@ def test_multi_sheet_with_notes_and_empty_sheets(tmp_path):
     assert r.errors == []
     assert sorted(r.frame["community_id"]) == ["SB-001", "SB-002", "SB-003", "SN-001"]
     skipped = {(w.sheet, w.message[:7]) for w in r.warnings if w.row is None}
-    assert ("填报说明", "未找到台账表头") in skipped
+    assert ("填报说明", "填报说明或示例") in skipped
     assert ("Sheet3", "工作表为空，已") in skipped
 
 
@@ -464,3 +464,18 @@ def test_city_wide_sheet_as_offices_write_it(tmp_path):
     assert f.loc["Q-001", "actual_start"] == pd.Timestamp("2023-04-12")
     assert f["node_reached"].tolist() == [6, 0, 6]
     assert f["households"].sum() == 680
+
+
+@pytest.mark.parametrize("as_bytes", [False, True], ids=["path", "upload"])
+@pytest.mark.parametrize("in_process", [False, True], ids=["worker", "in-process"])
+def test_xls_hidden_column_loses_to_visible(as_bytes, in_process, monkeypatch):
+    """calamine does not report an .xls's hidden columns: the parser finds them in the COLINFO records, so a
+    hidden 累计完成投资 column (last week's values) gives way to the visible 已完成投资 column, silently."""
+    if in_process:
+        monkeypatch.setenv("LEDGER_PARSE_IN_PROCESS", "1")
+    path = FIXTURES / "ledger_hidden_column.xls"
+    r = read_ledger(path.read_bytes() if as_bytes else path, source_name=path.name)
+    assert r.errors == []
+    assert _by_id(r)["completed_investment_wan"].to_dict() == {"PD-1": 300.0, "PD-2": 100.0}
+    # neither "the hidden column was not read" nor "only the hidden column was read"
+    assert not [w for w in r.warnings if "本列未读取" in w.message and "累计完成投资（万元）" in f"{w.column}{w.message}"]

@@ -237,6 +237,43 @@ def test_amounts_implausible_for_their_unit_are_questioned(tmp_path):
 
 
 # ----------------------------------------------------------------------------------------------- layout
+def test_instruction_sheet_with_a_sample_table_is_not_read(tmp_path):
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
+    sample = [["填报说明：请按下表格式填写，金额单位为万元。"], header,
+              ["SN2023001", "XX小区（示例）", "市南区", 2023, 356, 1234.5, 0]]
+    real = [[TITLE], [DATED], header, ["SN-1", "八大峡小区", "市南区", 2022, 100, 300, 0]]
+    r = read_ledger(_xlsx(tmp_path / "s.xlsx", {"填报说明": sample, "市南区": real}))
+    assert r.frame["community_id"].tolist() == ["SN-1"]
+    assert [(w.sheet, w.message) for w in r.warnings if w.sheet == "填报说明"] == [
+        ("填报说明", "填报说明或示例工作表，未读取（其中的示例不计入台账）。")]
+
+
+@pytest.mark.parametrize("example", [["例：SN-000", "XX小区"], ["SN-000", "示例小区"], ["XXX", "XX小区"]])
+def test_example_row_in_the_ledger_is_not_a_community(tmp_path, example):
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
+    rows = [[TITLE], [DATED], header, example + ["市南区", 2022, 356, 1234.5, 0],
+            ["SN-1", "八大峡小区", "市南区", 2022, 100, 300, 0]]
+    r = read_ledger(_xlsx(tmp_path / "e.xlsx", {"市南区": rows}))
+    assert r.errors == [] and r.frame["community_id"].tolist() == ["SN-1"]
+    assert [(w.row, w.message) for w in r.warnings if "示例" in w.message] == [(4, "示例行（填报样例），不是小区，已忽略。")]
+
+
+def test_street_heading_rows_with_their_totals_are_not_communities(tmp_path):
+    header = ["序号", "小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资（万元）", "累计完成投资（万元）"]
+    rows = [[TITLE], [DATED], header,
+            ["一", None, "辽宁路街道", None, None, 476, 2034.5, 1300],
+            [1, "SB001", "延安二路小区", "市北区", 2022, 356, 1234.5, 500],
+            [2, "SB002", "华阳路小区", "市北区", 2022, 120, 800, 800],
+            ["二", None, "敦化路街道（1个）", "市北区", None, 200, 600, 0],
+            [1, "SB003", "错埠岭三小区", "市北区", 2022, 200, 600, 0],
+            ["湛山街道", None, None, None, None, None, None, None]]
+    r = read_ledger(_xlsx(tmp_path / "h.xlsx", {"市北区": rows}))
+    assert r.errors == []
+    assert r.frame["community_id"].tolist() == ["SB001", "SB002", "SB003"]
+    assert [(w.row, w.message) for w in r.warnings if "街道分组" in w.message] == [
+        (4, "街道分组行（含该街道小计），不是小区，已忽略。"), (7, "街道分组行（含该街道小计），不是小区，已忽略。")]
+
+
 @pytest.mark.parametrize("total_row", [
     ["合计", "—", None, None, 500, 1400, 100],
     ["合计", "/", "/", "/", 500, 1400, 100],
