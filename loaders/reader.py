@@ -1108,6 +1108,24 @@ def _report_date(parts: list[_Part], opt: date | None, rep: _Report) -> date | N
     return distinct[0] if len(distinct) == 1 else (distinct[-1] if distinct else None)
 
 
+_PERCENT_RE = re.compile(r"(\d{1,3}(?:\.\d+)?)%")
+
+
+def _percent_done(key: str) -> tuple[int, int] | None:
+    """进度 80% / 完成工程量的60%: some works done means started; 100% means completed; 0% not started."""
+    m = _PERCENT_RE.search(key)
+    if m is not None:
+        pct = float(m.group(1))
+    elif re.fullmatch(r"0(?:\.\d+)?|1(?:\.0+)?", key):      # a cell formatted as a percentage: 0.8
+        pct = float(key) * 100
+    else:
+        return None
+    started, completed = NODE_KEYS.index("start") + 1, NODE_KEYS.index("completion") + 1
+    if pct <= 0:
+        return 0, started - 1
+    return (completed, len(NODE_KEYS)) if pct >= 100 else (started, started)
+
+
 _DONE_NODE_RE = re.compile(r"(?:已经|已)?完成(?=摸底|摸排|意愿|征求|方案|设计|立项|招标|招投标|定标|开工|进场|完工|竣工|验收)")
 
 
@@ -1148,15 +1166,23 @@ def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
         codes, uniq = pd.factorize(st)
         lo_u = np.full(len(uniq), np.nan)
         hi_u = np.full(len(uniq), np.nan)
+        placeholders = set(headers.placeholder_words())
+        unknown_u = np.zeros(len(uniq) + 1, dtype=bool)
         for j, u in enumerate(uniq):
             key = _DONE_NODE_RE.sub("已", headers.norm(u))     # 已完成立项 = 已立项, not 已完成 (完工)
-            hit = next(((lo, hi) for w, lo, hi in words if w and w in key), None)
+            hit = _percent_done(key) or next(((lo, hi) for w, lo, hi in words if w and w in key), None)
             if hit:
                 lo_u[j], hi_u[j] = hit
+            else:
+                unknown_u[j] = key not in placeholders
         lo_u = np.append(lo_u, np.nan)      # code -1 (empty) -> NaN
         hi_u = np.append(hi_u, np.nan)
         lo, hi = lo_u[codes], hi_u[codes]
         nr = np.where(~has_actual & ~np.isnan(lo), np.nan_to_num(lo), nr).astype("int64")
+        # only where the words decide the node (no actual dates in the sheet) does an unread word matter
+        t.issues("warning", "status_text", unknown_u[codes] & ~has_actual,
+                 "无法识别的进度（可填：未开工、招投标、施工中、已完工、已验收等，或填写各节点的实际完成时间），"
+                 "已按未启动处理。")
         incons = has_actual & ~np.isnan(lo) & ((nr < lo) | (nr > hi)) & ~future
         if incons.any():
             names = np.array([node_status(k) for k in range(len(NODE_NAMES) + 1)], dtype=object)

@@ -531,10 +531,24 @@ def test_progress_sentences_in_a_status_column_without_dates(tmp_path):
             ["X-2", "乙", "市北区", 2022, 100, 200, 0, "已完成竣工验收"],
             ["X-3", "丙", "市北区", 2022, 100, 200, 50, "已完成招标，计划6月进场"],
             ["X-4", "丁", "市北区", 2022, 100, 200, 80, "正在施工"],
-            ["X-5", "戊", "市北区", 2022, 100, 200, 0, "60%"]]
+            ["X-5", "戊", "市北区", 2022, 100, 200, 0, "完成工程量的60%"],
+            ["X-6", "己", "市北区", 2022, 100, 200, 0, "100%"],
+            ["X-7", "庚", "市北区", 2022, 100, 200, 0, 0.8],          # a cell formatted as a percentage
+            ["X-8", "辛", "市北区", 2022, 100, 200, 0, "开工准备中"],
+            ["X-9", "壬", "市北区", 2022, 100, 200, 0, "暂停施工"]]
     r = read_ledger(_xlsx(tmp_path / "o.xlsx", {"市北区": rows}))
     assert r.errors == [] and r.warnings == []
-    assert r.frame["status"].tolist() == ["立项", "验收", "招投标", "开工", "未启动"]
+    assert r.frame["status"].tolist() == ["立项", "验收", "招投标", "开工", "开工", "完工", "开工", "招投标", "开工"]
+
+
+def test_unreadable_progress_words_are_said_when_they_decide_the_node(tmp_path):
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", "进度"]
+    rows = [[TITLE], [DATED], header, ["X-1", "甲", "市北区", 2022, 100, 200, 0, "研究中"],
+            ["X-2", "乙", "市北区", 2022, 100, 200, 0, "—"]]
+    r = read_ledger(_xlsx(tmp_path / "u.xlsx", {"市北区": rows}))
+    assert _msgs(r.warnings) == [("市北区", 4, "进度", "研究中", "无法识别的进度（可填：未开工、招投标、施工中、已完工、已验收等，"
+                                  "或填写各节点的实际完成时间），已按未启动处理。")]
+    assert r.frame["status"].tolist() == ["未启动", "未启动"]
 
 
 def test_error_value_in_an_optional_column_is_a_warning(tmp_path):
