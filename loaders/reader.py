@@ -872,6 +872,12 @@ def _convert(t: _Table, opts: dict) -> None:
         out[fld] = txt
         if fld in raw:
             t.issues("error", fld, (txt == None) & t.present[fld], f"{headers.field_label(fld)}为空（必填）。")  # noqa: E711
+        if fld == "community_id" and fld in raw and (t.codes[fld] == 1).any():
+            big = np.zeros(n, dtype=bool)
+            num = np.flatnonzero(t.codes[fld] == 1)
+            big[num] = np.abs(raw[fld][num].astype("float64")) >= 1e15
+            t.issues("warning", fld, big, "小区编号是超过15位的数字，Excel只保存15位有效数字，末尾几位可能已变成0，"
+                                          "编号可能因此重复或不准确。请把该列设为文本格式后重新录入编号。")
     # district: column, else the sheet's (sheet name, title, file name)
     fallback = t.per_part(lambda p: p.sheet_district)
     if "district" in raw:
@@ -930,7 +936,7 @@ def _convert(t: _Table, opts: dict) -> None:
         label = headers.field_label(fld)
         if headers.vocabulary()["fields"][fld].get("required"):
             t.issues("error", fld, bad, f"{label}应为整数（如356），无法识别。")
-            t.issues("error", fld, emp & t.present[fld], f"{label}为空（必填）。")
+            t.issues("error", fld, emp & t.present[fld], _empty_required(label, t.codes[fld]))
         else:
             t.issues("warning", fld, bad, f"{label}应为整数，无法识别，已按空值处理。")
         t.issues("error", fld, ~np.isnan(v) & (v < 0), f"{label}不能为负数。")
@@ -1017,6 +1023,11 @@ def _convert(t: _Table, opts: dict) -> None:
     _coordinates_raw(t, opts)
 
 
+def _empty_required(label: str, codes: np.ndarray) -> np.ndarray:
+    """Per row: 为空, or, for a text cell read as empty (—, 无, x, 待定), that it holds no number."""
+    return np.where(codes == 2, f"{label}没有填写数值（该内容按空值处理），必填，请填写数字。", f"{label}为空（必填）。").astype(object)
+
+
 def _money(t: _Table, fld: str, arr: np.ndarray, fac, unit: np.ndarray, header, present, codes=None) -> np.ndarray:
     label = headers.field_label(fld)
     v, emp, bad = values.numbers(arr, "money", fac, codes=codes)
@@ -1032,7 +1043,8 @@ def _money(t: _Table, fld: str, arr: np.ndarray, fac, unit: np.ndarray, header, 
         t.issues("error" if fld in ("planned_investment_wan", "completed_investment_wan") else "warning",
                  fld, bad, msg, raw=arr, header=header)
     if fld == "planned_investment_wan":
-        t.issues("error", fld, emp, f"{label}为空（必填）。", raw=arr, header=header)
+        t.issues("error", fld, emp, _empty_required(label, values.type_codes(arr) if codes is None else codes),
+                 raw=arr, header=header)
     elif fld == "completed_investment_wan":
         v = np.where(emp, 0.0, v)
     t.issues("error", fld, ~np.isnan(v) & (v < 0), f"{label}不能为负数。", raw=arr, header=header)

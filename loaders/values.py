@@ -69,7 +69,7 @@ def display(v) -> str:
         return "TRUE" if v else "FALSE"
     if isinstance(v, (float, np.floating)):
         f = float(v)
-        return str(int(f)) if f.is_integer() and abs(f) < 1e15 else f"{f:.10g}"
+        return str(int(f)) if f.is_integer() and abs(f) < 1e21 else f"{f:.10g}"     # 18-digit ids as Excel shows them
     if isinstance(v, (dt.datetime, pd.Timestamp)):
         return v.strftime("%Y-%m-%d") if (v.hour, v.minute, v.second) == (0, 0, 0) else v.strftime("%Y-%m-%d %H:%M")
     if isinstance(v, dt.date):

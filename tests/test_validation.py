@@ -235,6 +235,21 @@ def test_negative_plan_gives_one_error_and_no_comparison_warning(tmp_path):
     assert not [w for w in r.warnings if "大于计划投资" in w.message]
 
 
+def test_required_number_holding_a_placeholder_says_so(tmp_path):
+    rows = lb.standard_rows()
+    rows[0][7] = "x"
+    e = _one(_read(tmp_path, rows).errors)
+    assert (e.row, e.column, e.value, e.message) == (4, "户数", "x", "户数没有填写数值（该内容按空值处理），必填，请填写数字。")
+
+
+def test_numeric_id_longer_than_excel_keeps(tmp_path):
+    rows = lb.standard_rows()
+    rows[0][1] = 370203202300000001            # Excel keeps 15 digits: stored as 370203202300000000
+    w = [x for x in _read(tmp_path, rows).warnings if x.column == "小区编号"]
+    assert [(x.row, x.value) for x in w] == [(4, "370203202300000000")]
+    assert w[0].message.startswith("小区编号是超过15位的数字，Excel只保存15位有效数字")
+
+
 def test_csv_messages_use_physical_line_numbers(tmp_path):
     rows = lb.standard_rows()
     rows[2][7] = "-3"
