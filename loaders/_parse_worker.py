@@ -194,42 +194,83 @@ def _sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
     return {name: part for name, part, _ in xlsx_sheet_parts(zf)}
 
 
-# BIFF records that hold an error value: BOOLERR (0x0205, 8 bytes) and FORMULA whose cached result is an
-# error (result bytes 02 00 code 00 00 00 FF FF); a cheap test on the Workbook stream before the full read
+# BIFF records calamine does not report, with a cheap test on the Workbook stream for each before any walk:
+# error values — BOOLERR (0x0205, 8 bytes) and FORMULA whose cached result is an error (result bytes
+# 02 00 code 00 00 00 FF FF) — and COLINFO (0x007D, 12 bytes) whose options (bytes 8-9) have bit 0 = hidden
 _XLS_BOOLERR = b"\x05\x02\x08\x00"
 _XLS_FORMULA_ERROR_RE = re.compile(rb"\x02\x00[\x00\x07\x0f\x17\x1d\x24\x2a]\x00\x00\x00\xff\xff")
+_XLS_HIDDEN_COLINFO_RE = re.compile(rb"\x7d\x00\x0c\x00.{8}[" + re.escape(bytes(range(1, 256, 2))) + rb"]", re.S)
+_XLS_BOFS = (0x0809, 0x0409, 0x0209, 0x0009)
+_XLS_WALKED = {*_XLS_BOFS, 0x0042, 0x0085, 0x007D, 0x0205, 0x0006}   # CODEPAGE BOUNDSHEET COLINFO BOOLERR FORMULA
 
 
-def _xls_error_cells(src) -> dict[str, list]:
-    """{sheet name: [(row, col, '#DIV/0!'), …]} (0-based) of an .xls, whose error cells calamine returns empty."""
-    import xlrd
+def _xls_last_hit(stream: bytes) -> int:
+    """Stream offset of the last possible error or hidden-column record (-1: none, nothing to walk). Cell
+    records match by chance too (BOOLERR's header is the row and column of cell I518): the walk goes that far."""
+    return max(stream.rfind(_XLS_BOOLERR),
+               *(max((m.start() for m in rx.finditer(stream)), default=-1)
+                 for rx in (_XLS_FORMULA_ERROR_RE, _XLS_HIDDEN_COLINFO_RE)))
+
+
+def _xls_sheet_name(body: bytes, biff8: bool, encoding: str) -> str:
+    """The name in a BOUNDSHEET record: BIFF8 a short XLUnicodeString, BIFF5 bytes in the CODEPAGE."""
+    n = body[6]
+    if biff8:
+        return body[8:8 + 2 * n].decode("utf_16_le", "replace") if body[7] & 1 else body[8:8 + n].decode("latin_1")
+    try:
+        return body[7:7 + n].decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        return body[7:7 + n].decode("latin_1")
+
+
+def _xls_scan(src) -> tuple[dict[str, list], dict[str, set]]:
+    """({sheet: [(row, col, '#DIV/0!'), …]}, {sheet: {col, …}}) of an .xls (0-based): its error cells, which
+    calamine returns empty, and its hidden columns, which calamine does not report.
+
+    One walk over the BIFF record headers, only up to the last place the cheap byte tests point at (usually
+    no walk at all); sheets are named by their BOUNDSHEET records.
+    """
     from xlrd import compdoc
+    from xlrd.biffh import error_text_from_code
 
     data = bytes(src) if isinstance(src, (bytes, bytearray)) else open(src, "rb").read()
     try:
         doc = compdoc.CompDoc(data, logfile=io.StringIO())
         stream = bytes(doc.get_named_stream("Workbook") or doc.get_named_stream("Book") or b"")
     except Exception:  # noqa: BLE001 - not a compound document xlrd understands: nothing to add
-        return {}
-    if stream.find(_XLS_BOOLERR) < 0 and not _XLS_FORMULA_ERROR_RE.search(stream):
-        return {}
-    out: dict[str, list] = {}
-    try:
-        book = xlrd.open_workbook(file_contents=data, logfile=io.StringIO(), on_demand=True)
-    except Exception:  # noqa: BLE001
-        return {}
-    text = xlrd.biffh.error_text_from_code
-    for name in book.sheet_names():
-        sheet = book.sheet_by_name(name)
-        cells = []
-        for r in range(sheet.nrows):
-            for c, ctype in enumerate(sheet.row_types(r)):
-                if ctype == xlrd.XL_CELL_ERROR and len(cells) < MAX_ERROR_CELLS:
-                    cells.append((r, c, text.get(sheet.cell_value(r, c), "#错误")))
-        if cells:
-            out[name] = cells
-        book.unload_sheet(name)
-    return out
+        return {}, {}
+    last = _xls_last_hit(stream)
+    errors: dict[str, list] = {}
+    hidden: dict[str, set] = {}
+    names: dict[int, str] = {}         # BOF offset -> sheet name
+    biff8, encoding, sheet = True, "latin_1", None
+    pos = 0
+    while pos <= last and pos + 4 <= len(stream):
+        rtype, size = struct.unpack_from("<HH", stream, pos)
+        if rtype in _XLS_WALKED:
+            body = stream[pos + 4:pos + 4 + size]      # short when the stream is cut
+            if rtype in _XLS_BOFS:
+                if pos == 0:
+                    biff8 = body[:2] == b"\x00\x06"
+                sheet = names.get(pos, sheet)      # an embedded chart's BOF is no sheet: stay in the worksheet
+            elif rtype == 0x0042 and len(body) >= 2:
+                encoding = f"cp{struct.unpack_from('<H', body)[0]}"
+            elif rtype == 0x0085 and len(body) >= 8:
+                names[struct.unpack_from("<I", body)[0]] = _xls_sheet_name(body, biff8, encoding)
+            elif sheet is None:
+                pass
+            elif rtype == 0x007D and len(body) >= 10 and body[8] & 1:
+                first, lastcol = struct.unpack_from("<HH", body)
+                hidden.setdefault(sheet, set()).update(range(first, min(lastcol + 1, first + 1000)))
+            elif (rtype == 0x0205 and len(body) >= 8 and body[7]) or (
+                    rtype == 0x0006 and len(body) >= 14 and body[6] == 2 and body[12:14] == b"\xff\xff"):
+                cells = errors.setdefault(sheet, [])
+                if len(cells) < MAX_ERROR_CELLS:
+                    row, col = struct.unpack_from("<HH", body)
+                    code = body[6] if rtype == 0x0205 else body[8]
+                    cells.append((row, col, error_text_from_code.get(code, "#错误")))
+        pos += 4 + size
+    return errors, hidden
 
 
 PARSE_THREADS = 2
@@ -316,8 +357,8 @@ def parse(req: dict, emit=None) -> dict:
     else:
         pool = None
         results = map(one, wanted)
-    # the .xls error scan runs here while the pool threads parse (calamine works without the GIL)
-    xls_errors = _xls_error_cells(src) if req.get("kind") == "xls" else {}
+    # the .xls record scan runs here while the pool threads parse (calamine works without the GIL)
+    xls_errors, xls_hidden = _xls_scan(src) if req.get("kind") == "xls" else ({}, {})
     try:
         for meta, (sheet_dict, note) in zip(wanted, results):
             if note is not None:
@@ -325,6 +366,8 @@ def parse(req: dict, emit=None) -> dict:
                 continue
             if meta.name in xls_errors:
                 sheet_dict["error_cells"] = xls_errors[meta.name]
+            if meta.name in xls_hidden:
+                sheet_dict["hidden_cols"] = xls_hidden[meta.name]     # the key the reader sets for xlsx
             if emit is not None:
                 emit(sheet_dict)
             else:
