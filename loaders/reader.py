@@ -392,9 +392,46 @@ _FILLED_ON_RE = re.compile(r"(填报|制表|报送|打印|编制|填表|审核)\
 _UNIT_RE = re.compile(r"单位\s*[:：]\s*(\S{1,24})")     # 单位：万元 / 人民币元 / 户、元
 
 
+_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
+_CN_DATE_RE = re.compile(r"([〇零一二三四五六七八九]{4})(?=\s*年)|([一二三四五六七八九十]{1,3})(?=\s*[月日号])"
+                         r"|(?<=截至|截止)(\d{2})(?=\s*年)")
+# a period's end, only after 截至 (elsewhere "2023年底前完工" is a plan, not the report date)
+_PERIOD_END_RE = re.compile(r"(截至|截止)(\s*\d{4}\s*年)\s*(?:第?([一二三四1-4])季度|(上半年)|(底|末))(?:末|底)?")
+_QUARTER_END = {1: "3月31日", 2: "6月30日", 3: "9月30日", 4: "12月31日"}
+
+
+def _cn_number(text: str) -> int:
+    """一 … 九, 十, 十一, 二十, 三十一 (a month or a day)."""
+    if "十" not in text:
+        return _CN_DIGITS[text]
+    tens, _, ones = text.partition("十")
+    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+
+
+def _arabic_dates(text: str) -> str:
+    """Dates as the 截至 pattern reads them: 二〇二三年六月三十日, 截至23年6月30日, 截至2023年第二季度末,
+    截至2023年上半年, 截至2023年底 -> 2023年6月30日 … (text NFKC-normalised already)."""
+    def digits(m: re.Match) -> str:
+        year, month_or_day, short_year = m.groups()
+        if year:
+            return "".join(str(_CN_DIGITS[c]) for c in year)
+        return str(_cn_number(month_or_day)) if month_or_day else "20" + short_year
+
+    def period_end(m: re.Match) -> str:
+        prefix, year, quarter, half, _year_end = m.groups()
+        if quarter:
+            return prefix + year + _QUARTER_END[int(quarter) if quarter.isdigit() else "一二三四".index(quarter) + 1]
+        return prefix + year + _QUARTER_END[2 if half else 4]
+    return _PERIOD_END_RE.sub(period_end, _CN_DATE_RE.sub(digits, text))
+
+
+def _title_text(text: str) -> str:
+    return _arabic_dates(unicodedata.normalize("NFKC", text))
+
+
 def _title_info(title: str) -> dict:
     """截至 date, batch year, money unit from the text of the title rows."""
-    t = unicodedata.normalize("NFKC", title)
+    t = _title_text(title)
     info: dict = {"report_date": None, "report_text": None, "year": None, "unit": None, "no_year": False}
     m = _REPORT_RE.search(t)
     rest = t
@@ -651,8 +688,8 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
                       f"缺少必填列「{headers.field_label(fld)}」（表头可写作：{syn}{extra}）。")
         return None
     written = tinfo.get("bad_report") or tinfo["report_text"]
-    part.title_row = next((r + 1 for r in range(first) if written and written in " ".join(
-        t for t in (_cell_str(c[r]) for c in cols if r < len(c)) if t)), None)
+    part.title_row = next((r + 1 for r in range(first) if written and written in _title_text(" ".join(
+        t for t in (_cell_str(c[r]) for c in cols if r < len(c)) if t))), None)
     if tinfo.get("bad_report"):
         rep.error(name, part.title_row, None, tinfo["bad_report"], "标题中的截至日期不是有效日期。")
     if tinfo["no_year"]:

@@ -345,7 +345,7 @@ def test_placeholders_in_optional_numbers_and_empty_completed(tmp_path):
 # ------------------------------------------------------------------------------------------- districts
 @pytest.mark.parametrize("written,official", [
     ("市北区", "市北区"), ("市北", "市北区"), (" 李沧区 ", "李沧区"), ("西海岸新区", "黄岛区"), ("黄岛", "黄岛区"),
-    ("青岛市市南区", "市南区"), ("即墨市", "即墨区"), ("莱西", "莱西市"), ("四方区", "市北区"),
+    ("青岛市市南区", "市南区"), ("即墨市", "即墨区"), ("莱西", "莱西市"), ("四方区", "市北区"), ("胶南市", "黄岛区"),
 ])
 def test_district_names(tmp_path, written, official):
     rows = lb.standard_rows()[:1]

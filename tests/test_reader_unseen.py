@@ -586,6 +586,11 @@ def test_bundle_investment_merged_down_over_its_communities(tmp_path):
     ("台账（20220531）.xlsx", None, date(2022, 5, 31)),
     ("台账.xlsx", "统计时间：2022年5月31日", date(2022, 5, 31)),
     ("台账.xlsx", ["截至日期：", datetime(2022, 5, 31)], date(2022, 5, 31)),
+    ("台账.xlsx", "截至二〇二二年五月三十一日", date(2022, 5, 31)),
+    ("台账.xlsx", "截至22年5月31日", date(2022, 5, 31)),
+    ("台账.xlsx", "截至2022年第二季度末", date(2022, 6, 30)),
+    ("台账.xlsx", "截止2022年上半年", date(2022, 6, 30)),
+    ("台账.xlsx", "截至2022年底", date(2022, 12, 31)),
 ])
 def test_report_date_without_the_word_jiezhi(tmp_path, file_name, title, expected):
     header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
