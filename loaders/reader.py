@@ -719,8 +719,10 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
     if merges:
         kind_of = {c.index: c.spec.kind for lst in by_field.values() for c in lst}
         # one community over several rows (its id merged down): read as one row, the rows' amounts added up
+        header_texts = {_cell_str(cols[j][r]) for j in raw for r in range(first, last + 1) if r < len(cols[j])}
         id_ranges = {(r0, r1) for r0, c0, r1, c1 in merges
-                     if r1 > r0 and r0 >= start and c0 in raw and kind_of.get(c0) == "id" and rcodes[c0][r0 - start] != 0}
+                     if r1 > r0 and r0 >= start and c0 in raw and kind_of.get(c0) == "id" and rcodes[c0][r0 - start] != 0
+                     and _cell_str(raw[c0][r0 - start]) not in header_texts}     # not the header repeated
         money_cols = sorted({c.index for lst in by_field.values() for c in lst if c.spec.kind == "money"})
         for r0, r1 in sorted(id_ranges):
             a, b = r0 - start, r1 - start + 1
@@ -749,7 +751,8 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
                 raw[c0][r0 - start + 1: r1 - start + 1] = raw[c0][r0 - start]
                 rcodes[c0][r0 - start + 1: r1 - start + 1] = rcodes[c0][r0 - start]
             elif (r1 > r0 and r0 >= start and c0 in raw and kind_of.get(c0) == "money"
-                  and rcodes[c0][r0 - start] != 0 and (rcodes[c0][r0 - start + 1: r1 - start + 1] == 0).all()):
+                  and rcodes[c0][r0 - start] != 0 and (rcodes[c0][r0 - start + 1: r1 - start + 1] == 0).all()
+                  and _cell_str(raw[c0][r0 - start]) not in header_texts):
                 # one amount for several communities (a bundle's investment merged down): counted once, on
                 # the first row; the other rows of the range count 0 so the sheet's total stays right
                 raw[c0][r0 - start + 1: r1 - start + 1] = 0.0

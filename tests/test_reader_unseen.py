@@ -258,6 +258,20 @@ def test_example_row_in_the_ledger_is_not_a_community(tmp_path, example):
     assert [(w.row, w.message) for w in r.warnings if "示例" in w.message] == [(4, "示例行（填报样例），不是小区，已忽略。")]
 
 
+def test_two_row_header_repeated_after_a_page_break_is_not_data(tmp_path):
+    top = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资（万元）", "累计完成投资（万元）", "开工时间", None]
+    low = [None] * 7 + ["计划", "实际"]
+    rows = [[TITLE], [DATED], top, low,
+            ["LC01", "甲", "李沧区", 2022, 100, 500, 100, datetime(2022, 3, 1), datetime(2022, 3, 10)],
+            top, low,
+            ["LC03", "丙", "李沧区", 2022, 100, 500, 0, datetime(2022, 5, 1), datetime(2022, 5, 2)]]
+    header_merges = lambda r: [f"{c}{r}:{c}{r + 1}" for c in "ABCDEFG"] + [f"H{r}:I{r}"]     # noqa: E731
+    r = read_ledger(_xlsx(tmp_path / "p.xlsx", {"李沧区": rows}, merges={"李沧区": header_merges(3) + header_merges(6)}))
+    assert r.errors == [] and r.warnings == []
+    assert r.frame["community_id"].tolist() == ["LC01", "LC03"]
+    assert r.frame["completed_investment_wan"].tolist() == [100, 0]
+
+
 def test_street_heading_rows_with_their_totals_are_not_communities(tmp_path):
     header = ["序号", "小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资（万元）", "累计完成投资（万元）"]
     rows = [[TITLE], [DATED], header,
