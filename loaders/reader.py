@@ -308,11 +308,11 @@ def _is_numbering_row(cells: list) -> bool:
     return all(b - a == 1 for a, b in zip(nums, nums[1:]))
 
 
-def _find_header(cols, merges, nrows) -> tuple[int, int, int, set] | None:
-    """(first header row, last header row, score, fields) or None."""
-    scan = min(nrows, _HEADER_SCAN_ROWS)
+def _find_header(cols, merges, nrows, begin: int = 0) -> tuple[int, int, int, set] | None:
+    """(first header row, last header row, score, fields) or None; rows above `begin` are not looked at."""
+    scan = min(nrows, begin + _HEADER_SCAN_ROWS)
     best = (-1, 0, set())
-    for i in range(scan):
+    for i in range(begin, scan):
         if best[1] >= _MIN_HEADER_SCORE and i > best[0] + 3:
             break
         cells = _row(cols, i)
@@ -327,7 +327,7 @@ def _find_header(cols, merges, nrows) -> tuple[int, int, int, set] | None:
     first, last = h, h
     while last + 1 < nrows and last - h < 2 and _continuation(cols, merges, last, last + 1):
         last += 1
-    if first > 0:
+    if first > begin:
         above = _row(cols, first - 1)
         texts = [_cell_str(c) for c in above]
         if (sum(1 for t in texts if t) >= 2 and not any(_numeric_like(c) for c in above)
@@ -611,7 +611,57 @@ def _prose(v) -> bool:
     return len(t) >= 20 or any(ch in t for ch in "：:；;。，") or t.startswith(_NOTE_START)
 
 
-def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part | None:
+def _side_by_side(by_field: dict, hidden: set) -> int | None:
+    """The first column of a second table beside the first (its own 小区编号 and 小区名称 columns to the right
+    of the first table's), or None."""
+    second = headers.second_meanings()       # 项目编号 / 项目名称 beside 小区编号 / 小区名称 name the bundle
+
+    def own(c: _Column) -> bool:
+        return c.index not in hidden and headers.flat(headers.split_hints(c.header.split("/")[-1])[0]) not in second
+    starts = []
+    for fld in ("community_id", "name"):
+        shown = sorted(c.index for c in by_field.get(fld, []) if own(c))
+        if len(shown) < 2:
+            return None
+        starts.append(shown[1])
+    last_of_first = max(c.index for lst in by_field.values() for c in lst if c.index < min(starts))
+    return last_of_first + 1
+
+
+def _columns_from(sh: dict, lo: int, hi: int) -> dict:
+    """The sheet's columns lo..hi-1 as a sheet of their own (rows unchanged, so row numbers stay right)."""
+    def inside(j: int) -> bool:
+        return lo <= j < hi
+    return {**sh, "cols": sh["cols"][lo:hi], "codes": (sh.get("codes") or [values.type_codes(c) for c in sh["cols"]])[lo:hi],
+            "merges": [(r0, c0 - lo, r1, c1 - lo) for r0, c0, r1, c1 in sh.get("merges", []) if inside(c0) and inside(c1)],
+            "hidden_cols": {j - lo for j in sh.get("hidden_cols") or set() if inside(j)}}
+
+
+def _next_table(cols, codes_of, by_field: dict, start: int, nrows: int) -> int | None:
+    """The header row of another table under this one, with its columns in another order (the same header
+    repeated is read as a repeat), or None. Only rows with text where this table has its counts and amounts
+    are looked at closely."""
+    checks = [by_field[f][0].index for f in ("households", "planned_investment_wan") if f in by_field]
+    if not checks:
+        return None
+    texty = np.logical_and.reduce([codes_of[j][start:nrows] == 2 for j in checks])
+    current = {c.index: f for f, lst in by_field.items() for c in lst}
+    for r in np.flatnonzero(texty) + start:
+        cells = _row(cols, int(r))
+        score, fields = headers.score_row(cells)
+        if score < _MIN_HEADER_SCORE or not ({"community_id", "name"} & fields):
+            continue
+        seen = {j: spec.field for j, c in enumerate(cells) if isinstance(c, str)
+                and (spec := headers.match_header(c)) is not None and spec.field != "ignored"}
+        if any(current.get(j) != f for j, f in seen.items()):
+            return int(r)
+    return None
+
+
+def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int = 0,
+                title_rows: list[int] | None = None) -> list[_Part]:
+    """The ledger tables of one sheet (usually one; another table under the first with its own header is
+    read with that header). begin / title_rows: where the next table starts, and the first one's title rows."""
     name = sh["name"]
     cols: list[np.ndarray] = sh["cols"]
     nrows = sh["nrows"]
@@ -619,16 +669,17 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
     codes_of = sh.get("codes") or [values.type_codes(c) for c in cols]
     if nrows == 0 or not cols or all((c[: min(nrows, 200)] == 0).all() for c in codes_of):
         rep.warn(name, None, None, None, "工作表为空，已跳过。")
-        return None
-    found = _find_header(cols, merges, nrows)
+        return []
+    found = _find_header(cols, merges, nrows, begin)
     if found is None or found[2] < _MIN_HEADER_SCORE or not ({"community_id", "name"} & found[3]):
         got = sorted(found[3]) if found else []
         candidates.append((name, got))
         rep.warn(name, None, None, None,
                  "未找到台账表头（应有“小区编号”“小区名称”“所属区市”“户数”“总投资”等列），不是项目台账，已跳过。")
-        return None
+        return []
     first, last, _score, _fields = found
-    title_cells = [_cell_str(c[r]) for r in range(first) for c in cols if r < len(c)]
+    above = list(range(first)) if title_rows is None else [*title_rows, *range(begin, first)]
+    title_cells = [_cell_str(c[r]) for r in above for c in cols if r < len(c)]
     title = " ".join(t for t in title_cells if t)
     tinfo = _title_info(title)
     specs = _column_specs(cols, merges, first, last, tinfo["unit"])
@@ -636,6 +687,10 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
     by_field: dict[str, list[_Column]] = {}
     for col in specs:
         by_field.setdefault(col.spec.field, []).append(col)
+    side = _side_by_side(by_field, sh.get("hidden_cols") or set())
+    if side is not None:         # two tables next to each other: each read on its own
+        return [*_read_sheet(_columns_from(sh, 0, side), rep, opts, candidates, begin, title_rows),
+                *_read_sheet(_columns_from(sh, side, len(cols)), rep, opts, candidates, begin, title_rows)]
     second = headers.second_meanings()
     hidden_cols = sh.get("hidden_cols") or set()
     for fld, lst in list(by_field.items()):
@@ -686,7 +741,7 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
             extra = "；也可在标题中写明年度（如“2023年”）或使用 --batch-year 参数" if fld == "batch_year" else ""
             rep.error(name, last + 1, None, None,
                       f"缺少必填列「{headers.field_label(fld)}」（表头可写作：{syn}{extra}）。")
-        return None
+        return []
     written = tinfo.get("bad_report") or tinfo["report_text"]
     part.title_row = next((r + 1 for r in range(first) if written and written in _title_text(" ".join(
         t for t in (_cell_str(c[r]) for c in cols if r < len(c)) if t))), None)
@@ -709,7 +764,14 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
         start += 1
     if start >= nrows:
         rep.warn(name, None, None, None, "表头下没有数据行。")
-        return part
+        return [part]
+    following: list[_Part] = []
+    next_table = _next_table(cols, codes_of, by_field, start, nrows)
+    if next_table is not None:
+        following = _read_sheet(sh, rep, opts, candidates, begin=next_table,
+                                title_rows=above if title_rows is None else title_rows)
+        nrows = next_table
+        merges = [(r0, c0, min(r1, nrows - 1), c1) for r0, c0, r1, c1 in merges if r0 < nrows]
     used = sorted({c.index for lst in by_field.values() for c in lst} | ({0, 1, 2} & set(range(len(cols)))))
     raw = {j: np.asarray(cols[j][start:nrows], dtype=object).copy() for j in used}
     rcodes = {j: np.asarray(codes_of[j][start:nrows]).copy() for j in used}
@@ -839,7 +901,7 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list) -> _Part |
         part.codes[fld] = rcodes[lst[0].index][idx]
         if len(lst) > 1:
             part.extra[fld] = [(c, raw[c.index][idx]) for c in lst[1:]]
-    return part
+    return [part, *following]
 
 
 class _Table:
@@ -1505,9 +1567,7 @@ def _read_ledger(source, *, source_name, report_date, batch_year, crs) -> Ledger
         if _INSTRUCTION_SHEET_RE.search(sh["name"]):
             rep.warn(sh["name"], None, None, None, "填报说明或示例工作表，未读取（其中的示例不计入台账）。")
             return
-        part = _read_sheet(sh, rep, opts, candidates)
-        if part is not None:
-            parts.append(part)
+        parts.extend(_read_sheet(sh, rep, opts, candidates))
 
     if prep.kind == "csv":
         csv_sheet = _csv_sheet(prep)

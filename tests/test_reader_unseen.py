@@ -272,6 +272,36 @@ def test_two_row_header_repeated_after_a_page_break_is_not_data(tmp_path):
     assert r.frame["completed_investment_wan"].tolist() == [100, 0]
 
 
+def test_second_table_under_the_first_with_its_columns_in_another_order(tmp_path):
+    rows = [["李沧区老旧小区改造项目台账（截至2023年6月30日）"], ["一、2022年度项目"],
+            ["序号", "小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资（万元）", "累计完成投资（万元）"],
+            [1, "LC001", "兴华路小区", "李沧区", 2022, 100, 300, 300],
+            [2, "LC002", "永清路小区", "李沧区", 2022, 200, 400, 350],
+            [], ["二、2023年度项目"],
+            ["序号", "小区名称", "小区编号", "所属区市", "户数", "改造年度", "累计完成投资（万元）", "总投资（万元）"],
+            [1, "虎山路小区", "LC003", "李沧区", 300, 2023, 50, 900],
+            [2, "向阳路小区", "LC004", "李沧区", 40, 2023, 0, 120]]
+    r = read_ledger(_xlsx(tmp_path / "stacked.xlsx", {"李沧区": rows}))
+    assert r.errors == [] and r.warnings == []
+    f = _by_id(r)
+    assert f["households"].to_dict() == {"LC001": 100, "LC002": 200, "LC003": 300, "LC004": 40}
+    assert f["planned_investment_wan"].to_dict() == {"LC001": 300, "LC002": 400, "LC003": 900, "LC004": 120}
+    assert f["batch_year"].tolist() == [2022, 2022, 2023, 2023]
+    assert f["source_row"].tolist() == [4, 5, 9, 10]
+
+
+def test_two_tables_side_by_side_are_both_read(tmp_path):
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
+    rows = [["2023年老旧小区改造台账（截至2023年6月30日）"], header + [None] + header,
+            ["SN001", "八大关小区", "市南区", 2023, 100, 500, 100, None, "SB101", "台东小区", "市北区", 2023, 150, 600, 200],
+            ["SN002", "湛山小区", "市南区", 2023, 120, 520, 0, None, "SB102", "辽源小区", "市北区", 2023, "abc", 610, 300]]
+    r = read_ledger(_xlsx(tmp_path / "side.xlsx", {"Sheet1": rows}))
+    assert _msgs(r.errors) == [("Sheet1", 4, "户数", "abc", "户数应为整数（如356），无法识别。")]
+    assert r.report_date == date(2023, 6, 30)
+    assert sorted(r.frame["community_id"]) == ["SB101", "SB102", "SN001", "SN002"]
+    assert r.frame.groupby("district")["planned_investment_wan"].sum().to_dict() == {"市北区": 1210, "市南区": 1020}
+
+
 def test_street_heading_rows_with_their_totals_are_not_communities(tmp_path):
     header = ["序号", "小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资（万元）", "累计完成投资（万元）"]
     rows = [[TITLE], [DATED], header,
