@@ -540,6 +540,31 @@ def _full_date_in(text: str) -> date | None:
         return None
 
 
+def _part_ids(p: _Part) -> set:
+    if "community_id" not in p.raw:
+        return set()
+    return set(values.text_array(p.raw["community_id"], p.codes.get("community_id")).tolist()) - {None}
+
+
+def _drop_summary_copies(parts: list[_Part], rep: _Report) -> list[_Part]:
+    """A 汇总 sheet that repeats the district sheets row for row: every community of it is in the other sheets,
+    taken from at least two of them. It is a copy, not more communities (two sheets that merely share rows are
+    not: their ids stay duplicates)."""
+    if len(parts) < 3:
+        return parts
+    own = [_part_ids(p) for p in parts]
+    keep, kept_ids = [], []
+    for k, p in enumerate(parts):
+        others = kept_ids + own[k + 1:]          # a sheet dropped already vouches for nothing
+        sources = sum(1 for ids in others if ids & own[k])
+        if own[k] and sources >= 2 and own[k] <= set().union(*others):
+            rep.warn(p.sheet, None, None, None, "该工作表的小区与其他工作表逐行重复（汇总表），未重复计入。")
+            continue
+        keep.append(p)
+        kept_ids.append(own[k])
+    return keep
+
+
 def _drop_older_copies(parts: list[_Part], opt: date | None, rep: _Report) -> list[_Part]:
     """A workbook that keeps last week's sheet beside this week's: sheets dated earlier than the report date
     whose communities are (mostly) the same as the report date's sheets are old copies, not read."""
@@ -547,12 +572,7 @@ def _drop_older_copies(parts: list[_Part], opt: date | None, rep: _Report) -> li
     if len(dates) < 2:
         return parts
     target = opt if opt in dates else dates[-1]
-
-    def ids(p: _Part) -> set:
-        if "community_id" not in p.raw:
-            return set()
-        return set(values.text_array(p.raw["community_id"], p.codes.get("community_id")).tolist()) - {None}
-
+    ids = _part_ids
     current = [p for p in parts if p.title_date == target]
     latest_ids = set().union(*(ids(p) for p in current))
     names = "、".join(f"「{p.sheet}」" for p in current)
@@ -1603,7 +1623,7 @@ def _read_ledger(source, *, source_name, report_date, batch_year, crs) -> Ledger
         if finfo["report_date"]:
             for p in parts:
                 p.title_date, p.title_date_text = finfo["report_date"], None
-    parts = _drop_older_copies(parts, _as_date(report_date), rep)
+    parts = _drop_summary_copies(_drop_older_copies(parts, _as_date(report_date), rep), rep)
     rd = _report_date(parts, _as_date(report_date), rep)
     if rd is None and parts:
         rep.warn(parts[0].sheet, None, None, None,

@@ -302,6 +302,26 @@ def test_two_tables_side_by_side_are_both_read(tmp_path):
     assert r.frame.groupby("district")["planned_investment_wan"].sum().to_dict() == {"市北区": 1210, "市南区": 1020}
 
 
+def test_summary_sheet_copying_the_district_sheets_is_not_counted_twice(tmp_path):
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
+    south = [["SN-1", "八大峡小区", "市南区", 2022, 100, 300, 0], ["SN-2", "观海小区", "市南区", 2022, 200, 700, 0]]
+    laoshan = [["LS-1", "午山小区", "崂山区", 2022, 80, 200, 0]]
+    sheets = {"汇总": [[TITLE], [DATED], header] + south + laoshan,
+              "市南区": [[TITLE], [DATED], header] + south, "崂山区": [[TITLE], [DATED], header] + laoshan}
+    r = read_ledger(_xlsx(tmp_path / "sum.xlsx", sheets))
+    assert r.errors == []
+    assert sorted(r.frame["community_id"]) == ["LS-1", "SN-1", "SN-2"]
+    assert [(w.sheet, w.message) for w in r.warnings] == [("汇总", "该工作表的小区与其他工作表逐行重复（汇总表），未重复计入。")]
+
+
+def test_two_district_sheets_sharing_rows_stay_duplicates(tmp_path):
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
+    rows = [["SN-1", "八大峡小区", "市南区", 2022, 100, 300, 0]]
+    sheets = {"市南区": [[TITLE], [DATED], header] + rows, "市南区(2)": [[TITLE], [DATED], header] + rows}
+    r = read_ledger(_xlsx(tmp_path / "dup.xlsx", sheets))
+    assert [(e.sheet, e.row, e.column) for e in r.errors] == [("市南区(2)", 4, "小区编号")]
+
+
 def test_street_heading_rows_with_their_totals_are_not_communities(tmp_path):
     header = ["序号", "小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资（万元）", "累计完成投资（万元）"]
     rows = [[TITLE], [DATED], header,
