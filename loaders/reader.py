@@ -16,6 +16,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -1261,6 +1262,69 @@ def _percent_done(key: str) -> tuple[int, int] | None:
 
 
 _DONE_NODE_RE = re.compile(r"(?:已经|已)?完成(?=摸底|摸排|意愿|征求|方案|设计|立项|招标|招投标|定标|开工|进场|完工|竣工|验收)")
+# a progress sentence is read clause by clause; a clause that says what is planned or awaited starts a new one
+_CLAUSE_RE = re.compile(r"[,;。、()\[\]\s]+|(?=待|计划|拟|预计|将于|下一步|即将)")
+_FUTURE_RE = re.compile(r"计划|拟|预计|将|准备|待|尚未|未|下一步|即将|需")
+_ONGOING_RE = re.compile(r"正在|进行|办理|中")
+_DONE_RE = re.compile(r"已|完成|完毕|结束|通过|批复|取得")
+_EXTRA_NODE_WORDS = (("施工", "start"), ("方案", "design"), ("交付", "acceptance"))
+
+
+@lru_cache(maxsize=1)
+def _progress_vocabulary():
+    """(node words longest first as (word, node 1-based), status words that name a node and a state,
+    status words without a node, bare node words' ranges)."""
+    nodes = sorted([(w, NODE_KEYS.index(k) + 1) for w, k in headers._tables()[3]]
+                   + [(w, NODE_KEYS.index(k) + 1) for w, k in _EXTRA_NODE_WORDS], key=lambda x: -len(x[0]))
+    node_words = {w for w, _ in nodes}
+    specific, generic, bare = [], [], {}
+    for w, lo, hi in headers.status_words():
+        if w in node_words:
+            bare[w] = (lo, hi)
+        elif any(nw in w for nw in node_words):
+            specific.append((w, lo, hi))
+        else:
+            generic.append((w, lo, hi))
+    return nodes, specific, generic, bare
+
+
+def _clause_range(clause: str) -> tuple[int, int] | None:
+    nodes, specific, generic, bare = _progress_vocabulary()
+    found, work = [], clause
+    for w, k in nodes:                    # longest first; a word inside a longer one (施工 in 施工图设计) is not another
+        if w in work:
+            found.append((k, w))
+            work = work.replace(w, "\x01")
+    if not found:
+        return next(((lo, hi) for w, lo, hi in generic if w in clause), None)     # 已完成, 前期, 在建 …
+    k, word = max(found, key=lambda kw: (kw[0], len(kw[1])))      # the most advanced node the clause names
+    hit = next(((lo, hi) for w, lo, hi in specific if word in w and w in clause), None)  # 施工中, 开工准备 …
+    if hit:
+        return hit
+    rest = clause.replace(word, "")
+    if _FUTURE_RE.search(rest):                      # 计划6月开工, 待进场, 设计未完成: not reached yet
+        return 0, k - 1
+    if _ONGOING_RE.search(rest):                     # 正在办理立项: the node before; 正在施工: started
+        return (k, k) if k == NODE_KEYS.index("start") + 1 else (k - 1, k - 1)
+    if _DONE_RE.search(rest):                        # 方案已完成, 招标完成
+        return k, k
+    return bare.get(word, (k, k))                    # a bare node word: as the status table says
+
+
+def _progress_range(key: str) -> tuple[int, int] | None:
+    """The node range a progress cell states (lo: the node reached; hi: the latest consistent with it)."""
+    percent = _percent_done(key)
+    if percent:
+        return percent
+    _, specific, generic, bare = _progress_vocabulary()
+    exact = next(((lo, hi) for w, lo, hi in (*specific, *generic) if w == key), None) or bare.get(key)
+    if exact:
+        return exact
+    key = _DONE_NODE_RE.sub("已", key)             # 已完成立项 = 已立项, not 已完成 (= completed)
+    ranges = [r for c in _CLAUSE_RE.split(key) if c and (r := _clause_range(c)) is not None]
+    if not ranges:
+        return None
+    return max(lo for lo, _ in ranges), max(max(hi for _, hi in ranges), max(lo for lo, _ in ranges))
 
 
 def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
@@ -1296,15 +1360,14 @@ def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
     # status words: consistent ranges; sheets without any actual-date column take the node from the words
     if "status_text" in out:
         st = out["status_text"]
-        words = headers.status_words()
         codes, uniq = pd.factorize(st)
         lo_u = np.full(len(uniq), np.nan)
         hi_u = np.full(len(uniq), np.nan)
         placeholders = set(headers.placeholder_words())
         unknown_u = np.zeros(len(uniq) + 1, dtype=bool)
         for j, u in enumerate(uniq):
-            key = _DONE_NODE_RE.sub("已", headers.norm(u))     # 已完成立项 = 已立项, not 已完成 (完工)
-            hit = _percent_done(key) or next(((lo, hi) for w, lo, hi in words if w and w in key), None)
+            key = headers.norm(u)
+            hit = _progress_range(key)
             if hit:
                 lo_u[j], hi_u[j] = hit
             else:

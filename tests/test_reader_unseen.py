@@ -605,6 +605,23 @@ def test_progress_sentences_in_a_status_column_without_dates(tmp_path):
     assert r.frame["status"].tolist() == ["立项", "验收", "招投标", "开工", "开工", "完工", "开工", "招投标", "开工"]
 
 
+@pytest.mark.parametrize("progress, status", [
+    ("计划6月开工", "未启动"), ("拟于2022年6月底开工", "未启动"), ("计划7月完工", "未启动"),
+    ("方案已完成", "方案设计"), ("设计完成", "方案设计"), ("已完成施工图设计", "方案设计"),
+    ("已完成意愿征求", "意愿征求"), ("完成方案设计，正在办理立项", "方案设计"), ("未开工（已完成立项）", "立项"),
+    ("已完成招投标，待开工", "招投标"), ("招标完成待进场", "招投标"), ("正在进行招投标", "立项"),
+    ("主体施工已完成，正在进行竣工验收", "完工"), ("已完成竣工验收", "验收"), ("已开工建设", "开工"),
+])
+def test_progress_sentences_read_clause_by_clause(tmp_path, progress, status):
+    """A plan (计划/拟/待) is not a node reached; 方案已完成 is the design, not the works; the most advanced node
+    the sentence says is done is the one reached."""
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", "进展情况"]
+    rows = [[TITLE], [DATED], header, ["X-1", "甲", "市北区", 2022, 100, 200, 0, progress]]
+    r = read_ledger(_xlsx(tmp_path / "s.xlsx", {"市北区": rows}))
+    assert r.errors == [] and r.warnings == []
+    assert r.frame["status"].tolist() == [status]
+
+
 def test_unreadable_progress_words_are_said_when_they_decide_the_node(tmp_path):
     header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", "进度"]
     rows = [[TITLE], [DATED], header, ["X-1", "甲", "市北区", 2022, 100, 200, 0, "研究中"],
