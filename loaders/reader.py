@@ -483,7 +483,8 @@ def _title_info(title: str) -> dict:
 # ------------------------------------------------------------------------------------------- one sheet
 _STREET_NAME = r"[\u4e00-\u9fff]{1,12}?(?:街道办事处|街道|镇|乡)"
 _STREET_HEADING_RE = re.compile(rf"^(?:[一二三四五六七八九十\d]+\s*[、.．]?\s*)?{_STREET_NAME}\s*(?:[(（][^()（）]*[)）])?$")
-_INSTRUCTION_SHEET_RE = re.compile(r"说明|示例|样表|样例|范例|模板|填表要求|填报要求")
+# 模板 is not one: a district fills in the template and keeps its name (即墨区台账（模板）)
+_INSTRUCTION_SHEET_RE = re.compile(r"说明|示例|样表|样例|范例|填表要求|填报要求")
 _EXAMPLE_RE = re.compile(r"示例|样例|范例|(?:^|\x00)例\s*[:：]|[(（]例[)）]|(?:^|\x00)[XxＸｘ×]{2,}")
 
 
@@ -1647,7 +1648,7 @@ def _read_ledger(source, *, source_name, report_date, batch_year, crs) -> Ledger
         if sh.get("hidden"):
             rep.warn(sh["name"], None, None, None, "隐藏的工作表，未读取。如需报送其中的数据，请取消隐藏。")
             return
-        if _INSTRUCTION_SHEET_RE.search(sh["name"]):
+        if _INSTRUCTION_SHEET_RE.search(sh["name"]) and not dist.find_in_text(sh["name"]):
             rep.warn(sh["name"], None, None, None, "填报说明或示例工作表，未读取（其中的示例不计入台账）。")
             return
         parts.extend(_read_sheet(sh, rep, opts, candidates))

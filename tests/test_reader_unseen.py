@@ -248,6 +248,16 @@ def test_instruction_sheet_with_a_sample_table_is_not_read(tmp_path):
         ("填报说明", "填报说明或示例工作表，未读取（其中的示例不计入台账）。")]
 
 
+@pytest.mark.parametrize("sheet", ["填报模板", "即墨区台账（模板）", "即墨区（填报说明）"])
+def test_a_filled_in_template_is_read(tmp_path, sheet):
+    """Districts fill in the bureau's template and keep its sheet name; a district named in it is a district's sheet."""
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
+    rows = [[TITLE], [DATED], header, ["JM-1", "潮海小区", "即墨区", 2022, 100, 300, 0]]
+    r = read_ledger(_xlsx(tmp_path / "m.xlsx", {sheet: rows}))
+    assert r.errors == [] and r.warnings == []
+    assert r.frame["community_id"].tolist() == ["JM-1"]
+
+
 @pytest.mark.parametrize("example", [["例：SN-000", "XX小区"], ["SN-000", "示例小区"], ["XXX", "XX小区"]])
 def test_example_row_in_the_ledger_is_not_a_community(tmp_path, example):
     header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
