@@ -38,6 +38,16 @@ _MONEY_FIELDS = ("planned_investment_wan", "completed_investment_wan", *[c for c
 _FILLABLE_MERGE_KINDS = {"id", "text", "district", "year", "status", "plan", "actual", "crs", "flag"}
 _YES = {"是", "已", "√", "✓", "✔", "y", "yes", "1", "有", "完成", "已完成", "true", "对"}
 _NO = {"否", "未", "×", "✗", "✘", "n", "no", "0", "无", "没有", "false", "x"}
+
+
+def _yes_no(text) -> float:
+    """是/已开工/√ -> 1, 否/未开工/× -> 0, anything else NaN."""
+    k = headers.norm(text).rstrip("。.")
+    if k in _YES or (k[:1] in ("是", "已") and not k.startswith("是否")):
+        return 1.0
+    if k in _NO or k[:1] in ("否", "未"):
+        return 0.0
+    return np.nan
 _SUBLABELS = {"计划", "实际", "计划时间", "实际时间", "计划日期", "实际日期", "计划完成时间", "实际完成时间", "计划完成",
               "实际完成", "经度", "纬度", "预计", "完成时间", "完成日期"}
 _TITLE_WORDS = ("截至", "截止", "台账", "填报", "单位:", "单位：", "制表", "统计表", "一览表", "明细表", "汇总表")
@@ -633,6 +643,20 @@ def _prose(v) -> bool:
     return len(t) >= 20 or any(ch in t for ch in "：:；;。，") or t.startswith(_NOTE_START)
 
 
+def _yes_no_node_columns(by_field: dict, cols, codes_of, start: int, nrows: int) -> None:
+    """A node column holding 是/否 (开工（是/否）, 已开工, 开工情况) is read as 是否开工, not as dates."""
+    for key in NODE_KEYS:
+        fld, flag = actual_column(key), f"flag_{key}"
+        if fld not in by_field or flag in by_field:
+            continue
+        col = by_field[fld][0]
+        codes = codes_of[col.index][start:nrows]
+        texts = cols[col.index][start:nrows][codes == 2]
+        if len(texts) and not np.isin(codes, (1, 3)).any() and not np.isnan([_yes_no(x) for x in texts]).any():
+            by_field[flag] = [_Column(col.index, col.header, headers.ColumnSpec(field=flag, kind="flag"))]
+            del by_field[fld]
+
+
 def _side_by_side(by_field: dict, hidden: set) -> int | None:
     """The first column of a second table beside the first (its own 小区编号 and 小区名称 columns to the right
     of the first table's), or None."""
@@ -788,6 +812,7 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
         rep.warn(name, None, None, None, "表头下没有数据行。")
         return [part]
     following: list[_Part] = []
+    _yes_no_node_columns(by_field, cols, codes_of, start, nrows)
     next_table = _next_table(cols, codes_of, by_field, start, nrows)
     if next_table is not None:
         following = _read_sheet(sh, rep, opts, candidates, begin=next_table,
@@ -1134,11 +1159,7 @@ def _convert(t: _Table, opts: dict) -> None:
         codes_, uniq = pd.factorize(txt)
         val_u = np.full(len(uniq) + 1, np.nan)
         for j, u in enumerate(uniq):
-            k = headers.norm(u).rstrip("。.")
-            if k in _YES or (k[:1] in ("是", "已") and not k.startswith("是否")):
-                val_u[j] = 1.0
-            elif k in _NO or k[:1] in ("否", "未"):
-                val_u[j] = 0.0
+            val_u[j] = _yes_no(u)
         blank_u = np.array([headers.norm(u) in headers.placeholder_words() for u in uniq] + [True], dtype=bool)
         val = val_u[codes_]
         bad = np.isnan(val) & ~blank_u[codes_]
@@ -1431,6 +1452,7 @@ def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
                          for c, p_ in zip(co[over], pl[over])]
             t.issues("warning", "completed_investment_wan", over, msg)
         _implausible_money_unit(t, pl)
+        _no_progress_but_money(t, co)
     _coordinates_final(t)
     return _frame(t)
 
@@ -1453,6 +1475,17 @@ def _implausible_money_unit(t: _Table, planned: np.ndarray) -> None:
             t.rep.warn(p.sheet, p.header_row, p.header("planned_investment_wan"), f"每户约{_fmt_num(per)}万元",
                        f"按此列读出的计划投资平均每户约{_fmt_num(per)}万元，明显偏大，请核对金额单位：表头未写单位时按万元计算；"
                        "如金额以元填写，请把表头写作“总投资（元）”。")
+
+
+def _no_progress_but_money(t: _Table, completed: np.ndarray) -> None:
+    """A sheet with money spent but no column saying how far the works are: every community counts as not
+    started, which the clerk should know."""
+    progress = {*ACTUAL_COLUMNS, "status_text", *(f"flag_{k}" for k in NODE_KEYS)}
+    for k, p in enumerate(t.parts):
+        if not progress & set(p.cols) and np.nansum(completed[t.slice(k)]) > 0:
+            t.rep.warn(p.sheet, p.header_row, None, None,
+                       "该表已有累计完成投资，但没有进度信息（各节点实际完成时间、进度或是否开工等列），"
+                       "各小区均按未启动统计。请补充实际开工时间等列后重新报送。")
 
 
 def _frame(t: _Table) -> pd.DataFrame:

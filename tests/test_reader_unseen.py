@@ -54,6 +54,11 @@ def _msgs(issues):
     return [(i.sheet, i.row, i.column, i.value, i.message) for i in issues]
 
 
+def _besides_progress(warnings):
+    """Fixtures about other things often carry money but no progress column, which is itself warned about."""
+    return [w for w in warnings if "没有进度信息" not in w.message]
+
+
 # ----------------------------------------------------------------------------------------------- headers
 def test_header_synonyms_clerks_use(tmp_path):
     """项目编号/改造小区名称/所在区/楼栋数（栋）/总户数/计划总投资（万元）/截至目前累计完成投资/开工日期/竣工日期/
@@ -292,7 +297,7 @@ def test_second_table_under_the_first_with_its_columns_in_another_order(tmp_path
             [1, "虎山路小区", "LC003", "李沧区", 300, 2023, 50, 900],
             [2, "向阳路小区", "LC004", "李沧区", 40, 2023, 0, 120]]
     r = read_ledger(_xlsx(tmp_path / "stacked.xlsx", {"李沧区": rows}))
-    assert r.errors == [] and r.warnings == []
+    assert r.errors == [] and _besides_progress(r.warnings) == []
     f = _by_id(r)
     assert f["households"].to_dict() == {"LC001": 100, "LC002": 200, "LC003": 300, "LC004": 40}
     assert f["planned_investment_wan"].to_dict() == {"LC001": 300, "LC002": 400, "LC003": 900, "LC004": 120}
@@ -412,7 +417,7 @@ def test_notes_block_at_the_bottom_in_the_id_column(tmp_path):
     r = read_ledger(_xlsx(tmp_path / "i.xlsx", {"莱西市": rows}, merges={"莱西市": ["A10:G10"]}))
     assert r.errors == []
     assert r.frame["community_id"].tolist() == ["LX-1", "LX-2"]
-    assert r.warnings == []
+    assert _besides_progress(r.warnings) == []
 
 
 def test_empty_column_between_data_and_hidden_columns(tmp_path):
@@ -439,7 +444,7 @@ def test_summary_sheet_first_then_one_sheet_per_district(tmp_path):
     assert r.errors == []
     assert r.frame["community_id"].tolist() == ["SN-9", "SB-9", "SB-8"]
     assert r.report_date == date(2022, 5, 31)
-    assert _msgs(r.warnings) == [("汇总", None, None, None, "未找到台账表头（应有“小区编号”“小区名称”“所属区市”“户数”“总投资”等列），"
+    assert _msgs(_besides_progress(r.warnings)) == [("汇总", None, None, None, "未找到台账表头（应有“小区编号”“小区名称”“所属区市”“户数”“总投资”等列），"
                                                              "不是项目台账，已跳过。")]
 
 
@@ -632,6 +637,24 @@ def test_progress_sentences_read_clause_by_clause(tmp_path, progress, status):
     assert r.frame["status"].tolist() == [status]
 
 
+@pytest.mark.parametrize("header, cell", [("开工（是/否）", "是"), ("已开工", "√"), ("开工情况", "已开工")])
+def test_yes_no_node_columns_are_read_as_flags(tmp_path, header, cell):
+    cols = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", header]
+    rows = [[TITLE], [DATED], cols, ["X-1", "甲", "市北区", 2022, 100, 200, 50, cell],
+            ["X-2", "乙", "市北区", 2022, 100, 200, 0, "否"]]
+    r = read_ledger(_xlsx(tmp_path / "f.xlsx", {"市北区": rows}))
+    assert r.errors == [] and r.warnings == []
+    assert r.frame["status"].tolist() == ["开工", "未启动"]
+
+
+def test_money_spent_without_any_progress_column_is_said(tmp_path):
+    cols = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
+    rows = [[TITLE], [DATED], cols, ["X-1", "甲", "市北区", 2022, 100, 200, 50]]
+    r = read_ledger(_xlsx(tmp_path / "p.xlsx", {"市北区": rows}))
+    assert _msgs(r.warnings) == [("市北区", 3, None, None, "该表已有累计完成投资，但没有进度信息（各节点实际完成时间、进度或是否开工等列），"
+                                  "各小区均按未启动统计。请补充实际开工时间等列后重新报送。")]
+
+
 def test_unreadable_progress_words_are_said_when_they_decide_the_node(tmp_path):
     header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", "进度"]
     rows = [[TITLE], [DATED], header, ["X-1", "甲", "市北区", 2022, 100, 200, 0, "研究中"],
@@ -666,7 +689,7 @@ def test_bundle_investment_merged_down_over_its_communities(tmp_path):
     assert f["bundle"].tolist() == ["一标段"] * 3 + ["二标段"]
     assert f["planned_investment_wan"].tolist() == [900, 0, 0, 500]
     assert f["completed_investment_wan"].sum() == 300
-    assert _msgs(r.warnings) == [
+    assert _msgs(_besides_progress(r.warnings)) == [
         ("市北区", 4, "总投资（万元）", "900", "第4至6行为合并单元格，金额已全部计入第4行，其余各行按0计；如需分小区统计，请拆分单元格后分别填写。"),
         ("市北区", 4, "累计完成投资（万元）", "300", "第4至6行为合并单元格，金额已全部计入第4行，其余各行按0计；如需分小区统计，请拆分单元格后分别填写。"),
     ]
@@ -885,7 +908,7 @@ def test_one_community_over_two_rows_with_its_id_merged(tmp_path):
     assert f.loc["C-1", "planned_investment_wan"] == 350 and f.loc["C-1", "completed_investment_wan"] == 50
     assert f.loc["C-1", "households"] == 300
     assert f.loc["C-1", "items"] == "基础类：管网；完善类：加装电梯"
-    assert _msgs(r.warnings) == [("市北区", 4, "小区编号", "C-1", "第4至5行是同一小区（小区编号为合并单元格），已按一行读取，各行金额已相加；"
+    assert _msgs(_besides_progress(r.warnings)) == [("市北区", 4, "小区编号", "C-1", "第4至5行是同一小区（小区编号为合并单元格），已按一行读取，各行金额已相加；"
                                                              "请每个小区只填一行。")]
 
 
