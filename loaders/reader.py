@@ -765,9 +765,13 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
 
     part = _Part(sheet=name, header_row=last + 1, cols=by_field, rows=np.array([], dtype=int), raw={})
     # district / batch year fallbacks
-    sheet_district = dist.find_in_text(name) or dist.find_in_text(title)
-    if sheet_district is None and opts.get("source_name"):
-        sheet_district = dist.find_in_text(Path(opts["source_name"]).stem)
+    said = {where: dist.find_in_text(text) for where, text in
+            (("工作表名", name), ("标题", title), ("文件名", Path(opts.get("source_name") or "").stem))}
+    sheet_district = next((d for d in said.values() if d), None)
+    if "district" not in by_field and len({d for d in said.values() if d}) > 1:
+        # no district column: the district is taken from these, so they must agree
+        listing = "，".join(f"{where}为{d}" for where, d in said.items() if d)
+        rep.warn(name, None, None, None, f"没有所属区市列，且{listing}，不一致；已按{sheet_district}读取，请核对。")
     section = {}
     if "batch_year" not in by_field:
         section = _section_years(cols, codes_of, by_field, last + 1, nrows)

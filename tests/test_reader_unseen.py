@@ -647,6 +647,16 @@ def test_yes_no_node_columns_are_read_as_flags(tmp_path, header, cell):
     assert r.frame["status"].tolist() == ["开工", "未启动"]
 
 
+def test_file_name_and_title_naming_different_districts_is_said(tmp_path):
+    cols = ["小区编号", "小区名称", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
+    rows = [["青岛市2022年老旧小区改造项目台账（李沧区）"], [DATED], cols,
+            ["SB-1", "甲", 2022, 100, 200, 0, None]]
+    r = read_ledger(_xlsx(tmp_path / "市北区台账（5.31）.xlsx", {"Sheet1": rows}))
+    assert r.frame["district"].tolist() == ["李沧区"]
+    assert _msgs(r.warnings) == [("Sheet1", None, None, None,
+                                  "没有所属区市列，且标题为李沧区，文件名为市北区，不一致；已按李沧区读取，请核对。")]
+
+
 def test_money_spent_without_any_progress_column_is_said(tmp_path):
     cols = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
     rows = [[TITLE], [DATED], cols, ["X-1", "甲", "市北区", 2022, 100, 200, 50]]
