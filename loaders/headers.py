@@ -15,8 +15,8 @@ _SPACE_RE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")     # zero-width chara
 _UNIT_PREFIX_RE = re.compile(r"^(单位|计量单位)[:：]?")
 _MARKS_RE = re.compile(r"[*※★☆▲△●]")
 # '截至目前累计完成投资', '截至5月底累计完成投资': a time prefix before the field's words
-_AS_OF_PREFIX_RE = re.compile(r"^(?:截至|截止|至)(?:目前|当前|现在|今|本周|本月|上周|上月|本年|今年|\d{4}年)?"
-                              r"(?:\d{1,2}月)?(?:\d{1,2}日)?(?:底|末)?")
+_AS_OF_PREFIX_RE = re.compile(r"^(?:(?:截至|截止|至)(?:目前|当前|现在|今|本周|本月|上周|上月|本年|今年|\d{4}年)?"
+                              r"(?:\d{1,2}月)?(?:\d{1,2}日)?(?:底|末)?|(?:项目)?(?:自|从)?开工(?:以来|至今)?)")
 
 
 @dataclass(frozen=True)

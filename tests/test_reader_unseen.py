@@ -647,6 +647,14 @@ def test_yes_no_node_columns_are_read_as_flags(tmp_path, header, cell):
     assert r.frame["status"].tolist() == ["开工", "未启动"]
 
 
+@pytest.mark.parametrize("completed_header", ["开工以来累计完成投资", "自开工累计完成投资（万元）"])
+def test_completed_investment_since_the_start(tmp_path, completed_header):
+    cols = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", completed_header, "实际开工时间"]
+    rows = [[TITLE], [DATED], cols, ["X-1", "甲", "市北区", 2022, 100, 200, 50, datetime(2022, 4, 1)]]
+    r = read_ledger(_xlsx(tmp_path / "c.xlsx", {"市北区": rows}))
+    assert r.errors == [] and r.frame["completed_investment_wan"].tolist() == [50]
+
+
 def test_file_name_and_title_naming_different_districts_is_said(tmp_path):
     cols = ["小区编号", "小区名称", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
     rows = [["青岛市2022年老旧小区改造项目台账（李沧区）"], [DATED], cols,
