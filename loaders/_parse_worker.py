@@ -283,7 +283,7 @@ def _parse_sheet(wb, meta, max_cells: int) -> tuple[dict | None, tuple | None]:
         sheet = wb.get_sheet_by_name(name)
     except Exception as exc:  # noqa: BLE001 - reported per sheet
         return None, ("sheet_error", name, str(exc)[:200])
-    (r0, c0), (r1, c1) = sheet.start or (0, 0), sheet.end or (0, 0)
+    r1, c1 = sheet.end or (0, 0)
     h, w = r1 + 1, c1 + 1          # to_python(skip_empty_area=False) starts at A1; end is the far cell, 0-based
     if h * w > max_cells:
         return None, ("too_big", name, (h, w, r1, c1))
