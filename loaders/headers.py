@@ -139,11 +139,16 @@ def _milestone(key: str) -> tuple[str, str] | None:
     return None
 
 
+# 1.小区编号 / 1、小区编号 / 一、小区名称 / 累计完成投资：— numbering and a trailing colon are not the header
+_DECORATION_RE = re.compile(r"^\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[.、．]\s*(?=\D)|[:：]\s*$")
+
+
 @lru_cache(maxsize=4096)
 def match_header(text) -> ColumnSpec | None:
     """The canonical meaning of one header cell (or a two-row header joined), or None."""
     if text is None:
         return None
+    text = _DECORATION_RE.sub("", str(text))
     lookup, units, _, _, _, _, _, unit_suffixes = _tables()
     base, hints = split_hints(text)
     if not base and not hints:
@@ -284,7 +289,7 @@ def score_row(cells) -> tuple[int, set]:
     """How header-like a row is: the number of distinct fields its cells name."""
     fields = set()
     for c in cells:
-        if isinstance(c, str) and 0 < len(c) < 40 and not c[:1].isdigit():
+        if isinstance(c, str) and 0 < len(c) < 40 and (not c[:1].isdigit() or _DECORATION_RE.match(c)):
             spec = match_header(c)
             if spec is not None and spec.field != "ignored":
                 fields.add(spec.field)

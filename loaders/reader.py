@@ -643,6 +643,31 @@ def _prose(v) -> bool:
     return len(t) >= 20 or any(ch in t for ch in "：:；;。，") or t.startswith(_NOTE_START)
 
 
+def _units_row(cells: list) -> dict[int, str] | None:
+    """{column: unit} when every filled cell of a row is a unit: （元）, 元, 单位：元; else None."""
+    out = {}
+    for j, c in enumerate(cells):
+        text = _cell_str(c)
+        if not text:
+            continue
+        unit = headers.unit_in_hint(headers.norm(text).strip("()[]"))
+        if unit is None:
+            return None
+        out[j] = unit
+    return out or None
+
+
+def _apply_units(by_field: dict, units: dict[int, str]) -> None:
+    """A units row's unit for each column under it that has none written in its header."""
+    table = headers._tables()[1]
+    for lst in by_field.values():
+        for n, col in enumerate(lst):
+            unit = units.get(col.index)
+            if unit and col.spec.unit is None and headers._unit_kind_ok(col.spec.kind, table[unit][0]):
+                lst[n] = _Column(col.index, col.header,
+                                 headers.ColumnSpec(**{**col.spec.__dict__, "unit": unit, "factor": table[unit][1]}))
+
+
 def _yes_no_node_columns(by_field: dict, cols, codes_of, start: int, nrows: int) -> None:
     """A node column holding 是/否 (开工（是/否）, 已开工, 开工情况) is read as 是否开工, not as dates."""
     for key in NODE_KEYS:
@@ -810,7 +835,13 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
     if "street" not in by_field:
         part.sheet_street = _street_in(name, title)
     start = last + 1
-    if start < nrows and _is_numbering_row(_row(cols, start)):   # 栏次 row "1 | 2 | 3 ..." under the header
+    while start < nrows:         # under the header: a 栏次 row (1 | 2 | 3 …) and a units row (（元）, 单位：元)
+        row = _row(cols, start)
+        units = None if _is_numbering_row(row) else _units_row(row)
+        if units is None and not _is_numbering_row(row):
+            break
+        if units:
+            _apply_units(by_field, units)
         start += 1
     if start >= nrows:
         rep.warn(name, None, None, None, "表头下没有数据行。")

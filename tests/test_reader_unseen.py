@@ -655,6 +655,30 @@ def test_completed_investment_since_the_start(tmp_path, completed_header):
     assert r.errors == [] and r.frame["completed_investment_wan"].tolist() == [50]
 
 
+@pytest.mark.parametrize("under_header", [
+    [[1, 2, 3, 4, 5, 6, 7], [None, None, None, None, "（户）", "（元）", "（元）"]],
+    [["甲", "乙", "丙", "丁", 1, 2, 3], [None, None, None, None, "（户）", "（元）", "（元）"]],
+    [[None, None, None, None, "单位：户", "单位：元", "单位：元"]],
+], ids=["numbers-then-units", "lanci-then-units", "danwei-row"])
+def test_units_row_under_the_header(tmp_path, under_header):
+    cols = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
+    rows = [[TITLE], [DATED], cols, *under_header, ["SN-1", "八大关小区", "市南区", 2022, 120, 6000000, 1000000]]
+    r = read_ledger(_xlsx(tmp_path / "u.xlsx", {"市南区": rows}))
+    assert r.errors == [] and _besides_progress(r.warnings) == []
+    assert r.frame[["planned_investment_wan", "completed_investment_wan"]].values.tolist() == [[600.0, 100.0]]
+
+
+@pytest.mark.parametrize("decorate", [lambda i, h: f"{i}.{h}", lambda i, h: f"{i}、{h}", lambda i, h: f"{h}：",
+                                      lambda i, h: f"{h}:"], ids=["dot", "dun", "colon", "ascii-colon"])
+def test_numbered_or_colon_headers(tmp_path, decorate):
+    cols = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
+    rows = [[TITLE], [DATED], [decorate(i, h) for i, h in enumerate(cols, start=1)],
+            ["SN-1", "八大关小区", "市南区", 2022, 120, 600, 100, datetime(2022, 5, 1)]]
+    r = read_ledger(_xlsx(tmp_path / "n.xlsx", {"市南区": rows}))
+    assert r.errors == [] and r.warnings == []
+    assert r.frame["status"].tolist() == ["开工"]
+
+
 def test_file_name_and_title_naming_different_districts_is_said(tmp_path):
     cols = ["小区编号", "小区名称", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
     rows = [["青岛市2022年老旧小区改造项目台账（李沧区）"], [DATED], cols,
