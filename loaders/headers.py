@@ -115,8 +115,9 @@ def _crs_of(text: str) -> str | None:
     return None
 
 
-def _milestone(key: str) -> tuple[str, str] | None:
-    """'计划开工时间' -> ('plan', 'start'); None when the text is not a milestone header."""
+def _milestone(key: str) -> tuple[str | None, str] | None:
+    """'计划开工时间' -> ('plan', 'start'), '开工时间' -> (None, 'start') (neither word written); None when the
+    text is not a milestone header."""
     _, _, _, node_words, plan_words, actual_words, fillers, _ = _tables()
     for word, node in node_words:
         if word in key:
@@ -135,7 +136,7 @@ def _milestone(key: str) -> tuple[str, str] | None:
                 rest = rest.replace(f, "")
             if rest:
                 return None
-            return (which or "actual"), node
+            return which, node
     return None
 
 
@@ -211,14 +212,15 @@ def match_header(text) -> ColumnSpec | None:
                     return sub
     if spec is None and m is None and key.startswith("是否"):     # 是否开工 / 是否完成意愿征求: 是 | 否
         m2 = _milestone(key[2:])
-        if m2 is not None and m2[0] == "actual":
+        if m2 is not None and m2[0] != "plan":
             return ColumnSpec(field=f"flag_{m2[1]}", kind="flag")
     if spec is None:
         if m is None:
             return None
         which, node = m
         col = plan_column(node) if which == "plan" else actual_column(node)
-        return ColumnSpec(field=col, kind=which)
+        # 开工时间 (no 实际 written) is read as actual, but a column that says 实际 is the better one
+        return ColumnSpec(field=col, kind=which or "actual", rank=0 if which else 1)
     if unit is not None:
         group, f, _ = units[unit]
         if _unit_kind_ok(spec.kind, group):

@@ -643,6 +643,32 @@ def _prose(v) -> bool:
     return len(t) >= 20 or any(ch in t for ch in "：:；;。，") or t.startswith(_NOTE_START)
 
 
+def _col_letters(col: _Column) -> str:
+    return safety.cell_ref(0, col.index)[:-1]
+
+
+def _col_name(col: _Column) -> str:
+    return f"「{col.header}」（{_col_letters(col)}列）"
+
+
+def _fill_from(part: _Part, fld: str, col: _Column, other: _Column, cells: np.ndarray, codes: np.ndarray,
+               rep: _Report) -> None:
+    """Empty cells of the field's column take the other column's value; where both are filled and differ,
+    the field's column wins and the row is named."""
+    mine, my_codes = part.raw[fld], part.codes[fld]
+    fill = (my_codes == 0) & (codes != 0)
+    if fill.any():
+        mine, my_codes = mine.copy(), my_codes.copy()
+        mine[fill], my_codes[fill] = cells[fill], codes[fill]
+        part.raw[fld], part.codes[fld] = mine, my_codes
+    both = np.flatnonzero((my_codes != 0) & (codes != 0) & ~fill)
+    for i in both:
+        a, b = values.display(mine[i]), values.display(cells[i])
+        if a != b:
+            rep.warn(part.sheet, int(part.rows[i]), other.header, b,
+                     f"与{_col_name(col)}的「{a}」不一致，已按{_col_name(col)}读取，请核对。")
+
+
 def _units_row(cells: list) -> dict[int, str] | None:
     """{column: unit} when every filled cell of a row is a unit: （元）, 元, 单位：元; else None."""
     out = {}
@@ -764,6 +790,7 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
                 *_read_sheet(_columns_from(sh, side, len(cols)), rep, opts, candidates, begin, title_rows)]
     second = headers.second_meanings()
     hidden_cols = sh.get("hidden_cols") or set()
+    fallbacks: dict[str, list[_Column]] = {}
     for fld, lst in list(by_field.items()):
         # a visible column before a hidden one (a hidden column is usually last week's copy or a helper)
         lst.sort(key=lambda c: (c.index in hidden_cols, c.spec.rank, c.index))
@@ -776,14 +803,15 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
                     by_field[target] = [_Column(other.index, other.header, tspec)]
                     lst.remove(other)
         if not lst[0].spec.sums:
+            # the same field twice (实际开工时间 in two places): the better column, its empty cells from the other
+            fallbacks[fld] = [c for c in lst[1:] if c.index not in hidden_cols]
             important = fld in ACTUAL_COLUMNS + PLAN_COLUMNS or fld in headers.required_fields()
-            if len(lst) > 1 and important:
+            if fallbacks[fld] and important:
                 label = headers.field_label(fld) if fld in headers.vocabulary()["fields"] else _node_label(fld)
-                for other in lst[1:]:
-                    if other.index in hidden_cols:
-                        continue
+                for other in fallbacks[fld]:
                     rep.warn(name, last + 1, other.header, None,
-                             f"与「{lst[0].header}」列含义相同（{label}），只读取「{lst[0].header}」列，本列未读取。")
+                             f"与{_col_name(lst[0])}含义相同（{label}）：以{_col_name(lst[0])}为准，"
+                             f"其为空的行取本列（{_col_letters(other)}列）的值。请只保留一列。")
             by_field[fld] = lst[:1]
     if "lonlat" in by_field and ("lon" in by_field or "lat" in by_field):
         del by_field["lonlat"]
@@ -854,7 +882,8 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
                                 title_rows=above if title_rows is None else title_rows)
         nrows = next_table
         merges = [(r0, c0, min(r1, nrows - 1), c1) for r0, c0, r1, c1 in merges if r0 < nrows]
-    used = sorted({c.index for lst in by_field.values() for c in lst} | ({0, 1, 2} & set(range(len(cols)))))
+    used = sorted({c.index for lst in (*by_field.values(), *fallbacks.values()) for c in lst}
+                  | ({0, 1, 2} & set(range(len(cols)))))
     raw = {j: np.asarray(cols[j][start:nrows], dtype=object).copy() for j in used}
     rcodes = {j: np.asarray(codes_of[j][start:nrows]).copy() for j in used}
     n = nrows - start
@@ -981,6 +1010,8 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
     for fld, lst in by_field.items():
         part.raw[fld] = raw[lst[0].index][idx]
         part.codes[fld] = rcodes[lst[0].index][idx]
+        for other in fallbacks.get(fld, []):
+            _fill_from(part, fld, lst[0], other, raw[other.index][idx], rcodes[other.index][idx], rep)
         if len(lst) > 1:
             part.extra[fld] = [(c, raw[c.index][idx]) for c in lst[1:]]
     return [part, *following]

@@ -679,6 +679,18 @@ def test_numbered_or_colon_headers(tmp_path, decorate):
     assert r.frame["status"].tolist() == ["开工"]
 
 
+def test_the_same_node_in_two_columns_the_explicit_one_first_gaps_filled(tmp_path):
+    cols = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", "开工时间", "实际开工日期"]
+    rows = [[TITLE], [DATED], cols,
+            ["X-1", "甲", "市北区", 2022, 100, 200, 0, None, datetime(2022, 4, 1)],
+            ["X-2", "乙", "市北区", 2022, 100, 200, 0, datetime(2022, 4, 9), None],
+            ["X-3", "丙", "市北区", 2022, 100, 200, 0, None, None]]
+    r = read_ledger(_xlsx(tmp_path / "two.xlsx", {"市北区": rows}))
+    assert r.errors == []
+    assert r.frame["status"].tolist() == ["开工", "开工", "未启动"]
+    assert [(w.row, w.column) for w in r.warnings if "含义相同" in w.message] == [(3, "开工时间")]
+
+
 def test_file_name_and_title_naming_different_districts_is_said(tmp_path):
     cols = ["小区编号", "小区名称", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
     rows = [["青岛市2022年老旧小区改造项目台账（李沧区）"], [DATED], cols,

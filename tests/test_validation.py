@@ -6,6 +6,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
@@ -266,9 +267,16 @@ def test_two_columns_with_the_same_meaning(tmp_path):
     r = _read(tmp_path, rows, header=header)
     assert r.errors == []
     assert r.frame["households"].tolist() == [300, 420, 150]          # 户数 (the better synonym) is read
+    # an empty 实际开工时间 (SB-002) takes the other column's date
+    assert r.frame["actual_start"].tolist() == [pd.Timestamp("2023-04-15"), pd.Timestamp("2023-01-01"),
+                                                pd.Timestamp("2023-04-15")]
     w = [(x.row, x.column, x.message) for x in r.warnings if "含义相同" in x.message]
-    assert w == [(3, "居民户数", "与「户数」列含义相同（户数），只读取「户数」列，本列未读取。"),
-                 (3, "实际开工日期", "与「实际开工时间」列含义相同（实际开工时间），只读取「实际开工时间」列，本列未读取。")]
+    assert w == [(3, "居民户数", "与「户数」（H列）含义相同（户数）：以「户数」（H列）为准，其为空的行取本列（S列）的值。请只保留一列。"),
+                 (3, "实际开工日期", "与「实际开工时间」（M列）含义相同（实际开工时间）：以「实际开工时间」（M列）为准，"
+                                   "其为空的行取本列（T列）的值。请只保留一列。")]
+    differ = [(x.row, x.column, x.value) for x in r.warnings if "不一致" in x.message and x.column != "项目状态"]
+    assert differ == [(4, "居民户数", "999"), (4, "实际开工日期", "2023-01-01"), (5, "居民户数", "999"),
+                      (6, "居民户数", "999"), (6, "实际开工日期", "2023-01-01")]
 
 
 def test_batch_column_without_a_year(tmp_path):
