@@ -1431,6 +1431,8 @@ def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
     nr = np.zeros(n, dtype="int64")
     has_actual = np.zeros(n, dtype=bool)
     future = np.zeros(n, dtype=bool)        # rows with an actual date after the report date (already an error)
+    today = date.today()
+    today64, today_text = np.datetime64(pd.Timestamp(today), "ns"), _fmt_date(today)
     for k, key in enumerate(NODE_KEYS, start=1):
         fld = actual_column(key)
         if fld not in out:
@@ -1438,12 +1440,13 @@ def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
         has_actual |= t.present[fld]
         v = out[fld]
         ok = ~np.isnat(v)
-        if rd64 is not None:
-            after = ok & (v > rd64)
-            t.issues("error", fld, after,
-                     f"实际{NODE_NAME[key]}时间晚于截至日期{rd_text}：实际日期不能是将来的日期，请核对。")
-            ok &= ~after
-            future |= after
+        # no report date: today is the latest an actual date can be (a typed 2032 is not a node reached)
+        limit, limit_text = (rd64, f"截至日期{rd_text}") if rd64 is not None else (today64, f"今天（{today_text}）")
+        after = ok & (v > limit)
+        t.issues("error", fld, after,
+                 f"实际{NODE_NAME[key]}时间晚于{limit_text}：实际日期不能是将来的日期，请核对。")
+        ok &= ~after
+        future |= after
         nr = np.where(ok, k, nr)
     # status words: consistent ranges; sheets without any actual-date column take the node from the words
     if "status_text" in out:
@@ -1491,6 +1494,7 @@ def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
                  f"填写为未{name}，但已填写实际{name}时间；已以实际时间为准，请核对。")
     out["node_reached"] = nr
     out["status"] = np.array([node_status(k) for k in range(len(NODE_NAMES) + 1)], dtype=object)[nr]
+    _implausible_actual_dates(t)
     # overdue planned nodes (not reached, planned date passed)
     if rd64 is not None:
         for k, key in enumerate(NODE_KEYS, start=1):
@@ -1541,6 +1545,29 @@ def _implausible_money_unit(t: _Table, planned: np.ndarray) -> None:
             t.rep.warn(p.sheet, p.header_row, p.header("planned_investment_wan"), f"每户约{_fmt_num(per)}万元",
                        f"按此列读出的计划投资平均每户约{_fmt_num(per)}万元，明显偏大，请核对金额单位：表头未写单位时按万元计算；"
                        "如金额以元填写，请把表头写作“总投资（元）”。")
+
+
+def _implausible_actual_dates(t: _Table) -> None:
+    """Works finished before they started, or started years before the community's batch: a typo, named."""
+    out, n = t.out, t.n
+    for before, after in (("start", "completion"), ("completion", "acceptance")):
+        fa, fb = actual_column(before), actual_column(after)
+        if fa in out and fb in out:
+            wrong = ~np.isnat(out[fa]) & ~np.isnat(out[fb]) & (out[fb] < out[fa])
+            if wrong.any():
+                msg = np.full(n, None, dtype=object)
+                msg[wrong] = [f"实际{NODE_NAME[after]}时间早于实际{NODE_NAME[before]}时间（{d}），请核对。"
+                              for d in _dates_str(out[fa][wrong])]
+                t.issues("warning", fb, wrong, msg)
+    start = out.get(actual_column("start"))
+    if start is not None and "batch_year" in out:
+        years = start.astype("datetime64[Y]").astype("float64") + 1970
+        early = ~np.isnat(start) & ~np.isnan(out["batch_year"]) & (years < out["batch_year"] - 1)
+        if early.any():
+            msg = np.full(n, None, dtype=object)
+            msg[early] = [f"实际开工时间{d}比改造年度{int(y)}年早一年以上，请核对年份。"
+                          for d, y in zip(_dates_str(start[early]), out["batch_year"][early])]
+            t.issues("warning", actual_column("start"), early, msg)
 
 
 def _no_progress_but_money(t: _Table, completed: np.ndarray) -> None:

@@ -251,6 +251,26 @@ def test_numeric_id_longer_than_excel_keeps(tmp_path):
     assert w[0].message.startswith("小区编号是超过15位的数字，Excel只保存15位有效数字")
 
 
+def test_without_a_report_date_an_actual_date_after_today_is_an_error(tmp_path):
+    rows = lb.standard_rows()
+    rows[0][12] = datetime(2032, 4, 1)          # 2023 typed as 2032
+    p = lb.write_xlsx(tmp_path / "nodate.xlsx", {"市北区": lb.standard_sheet(rows, title=False)})
+    r = read_ledger(p)
+    today = date.today().isoformat()
+    assert [(e.row, e.column, e.message) for e in r.errors] == [
+        (2, "实际开工时间", f"实际开工时间晚于今天（{today}）：实际日期不能是将来的日期，请核对。")]
+    assert r.frame.loc[0, "status"] != "开工"
+
+
+def test_actual_dates_in_an_impossible_order_or_years_early(tmp_path):
+    rows = lb.standard_rows()
+    rows[0][12], rows[0][14] = datetime(2023, 3, 1), datetime(2023, 2, 1)     # completed before started
+    rows[2][12] = datetime(2020, 4, 10)                                         # a 2023 community, 2020
+    w = [(x.row, x.column, x.message) for x in _read(tmp_path, rows).warnings if "早" in x.message]
+    assert w == [(4, "实际完工时间", "实际完工时间早于实际开工时间（2023-03-01），请核对。"),
+                 (6, "实际开工时间", "实际开工时间2020-04-10比改造年度2023年早一年以上，请核对年份。")]
+
+
 def test_csv_messages_use_physical_line_numbers(tmp_path):
     rows = lb.standard_rows()
     rows[2][7] = "-3"
