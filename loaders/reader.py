@@ -1527,8 +1527,11 @@ def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
     return _frame(t)
 
 
-# a renovation costs a few 万元 per household; a sheet's median far above this means the amounts are in 元
+# a renovation costs a few 万元 per household; a sheet's median far above this means the amounts are in 元,
+# one row far above it (or one community above 100 亿元) a typo
 _MAX_PLAUSIBLE_WAN_PER_HOUSEHOLD = 100.0
+_MAX_ROW_WAN_PER_HOUSEHOLD = 1000.0
+_MAX_ROW_WAN = 1_000_000.0
 
 
 def _implausible_money_unit(t: _Table, planned: np.ndarray) -> None:
@@ -1545,6 +1548,16 @@ def _implausible_money_unit(t: _Table, planned: np.ndarray) -> None:
             t.rep.warn(p.sheet, p.header_row, p.header("planned_investment_wan"), f"每户约{_fmt_num(per)}万元",
                        f"按此列读出的计划投资平均每户约{_fmt_num(per)}万元，明显偏大，请核对金额单位：表头未写单位时按万元计算；"
                        "如金额以元填写，请把表头写作“总投资（元）”。")
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            row_per = np.where(households[sl] > 0, planned[sl] / households[sl], np.nan)
+        wild = np.zeros(t.n, dtype=bool)
+        wild[sl] = (row_per > _MAX_ROW_WAN_PER_HOUSEHOLD) | (planned[sl] > _MAX_ROW_WAN)
+        if wild.any():
+            msg = np.full(t.n, None, dtype=object)
+            msg[wild] = [f"计划投资{_fmt_num(v)}万元（{f'每户约{_fmt_num(v / h)}万元' if h > 0 else '单个小区超过100亿元'}），"
+                         "明显偏大，请核对金额和单位。" for v, h in zip(planned[wild], households[wild])]
+            t.issues("warning", "planned_investment_wan", wild, msg)
 
 
 def _implausible_actual_dates(t: _Table) -> None:

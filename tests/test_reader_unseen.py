@@ -691,6 +691,17 @@ def test_the_same_node_in_two_columns_the_explicit_one_first_gaps_filled(tmp_pat
     assert [(w.row, w.column) for w in r.warnings if "含义相同" in w.message] == [(3, "开工时间")]
 
 
+def test_one_wild_amount_in_a_plausible_sheet_is_named(tmp_path):
+    cols = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资（元）", "累计完成投资（元）", "实际开工时间"]
+    rows = [[TITLE], [DATED], cols,
+            ["X-1", "甲", "市北区", 2022, 100, 3000000, 0, None],
+            ["X-2", "乙", "市北区", 2022, 100, 1000000000000, 0, None],
+            ["X-3", "丙", "市北区", 2022, 120, 4000000, 0, None]]
+    r = read_ledger(_xlsx(tmp_path / "wild.xlsx", {"市北区": rows}))
+    assert [(w.row, w.value, w.message) for w in r.warnings if "偏大" in w.message] == [
+        (5, "1000000000000", "计划投资100,000,000万元（每户约1,000,000万元），明显偏大，请核对金额和单位。")]
+
+
 def test_file_name_and_title_naming_different_districts_is_said(tmp_path):
     cols = ["小区编号", "小区名称", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
     rows = [["青岛市2022年老旧小区改造项目台账（李沧区）"], [DATED], cols,
