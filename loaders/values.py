@@ -139,6 +139,17 @@ _NUM_RE = re.compile(r"^(?:约|大约|共|计)?([+-]?\d+(?:\.\d*)?|[+-]?\.\d+)(�
                      r"(元|万元|亿元|户|个|栋|幢|座|部|台|平方米|平米|m2|㎡|万平方米|人|处)?$")
 
 
+_BRACKETED_RE = re.compile(r"\(([^()]*)\)")
+
+
+def _unbracket(text: str) -> str:
+    """'356(户)' -> '356户', '123.4(万元)' -> '123.4万元', '356户(其中空置12户)' / '123.4万元(含税)' -> without the
+    note: a unit in brackets counts, anything else in brackets is a remark (text already NFKC)."""
+    if "(" not in text:
+        return text
+    return _BRACKETED_RE.sub(lambda m: m.group(1) if _NUM_RE.fullmatch("1" + m.group(1)) else "", text)
+
+
 def _slow_number(text: str, kind: str, factor: float) -> float | None:
     """'12.3万' / '123户' / '1.2亿元' / '2,000元' -> value in the canonical unit, or None.
 
@@ -194,7 +205,7 @@ def numbers(s, kind: str = "number", factor=1.0, codes=None):
         slow = np.isnan(parsed) & ~blank
         special = np.full(len(uniq), np.nan)          # already in the canonical unit
         for k in np.flatnonzero(slow):
-            t = clean.iat[k]
+            t = _unbracket(clean.iat[k])
             m = _NUM_RE.match(t)
             if m and m.group(2) is None and m.group(3) is None:      # '约120': a plain number after all
                 parsed[k] = float(m.group(1))

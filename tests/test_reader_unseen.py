@@ -702,6 +702,16 @@ def test_one_wild_amount_in_a_plausible_sheet_is_named(tmp_path):
         (5, "1000000000000", "计划投资100,000,000万元（每户约1,000,000万元），明显偏大，请核对金额和单位。")]
 
 
+def test_numbers_with_a_unit_or_a_remark_in_brackets(tmp_path):
+    cols = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
+    rows = [[TITLE], [DATED], cols,
+            ["X-1", "甲", "市北区", 2022, "356（户）", "123.4万元（含税）", 0, None],
+            ["X-2", "乙", "市北区", 2022, "120户（其中空置12户）", "88（万元）", 0, None]]
+    r = read_ledger(_xlsx(tmp_path / "b.xlsx", {"市北区": rows}))
+    assert r.errors == []
+    assert r.frame[["households", "planned_investment_wan"]].values.tolist() == [[356, 123.4], [120, 88]]
+
+
 def test_file_name_and_title_naming_different_districts_is_said(tmp_path):
     cols = ["小区编号", "小区名称", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
     rows = [["青岛市2022年老旧小区改造项目台账（李沧区）"], [DATED], cols,
