@@ -89,6 +89,7 @@ class _Part:
     district_from: str | None = None
     tinfo: dict = field(default_factory=dict)
     sheet_district: str | None = None
+    stated_district: str | None = None           # the district the sheet's name or title says it is
     sheet_street: str | None = None              # no street column: the sheet name or a 街道： title line
     section_year: np.ndarray | None = None       # no batch column: the year of the section heading above each row
     extra: dict = field(default_factory=dict)
@@ -860,6 +861,7 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
 
     # ---------------------------------------------------------------- data rows
     part.tinfo, part.sheet_district = tinfo, sheet_district
+    part.stated_district = said["工作表名"] or said["标题"]
     if "street" not in by_field:
         part.sheet_street = _street_in(name, title)
     start = last + 1
@@ -1106,6 +1108,13 @@ def _convert(t: _Table, opts: dict) -> None:
                  f"无法识别的区市，应为{config.city_name()}的区市之一：{names}。")
         t.issues("error", "district", emp & pd.isna(d) & t.present["district"], "所属区市为空（必填）。")
         out["district"] = d
+        stated = t.per_part(lambda p: p.stated_district)
+        elsewhere = ~emp & ~pd.isna(d) & ~pd.isna(stated) & (d != stated)
+        if elsewhere.any():
+            msg = np.full(n, None, dtype=object)
+            msg[elsewhere] = [f"所属区市为{x}，但本表是{y}的台账（见工作表名或标题），请核对。"
+                              for x, y in zip(d[elsewhere], stated[elsewhere])]
+            t.issues("warning", "district", elsewhere, msg)
     else:
         out["district"] = fallback
     for fld in _TEXT_FIELDS:

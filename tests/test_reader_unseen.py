@@ -712,6 +712,15 @@ def test_numbers_with_a_unit_or_a_remark_in_brackets(tmp_path):
     assert r.frame[["households", "planned_investment_wan"]].values.tolist() == [[356, 123.4], [120, 88]]
 
 
+def test_a_row_of_another_district_in_a_district_sheet_is_named(tmp_path):
+    cols = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
+    rows = [[TITLE + "（市北区）"], [DATED], cols, ["SB-1", "甲", "市北区", 2022, 100, 200, 0, None],
+            ["SN-9", "乙", "市南区", 2022, 100, 200, 0, None]]
+    r = read_ledger(_xlsx(tmp_path / "w.xlsx", {"市北区": rows}))
+    assert r.frame["district"].tolist() == ["市北区", "市南区"]
+    assert _msgs(r.warnings) == [("市北区", 5, "所属区市", "市南区", "所属区市为市南区，但本表是市北区的台账（见工作表名或标题），请核对。")]
+
+
 def test_file_name_and_title_naming_different_districts_is_said(tmp_path):
     cols = ["小区编号", "小区名称", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
     rows = [["青岛市2022年老旧小区改造项目台账（李沧区）"], [DATED], cols,
