@@ -889,6 +889,11 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
     raw = {j: np.asarray(cols[j][start:nrows], dtype=object).copy() for j in used}
     rcodes = {j: np.asarray(codes_of[j][start:nrows]).copy() for j in used}
     n = nrows - start
+    line_of = sh.get("line_of")
+
+    def line(i: int) -> int:
+        """Data row i as the user sees it: the Excel row, or the CSV file's physical line."""
+        return int(line_of[start + i]) if line_of is not None else start + i + 1
     # vertically merged cells in the data area: the value applies to every row of the range (text-like columns)
     continuation = np.zeros(n, dtype=bool)
     if merges:
@@ -983,7 +988,7 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
                     repeated |= (cells == h)
     example = _marked(raw, rcodes, (id_col, name_col), _EXAMPLE_RE, "例Xxｘ×Ｘ") & ~blank & ~subtotal
     for i in np.flatnonzero(example):
-        rep.warn(name, start + i + 1, None, None, "示例行（填报样例），不是小区，已忽略。")
+        rep.warn(name, line(i), None, None, "示例行（填报样例），不是小区，已忽略。")
     # a street's heading row (八大关街道, 一、辽宁路街道), in the id or the name column, sometimes with its totals
     heading = np.zeros(n, dtype=bool)
     for i in np.flatnonzero((id_none & ~name_empty) | (name_empty & ~id_none)):
@@ -993,13 +998,13 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
     numeric_cols = [c.index for f in ("households", "planned_investment_wan") for c in by_field.get(f, [])]
     for i in np.flatnonzero(heading):
         if any(rcodes[j][i] == 1 for j in numeric_cols):
-            rep.warn(name, start + i + 1, None, None, "街道分组行（含该街道小计），不是小区，已忽略。")
+            rep.warn(name, line(i), None, None, "街道分组行（含该街道小计），不是小区，已忽略。")
     nameless = id_empty & name_empty & ~blank & ~subtotal & ~continuation
     if nameless.any():
         # rows with neither id nor name: notes, group headings or unlabelled totals
         for i in np.flatnonzero(nameless):
             if any(rcodes[j][i] == 1 or (rcodes[j][i] == 2 and _numeric_like(raw[j][i])) for j in numeric_cols):
-                rep.warn(name, start + i + 1, None, None, "该行没有小区编号和小区名称，按合计/说明行忽略。")
+                rep.warn(name, line(i), None, None, "该行没有小区编号和小区名称，按合计/说明行忽略。")
     keep = ~(blank | subtotal | nameless | repeated | continuation | example | heading)
     idx = np.flatnonzero(keep)
     part.rows = idx + start + 1 if sh.get("line_of") is None else sh["line_of"][idx + start]

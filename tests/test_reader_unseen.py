@@ -721,6 +721,18 @@ def test_a_row_of_another_district_in_a_district_sheet_is_named(tmp_path):
     assert _msgs(r.warnings) == [("市北区", 5, "所属区市", "市南区", "所属区市为市南区，但本表是市北区的台账（见工作表名或标题），请核对。")]
 
 
+def test_csv_skipped_totals_line_is_named_by_its_physical_line(tmp_path):
+    text = ("小区编号,小区名称,所属区市,改造年度,户数,总投资,累计完成投资,实际开工时间,备注\r\n"
+            "PD001,甲小区,平度市,2022,100,500,100,2022/5/1,\r\n"
+            'PD002,乙小区,平度市,2022,200,800,0,,"第一行\r\n第二行"\r\n'
+            ",,,,300,1300,100,,\r\n")
+    p = tmp_path / "平度市.csv"
+    p.write_bytes(text.encode("utf-8-sig"))
+    r = read_ledger(p, report_date=date(2022, 5, 31))
+    assert [(w.row, w.message) for w in r.warnings if "合计" in w.message] == [
+        (5, "该行没有小区编号和小区名称，按合计/说明行忽略。")]
+
+
 def test_file_name_and_title_naming_different_districts_is_said(tmp_path):
     cols = ["小区编号", "小区名称", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
     rows = [["青岛市2022年老旧小区改造项目台账（李沧区）"], [DATED], cols,
