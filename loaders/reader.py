@@ -840,9 +840,13 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
             continue
         missing.append(fld)
     if missing:
+        serial = next((_cell_str(cols[j][last]) for j in range(len(cols)) if last < len(cols[j])
+                       and headers.flat(_cell_str(cols[j][last])) in ("序号", "编号序号")), None)
         for fld in missing:
             syn = "、".join(headers.field_synonyms(fld))
             extra = "；也可在标题中写明年度（如“2023年”）或使用 --batch-year 参数" if fld == "batch_year" else ""
+            if fld == "community_id" and serial:        # 序号 is ignored as a row counter, but some fill ids in it
+                extra += f"；如「{serial}」列填写的是小区编号，请把表头改为“小区编号”"
             rep.error(name, last + 1, None, None,
                       f"缺少必填列「{headers.field_label(fld)}」（表头可写作：{syn}{extra}）。")
         return []

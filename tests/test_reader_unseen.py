@@ -733,6 +733,19 @@ def test_csv_skipped_totals_line_is_named_by_its_physical_line(tmp_path):
         (5, "该行没有小区编号和小区名称，按合计/说明行忽略。")]
 
 
+def test_english_headers_and_ids_in_the_serial_column(tmp_path):
+    english = ["ID", "Name", "District", "Year", "Households", "Total Investment", "Completed Investment"]
+    rows = [[TITLE], [DATED], english, ["SB-1", "甲", "市北区", 2022, 100, 200, 0]]
+    r = read_ledger(_xlsx(tmp_path / "en.xlsx", {"市北区": rows}))
+    assert r.errors == [] and r.frame["community_id"].tolist() == ["SB-1"]
+    serial = ["序号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
+    rows = [[TITLE], [DATED], serial, ["SB-1", "甲", "市北区", 2022, 100, 200, 0]]
+    r = read_ledger(_xlsx(tmp_path / "xh.xlsx", {"市北区": rows}))
+    assert [e.message for e in r.errors] == [
+        "缺少必填列「小区编号」（表头可写作：小区编号、小区编码、小区代码、小区ID；如「序号」列填写的是小区编号，"
+        "请把表头改为“小区编号”）。"]
+
+
 def test_file_name_and_title_naming_different_districts_is_said(tmp_path):
     cols = ["小区编号", "小区名称", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
     rows = [["青岛市2022年老旧小区改造项目台账（李沧区）"], [DATED], cols,
