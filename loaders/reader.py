@@ -404,6 +404,9 @@ _FILLED_ON_RE = re.compile(r"(填报|制表|报送|打印|编制|填表|审核)\
 _UNIT_RE = re.compile(r"单位\s*[:：]\s*(\S{1,24})")     # 单位：万元 / 人民币元 / 户、元
 
 
+# the two ways to say what the file does not: the command line's option and the upload form's field
+_GIVE_DATE = "另行指定截至日期（命令行用 --report-date，看板上传时填写“截至日期”）"
+_GIVE_YEAR = "另行指定改造年度（命令行用 --batch-year，看板上传时填写“改造年度”）"
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
 _CN_DATE_RE = re.compile(r"([〇零一二三四五六七八九]{4})(?=\s*年)|([一二三四五六七八九十]{1,3})(?=\s*[月日号])"
                          r"|(?<=截至|截止)(\d{2})(?=\s*年)")
@@ -844,7 +847,7 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
                        and headers.flat(_cell_str(cols[j][last])) in ("序号", "编号序号")), None)
         for fld in missing:
             syn = "、".join(headers.field_synonyms(fld))
-            extra = "；也可在标题中写明年度（如“2023年”）或使用 --batch-year 参数" if fld == "batch_year" else ""
+            extra = f"；也可在标题中写明年度（如“2023年”）或{_GIVE_YEAR}" if fld == "batch_year" else ""
             if fld == "community_id" and serial:        # 序号 is ignored as a row counter, but some fill ids in it
                 extra += f"；如「{serial}」列填写的是小区编号，请把表头改为“小区编号”"
             rep.error(name, last + 1, None, None,
@@ -1144,12 +1147,12 @@ def _convert(t: _Table, opts: dict) -> None:
         t.issues("error", "batch_year", bad & ~has_fb, "无法识别的改造年度，应为四位年份，如2023。")
         if (bad & has_fb).any():      # 批次 “第一批”: the year comes from the title or --batch-year
             msg = np.full(t.n, None, dtype=object)
-            msg[bad & has_fb] = [f"改造年度中没有年份，已按{int(v)}年处理（取自标题或 --batch-year）；请写明年份，如2023。"
+            msg[bad & has_fb] = [f"改造年度中没有年份，已按{int(v)}年处理（取自标题或另行指定的改造年度）；请写明年份，如2023。"
                                  for v in fallback_year[bad & has_fb]]
             t.issues("warning", "batch_year", bad & has_fb, msg)
         y = np.where(emp | (bad & has_fb), fallback_year, y)
         t.issues("error", "batch_year", emp & np.isnan(fallback_year) & t.present["batch_year"],
-                 "改造年度为空（必填），也可在标题中写明年度或使用 --batch-year 参数。")
+                 f"改造年度为空（必填），也可在标题中写明年度或{_GIVE_YEAR}。")
         out["batch_year"] = y
     else:
         out["batch_year"] = fallback_year
@@ -1848,7 +1851,7 @@ def _read_ledger(source, *, source_name, report_date, batch_year, crs) -> Ledger
     rd = _report_date(parts, _as_date(report_date), rep)
     if rd is None and parts:
         rep.warn(parts[0].sheet, None, None, None,
-                 "未找到截至日期：请在标题中写明“截至2023年6月30日”，或使用 --report-date 参数；"
+                 f"未找到截至日期：请在标题中写明“截至2023年6月30日”，或{_GIVE_DATE}；"
                  "未核对实际时间是否晚于截至日期。")
     parts = [p for p in parts if len(p.rows)]
     if parts:

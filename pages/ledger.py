@@ -30,11 +30,12 @@ if message:
     st.success(message, icon=":material/check_circle:")
 layout.chinese_file_uploader()
 uploaded = st.file_uploader("选择一个区市或全市的周报台账（Excel 或 CSV）", type=["xlsx", "xls", "csv"],
-                            key=upload.uploader_key())
+                            key=upload.form_key("ledger_upload"))
 o1, o2, _ = st.columns([1, 1, 2])
-report_date = o1.date_input("截至日期（文件未注明时填写）", value=None, key="upload_report_date", format="YYYY-MM-DD")
+report_date = o1.date_input("截至日期（文件未注明时填写）", value=None, key=upload.form_key("upload_report_date"),
+                             format="YYYY-MM-DD")
 batch_year = o2.number_input("改造年度（文件未注明时填写）", value=None, min_value=2000, max_value=2100, step=1,
-                             key="upload_batch_year")
+                             key=upload.form_key("upload_batch_year"))
 if uploaded is not None:
     check = upload.check(uploaded, report_date, batch_year)
     if check.unreadable:

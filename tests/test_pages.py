@@ -366,6 +366,40 @@ def test_empty_store_invites_an_upload(tmp_path, monkeypatch):
     assert len(at.get("file_uploader")) == 1
 
 
+def test_upload_form_starts_empty_after_an_import(tmp_path, monkeypatch):
+    """A date typed for a file without one is used for that file only: the next upload is read with its own
+    截至 date, not refused for disagreeing with the last file's."""
+    import sys
+    from datetime import date
+
+    from loaders.store import LedgerStore
+
+    sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+    import ledger_builders as lb
+
+    store = LedgerStore(tmp_path / "upload.sqlite")
+    monkeypatch.setenv("LEDGER_DB", str(store.path))
+    undated = lb.write_xlsx(tmp_path / "市北区.xlsx", {"市北区": lb.standard_sheet(title=False)})
+    dated = lb.write_xlsx(tmp_path / "市南区.xlsx", {"市南区": lb.standard_sheet(
+        [lb.row(1, "SN-1", "八大峡小区", "市南区", lon=None, lat=None)])})     # 截至2023年6月30日 in its title
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    def stored() -> list[tuple]:
+        snaps = store.snapshots()
+        return sorted(zip(snaps["district"], pd.to_datetime(snaps["report_date"]).dt.strftime("%Y-%m-%d")))
+    at = open_app("pages/ledger.py")
+    at.file_uploader[0].set_value((undated.name, undated.read_bytes(), xlsx)).run()
+    assert any("不能导入" in e.value for e in at.error) and store.snapshots().empty
+    at.date_input(key="upload_report_date_0").set_value(date(2023, 6, 23)).run()
+    at.button(key="upload_confirm").click().run()
+    assert stored() == [("市北区", "2023-06-23")]
+    assert at.date_input(key="upload_report_date_1").value is None
+    at.file_uploader[0].set_value((dated.name, dated.read_bytes(), xlsx)).run()
+    assert not at.error
+    at.button(key="upload_confirm").click().run()
+    assert stored() == [("市北区", "2023-06-23"), ("市南区", "2023-06-30")]
+
+
 # ------------------------------------------------------------------------------------------------ escaping
 def test_hostile_community_names_reach_the_map_escaped(tmp_path, monkeypatch):
     from loaders.report import LedgerResult

@@ -306,7 +306,7 @@ def test_batch_column_without_a_year(tmp_path):
     assert r.errors == [] and r.frame.loc[0, "batch_year"] == 2023
     w = [x for x in r.warnings if x.column == "改造年度"]
     assert [(x.row, x.value, x.message) for x in w] == [
-        (4, "第一批", "改造年度中没有年份，已按2023年处理（取自标题或 --batch-year）；请写明年份，如2023。")]
+        (4, "第一批", "改造年度中没有年份，已按2023年处理（取自标题或另行指定的改造年度）；请写明年份，如2023。")]
     p = lb.write_xlsx(tmp_path / "nt.xlsx", {"市北区": lb.standard_sheet(rows, title=False)})
     e = _one(read_ledger(p, report_date=date(2023, 6, 30)).errors)
     assert (e.row, e.column, e.value, e.message) == (2, "改造年度", "第一批", "无法识别的改造年度，应为四位年份，如2023。")

@@ -35,9 +35,10 @@ class UploadCheck:
             len(self.result.frame) > 0
 
 
-def uploader_key() -> str:
-    """The file input's key; a new one after an import empties the input."""
-    return f"ledger_upload_{st.session_state.get(_UPLOADER, 0)}"
+def form_key(name: str) -> str:
+    """A key of the upload form (the file, its 截至日期 and 改造年度); new ones after an import start the next
+    upload empty, so a date typed for one file is never applied to the next."""
+    return f"{name}_{st.session_state.get(_UPLOADER, 0)}"
 
 
 def check(uploaded, report_date: date | None, batch_year: int | None) -> UploadCheck:
