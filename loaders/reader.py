@@ -14,7 +14,7 @@ import io
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -74,6 +74,7 @@ class _Column:
     index: int
     header: str                  # as written (rows joined with "/")
     spec: headers.ColumnSpec
+    letter: str = ""             # the column as Excel names it (B, AA …)
 
 
 @dataclass
@@ -348,7 +349,8 @@ def _find_header(cols, merges, nrows, begin: int = 0) -> tuple[int, int, int, se
     return first, last, score, fields
 
 
-def _column_specs(cols, merges, first: int, last: int, title_unit: float | None) -> list[_Column]:
+def _column_specs(cols, merges, first: int, last: int, title_unit: float | None,
+                  offset: int | None = None) -> list[_Column]:
     layers = []
     for r in range(first, last + 1):
         layers.append(_layer_labels(cols, merges, r, last if r < last else None))
@@ -392,7 +394,10 @@ def _column_specs(cols, merges, first: int, last: int, title_unit: float | None)
                         break
         if spec.factor is None and spec.kind == "money" and title_unit is not None:
             spec = headers.ColumnSpec(**{**spec.__dict__, "factor": title_unit})
-        out.append(_Column(j, header, spec))
+        letter = safety.cell_ref(0, j + (offset or 0))[:-1]
+        if offset is not None:   # tables side by side: their headers repeat each other, the letter tells them apart
+            header = f"{header}（{letter}列）"
+        out.append(_Column(j, header, spec, letter))
     return out
 
 
@@ -647,12 +652,8 @@ def _prose(v) -> bool:
     return len(t) >= 20 or any(ch in t for ch in "：:；;。，") or t.startswith(_NOTE_START)
 
 
-def _col_letters(col: _Column) -> str:
-    return safety.cell_ref(0, col.index)[:-1]
-
-
 def _col_name(col: _Column) -> str:
-    return f"「{col.header}」（{_col_letters(col)}列）"
+    return f"「{col.header}」" if col.header.endswith("列）") else f"「{col.header}」（{col.letter}列）"
 
 
 def _fill_from(part: _Part, fld: str, col: _Column, other: _Column, cells: np.ndarray, codes: np.ndarray,
@@ -694,8 +695,8 @@ def _apply_units(by_field: dict, units: dict[int, str]) -> None:
         for n, col in enumerate(lst):
             unit = units.get(col.index)
             if unit and col.spec.unit is None and headers._unit_kind_ok(col.spec.kind, table[unit][0]):
-                lst[n] = _Column(col.index, col.header,
-                                 headers.ColumnSpec(**{**col.spec.__dict__, "unit": unit, "factor": table[unit][1]}))
+                lst[n] = replace(col, spec=headers.ColumnSpec(**{**col.spec.__dict__, "unit": unit,
+                                                                      "factor": table[unit][1]}))
 
 
 def _yes_no_node_columns(by_field: dict, cols, codes_of, start: int, nrows: int) -> None:
@@ -708,7 +709,7 @@ def _yes_no_node_columns(by_field: dict, cols, codes_of, start: int, nrows: int)
         codes = codes_of[col.index][start:nrows]
         texts = cols[col.index][start:nrows][codes == 2]
         if len(texts) and not np.isin(codes, (1, 3)).any() and not np.isnan([_yes_no(x) for x in texts]).any():
-            by_field[flag] = [_Column(col.index, col.header, headers.ColumnSpec(field=flag, kind="flag"))]
+            by_field[flag] = [replace(col, spec=headers.ColumnSpec(field=flag, kind="flag"))]
             del by_field[fld]
 
 
@@ -733,7 +734,7 @@ def _columns_from(sh: dict, lo: int, hi: int) -> dict:
     """The sheet's columns lo..hi-1 as a sheet of their own (rows unchanged, so row numbers stay right)."""
     def inside(j: int) -> bool:
         return lo <= j < hi
-    return {**sh, "cols": sh["cols"][lo:hi], "codes": (sh.get("codes") or [values.type_codes(c) for c in sh["cols"]])[lo:hi],
+    return {**sh, "col_offset": sh.get("col_offset", 0) + lo, "cols": sh["cols"][lo:hi], "codes": (sh.get("codes") or [values.type_codes(c) for c in sh["cols"]])[lo:hi],
             "merges": [(r0, c0 - lo, r1, c1 - lo) for r0, c0, r1, c1 in sh.get("merges", []) if inside(c0) and inside(c1)],
             "hidden_cols": {j - lo for j in sh.get("hidden_cols") or set() if inside(j)}}
 
@@ -783,7 +784,7 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
     title_cells = [_cell_str(c[r]) for r in above for c in cols if r < len(c)]
     title = " ".join(t for t in title_cells if t)
     tinfo = _title_info(title)
-    specs = _column_specs(cols, merges, first, last, tinfo["unit"])
+    specs = _column_specs(cols, merges, first, last, tinfo["unit"], sh.get("col_offset"))
 
     by_field: dict[str, list[_Column]] = {}
     for col in specs:
@@ -804,7 +805,7 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
                 target = second.get(headers.flat(headers.split_hints(other.header.split("/")[-1])[0]))
                 if target and target not in by_field:
                     tspec = headers.match_header(headers.field_synonyms(target, 1)[0])
-                    by_field[target] = [_Column(other.index, other.header, tspec)]
+                    by_field[target] = [replace(other, spec=tspec)]
                     lst.remove(other)
         if not lst[0].spec.sums:
             # the same field twice (实际开工时间 in two places): the better column, its empty cells from the other
@@ -815,7 +816,7 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
                 for other in fallbacks[fld]:
                     rep.warn(name, last + 1, other.header, None,
                              f"与{_col_name(lst[0])}含义相同（{label}）：以{_col_name(lst[0])}为准，"
-                             f"其为空的行取本列（{_col_letters(other)}列）的值。请只保留一列。")
+                             f"其为空的行取本列（{other.letter}列）的值。请只保留一列。")
             by_field[fld] = lst[:1]
     if "lonlat" in by_field and ("lon" in by_field or "lat" in by_field):
         del by_field["lonlat"]
