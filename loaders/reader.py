@@ -93,6 +93,7 @@ class _Part:
     stated_district: str | None = None           # the district the sheet's name or title says it is
     sheet_street: str | None = None              # no street column: the sheet name or a 街道： title line
     section_year: np.ndarray | None = None       # no batch column: the year of the section heading above each row
+    section_street: np.ndarray | None = None     # no street column: the street of the heading above each row
     extra: dict = field(default_factory=dict)
     codes: dict = field(default_factory=dict)   # field -> type codes of raw (loaders.values.type_codes)
 
@@ -501,7 +502,7 @@ def _title_info(title: str) -> dict:
 
 # ------------------------------------------------------------------------------------------- one sheet
 _STREET_NAME = r"[\u4e00-\u9fff]{1,12}?(?:街道办事处|街道|镇|乡)"
-_STREET_HEADING_RE = re.compile(rf"^(?:[一二三四五六七八九十\d]+\s*[、.．]?\s*)?{_STREET_NAME}\s*(?:[(（][^()（）]*[)）])?$")
+_STREET_HEADING_RE = re.compile(rf"^(?:[一二三四五六七八九十\d]+\s*[、.．]?\s*)?({_STREET_NAME})\s*(?:[(（][^()（）]*[)）])?$")
 # 模板 is not one: a district fills in the template and keeps its name (即墨区台账（模板）)
 _INSTRUCTION_SHEET_RE = re.compile(r"说明|示例|样表|样例|范例|填表要求|填报要求")
 _EXAMPLE_RE = re.compile(r"示例|样例|范例|(?:^|\x00)例\s*[:：]|[(（]例[)）]|(?:^|\x00)[XxＸｘ×]{2,}")
@@ -999,15 +1000,21 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
         rep.warn(name, line(i), None, None, "示例行（填报样例），不是小区，已忽略。")
     # a street's heading row (八大关街道, 一、辽宁路街道), in the id or the name column, sometimes with its totals
     heading = np.zeros(n, dtype=bool)
+    heading_street = np.full(n, None, dtype=object)
     for i in np.flatnonzero((id_none & ~name_empty) | (name_empty & ~id_none)):
         label = raw[name_col.index][i] if name_col is not None and not name_empty[i] else raw[id_col.index][i]
-        heading[i] = isinstance(label, str) and _STREET_HEADING_RE.match(unicodedata.normalize("NFKC", label).strip())
+        m = _STREET_HEADING_RE.match(unicodedata.normalize("NFKC", label).strip()) if isinstance(label, str) else None
+        heading[i], heading_street[i] = m is not None, m.group(1) if m else None
     heading &= ~subtotal & ~example
     numeric_cols = [c.index for f in ("households", "planned_investment_wan") for c in by_field.get(f, [])]
     for i in np.flatnonzero(heading):
         if any(rcodes[j][i] == 1 for j in numeric_cols):
             rep.warn(name, line(i), None, None, "街道分组行（含该街道小计），不是小区，已忽略。")
     nameless = id_empty & name_empty & ~blank & ~subtotal & ~continuation
+    for i in np.flatnonzero(nameless):          # 一、辽宁路街道 merged over the row from the 序号 column
+        m = next((m for j in look if rcodes[j][i] == 2 and (m := _STREET_HEADING_RE.match(
+            unicodedata.normalize("NFKC", raw[j][i]).strip()))), None)
+        heading_street[i] = m.group(1) if m else None
     if nameless.any():
         # rows with neither id nor name: notes, group headings or unlabelled totals
         for i in np.flatnonzero(nameless):
@@ -1022,6 +1029,9 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
             if r >= start:
                 sec[r - start] = y
         part.section_year = pd.Series(sec).ffill().to_numpy()[idx]
+    if "street" not in by_field and (heading_street != None).any():     # noqa: E711
+        # no street column: each street heading names the street of the rows under it
+        part.section_street = pd.Series(heading_street).ffill().to_numpy()[idx]
     for fld, lst in by_field.items():
         part.raw[fld] = raw[lst[0].index][idx]
         part.codes[fld] = rcodes[lst[0].index][idx]
@@ -1133,8 +1143,12 @@ def _convert(t: _Table, opts: dict) -> None:
     for fld in _TEXT_FIELDS:
         if fld in raw:
             out[fld] = values.text_array(raw[fld], codes=t.codes[fld])
-    if any(p.sheet_street for p in t.parts):
+    if any(p.sheet_street or p.section_street is not None for p in t.parts):
         street = t.per_part(lambda p: p.sheet_street)
+        if any(p.section_street is not None for p in t.parts):
+            section = np.concatenate([p.section_street if p.section_street is not None
+                                      else np.full(len(p.rows), None, dtype=object) for p in t.parts])
+            street = np.where(pd.isna(section), street, section)
         out["street"] = np.where(t.present.get("street", np.zeros(n, bool)), out.get("street", none), street)
     # batch year: column, else --batch-year, else the title's year
     fallback_year = t.per_part(lambda p: opts.get("batch_year") or p.tinfo.get("year") or np.nan, dtype="float64")

@@ -349,6 +349,7 @@ def test_street_heading_rows_with_their_totals_are_not_communities(tmp_path):
     r = read_ledger(_xlsx(tmp_path / "h.xlsx", {"市北区": rows}))
     assert r.errors == []
     assert r.frame["community_id"].tolist() == ["SB001", "SB002", "SB003"]
+    assert r.frame["street"].tolist() == ["辽宁路街道", "辽宁路街道", "敦化路街道"]     # no street column: the headings
     assert [(w.row, w.message) for w in r.warnings if "街道分组" in w.message] == [
         (4, "街道分组行（含该街道小计），不是小区，已忽略。"), (7, "街道分组行（含该街道小计），不是小区，已忽略。")]
 
