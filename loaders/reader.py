@@ -1056,6 +1056,9 @@ class _Table:
         self.sizes = sizes
         self.out: dict[str, np.ndarray] = {}
         self.month_only: dict[str, np.ndarray] = {}
+        # rows with a date that could not be read (an error already): no warnings derived from their dates
+        self.unreadable_date = np.zeros(self.n, dtype=bool)
+        self.unreadable_actual: dict[str, np.ndarray] = {}
         fields = {f for p in parts for f in p.raw}
         self.raw: dict[str, np.ndarray] = {}
         self.header: dict[str, np.ndarray] = {}
@@ -1247,11 +1250,17 @@ def _convert(t: _Table, opts: dict) -> None:
                     warn = np.zeros(n, dtype=bool)
                     warn[idx] = True
                     t.issues("warning", fld, warn, msg)
-            t.issues("error", fld, bad, "无法识别的日期，应为如2023-05-31、2023/5/31、2023年5月31日或Excel日期格式。")
+            if bad.any():
+                msg = np.full(n, None, dtype=object)
+                msg[bad] = [_date_problem(v) for v in raw[fld][bad]]
+                t.issues("error", fld, bad, msg)
             if which == "plan" and mon.any():
                 v = np.where(mon, values.month_end(v), v)
             out[fld] = v
             t.month_only[fld] = mon
+            t.unreadable_date |= bad
+            if which == "actual":
+                t.unreadable_actual[fld] = bad
     # 是否开工 / 是否完成意愿征求 (是|否): 1 yes, 0 no, NaN empty or unreadable
     for key in NODE_KEYS:
         fld = f"flag_{key}"
@@ -1273,6 +1282,26 @@ def _convert(t: _Table, opts: dict) -> None:
 def _empty_required(label: str, codes: np.ndarray) -> np.ndarray:
     """Per row: 为空, or, for a text cell read as empty (—, 无, x, 待定), that it holds no number."""
     return np.where(codes == 2, f"{label}没有填写数值（该内容按空值处理），必填，请填写数字。", f"{label}为空（必填）。").astype(object)
+
+
+_DATE_FORMS = "应为如2023-05-31、2023/5/31、2023.5.31、2023年5月31日或Excel日期格式"
+_YMD_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?\s*$")
+
+
+def _date_problem(cell) -> str:
+    """Why a date cell cannot be read, as specific as the text allows (a month 13, 30 February, year 2202)."""
+    m = _YMD_RE.match(unicodedata.normalize("NFKC", str(cell))) if isinstance(cell, str) else None
+    if m:
+        y, mo, d = (int(g) for g in m.groups())
+        if not 1990 <= y <= 2100:
+            swapped = [c for c in range(2010, 2031) if sorted(str(c)) == sorted(str(y))]      # 2202 for 2022
+            guess = f"（是否应为{swapped[0]}年？）" if len(swapped) == 1 else ""
+            return f"年份{y}不合理{guess}，{_DATE_FORMS}。"
+        if not 1 <= mo <= 12:
+            return f"月份{mo}不存在，{_DATE_FORMS}。"
+        if not 1 <= d <= pd.Timestamp(y, mo, 1).days_in_month:
+            return f"{y}年{mo}月没有{d}日，请核对。"
+    return f"无法识别的日期，{_DATE_FORMS}。"
 
 
 def _money(t: _Table, fld: str, arr: np.ndarray, fac, unit: np.ndarray, header, present, codes=None) -> np.ndarray:
@@ -1507,7 +1536,7 @@ def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
         t.issues("warning", "status_text", unknown_u[codes] & ~has_actual,
                  "无法识别的进度（可填：未开工、招投标、施工中、已完工、已验收等，或填写各节点的实际完成时间），"
                  "已按未启动处理。")
-        incons = has_actual & ~np.isnan(lo) & ((nr < lo) | (nr > hi)) & ~future
+        incons = has_actual & ~np.isnan(lo) & ((nr < lo) | (nr > hi)) & ~future & ~t.unreadable_date
         if incons.any():
             names = np.array([node_status(k) for k in range(len(NODE_NAMES) + 1)], dtype=object)
             msg = np.array([f"进度填写为「{s_}」，但按实际完成时间，当前节点为「{names[k]}」；已以实际时间为准，请核对进度或补填实际时间。"
@@ -1540,7 +1569,8 @@ def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
             p = out[pf]
             a = out.get(af)
             no_actual = np.isnat(a) if a is not None else np.ones(n, dtype=bool)
-            overdue = ~np.isnat(p) & (p < rd64) & no_actual & (nr < k)
+            overdue = (~np.isnat(p) & (p < rd64) & no_actual & (nr < k)
+                       & ~t.unreadable_actual.get(af, np.zeros(n, dtype=bool)))      # filled, but mistyped
             if overdue.any():
                 # named by the planned column and its cell as written (2023年5月), the date as read in the text
                 name = NODE_NAME[key]
@@ -1605,8 +1635,8 @@ def _implausible_actual_dates(t: _Table) -> None:
             wrong = ~np.isnat(out[fa]) & ~np.isnat(out[fb]) & (out[fb] < out[fa])
             if wrong.any():
                 msg = np.full(n, None, dtype=object)
-                msg[wrong] = [f"实际{NODE_NAME[after]}时间早于实际{NODE_NAME[before]}时间（{d}），请核对。"
-                              for d in _dates_str(out[fa][wrong])]
+                msg[wrong] = [f"实际{NODE_NAME[after]}时间（{b}）早于实际{NODE_NAME[before]}时间（{a}），其中一个可能填错，请核对。"
+                              for a, b in zip(_dates_str(out[fa][wrong]), _dates_str(out[fb][wrong]))]
                 t.issues("warning", fb, wrong, msg)
     start = out.get(actual_column("start"))
     if start is not None and "batch_year" in out:

@@ -104,11 +104,15 @@ def test_unreadable_date(tmp_path):
     rows = lb.standard_rows()
     rows[2][14] = "2023-13-45"
     rows[1][11] = "下月"
+    rows[0][13] = "2202.11.30"
+    rows[1][13] = "2023.2.30"
     errs = _read(tmp_path, rows).errors
-    msg = "无法识别的日期，应为如2023-05-31、2023/5/31、2023年5月31日或Excel日期格式。"
+    forms = "应为如2023-05-31、2023/5/31、2023.5.31、2023年5月31日或Excel日期格式。"
     assert [(e.row, e.column, e.value, e.message) for e in errs] == [
-        (5, "计划开工时间", "下月", msg),
-        (6, "实际完工时间", "2023-13-45", msg),
+        (4, "计划完工时间", "2202.11.30", f"年份2202不合理（是否应为2022年？），{forms}"),
+        (5, "计划开工时间", "下月", f"无法识别的日期，{forms}"),
+        (5, "计划完工时间", "2023.2.30", "2023年2月没有30日，请核对。"),
+        (6, "实际完工时间", "2023-13-45", f"月份13不存在，{forms}"),
     ]
 
 
@@ -267,8 +271,16 @@ def test_actual_dates_in_an_impossible_order_or_years_early(tmp_path):
     rows[0][12], rows[0][14] = datetime(2023, 3, 1), datetime(2023, 2, 1)     # completed before started
     rows[2][12] = datetime(2020, 4, 10)                                         # a 2023 community, 2020
     w = [(x.row, x.column, x.message) for x in _read(tmp_path, rows).warnings if "早" in x.message]
-    assert w == [(4, "实际完工时间", "实际完工时间早于实际开工时间（2023-03-01），请核对。"),
+    assert w == [(4, "实际完工时间", "实际完工时间（2023-02-01）早于实际开工时间（2023-03-01），其中一个可能填错，请核对。"),
                  (6, "实际开工时间", "实际开工时间2020-04-10比改造年度2023年早一年以上，请核对年份。")]
+
+
+def test_a_mistyped_actual_date_raises_no_warnings_derived_from_it(tmp_path):
+    rows = lb.standard_rows()
+    rows[0][12] = "2023.4.31"                 # the actual start is there, mistyped: one error, nothing more
+    r = _read(tmp_path, rows)
+    assert [(e.row, e.column, e.message) for e in r.errors] == [(4, "实际开工时间", "2023年4月没有31日，请核对。")]
+    assert [w for w in r.warnings if w.row == 4] == []
 
 
 def test_csv_messages_use_physical_line_numbers(tmp_path):
