@@ -1010,6 +1010,17 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
     for i in np.flatnonzero(heading):
         if any(rcodes[j][i] == 1 for j in numeric_cols):
             rep.warn(name, line(i), None, None, "街道分组行（含该街道小计），不是小区，已忽略。")
+    # a sentence typed in the name column under the table (本周新增开工3个…): a note, not a community
+    note = np.zeros(n, dtype=bool)
+    if name_col is not None:
+        money_cols = [by_field[f][0].index for f in ("households", "planned_investment_wan", "completed_investment_wan")
+                      if f in by_field]
+        for i in np.flatnonzero(id_empty & ~name_empty & ~subtotal & ~heading & ~example):
+            text = raw[name_col.index][i]
+            if _prose(text) and all(rcodes[j][i] == 0 for j in money_cols):
+                note[i] = True
+                rep.warn(name, line(i), name_col.header, text,
+                         "只填写了这一格，像是说明文字而不是小区，已忽略；如是小区，请补填小区编号、户数和投资。")
     nameless = id_empty & name_empty & ~blank & ~subtotal & ~continuation
     for i in np.flatnonzero(nameless):          # 一、辽宁路街道 merged over the row from the 序号 column
         m = next((m for j in look if rcodes[j][i] == 2 and (m := _STREET_HEADING_RE.match(
@@ -1020,7 +1031,7 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
         for i in np.flatnonzero(nameless):
             if any(rcodes[j][i] == 1 or (rcodes[j][i] == 2 and _numeric_like(raw[j][i])) for j in numeric_cols):
                 rep.warn(name, line(i), None, None, "该行没有小区编号和小区名称，按合计/说明行忽略。")
-    keep = ~(blank | subtotal | nameless | repeated | continuation | example | heading)
+    keep = ~(blank | subtotal | nameless | repeated | continuation | example | heading | note)
     idx = np.flatnonzero(keep)
     part.rows = idx + start + 1 if sh.get("line_of") is None else sh["line_of"][idx + start]
     if section:      # 一、2021年度项目 … 二、2022年度项目: each heading's year applies to the rows under it

@@ -747,6 +747,16 @@ def test_english_headers_and_ids_in_the_serial_column(tmp_path):
         "请把表头改为“小区编号”）。"]
 
 
+def test_a_sentence_in_the_name_column_under_the_table_is_a_note(tmp_path):
+    cols = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
+    rows = [[TITLE], [DATED], cols, ["JM-1", "潮海小区", "即墨区", 2022, 100, 200, 0, None],
+            [None, "本周新增开工3个，新增完工2个"]]
+    r = read_ledger(_xlsx(tmp_path / "note.xlsx", {"即墨区": rows}))
+    assert r.errors == [] and r.frame["community_id"].tolist() == ["JM-1"]
+    assert _msgs(r.warnings) == [("即墨区", 5, "小区名称", "本周新增开工3个，新增完工2个",
+                                  "只填写了这一格，像是说明文字而不是小区，已忽略；如是小区，请补填小区编号、户数和投资。")]
+
+
 def test_file_name_and_title_naming_different_districts_is_said(tmp_path):
     cols = ["小区编号", "小区名称", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
     rows = [["青岛市2022年老旧小区改造项目台账（李沧区）"], [DATED], cols,
