@@ -1598,43 +1598,55 @@ def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
             msg[over] = [f"累计完成投资（{_fmt_num(c)}万元）大于计划投资（{_fmt_num(p_)}万元），请核对。"
                          for c, p_ in zip(co[over], pl[over])]
             t.issues("warning", "completed_investment_wan", over, msg)
-        _implausible_money_unit(t, pl)
         _no_progress_but_money(t, co)
+    _implausible_units(t)
     _coordinates_final(t)
     return _frame(t)
 
 
-# a renovation costs a few 万元 per household; a sheet's median far above this means the amounts are in 元,
-# one row far above it (or one community above 100 亿元) a typo
-_MAX_PLAUSIBLE_WAN_PER_HOUSEHOLD = 100.0
+# A renovation costs a few 万元 and a flat some 30-200 m² per household: a sheet's median far outside means the
+# column's unit is wrong (元 read as 万元 or the reverse); one row far above it (or a community above 100 亿元) a typo.
+_PLAUSIBLE_PER_HOUSEHOLD = {"planned_investment_wan": (0.05, 100.0), "completed_investment_wan": (0.0, 100.0),
+                            "floor_area_m2": (5.0, 1000.0)}
+_PER_HOUSEHOLD_UNIT = {"planned_investment_wan": "万元", "completed_investment_wan": "万元", "floor_area_m2": "平方米"}
 _MAX_ROW_WAN_PER_HOUSEHOLD = 1000.0
 _MAX_ROW_WAN = 1_000_000.0
 
 
-def _implausible_money_unit(t: _Table, planned: np.ndarray) -> None:
+def _implausible_units(t: _Table) -> None:
     if "households" not in t.out:
         return
     households = t.out["households"]
-    for k, p in enumerate(t.parts):
-        sl = t.slice(k)
-        ok = (planned[sl] > 0) & (households[sl] > 0)
-        if not ok.any() or "planned_investment_wan" not in p.cols:
+    for fld, (low, high) in _PLAUSIBLE_PER_HOUSEHOLD.items():
+        if fld not in t.out:
             continue
-        per = float(np.median(planned[sl][ok] / households[sl][ok]))
-        if per > _MAX_PLAUSIBLE_WAN_PER_HOUSEHOLD:
-            t.rep.warn(p.sheet, p.header_row, p.header("planned_investment_wan"), f"每户约{_fmt_num(per)}万元",
-                       f"按此列读出的计划投资平均每户约{_fmt_num(per)}万元，明显偏大，请核对金额单位：表头未写单位时按万元计算；"
-                       "如金额以元填写，请把表头写作“总投资（元）”。")
-            continue
-        with np.errstate(divide="ignore", invalid="ignore"):
-            row_per = np.where(households[sl] > 0, planned[sl] / households[sl], np.nan)
-        wild = np.zeros(t.n, dtype=bool)
-        wild[sl] = (row_per > _MAX_ROW_WAN_PER_HOUSEHOLD) | (planned[sl] > _MAX_ROW_WAN)
-        if wild.any():
-            msg = np.full(t.n, None, dtype=object)
-            msg[wild] = [f"计划投资{_fmt_num(v)}万元（{f'每户约{_fmt_num(v / h)}万元' if h > 0 else '单个小区超过100亿元'}），"
-                         "明显偏大，请核对金额和单位。" for v, h in zip(planned[wild], households[wild])]
-            t.issues("warning", "planned_investment_wan", wild, msg)
+        amounts, label, unit = t.out[fld], headers.field_label(fld), _PER_HOUSEHOLD_UNIT[fld]
+        for k, p in enumerate(t.parts):
+            sl = t.slice(k)
+            ok = (amounts[sl] > 0) & (households[sl] > 0)
+            if not ok.any() or fld not in p.cols:
+                continue
+            per = float(np.median(amounts[sl][ok] / households[sl][ok]))
+            if per > high or per < low:
+                size = "偏大" if per > high else "偏小"
+                shown = _fmt_num(per) if per >= 1 else f"{per:.2g}"
+                t.rep.warn(p.sheet, p.header_row, p.header(fld), f"每户约{shown}{unit}",
+                           f"按此列读出的{label}平均每户约{shown}{unit}，明显{size}，疑为单位写错：请核对表头的单位"
+                           f"（表头未写单位时{'按万元计算' if unit == '万元' else '按平方米计算'}）与所填数值是否一致。")
+            elif fld == "planned_investment_wan":
+                _wild_rows(t, sl, amounts, households)
+
+
+def _wild_rows(t: _Table, sl: slice, planned: np.ndarray, households: np.ndarray) -> None:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        row_per = np.where(households[sl] > 0, planned[sl] / households[sl], np.nan)
+    wild = np.zeros(t.n, dtype=bool)
+    wild[sl] = (row_per > _MAX_ROW_WAN_PER_HOUSEHOLD) | (planned[sl] > _MAX_ROW_WAN)
+    if wild.any():
+        msg = np.full(t.n, None, dtype=object)
+        msg[wild] = [f"计划投资{_fmt_num(v)}万元（{f'每户约{_fmt_num(v / h)}万元' if h > 0 else '单个小区超过100亿元'}），"
+                     "明显偏大，请核对金额和单位。" for v, h in zip(planned[wild], households[wild])]
+        t.issues("warning", "planned_investment_wan", wild, msg)
 
 
 def _implausible_actual_dates(t: _Table) -> None:

@@ -237,8 +237,9 @@ def test_amounts_implausible_for_their_unit_are_questioned(tmp_path):
     rows = [[TITLE], [DATED], header, ["SN-1", "八大峡小区", "市南区", 2022, 100, 5000000, 0],
             ["SN-2", "观海二路小区", "市南区", 2022, 300, 9000000, 0]]
     r = read_ledger(_xlsx(tmp_path / "y.xlsx", {"市南区": rows}))
-    assert [(w.sheet, w.row, w.column, w.value) for w in r.warnings if "每户" in w.message] == [
-        ("市南区", 3, "总投资", "每户约40,000万元")]
+    assert _msgs([w for w in r.warnings if "每户" in w.message]) == [
+        ("市南区", 3, "总投资", "每户约40,000万元", "按此列读出的计划投资平均每户约40,000万元，明显偏大，疑为单位写错：请核对表头的单位"
+                                               "（表头未写单位时按万元计算）与所填数值是否一致。")]
 
 
 # ----------------------------------------------------------------------------------------------- layout
@@ -690,6 +691,20 @@ def test_the_same_node_in_two_columns_the_explicit_one_first_gaps_filled(tmp_pat
     assert r.errors == []
     assert r.frame["status"].tolist() == ["开工", "开工", "未启动"]
     assert [(w.row, w.column) for w in r.warnings if "含义相同" in w.message] == [(3, "开工时间")]
+
+
+@pytest.mark.parametrize("planned, completed, area, expected", [
+    (("总投资（元）", 300), ("累计完成投资", 0), None, ("总投资（元）", "每户约0.0003万元", "偏小")),   # 万元 under 元
+    (("总投资", 300), ("累计完成投资", 200000), None, ("累计完成投资", "每户约2,000万元", "偏大")),
+    (("总投资", 300), ("累计完成投资", 0), ("建筑面积（万平方米）", 7000), ("建筑面积（万平方米）", "每户约700,000平方米", "偏大")),
+])
+def test_a_column_whose_unit_looks_wrong_is_questioned(tmp_path, planned, completed, area, expected):
+    extra = [area] if area else []
+    cols = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", planned[0], completed[0], "实际开工时间"] + [a[0] for a in extra]
+    row = ["X-1", "甲", "市北区", 2022, 100, planned[1], completed[1], datetime(2022, 4, 1)] + [a[1] for a in extra]
+    r = read_ledger(_xlsx(tmp_path / "unit.xlsx", {"市北区": [[TITLE], [DATED], cols, row]}))
+    w = [(x.column, x.value, "偏大" if "偏大" in x.message else "偏小") for x in r.warnings if "单位写错" in x.message]
+    assert w == [expected]
 
 
 def test_one_wild_amount_in_a_plausible_sheet_is_named(tmp_path):
