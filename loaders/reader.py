@@ -1141,11 +1141,14 @@ def _convert(t: _Table, opts: dict) -> None:
         d = np.where(emp, fallback, d)
         unknown = ~emp & pd.isna(d)
         names = "、".join(dist.official_names())
-        t.issues("error", "district", unknown & t.present["district"],
-                 f"无法识别的区市，应为{config.city_name()}的区市之一：{names}。")
+        stated = t.per_part(lambda p: p.stated_district)
+        if unknown.any():
+            msg = np.full(n, None, dtype=object)
+            msg[unknown] = [f"无法识别的区市{_district_guess(x, s_)}，应为{config.city_name()}的区市之一：{names}。"
+                            for x, s_ in zip(txt[unknown], stated[unknown])]
+            t.issues("error", "district", unknown & t.present["district"], msg)
         t.issues("error", "district", emp & pd.isna(d) & t.present["district"], "所属区市为空（必填）。")
         out["district"] = d
-        stated = t.per_part(lambda p: p.stated_district)
         elsewhere = ~emp & ~pd.isna(d) & ~pd.isna(stated) & (d != stated)
         if elsewhere.any():
             msg = np.full(n, None, dtype=object)
@@ -1767,6 +1770,21 @@ def _coordinates_final(t: _Table) -> None:
     out["lon"], out["lat"] = x, y
 
 
+def _district_guess(written: str, stated: str | None) -> str:
+    """（是否为「崂山区」？） for 劳山区: the official name sharing most characters with what was written (the
+    sheet's own district breaks a tie), or nothing when no single name stands out."""
+    def stem(name: str) -> str:
+        return name[:-1] if name[-1:] in "区市县" else name
+    if stem(headers.norm(written)) == stem(config.city_name()):      # 青岛市 is the city, not a mistyped district
+        return ""
+    written_stem = set(stem(headers.norm(written)))
+    scores = {name: len(written_stem & set(stem(name))) for name in dist.official_names()}
+    best = max(scores.values(), default=0)
+    top = [name for name, score in scores.items() if score == best and best > 0]
+    guess = top[0] if len(top) == 1 else (stated if stated in top else None)
+    return f"（是否为「{guess}」？）" if guess else ""
+
+
 def _duplicates(frame: pd.DataFrame, rep: _Report, header_of: dict) -> None:
     ids = frame["community_id"]
     dup = ids.notna() & ids.duplicated(keep=False)
@@ -1778,6 +1796,10 @@ def _duplicates(frame: pd.DataFrame, rep: _Report, header_of: dict) -> None:
         for _, row in grp.iloc[1:].iterrows():
             rep.error(row["source_sheet"], row["source_row"], header_of.get(row["source_sheet"], "小区编号"), cid,
                       f"小区编号重复：与{place(first['source_sheet'])}第{int(first['source_row'])}行相同，每个小区只能填报一行。")
+            if row["source_sheet"] != first["source_sheet"]:     # the other sheet's clerk must see it too
+                rep.error(first["source_sheet"], first["source_row"],
+                          header_of.get(first["source_sheet"], "小区编号"), cid,
+                          f"小区编号重复：与{place(row['source_sheet'])}第{int(row['source_row'])}行相同，每个小区只能填报一行。")
 
 
 def _as_date(d) -> date | None:

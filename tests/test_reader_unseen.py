@@ -335,7 +335,7 @@ def test_two_district_sheets_sharing_rows_stay_duplicates(tmp_path):
     rows = [["SN-1", "八大峡小区", "市南区", 2022, 100, 300, 0]]
     sheets = {"市南区": [[TITLE], [DATED], header] + rows, "市南区(2)": [[TITLE], [DATED], header] + rows}
     r = read_ledger(_xlsx(tmp_path / "dup.xlsx", sheets))
-    assert [(e.sheet, e.row, e.column) for e in r.errors] == [("市南区(2)", 4, "小区编号")]
+    assert [(e.sheet, e.row, e.column) for e in r.errors] == [("市南区", 4, "小区编号"), ("市南区(2)", 4, "小区编号")]
 
 
 def test_street_heading_rows_with_their_totals_are_not_communities(tmp_path):

@@ -53,9 +53,10 @@ def test_duplicate_id_across_sheets(tmp_path):
     a = lb.standard_sheet()
     b = lb.standard_sheet([lb.row(1, "SB-002", "重复小区", "市南区", lon=None, lat=None)])
     p = lb.write_xlsx(tmp_path / "d.xlsx", {"市北区": a, "市南区": b})
-    e = _one(read_ledger(p).errors)
-    assert (e.sheet, e.row, e.value) == ("市南区", 4, "SB-002")
-    assert "与工作表「市北区」第5行相同" in e.message
+    errs = read_ledger(p).errors             # named on both sheets: each sheet's clerk sees it
+    assert [(e.sheet, e.row, e.value, e.message) for e in errs] == [
+        ("市北区", 5, "SB-002", "小区编号重复：与工作表「市南区」第4行相同，每个小区只能填报一行。"),
+        ("市南区", 4, "SB-002", "小区编号重复：与工作表「市北区」第5行相同，每个小区只能填报一行。")]
 
 
 def test_unknown_district(tmp_path):
@@ -63,8 +64,16 @@ def test_unknown_district(tmp_path):
     rows[1][3] = "市中区"
     e = _one(_read(tmp_path, rows).errors)
     assert (e.sheet, e.row, e.column, e.value) == ("市北区", 5, "所属区市", "市中区")
-    assert e.message == ("无法识别的区市，应为青岛市的区市之一：市南区、市北区、黄岛区、崂山区、李沧区、城阳区、即墨区、"
-                         "胶州市、平度市、莱西市。")
+    assert e.message == ("无法识别的区市（是否为「市北区」？），应为青岛市的区市之一：市南区、市北区、黄岛区、崂山区、李沧区、"
+                         "城阳区、即墨区、胶州市、平度市、莱西市。")      # 市中区 is as near 市南 as 市北: the sheet's own
+
+
+@pytest.mark.parametrize("written, guess", [("劳山区", "（是否为「崂山区」？）"), ("高新区", ""), ("青岛市", "")])
+def test_unknown_district_with_a_guess(tmp_path, written, guess):
+    rows = lb.standard_rows()
+    rows[1][3] = written
+    e = _one(_read(tmp_path, rows).errors)
+    assert e.message.startswith(f"无法识别的区市{guess}，应为青岛市的区市之一")
 
 
 def test_required_number_not_a_number_and_negative(tmp_path):
