@@ -1520,10 +1520,14 @@ def _finish(t: _Table, rd: date | None) -> pd.DataFrame:
         v = out[fld]
         ok = ~np.isnat(v)
         # no report date: today is the latest an actual date can be (a typed 2032 is not a node reached)
-        limit, limit_text = (rd64, f"截至日期{rd_text}") if rd64 is not None else (today64, f"今天（{today_text}）")
+        limit, limit_text, limit_word = ((rd64, f"截至日期{rd_text}", "截至日期") if rd64 is not None
+                                         else (today64, f"今天（{today_text}）", "今天"))
         after = ok & (v > limit)
-        t.issues("error", fld, after,
-                 f"实际{NODE_NAME[key]}时间晚于{limit_text}：实际日期不能是将来的日期，请核对。")
+        if after.any():
+            msg = np.full(n, None, dtype=object)
+            msg[after] = [f"实际{NODE_NAME[key]}时间{d}晚于{limit_text}，实际时间不能晚于{limit_word}，请核对。"
+                          for d in _dates_str(v[after])]
+            t.issues("error", fld, after, msg)
         ok &= ~after
         future |= after
         nr = np.where(ok, k, nr)

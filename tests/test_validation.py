@@ -106,7 +106,7 @@ def test_actual_date_after_report_date(tmp_path):
     rows[0][12] = datetime(2023, 7, 2)
     e = _one(_read(tmp_path, rows).errors)
     assert (e.sheet, e.row, e.column, e.value) == ("市北区", 4, "实际开工时间", "2023-07-02")
-    assert e.message == "实际开工时间晚于截至日期2023-06-30：实际日期不能是将来的日期，请核对。"
+    assert e.message == "实际开工时间2023-07-02晚于截至日期2023-06-30，实际时间不能晚于截至日期，请核对。"
 
 
 def test_unreadable_date(tmp_path):
@@ -271,7 +271,7 @@ def test_without_a_report_date_an_actual_date_after_today_is_an_error(tmp_path):
     r = read_ledger(p)
     today = date.today().isoformat()
     assert [(e.row, e.column, e.message) for e in r.errors] == [
-        (2, "实际开工时间", f"实际开工时间晚于今天（{today}）：实际日期不能是将来的日期，请核对。")]
+        (2, "实际开工时间", f"实际开工时间2032-04-01晚于今天（{today}），实际时间不能晚于今天，请核对。")]
     assert r.frame.loc[0, "status"] != "开工"
 
 
