@@ -141,6 +141,11 @@ def run_check(args) -> int:
         completed = sum(v["completed"] for v in summary["by_district"].values())
         _out(f"合计：{tot_hh:,}户，已开工{started:,}个，已完工{completed:,}个；计划投资{tot_pl:,.2f}万元，"
              f"累计完成投资{tot_co:,.2f}万元")
+    counted = sum(v["communities"] for v in summary["by_district"].values())
+    if summary["rows"] > counted:
+        _out(f"（其中{summary['rows'] - counted:,}行的区市无法识别，未计入各区市和合计。）")
+    if result.errors:
+        _out("（以上按所填内容统计，有错误的行也已计入；改正错误后数字会随之变化。）")
     limit = None if args.all else _MAX_PER_GROUP
     _print_issues("错误（必须修改，否则不能入库）", result.errors, limit)
     _print_issues("警告（请核对，不影响入库）", result.warnings, limit)

@@ -42,6 +42,10 @@ def test_check_errors_exit_1_human(tmp_path, capsys):
     assert "工作表「市北区」第4行「累计完成投资（万元）」：累计完成投资（900万元）大于计划投资（500万元），请核对。" in out
     assert out.rstrip().endswith("校验未通过：1个错误，1个警告。请修改后重新报送。")
     assert out.index("错误（必须修改") < out.index("警告（请核对")
+    # the 市中区 row is in 读取小区 but in no district: the summary says so, and that errors are counted in
+    assert "读取小区：3个" in out and "各区市：市北区 2个" in out
+    assert "（其中1行的区市无法识别，未计入各区市和合计。）" in out
+    assert "（以上按所填内容统计，有错误的行也已计入；改正错误后数字会随之变化。）" in out
 
 
 def test_check_json(tmp_path, capsys):
