@@ -1199,14 +1199,15 @@ def _convert(t: _Table, opts: dict) -> None:
         fac = t.per_part(lambda p, f=fld: (p.cols[f][0].spec.factor or 1.0) if f in p.cols else 1.0, dtype="float64")
         v, emp, bad = values.numbers(raw[fld], "int", fac, codes=t.codes[fld])
         frac = ~np.isnan(v) & (np.abs(v - np.round(v)) > 1e-6)
-        bad = bad | frac
         v = np.where(frac, np.nan, np.round(v))
         label = headers.field_label(fld)
         if headers.vocabulary()["fields"][fld].get("required"):
-            t.issues("error", fld, bad, f"{label}应为整数（如356），无法识别。")
+            t.issues("error", fld, bad, f"{label}应为整数（阿拉伯数字，如356），无法识别。")
+            t.issues("error", fld, frac, f"{label}应为整数，不能有小数。")
             t.issues("error", fld, emp & t.present[fld], _empty_required(label, t.codes[fld]))
         else:
-            t.issues("warning", fld, bad, f"{label}应为整数，无法识别，已按空值处理。")
+            t.issues("warning", fld, bad, f"{label}应为整数（阿拉伯数字，如12），无法识别，已按空值处理。")
+            t.issues("warning", fld, frac, f"{label}应为整数，不能有小数，已按空值处理。")
         t.issues("error", fld, ~np.isnan(v) & (v < 0), f"{label}不能为负数。")
         out[fld] = v
     if "floor_area_m2" in raw:

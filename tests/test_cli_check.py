@@ -127,7 +127,7 @@ def test_check_csv_locates_by_file_and_line(tmp_path, capsys):
     assert main(["check", str(p)]) == 1
     out = capsys.readouterr().out
     assert "  ■ 文件「市北区.csv」：1个" in out
-    assert "    - 文件「市北区.csv」第4行「户数」：户数应为整数（如356），无法识别。（填写值：「abc」）" in out
+    assert "    - 文件「市北区.csv」第4行「户数」：户数应为整数（阿拉伯数字，如356），无法识别。（填写值：「abc」）" in out
 
 
 def test_usage_errors_are_chinese(capsys):
@@ -141,7 +141,7 @@ def test_usage_errors_are_chinese(capsys):
 def test_check_all_lists_every_issue(tmp_path, capsys):
     rows = [lb.row(i, f"SB-{i:03d}", f"小区{i}", households="abc") for i in range(1, 36)]
     p = lb.write_csv(tmp_path / "市北区.csv", lb.standard_sheet(rows))
-    listed = "    - 文件「市北区.csv」第{}行「户数」：户数应为整数（如356），无法识别。（填写值：「abc」）"
+    listed = "    - 文件「市北区.csv」第{}行「户数」：户数应为整数（阿拉伯数字，如356），无法识别。（填写值：「abc」）"
     assert main(["check", str(p)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert [line for line in lines if line.startswith("    - ")] == [listed.format(n) for n in range(4, 34)]

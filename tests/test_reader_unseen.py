@@ -312,7 +312,7 @@ def test_two_tables_side_by_side_are_both_read(tmp_path):
             ["SN001", "八大关小区", "市南区", 2023, 100, 500, 100, None, "SB101", "台东小区", "市北区", 2023, 150, 600, 200],
             ["SN002", "湛山小区", "市南区", 2023, 120, 520, 0, None, "SB102", "辽源小区", "市北区", 2023, "abc", 610, 300]]
     r = read_ledger(_xlsx(tmp_path / "side.xlsx", {"Sheet1": rows}))
-    assert _msgs(r.errors) == [("Sheet1", 4, "户数（M列）", "abc", "户数应为整数（如356），无法识别。")]
+    assert _msgs(r.errors) == [("Sheet1", 4, "户数（M列）", "abc", "户数应为整数（阿拉伯数字，如356），无法识别。")]
     assert r.report_date == date(2023, 6, 30)
     assert sorted(r.frame["community_id"]) == ["SB101", "SB102", "SN001", "SN002"]
     assert r.frame.groupby("district")["planned_investment_wan"].sum().to_dict() == {"市北区": 1210, "市南区": 1020}

@@ -84,9 +84,9 @@ def test_required_number_not_a_number_and_negative(tmp_path):
     errs = _read(tmp_path, rows).errors
     got = [(e.row, e.column, e.value, e.message) for e in errs]
     assert got == [
-        (4, "户数", "三百", "户数应为整数（如356），无法识别。"),
+        (4, "户数", "三百", "户数应为整数（阿拉伯数字，如356），无法识别。"),
         (5, "总投资（万元）", "-5", "计划投资不能为负数。"),
-        (6, "户数", "12.5", "户数应为整数（如356），无法识别。"),
+        (6, "户数", "12.5", "户数应为整数，不能有小数。"),
     ]
 
 
