@@ -27,13 +27,24 @@ def _lookup() -> dict[str, str]:
     return table
 
 
+_CODE_RE = re.compile(r"^(\d{6})(?:\d{3}|\d{6})?(?:\.0+)?$")      # 370203, 370203000, 370203000000
+
+
+@lru_cache(maxsize=None)
+def _by_code() -> dict[str, str]:
+    return {d.code: d.name for d in config.districts()}
+
+
 def canonical(value) -> str | None:
-    """Official name of a district written any accepted way, or None."""
+    """Official name of a district written any accepted way (also its administrative code), or None."""
     if value is None:
         return None
     k = norm(value)
     if not k:
         return None
+    code = _CODE_RE.match(k)
+    if code:                                  # systems export the division code instead of the name
+        return _by_code().get(code.group(1))
     hit = _lookup().get(k)
     if hit is None:
         k2 = re.sub(r"[\(\[].*?[\)\]]", "", k)  # 市北区（原四方区）

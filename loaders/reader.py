@@ -1150,6 +1150,10 @@ def _convert(t: _Table, opts: dict) -> None:
         t.issues("error", "district", emp & pd.isna(d) & t.present["district"], "所属区市为空（必填）。")
         out["district"] = d
         elsewhere = ~emp & ~pd.isna(d) & ~pd.isna(stated) & (d != stated)
+        for k in range(len(t.parts)):        # a few stray rows, not a sheet of several districts' sections
+            sl = t.slice(k)
+            if elsewhere[sl].any() and elsewhere[sl].sum() * 2 >= (~pd.isna(d[sl])).sum():
+                elsewhere[sl] = False
         if elsewhere.any():
             msg = np.full(n, None, dtype=object)
             msg[elsewhere] = [f"所属区市为{x}，但本表是{y}的台账（见工作表名或标题），请核对。"

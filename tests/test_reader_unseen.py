@@ -731,10 +731,27 @@ def test_numbers_with_a_unit_or_a_remark_in_brackets(tmp_path):
 def test_a_row_of_another_district_in_a_district_sheet_is_named(tmp_path):
     cols = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
     rows = [[TITLE + "（市北区）"], [DATED], cols, ["SB-1", "甲", "市北区", 2022, 100, 200, 0, None],
-            ["SN-9", "乙", "市南区", 2022, 100, 200, 0, None]]
+            ["SN-9", "乙", "市南区", 2022, 100, 200, 0, None], ["SB-2", "丙", "市北区", 2022, 100, 200, 0, None]]
     r = read_ledger(_xlsx(tmp_path / "w.xlsx", {"市北区": rows}))
-    assert r.frame["district"].tolist() == ["市北区", "市南区"]
+    assert r.frame["district"].tolist() == ["市北区", "市南区", "市北区"]
     assert _msgs(r.warnings) == [("市北区", 5, "所属区市", "市南区", "所属区市为市南区，但本表是市北区的台账（见工作表名或标题），请核对。")]
+
+
+def test_district_given_as_its_administrative_code(tmp_path):
+    cols = ["小区编号", "小区名称", "行政区划代码(XZQHDM)", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
+    rows = [[TITLE], [DATED], cols, ["A-1", "甲", 370203, 2022, 100, 200, 0, None],
+            ["A-2", "乙", "370202000000", 2022, 100, 200, 0, None]]
+    r = read_ledger(_xlsx(tmp_path / "code.xlsx", {"Sheet1": rows}))
+    assert r.errors == [] and r.frame["district"].tolist() == ["市北区", "市南区"]
+
+
+def test_sections_of_several_districts_under_one_title_are_not_questioned(tmp_path):
+    """The first section's title names one district; the sheet goes on with others: not stray rows."""
+    cols = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
+    rows = [[TITLE + "（市北区）"], [DATED], cols, ["SB-1", "甲", "市北区", 2022, 100, 200, 0, None]] + [
+        [f"SN-{i}", "乙", "市南区", 2022, 100, 200, 0, None] for i in range(3)]
+    r = read_ledger(_xlsx(tmp_path / "s.xlsx", {"Sheet1": rows}))
+    assert not [w for w in r.warnings if "台账（见" in w.message]
 
 
 def test_csv_skipped_totals_line_is_named_by_its_physical_line(tmp_path):
