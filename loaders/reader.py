@@ -505,7 +505,11 @@ _STREET_NAME = r"[\u4e00-\u9fff]{1,12}?(?:街道办事处|街道|镇|乡)"
 _STREET_HEADING_RE = re.compile(rf"^(?:[一二三四五六七八九十\d]+\s*[、.．]?\s*)?({_STREET_NAME})\s*(?:[(（][^()（）]*[)）])?$")
 # 模板 is not one: a district fills in the template and keeps its name (即墨区台账（模板）)
 _INSTRUCTION_SHEET_RE = re.compile(r"说明|示例|样表|样例|范例|填表要求|填报要求")
-_EXAMPLE_RE = re.compile(r"示例|样例|范例|(?:^|\x00)例\s*[:：]|[(（]例[)）]|(?:^|\x00)[XxＸｘ×]{2,}")
+# an example row says so in its id (示例, 例…, XXX), or in its name in so many words (（示例）, 例：…); a name that
+# only looks like one (示例路小区, XX路3号院) is an example only when the row has no real id
+_EXAMPLE_ID_RE = re.compile(r"示例|样例|范例|(?:^|\x00)例|(?:^|\x00)[XxＸｘ×]{2,}")
+_EXAMPLE_NAME_RE = re.compile(r"[(（]\s*(?:示例|样例|范例|例)\s*[)）]|(?:^|\x00)(?:示例|样例|范例|例)\s*[:：]")
+_EXAMPLE_LIKE_NAME_RE = re.compile(r"示例|样例|范例|(?:^|\x00)[XxＸｘ×]{2,}")
 
 
 def _marked(raw: dict, rcodes: dict, columns, pattern: re.Pattern, needles: str) -> np.ndarray:
@@ -995,7 +999,10 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
                 h = cols[col.index][r] if r < len(cols[col.index]) else None
                 if isinstance(h, str) and h.strip():
                     repeated |= (cells == h)
-    example = _marked(raw, rcodes, (id_col, name_col), _EXAMPLE_RE, "例Xxｘ×Ｘ") & ~blank & ~subtotal
+    id_example = _marked(raw, rcodes, (id_col,), _EXAMPLE_ID_RE, "例Xxｘ×Ｘ")
+    example = (id_example | _marked(raw, rcodes, (name_col,), _EXAMPLE_NAME_RE, "例")
+               | (_marked(raw, rcodes, (name_col,), _EXAMPLE_LIKE_NAME_RE, "例Xxｘ×Ｘ") & (id_none | id_example)))
+    example &= ~blank & ~subtotal
     for i in np.flatnonzero(example):
         rep.warn(name, line(i), None, None, "示例行（填报样例），不是小区，已忽略。")
     # a street's heading row (八大关街道, 一、辽宁路街道), in the id or the name column, sometimes with its totals

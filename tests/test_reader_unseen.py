@@ -264,7 +264,8 @@ def test_a_filled_in_template_is_read(tmp_path, sheet):
     assert r.frame["community_id"].tolist() == ["JM-1"]
 
 
-@pytest.mark.parametrize("example", [["例：SN-000", "XX小区"], ["SN-000", "示例小区"], ["XXX", "XX小区"]])
+@pytest.mark.parametrize("example", [["例：SN-000", "XX小区"], ["SN-000", "八大峡小区（示例）"], ["XXX", "XX小区"],
+                                     [None, "示例小区"]])
 def test_example_row_in_the_ledger_is_not_a_community(tmp_path, example):
     header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
     rows = [[TITLE], [DATED], header, example + ["市南区", 2022, 356, 1234.5, 0],
@@ -336,6 +337,15 @@ def test_two_district_sheets_sharing_rows_stay_duplicates(tmp_path):
     sheets = {"市南区": [[TITLE], [DATED], header] + rows, "市南区(2)": [[TITLE], [DATED], header] + rows}
     r = read_ledger(_xlsx(tmp_path / "dup.xlsx", sheets))
     assert [(e.sheet, e.row, e.column) for e in r.errors] == [("市南区", 4, "小区编号"), ("市南区(2)", 4, "小区编号")]
+
+
+def test_real_communities_with_example_like_names_are_kept(tmp_path):
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
+    rows = [[TITLE], [DATED], header, ["SB1", "示例路小区", "市北区", 2022, 10, 100, 0],
+            ["SB2", "XX路3号院", "市北区", 2022, 10, 100, 0]]
+    r = read_ledger(_xlsx(tmp_path / "names.xlsx", {"市北区": rows}))
+    assert r.frame["community_id"].tolist() == ["SB1", "SB2"]
+    assert not [w for w in r.warnings if "示例" in w.message]
 
 
 def test_street_heading_rows_with_their_totals_are_not_communities(tmp_path):
