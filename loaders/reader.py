@@ -503,6 +503,7 @@ def _title_info(title: str) -> dict:
 # ------------------------------------------------------------------------------------------- one sheet
 _STREET_NAME = r"[\u4e00-\u9fff]{1,12}?(?:街道办事处|街道|镇|乡)"
 _STREET_HEADING_RE = re.compile(rf"^(?:[一二三四五六七八九十\d]+\s*[、.．]?\s*)?({_STREET_NAME})\s*(?:[(（][^()（）]*[)）])?$")
+_SUMMARY_SHEET_RE = re.compile(r"汇总|总表|合计|统计")
 # 模板 is not one: a district fills in the template and keeps its name (即墨区台账（模板）)
 _INSTRUCTION_SHEET_RE = re.compile(r"说明|示例|样表|样例|范例|填表要求|填报要求")
 # an example row says so in its id (示例, 例…, XXX), or in its name in so many words (（示例）, 例：…); a name that
@@ -848,6 +849,11 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
             part.district_from = sheet_district
             continue
         missing.append(fld)
+    if missing and _SUMMARY_SHEET_RE.search(name) and not dist.find_in_text(name):
+        # a 汇总 sheet listing the communities without all the columns: the district sheets hold them
+        labels = "、".join(f"「{headers.field_label(f)}」" for f in missing)
+        rep.warn(name, last + 1, None, None, f"汇总工作表，缺少{labels}列，未读取；小区以各区市工作表为准。")
+        return []
     if missing:
         serial = next((_cell_str(cols[j][last]) for j in range(len(cols)) if last < len(cols[j])
                        and headers.flat(_cell_str(cols[j][last])) in ("序号", "编号序号")), None)

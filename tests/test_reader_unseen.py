@@ -331,6 +331,16 @@ def test_summary_sheet_copying_the_district_sheets_is_not_counted_twice(tmp_path
     assert [(w.sheet, w.message) for w in r.warnings] == [("汇总", "该工作表的小区与其他工作表逐行重复（汇总表），未重复计入。")]
 
 
+def test_summary_sheet_without_ids_is_skipped_not_an_error(tmp_path):
+    header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
+    summary = [["汇总表"], ["小区名称", "所属区市", "户数", "总投资"], ["八大峡小区", "市南区", 100, 300]]
+    south = [[TITLE], [DATED], header, ["SN-1", "八大峡小区", "市南区", 2022, 100, 300, 0]]
+    r = read_ledger(_xlsx(tmp_path / "sum2.xlsx", {"汇总": summary, "市南区": south}))
+    assert r.errors == [] and r.frame["community_id"].tolist() == ["SN-1"]
+    assert [(w.sheet, w.message) for w in r.warnings if w.sheet == "汇总"] == [
+        ("汇总", "汇总工作表，缺少「小区编号」、「改造年度」、「累计完成投资」列，未读取；小区以各区市工作表为准。")]
+
+
 def test_two_district_sheets_sharing_rows_stay_duplicates(tmp_path):
     header = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资", "累计完成投资"]
     rows = [["SN-1", "八大峡小区", "市南区", 2022, 100, 300, 0]]
