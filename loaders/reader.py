@@ -1317,21 +1317,21 @@ def _empty_required(label: str, codes: np.ndarray) -> np.ndarray:
 
 
 _DATE_FORMS = "应为如2023-05-31、2023/5/31、2023.5.31、2023年5月31日或Excel日期格式"
-_YMD_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?\s*$")
+_YMD_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*[日号]?|月(?:份|底|末)?)?\s*$")
 
 
 def _date_problem(cell) -> str:
     """Why a date cell cannot be read, as specific as the text allows (a month 13, 30 February, year 2202)."""
     m = _YMD_RE.match(unicodedata.normalize("NFKC", str(cell))) if isinstance(cell, str) else None
     if m:
-        y, mo, d = (int(g) for g in m.groups())
+        y, mo, d = (int(g) if g else None for g in m.groups())
         if not 1990 <= y <= 2100:
             swapped = [c for c in range(2010, 2031) if sorted(str(c)) == sorted(str(y))]      # 2202 for 2022
             guess = f"（是否应为{swapped[0]}年？）" if len(swapped) == 1 else ""
             return f"年份{y}不合理{guess}，{_DATE_FORMS}。"
         if not 1 <= mo <= 12:
             return f"月份{mo}不存在，{_DATE_FORMS}。"
-        if not 1 <= d <= pd.Timestamp(y, mo, 1).days_in_month:
+        if d is not None and not 1 <= d <= pd.Timestamp(y, mo, 1).days_in_month:
             return f"{y}年{mo}月没有{d}日，请核对。"
     return f"无法识别的日期，{_DATE_FORMS}。"
 
@@ -1701,8 +1701,10 @@ def _no_progress_but_money(t: _Table, completed: np.ndarray) -> None:
     """A sheet with money spent but no column saying how far the works are: every community counts as not
     started, which the clerk should know."""
     progress = {*ACTUAL_COLUMNS, "status_text", *(f"flag_{k}" for k in NODE_KEYS)}
+    said = set()                              # tables side by side share the sheet and the header row: once
     for k, p in enumerate(t.parts):
-        if not progress & set(p.cols) and np.nansum(completed[t.slice(k)]) > 0:
+        if not progress & set(p.cols) and np.nansum(completed[t.slice(k)]) > 0 and (p.sheet, p.header_row) not in said:
+            said.add((p.sheet, p.header_row))
             t.rep.warn(p.sheet, p.header_row, None, None,
                        "该表已有累计完成投资，但没有进度信息（各节点实际完成时间、进度或是否开工等列），"
                        "各小区均按未启动统计。请补充实际开工时间等列后重新报送。")
