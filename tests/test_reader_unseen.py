@@ -757,6 +757,14 @@ def test_a_row_of_another_district_in_a_district_sheet_is_named(tmp_path):
     assert _msgs(r.warnings) == [("市北区", 5, "所属区市", "市南区", "所属区市为市南区，但本表是市北区的台账（见工作表名或标题），请核对。")]
 
 
+def test_residential_households_beside_non_residential_ones(tmp_path):
+    """住宅户数 | 非住宅户数: the households are the residential ones (shops are not households)."""
+    cols = ["小区编号", "小区名称", "所属区市", "改造年度", "住宅户数", "非住宅户数", "总投资", "累计完成投资", "实际开工时间"]
+    rows = [[TITLE], [DATED], cols, ["A-1", "甲", "市北区", 2022, 300, 12, 200, 0, None]]
+    r = read_ledger(_xlsx(tmp_path / "hh.xlsx", {"Sheet1": rows}))
+    assert r.errors == [] and r.frame["households"].tolist() == [300]
+
+
 def test_district_given_as_its_administrative_code(tmp_path):
     cols = ["小区编号", "小区名称", "行政区划代码(XZQHDM)", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
     rows = [[TITLE], [DATED], cols, ["A-1", "甲", 370203, 2022, 100, 200, 0, None],
