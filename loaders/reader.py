@@ -94,6 +94,7 @@ class _Part:
     sheet_street: str | None = None              # no street column: the sheet name or a 街道： title line
     section_year: np.ndarray | None = None       # no batch column: the year of the section heading above each row
     section_street: np.ndarray | None = None     # no street column: the street of the heading above each row
+    section_district: np.ndarray | None = None   # no district column: the district of the heading above each row
     extra: dict = field(default_factory=dict)
     codes: dict = field(default_factory=dict)   # field -> type codes of raw (loaders.values.type_codes)
 
@@ -634,6 +635,26 @@ def _section_years(cols, codes_of, by_field, first: int, nrows: int) -> dict[int
     return out
 
 
+_HEADING_NUMBER_RE = re.compile(r"^[一二三四五六七八九十\d]+\s*[、.．]?\s*|\s*[(（][^()（）]*[)）]\s*$")
+
+
+def _section_districts(cols, codes_of, by_field, first: int, nrows: int) -> dict[int, str]:
+    """Heading rows that name one district (一、市南区, 市北区（3个）) on rows without an id: row -> district."""
+    key = by_field.get("community_id") or by_field.get("name")
+    if not key:
+        return {}
+    j = key[0].index
+    look = sorted({0, 1, 2, j, *(c[0].index for f, c in by_field.items() if f == "name")} & set(range(len(cols))))
+    out = {}
+    for r in np.flatnonzero(codes_of[j][first:nrows] == 0) + first:
+        texts = [cols[k][r] for k in look if codes_of[k][r] == 2]
+        if len(texts) == 1:
+            name = dist.canonical(_HEADING_NUMBER_RE.sub("", unicodedata.normalize("NFKC", texts[0]).strip()))
+            if name:
+                out[int(r)] = name
+    return out
+
+
 def _put_error_cells(sh: dict, cells: list) -> None:
     cols, codes = sh["cols"], sh.get("codes")
     for r, c, text in cells:
@@ -839,13 +860,16 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
     section = {}
     if "batch_year" not in by_field:
         section = _section_years(cols, codes_of, by_field, last + 1, nrows)
+    district_sections = {}
+    if "district" not in by_field and not sheet_district:       # a citywide sheet: 一、市南区 … 二、市北区
+        district_sections = _section_districts(cols, codes_of, by_field, last + 1, nrows)
     missing = []
     for fld in headers.required_fields():
         if fld in by_field:
             continue
         if fld == "batch_year" and (opts.get("batch_year") or tinfo["year"] or section):
             continue
-        if fld == "district" and sheet_district:
+        if fld == "district" and (sheet_district or district_sections):
             part.district_from = sheet_district
             continue
         missing.append(fld)
@@ -1053,6 +1077,12 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
             if r >= start:
                 sec[r - start] = y
         part.section_year = pd.Series(sec).ffill().to_numpy()[idx]
+    if district_sections:
+        sec = np.full(n, None, dtype=object)
+        for r, d in district_sections.items():
+            if r >= start:
+                sec[r - start] = d
+        part.section_district = pd.Series(sec).ffill().to_numpy()[idx]
     if "street" not in by_field and (heading_street != None).any():     # noqa: E711
         # no street column: each street heading names the street of the rows under it
         part.section_street = pd.Series(heading_street).ffill().to_numpy()[idx]
@@ -1147,6 +1177,10 @@ def _convert(t: _Table, opts: dict) -> None:
                                           "编号可能因此重复或不准确。请把该列设为文本格式后重新录入编号。")
     # district: column, else the sheet's (sheet name, title, file name)
     fallback = t.per_part(lambda p: p.sheet_district)
+    if any(p.section_district is not None for p in t.parts):
+        section = np.concatenate([p.section_district if p.section_district is not None
+                                  else np.full(len(p.rows), None, dtype=object) for p in t.parts])
+        fallback = np.where(pd.isna(section), fallback, section)
     if "district" in raw:
         txt = values.text_array(raw["district"], codes=t.codes["district"])
         d = dist.canonical_array(txt)
@@ -1174,6 +1208,9 @@ def _convert(t: _Table, opts: dict) -> None:
             t.issues("warning", "district", elsewhere, msg)
     else:
         out["district"] = fallback
+        # only rows above a citywide sheet's first district heading can be left without one
+        t.issues("error", "district", pd.isna(fallback).astype(bool),
+                 "没有所属区市列，且该行上方没有区市标题行，无法确定所属区市；请增加“所属区市”列。")
     for fld in _TEXT_FIELDS:
         if fld in raw:
             out[fld] = values.text_array(raw[fld], codes=t.codes[fld])

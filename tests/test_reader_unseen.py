@@ -765,6 +765,20 @@ def test_residential_households_beside_non_residential_ones(tmp_path):
     assert r.errors == [] and r.frame["households"].tolist() == [300]
 
 
+def test_citywide_sheet_with_district_heading_rows(tmp_path):
+    cols = ["序号", "小区编号", "小区名称", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
+    rows = [["青岛市2022年老旧小区改造项目台账"], [DATED], cols,
+            ["X-0", None, "无区小区", 2022, 10, 20, 0, None],
+            ["一、市南区"], [1, "SN-1", "甲", 2022, 100, 200, 0, None], [2, "SN-2", "乙", 2022, 100, 200, 0, None],
+            ["二、崂山区（1个）"], [1, "LS-1", "丙", 2022, 100, 200, 0, None]]
+    rows[3] = [None, "X-0", "无区小区", 2022, 10, 20, 0, None]
+    r = read_ledger(_xlsx(tmp_path / "city.xlsx", {"全市": rows}))
+    assert r.frame.set_index("community_id")["district"].to_dict() == {
+        "X-0": None, "SN-1": "市南区", "SN-2": "市南区", "LS-1": "崂山区"}
+    assert [(e.row, e.message) for e in r.errors] == [
+        (4, "没有所属区市列，且该行上方没有区市标题行，无法确定所属区市；请增加“所属区市”列。")]
+
+
 def test_district_given_as_its_administrative_code(tmp_path):
     cols = ["小区编号", "小区名称", "行政区划代码(XZQHDM)", "改造年度", "户数", "总投资", "累计完成投资", "实际开工时间"]
     rows = [[TITLE], [DATED], cols, ["A-1", "甲", 370203, 2022, 100, 200, 0, None],
