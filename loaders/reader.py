@@ -617,21 +617,27 @@ def _drop_older_copies(parts: list[_Part], opt: date | None, rep: _Report) -> li
     return keep
 
 
-def _section_years(cols, codes_of, by_field, first: int, nrows: int) -> dict[int, float]:
-    """Section headings that name one year (一、2021年度项目, 2022年第一批) on rows without an id: row -> year."""
+def _rows_without_id(cols, codes_of, by_field, first: int, nrows: int):
+    """(row, its text cells among the first columns and the id/name columns) for rows with no id: where section
+    headings stand."""
     key = by_field.get("community_id") or by_field.get("name")
     if not key:
-        return {}
+        return
     j = key[0].index
     look = sorted({0, 1, 2, j, *(c[0].index for f, c in by_field.items() if f == "name")} & set(range(len(cols))))
-    out = {}
     for r in np.flatnonzero(codes_of[j][first:nrows] == 0) + first:
-        texts = [cols[k][r] for k in look if codes_of[k][r] == 2]
+        yield int(r), [cols[k][r] for k in look if codes_of[k][r] == 2]
+
+
+def _section_years(cols, codes_of, by_field, first: int, nrows: int) -> dict[int, float]:
+    """Section headings that name one year (一、2021年度项目, 2022年第一批) on rows without an id: row -> year."""
+    out = {}
+    for r, texts in _rows_without_id(cols, codes_of, by_field, first, nrows):
         if not texts or len(texts) > 2:
             continue
         ys = {m.group(1) for t_ in texts for m in _SECTION_YEAR_RE.finditer(unicodedata.normalize("NFKC", t_))}
         if len(ys) == 1 and not any(w in "".join(texts) for w in headers.subtotal_words()):
-            out[int(r)] = float(ys.pop())
+            out[r] = float(ys.pop())
     return out
 
 
@@ -640,19 +646,22 @@ _HEADING_NUMBER_RE = re.compile(r"^[一二三四五六七八九十\d]+\s*[、.�
 
 def _section_districts(cols, codes_of, by_field, first: int, nrows: int) -> dict[int, str]:
     """Heading rows that name one district (一、市南区, 市北区（3个）) on rows without an id: row -> district."""
-    key = by_field.get("community_id") or by_field.get("name")
-    if not key:
-        return {}
-    j = key[0].index
-    look = sorted({0, 1, 2, j, *(c[0].index for f, c in by_field.items() if f == "name")} & set(range(len(cols))))
     out = {}
-    for r in np.flatnonzero(codes_of[j][first:nrows] == 0) + first:
-        texts = [cols[k][r] for k in look if codes_of[k][r] == 2]
+    for r, texts in _rows_without_id(cols, codes_of, by_field, first, nrows):
         if len(texts) == 1:
             name = dist.canonical(_HEADING_NUMBER_RE.sub("", unicodedata.normalize("NFKC", texts[0]).strip()))
             if name:
-                out[int(r)] = name
+                out[r] = name
     return out
+
+
+def _under_headings(headings: dict, start: int, n: int, kept: np.ndarray, empty) -> np.ndarray:
+    """Each kept data row's value of the nearest heading above it ({sheet row: value} -> per kept row)."""
+    values_ = np.full(n, empty, dtype=object if empty is None else "float64")
+    for r, v in headings.items():
+        if r >= start:
+            values_[r - start] = v
+    return pd.Series(values_).ffill().to_numpy()[kept]
 
 
 def _put_error_cells(sh: dict, cells: list) -> None:
@@ -1071,20 +1080,12 @@ def _read_sheet(sh: dict, rep: _Report, opts: dict, candidates: list, begin: int
     keep = ~(blank | subtotal | nameless | repeated | continuation | example | heading | note)
     idx = np.flatnonzero(keep)
     part.rows = idx + start + 1 if sh.get("line_of") is None else sh["line_of"][idx + start]
-    if section:      # 一、2021年度项目 … 二、2022年度项目: each heading's year applies to the rows under it
-        sec = np.full(n, np.nan)
-        for r, y in section.items():
-            if r >= start:
-                sec[r - start] = y
-        part.section_year = pd.Series(sec).ffill().to_numpy()[idx]
+    # 一、2021年度项目 / 一、市南区 / 一、辽宁路街道: a heading's year, district or street applies to the rows under it
+    if section:
+        part.section_year = _under_headings(section, start, n, idx, np.nan)
     if district_sections:
-        sec = np.full(n, None, dtype=object)
-        for r, d in district_sections.items():
-            if r >= start:
-                sec[r - start] = d
-        part.section_district = pd.Series(sec).ffill().to_numpy()[idx]
+        part.section_district = _under_headings(district_sections, start, n, idx, None)
     if "street" not in by_field and (heading_street != None).any():     # noqa: E711
-        # no street column: each street heading names the street of the rows under it
         part.section_street = pd.Series(heading_street).ffill().to_numpy()[idx]
     for fld, lst in by_field.items():
         part.raw[fld] = raw[lst[0].index][idx]
@@ -1128,6 +1129,14 @@ class _Table:
 
     def per_part(self, fn, dtype=object) -> np.ndarray:
         return np.repeat(np.array([fn(p) for p in self.parts], dtype=dtype), self.sizes)
+
+    def under_headings(self, attr: str, otherwise: np.ndarray) -> np.ndarray:
+        """Per row, the value of the section heading above it (a part's `attr`), else `otherwise`."""
+        if all(getattr(p, attr) is None for p in self.parts):
+            return otherwise
+        section = np.concatenate([getattr(p, attr) if getattr(p, attr) is not None
+                                  else np.full(len(p.rows), None, dtype=object) for p in self.parts])
+        return np.where(pd.isna(section), otherwise, section).astype(otherwise.dtype)
 
     def slice(self, k: int) -> slice:
         start = int(sum(self.sizes[:k]))
@@ -1176,11 +1185,7 @@ def _convert(t: _Table, opts: dict) -> None:
             t.issues("warning", fld, big, "小区编号是超过15位的数字，Excel只保存15位有效数字，末尾几位可能已变成0，"
                                           "编号可能因此重复或不准确。请把该列设为文本格式后重新录入编号。")
     # district: column, else the sheet's (sheet name, title, file name)
-    fallback = t.per_part(lambda p: p.sheet_district)
-    if any(p.section_district is not None for p in t.parts):
-        section = np.concatenate([p.section_district if p.section_district is not None
-                                  else np.full(len(p.rows), None, dtype=object) for p in t.parts])
-        fallback = np.where(pd.isna(section), fallback, section)
+    fallback = t.under_headings("section_district", t.per_part(lambda p: p.sheet_district))
     if "district" in raw:
         txt = values.text_array(raw["district"], codes=t.codes["district"])
         d = dist.canonical_array(txt)
@@ -1215,18 +1220,11 @@ def _convert(t: _Table, opts: dict) -> None:
         if fld in raw:
             out[fld] = values.text_array(raw[fld], codes=t.codes[fld])
     if any(p.sheet_street or p.section_street is not None for p in t.parts):
-        street = t.per_part(lambda p: p.sheet_street)
-        if any(p.section_street is not None for p in t.parts):
-            section = np.concatenate([p.section_street if p.section_street is not None
-                                      else np.full(len(p.rows), None, dtype=object) for p in t.parts])
-            street = np.where(pd.isna(section), street, section)
+        street = t.under_headings("section_street", t.per_part(lambda p: p.sheet_street))
         out["street"] = np.where(t.present.get("street", np.zeros(n, bool)), out.get("street", none), street)
     # batch year: column, else --batch-year, else the title's year
-    fallback_year = t.per_part(lambda p: opts.get("batch_year") or p.tinfo.get("year") or np.nan, dtype="float64")
-    if any(p.section_year is not None for p in t.parts):
-        sec = np.concatenate([p.section_year if p.section_year is not None else np.full(len(p.rows), np.nan)
-                              for p in t.parts])
-        fallback_year = np.where(np.isnan(sec), fallback_year, sec)
+    fallback_year = t.under_headings("section_year", t.per_part(
+        lambda p: opts.get("batch_year") or p.tinfo.get("year") or np.nan, dtype="float64"))
     if "batch_year" in raw:
         y, emp, bad = values.years(raw["batch_year"], codes=t.codes["batch_year"])
         has_fb = ~np.isnan(fallback_year)

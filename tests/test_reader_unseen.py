@@ -969,10 +969,11 @@ def test_batch_years_from_section_headings(tmp_path):
             [None, "小计", None, None, 200, 400, 350],
             ["二、2022年度项目（共1个）"],
             [1, "B-1", "丙", "市北区", 100, 200, 0]]
-    r = read_ledger(_xlsx(tmp_path / "sec.xlsx", {"市北区": rows}))
+    south = [["青岛市2022年老旧小区改造项目台账"], [DATED], header, [1, "C-1", "丁", "市南区", 100, 200, 0]]
+    r = read_ledger(_xlsx(tmp_path / "sec.xlsx", {"市北区": rows, "市南区": south}))   # and a sheet without sections
     assert r.errors == []
-    assert r.frame["batch_year"].tolist() == [2021, 2021, 2022]
-    assert r.frame["source_row"].tolist() == [5, 6, 9]
+    assert r.frame["batch_year"].tolist() == [2021, 2021, 2022, 2022]
+    assert r.frame["source_row"].tolist() == [5, 6, 9, 4]
 
 
 def test_dates_without_a_year_take_the_report_dates_year(tmp_path):
