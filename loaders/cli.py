@@ -252,15 +252,20 @@ def _chinese_argparse() -> None:
     argparse.ngettext = lambda s, p, n: _ARGPARSE_ZH.get(s if n == 1 else p, s if n == 1 else p)
 
 
+def subcommand(sub, name: str, help_text: str, description: str) -> argparse.ArgumentParser:
+    """A subcommand whose own -h/--help is worded in Chinese (argparse's is fixed English)."""
+    p = sub.add_parser(name, help=help_text, description=description, add_help=False)
+    p.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
     _chinese_argparse()
     parser = argparse.ArgumentParser(prog="python -m loaders", description="城镇老旧小区改造项目台账：校验、导出、入库与汇总",
                                      add_help=False)
     parser.add_argument("-h", "--help", action="help", help="显示帮助并退出")
     sub = parser.add_subparsers(dest="command", metavar="命令", title="可用命令")
-    c = sub.add_parser("check", help="校验台账文件（报送前先运行）", description="读取并校验一个台账文件，列出错误和警告",
-                       add_help=False)
-    c.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+    c = subcommand(sub, "check", "校验台账文件（报送前先运行）", "读取并校验一个台账文件，列出错误和警告")
     c.add_argument("file", metavar="FILE", help="台账文件（.xlsx / .xls / .csv）")
     _read_options(c)
     c.add_argument("--json", action="store_true", help="以 JSON 输出（一个对象）")
@@ -268,9 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="逐条列出全部问题（默认同一工作表中同类问题最多列出30条，其余只给数目）")
     c.add_argument("--pretty", action="store_true", help=argparse.SUPPRESS)
     c.set_defaults(func=run_check)
-    e = sub.add_parser("export", help="把小区点位导出为 GeoJSON", description="读取台账，把有坐标的小区导出为 WGS-84 点位",
-                       add_help=False)
-    e.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+    e = subcommand(sub, "export", "把小区点位导出为 GeoJSON", "读取台账，把有坐标的小区导出为 WGS-84 点位")
     e.add_argument("file", metavar="FILE", help="台账文件（.xlsx / .xls / .csv）")
     e.add_argument("--to", required=True, metavar="OUT.geojson", help="输出的 GeoJSON 文件")
     _read_options(e)

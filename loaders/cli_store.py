@@ -342,41 +342,41 @@ def run_restore(args) -> int:
 
 
 # ---------------------------------------------------------------------------------------------- wiring
+def _store_subcommand(subparsers, name: str, help_text: str, description: str) -> argparse.ArgumentParser:
+    from loaders.cli import subcommand
+
+    p = subcommand(subparsers, name, help_text, description)
+    p.add_argument("--db", metavar="PATH", help="数据库文件（默认：配置中的数据库）")
+    return p
+
+
 def add_subcommands(subparsers) -> None:
-    p = subparsers.add_parser("import", help="把台账作为快照存入数据库", add_help=False,
-                              description="校验台账，无错误时按区市和改造年度存为快照（同一日期再次导入需 --replace）")
-    p.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+    p = _store_subcommand(subparsers, "import", "把台账作为快照存入数据库",
+                          "校验台账，无错误时按区市和改造年度存为快照（同一日期再次导入需 --replace）")
     p.add_argument("file", metavar="FILE", help="台账文件（.xlsx / .xls / .csv）")
     p.add_argument("--report-date", metavar="YYYY-MM-DD", help="截至日期（文件标题中没有时必填）")
     p.add_argument("--batch-year", metavar="N", help="改造年度（文件中没有时）")
     p.add_argument("--crs", choices=["wgs84", "gcj02", "bd09"], help="坐标系（文件中未注明时）")
     p.add_argument("--replace", action="store_true", help="替换已导入的同区市、同年度、同日期台账（原版本保留可恢复）")
-    p.add_argument("--db", metavar="PATH", help="数据库文件（默认：配置中的数据库）")
     p.set_defaults(func=_guarded(run_import))
 
-    s = subparsers.add_parser("summary", help="数据库中截至某日的汇总", add_help=False,
-                              description="每个区市、每个改造年度取截至该日最近一期台账，汇总")
-    s.add_argument("-h", "--help", action="help", help="显示帮助并退出")
-    s.add_argument("--db", metavar="PATH", help="数据库文件（默认：配置中的数据库）")
+    s = _store_subcommand(subparsers, "summary", "数据库中截至某日的汇总",
+                          "每个区市、每个改造年度取截至该日最近一期台账，汇总")
     s.add_argument("--as-of", metavar="YYYY-MM-DD", help="截至日期（默认：最新）")
     s.add_argument("--batch-year", metavar="N|N-M", help="改造年度，如 2022 或 2022-2024")
     s.add_argument("--json", action="store_true", help="输出 JSON")
     s.set_defaults(func=_guarded(run_summary))
 
-    h = subparsers.add_parser("snapshots", help="列出数据库中的快照（各区市各期台账）", add_help=False,
-                              description="列出已导入的快照；--all 同时列出被 --replace 替换的旧版本")
-    h.add_argument("-h", "--help", action="help", help="显示帮助并退出")
-    h.add_argument("--db", metavar="PATH", help="数据库文件（默认：配置中的数据库）")
+    h = _store_subcommand(subparsers, "snapshots", "列出数据库中的快照（各区市各期台账）",
+                          "列出已导入的快照；--all 同时列出被 --replace 替换的旧版本")
     h.add_argument("--all", action="store_true", help="包括已被替换的旧版本")
     h.add_argument("--as-of", metavar="YYYY-MM-DD", help="只列出该截至日期的快照")
     h.add_argument("--json", action="store_true", help="输出 JSON")
     h.set_defaults(func=_guarded(run_snapshots))
 
-    r = subparsers.add_parser("restore", help="恢复被替换的旧版本快照", add_help=False,
-                              description="把一个被替换的旧版本恢复为当前版本（当前版本转为旧版本，可再恢复）")
-    r.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+    r = _store_subcommand(subparsers, "restore", "恢复被替换的旧版本快照",
+                          "把一个被替换的旧版本恢复为当前版本（当前版本转为旧版本，可再恢复）")
     r.add_argument("snapshot_id", metavar="编号", type=_snapshot_number, help="快照编号（见 snapshots --all）")
-    r.add_argument("--db", metavar="PATH", help="数据库文件（默认：配置中的数据库）")
     r.set_defaults(func=_guarded(run_restore))
 
 
