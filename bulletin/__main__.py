@@ -42,11 +42,12 @@ def parse_args(argv=None):
 
 
 def _open_store(db: Path | None):
+    from loaders.sample import open_default_store
     from loaders.store import LedgerStore
 
     if db is not None and not db.is_file():
         raise FileNotFoundError(f"台账库文件不存在：{db}")
-    return LedgerStore(db) if db is not None else LedgerStore()
+    return LedgerStore(db) if db is not None else open_default_store()
 
 
 def _resolve_districts(names: list[str] | None) -> list[str] | None:

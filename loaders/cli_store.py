@@ -53,10 +53,11 @@ def parse_batch_years(text: str) -> list[int]:
 
 
 def _open_store(db: str | None, *, must_exist: bool):
+    from loaders.sample import open_default_store
     from loaders.store import LedgerStore
 
     if db is None:
-        return LedgerStore()
+        return open_default_store()
     path = Path(db)
     if must_exist and not path.exists():
         raise UsageError(f"数据库文件不存在：{path}")

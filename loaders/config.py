@@ -88,6 +88,18 @@ def store_path() -> Path:
     return _env_path("LEDGER_DB") or _resolve(_setting("store", "path"))
 
 
+def store_is_configured() -> bool:
+    """True when a deployment names its store (LEDGER_DB, or [store] path in its own settings file). Only an
+    unconfigured installation runs on the demo store seeded from the sample ledgers."""
+    if os.environ.get("LEDGER_DB"):
+        return True
+    chosen = _env_path("LEDGER_SETTINGS")
+    if chosen is None:
+        return False
+    settings()  # reports a missing or broken settings file in Chinese
+    return "path" in _read_toml(chosen).get("store", {})
+
+
 def sample_ledgers_dir() -> Path:
     return _resolve(_setting("store", "sample_ledgers"))
 

@@ -161,13 +161,7 @@ def build_store(target: Path, ledgers_dir: Path | None = None, *, workers: int |
             report.snapshots += len(outcome.snapshots)
             if k % 20 == 0 or k == len(jobs):
                 _say(f"  已读取 {k}/{len(jobs)} 个文件（{time.perf_counter() - started:.0f}秒）")
-        # Leave a single self-contained file (no -wal) before it is renamed into place.
-        con = store._connect()
-        try:
-            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            con.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            con.close()
+        store.compact()
         os.replace(tmp, target)
     finally:
         for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
@@ -190,6 +184,24 @@ def build_default_store(target: Path, ledgers_dir: Path | None = None, *, worker
         if target.exists():
             return None
         return build_store(target, ledgers_dir, workers=workers)
+
+
+def open_default_store(*, seed_sample: bool | None = None):
+    """The store this deployment uses: LEDGER_DB, else settings [store] path.
+
+    Only the demo store (no store configured anywhere) is seeded from the sample ledgers, on first use. A store a
+    user names, by --db, LEDGER_DB or a settings file, is opened as it is and starts empty: the fictional sample
+    must never be mixed into a bureau's data. `seed_sample` overrides that choice (tests, `python -m loaders.sample`).
+    """
+    from loaders import config
+    from loaders.store import LedgerStore
+
+    path = config.store_path()
+    if seed_sample is None:
+        seed_sample = not config.store_is_configured()
+    if seed_sample and not path.exists():
+        build_default_store(path)
+    return LedgerStore(path)
 
 
 if __name__ == "__main__":  # python -m loaders.sample [TARGET]: rebuild timing aid

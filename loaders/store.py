@@ -366,15 +366,9 @@ class LedgerStore:
     """The snapshot history in one SQLite file. Safe to share between threads: each call opens its own
     connection (cheap for SQLite), so a Streamlit `cache_resource` handle works across reruns and sessions."""
 
-    def __init__(self, path: str | Path | None = None):
-        if path is None:
-            from loaders import config
-
-            path = config.store_path()
-            if not Path(path).exists():
-                from loaders import sample
-
-                sample.build_default_store(Path(path))
+    def __init__(self, path: str | Path):
+        # Opening never builds or seeds anything: a store a user names starts empty (loaders.sample seeds the
+        # demo store only, by an explicit call).
         self.path = Path(path)
         self._read_open: str | None = None   # URI parameters for reading when the file cannot be written
         try:
@@ -507,6 +501,17 @@ class LedgerStore:
         with self._read() as con:
             rows = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('store_id', 'generation')"))
         return f"{rows.get('store_id', '')}-{rows.get('generation', '0')}"
+
+    def compact(self) -> None:
+        """Fold the write-ahead log into the file and leave it self-contained (no -wal beside it), so the file
+        can be copied or renamed into place as one piece."""
+        with self._sqlite_errors():
+            con = self._connect()
+            try:
+                con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                con.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                con.close()
 
     # -- writing
     def import_result(self, result: LedgerResult, replace: bool = False) -> ImportOutcome:

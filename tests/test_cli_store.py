@@ -301,3 +301,27 @@ def test_summary_header_lists_separate_years(db, capsys):
 @pytest.mark.parametrize("text", ["2021—2022", "2021–2022", "2021－2022", "2021至2022", "2021——2022", "2021 ~ 2022"])
 def test_batch_year_range_separators(text):
     assert cli_store.parse_batch_years(text) == [2021, 2022]
+
+
+def test_a_bureau_store_named_by_ledger_db_holds_only_its_own_ledger(tmp_path):
+    """A fresh install: LEDGER_DB names a new store; import and summary never seed the fictional sample."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    csv = tmp_path / "市北区台账.csv"
+    csv.write_text("小区编号,小区名称,所属区市,改造年度,户数,总投资（万元）,累计完成投资（万元）,实际开工时间\n"
+                   "SB-001,台东小区,市北区,2022,120,300,50,2022-05-20\n"
+                   "SB-002,辽宁路小区,市北区,2022,80,200,0,\n", encoding="utf-8")
+    env = {**os.environ, "LEDGER_DB": "bureau.sqlite", "PYTHONPATH": str(root)}  # relative: from the cwd
+    env.pop("LEDGER_SETTINGS", None)
+    for argv in (["import", str(csv), "--report-date", "2022-05-31"], ["summary", "--json"]):
+        proc = subprocess.run([sys.executable, "-m", "loaders", *argv], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["rows"] == 2
+    assert list(summary["by_district"]) == ["市北区"]
+    assert "示例" not in proc.stderr
+    assert len(LedgerStore(tmp_path / "bureau.sqlite").snapshots()) == 1

@@ -106,19 +106,49 @@ def test_two_builders_at_once_build_once(ledgers, tmp_path, monkeypatch):
     assert LedgerStore(target).report_dates() == [date(2022, 3, 4), date(2022, 3, 11)]
 
 
-def test_default_store_is_built_on_first_use(ledgers, tmp_path, monkeypatch):
+def test_demo_store_is_seeded_on_first_use(ledgers, tmp_path, monkeypatch):
     from loaders import config
 
     target = tmp_path / "default" / "ledger.sqlite"
-    monkeypatch.setenv("LEDGER_DB", str(target))
+    monkeypatch.delenv("LEDGER_DB", raising=False)
+    monkeypatch.delenv("LEDGER_SETTINGS", raising=False)
+    monkeypatch.setattr(config, "store_path", lambda: target)
     monkeypatch.setattr(config, "sample_ledgers_dir", lambda: ledgers)
     monkeypatch.setattr(sample, "build_store",
                         lambda t, d=None, workers=None, _real=sample.build_store: _real(t, d, workers=1))
-    store = LedgerStore()
+    store = sample.open_default_store()
     assert store.path == target
     assert len(store.snapshots()) == 4
     version = store.version()
-    assert LedgerStore().version() == version       # second use opens, does not rebuild
+    assert sample.open_default_store().version() == version       # second use opens, does not rebuild
+
+
+@pytest.mark.parametrize("how", ["LEDGER_DB", "LEDGER_SETTINGS"])
+def test_a_store_the_user_names_starts_empty(how, ledgers, tmp_path, monkeypatch):
+    from loaders import config
+
+    target = tmp_path / "bureau.sqlite"
+    monkeypatch.setattr(config, "sample_ledgers_dir", lambda: ledgers)
+    monkeypatch.delenv("LEDGER_DB", raising=False)
+    monkeypatch.delenv("LEDGER_SETTINGS", raising=False)
+    if how == "LEDGER_DB":
+        monkeypatch.setenv("LEDGER_DB", str(target))
+    else:
+        settings = tmp_path / "bureau.toml"
+        settings.write_text(f'[store]\npath = "{target}"\n', encoding="utf-8")
+        monkeypatch.setenv("LEDGER_SETTINGS", str(settings))
+    store = sample.open_default_store()
+    assert store.path == target
+    assert store.snapshots().empty
+    assert store.report_dates() == []
+
+
+def test_opening_a_store_never_builds_anything(ledgers, tmp_path, monkeypatch):
+    from loaders import config
+
+    monkeypatch.setattr(config, "sample_ledgers_dir", lambda: ledgers)
+    store = LedgerStore(tmp_path / "new.sqlite")
+    assert store.snapshots().empty
 
 
 def test_build_failure_leaves_no_file(ledgers, tmp_path, monkeypatch):

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from loaders import config
+from loaders.sample import open_default_store
 from loaders.store import LedgerStore
 
 Years = tuple[int, ...]
@@ -22,9 +23,9 @@ Names = tuple[str, ...]
 
 @st.cache_resource(show_spinner="正在打开台账数据库…")
 def _open_store(path: str) -> LedgerStore:
-    # `path` is only the cache key (tests point LEDGER_DB elsewhere). LedgerStore(None) resolves the same path
-    # and builds the default store from sample_data on first use.
-    return LedgerStore(None)
+    # `path` is only the cache key (tests point LEDGER_DB elsewhere). open_default_store resolves the same path
+    # and seeds the demo store from sample_data on first use (a configured store is never seeded).
+    return open_default_store()
 
 
 def store() -> LedgerStore:
