@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from loaders import config
@@ -60,8 +60,21 @@ def flat(text) -> str:
     return re.sub(r"[\(\)\[\]]", "", norm(text))
 
 
+@dataclass(frozen=True)
+class Vocabulary:
+    """config/headers.toml made ready for matching (every word normalised by norm())."""
+    lookup: dict[str, ColumnSpec]                  # flat synonym -> its column (and "ignored" headers)
+    units: dict[str, tuple[str, float, str]]       # unit -> (group money|area|count, factor to canonical, as written)
+    crs_words: tuple[tuple[str, str], ...]         # (word, crs), longest first
+    node_words: tuple[tuple[str, str], ...]        # (word, node key), longest first
+    plan_words: tuple[str, ...]                    # 计划 …, longest first
+    actual_words: tuple[str, ...]                  # 实际 …, longest first
+    fillers: tuple[str, ...]                       # 时间, 日期 … around a node word
+    unit_suffixes: tuple[str, ...]                 # units, longest first (计划投资万元)
+
+
 @lru_cache(maxsize=None)
-def _tables():
+def words() -> Vocabulary:
     voc = vocabulary()
     lookup: dict[str, ColumnSpec] = {}
     for field, spec in voc["fields"].items():
@@ -76,17 +89,22 @@ def _tables():
     for group, table in voc["units"].items():
         for unit, factor in table.items():
             units[norm(unit)] = (group, float(factor), unit)
-    crs_words = []
-    for crs, words in voc["crs_hints"].items():
-        crs_words += [(norm(w), crs) for w in words]
-    crs_words.sort(key=lambda x: -len(x[0]))
+    crs_words = sorted(((norm(w), crs) for crs, ws in voc["crs_hints"].items() for w in ws), key=lambda x: -len(x[0]))
     ms = voc["milestones"]
-    node_words = sorted(((norm(w), k) for k in NODE_KEYS for w in ms.get(k, [])), key=lambda x: -len(x[0]))
-    plan_words = sorted((norm(w) for w in ms["plan_words"]), key=len, reverse=True)
-    actual_words = sorted((norm(w) for w in ms["actual_words"]), key=len, reverse=True)
-    fillers = sorted((norm(w) for w in ms["filler_words"]), key=len, reverse=True)
-    unit_suffixes = sorted(units, key=len, reverse=True)
-    return lookup, units, crs_words, node_words, plan_words, actual_words, fillers, unit_suffixes
+
+    def longest_first(ws):
+        return tuple(sorted((norm(w) for w in ws), key=len, reverse=True))
+    return Vocabulary(
+        lookup=lookup, units=units, crs_words=tuple(crs_words),
+        node_words=tuple(sorted(((norm(w), k) for k in NODE_KEYS for w in ms.get(k, [])), key=lambda x: -len(x[0]))),
+        plan_words=longest_first(ms["plan_words"]), actual_words=longest_first(ms["actual_words"]),
+        fillers=longest_first(ms["filler_words"]), unit_suffixes=tuple(sorted(units, key=len, reverse=True)))
+
+
+def with_unit(spec: ColumnSpec, unit: str) -> ColumnSpec:
+    """The spec read in `unit` (a key of Vocabulary.units), when the unit suits its kind; else unchanged."""
+    group, factor, _ = words().units[unit]
+    return replace(spec, unit=unit, factor=factor) if unit_kind_ok(spec.kind, group) else spec
 
 
 _UNIT_SEP_RE = re.compile(r"[,、;/:()\[\]]")
@@ -95,7 +113,7 @@ _UNIT_SEP_RE = re.compile(r"[,、;/:()\[\]]")
 def unit_in_hint(hint: str, group: str | None = None) -> str | None:
     """The unit a normalised hint names: '万元'; '人民币元' -> '元'; '元,含税' -> '元'; '户、元' with
     group='money' -> '元'. None when it names none (of that group)."""
-    units = _tables()[1]
+    units = words().units
     for token in [hint, *_UNIT_SEP_RE.split(hint)]:
         token = token.replace("人民币", "").replace("单位", "")
         if token in units and (group is None or units[token][0] == group):
@@ -103,13 +121,12 @@ def unit_in_hint(hint: str, group: str | None = None) -> str | None:
     return None
 
 
-def _unit_kind_ok(kind: str, group: str) -> bool:
+def unit_kind_ok(kind: str, group: str) -> bool:
     return {"money": "money", "area": "area", "int": "count", "number": "count"}.get(kind) == group
 
 
 def _crs_of(text: str) -> str | None:
-    _, _, crs_words, *_ = _tables()
-    for word, crs in crs_words:
+    for word, crs in words().crs_words:
         if word and (text == word or (len(word) > 2 and word in text)):
             return crs
     return None
@@ -118,21 +135,21 @@ def _crs_of(text: str) -> str | None:
 def _milestone(key: str) -> tuple[str | None, str] | None:
     """'计划开工时间' -> ('plan', 'start'), '开工时间' -> (None, 'start') (neither word written); None when the
     text is not a milestone header."""
-    _, _, _, node_words, plan_words, actual_words, fillers, _ = _tables()
-    for word, node in node_words:
+    voc = words()
+    for word, node in voc.node_words:
         if word in key:
             rest = key.replace(word, "", 1)
             which = None
-            for pw in plan_words:
+            for pw in voc.plan_words:
                 if pw in rest:
                     which, rest = "plan", rest.replace(pw, "", 1)
                     break
             if which is None:
-                for aw in actual_words:
+                for aw in voc.actual_words:
                     if aw in rest:
                         which, rest = "actual", rest.replace(aw, "", 1)
                         break
-            for f in fillers:
+            for f in voc.fillers:
                 rest = rest.replace(f, "")
             if rest:
                 return None
@@ -150,7 +167,8 @@ def match_header(text) -> ColumnSpec | None:
     if text is None:
         return None
     text = _DECORATION_RE.sub("", str(text))
-    lookup, units, _, _, _, _, _, unit_suffixes = _tables()
+    voc = words()
+    lookup, units = voc.lookup, voc.units
     base, hints = split_hints(text)
     if not base and not hints:
         return None
@@ -174,7 +192,7 @@ def match_header(text) -> ColumnSpec | None:
         if key2 in lookup:
             key, spec = key2, lookup[key2]
     if spec is None and unit is None:
-        for u in unit_suffixes:          # 计划投资万元, 建筑面积m2
+        for u in voc.unit_suffixes:          # 计划投资万元, 建筑面积m2
             if key.endswith(u) and key[: -len(u)] in lookup:
                 unit, key = u, key[: -len(u)]
                 spec = lookup[key]
@@ -184,7 +202,7 @@ def match_header(text) -> ColumnSpec | None:
     if spec is None:                     # 高德经度, 经度百度
         c = _crs_of(key)
         if c:
-            for word, _crs in _tables()[2]:
+            for word, _crs in voc.crs_words:
                 if word in key and key.replace(word, "") in lookup:
                     spec, crs = lookup[key.replace(word, "")], c
                     break
@@ -205,10 +223,10 @@ def match_header(text) -> ColumnSpec | None:
             if cand and cand != key:
                 sub = match_header(cand)
                 if sub is not None:
-                    if unit is not None and sub.factor is None and _unit_kind_ok(sub.kind, units[unit][0]):
-                        sub = ColumnSpec(**{**sub.__dict__, "unit": unit, "factor": units[unit][1]})
+                    if unit is not None and sub.factor is None:
+                        sub = with_unit(sub, unit)
                     if crs is not None and sub.crs is None:
-                        sub = ColumnSpec(**{**sub.__dict__, "crs": crs})
+                        sub = replace(sub, crs=crs)
                     return sub
     if spec is None and m is None and key.startswith("是否"):     # 是否开工 / 是否完成意愿征求: 是 | 否
         m2 = _milestone(key[2:])
@@ -223,7 +241,7 @@ def match_header(text) -> ColumnSpec | None:
         return ColumnSpec(field=col, kind=which or "actual", rank=0 if which else 1)
     if unit is not None:
         group, f, _ = units[unit]
-        if _unit_kind_ok(spec.kind, group):
+        if unit_kind_ok(spec.kind, group):
             factor = f
         else:
             unit = None

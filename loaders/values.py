@@ -383,6 +383,26 @@ def dates(s, codes=None):
     return out, empty, bad, month_only
 
 
+_DATE_FORMS = "应为如2023-05-31、2023/5/31、2023.5.31、2023年5月31日或Excel日期格式"
+_YMD_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*[日号]?|月(?:份|底|末)?)?\s*$")
+
+
+def date_problem(cell) -> str:
+    """Why a date cell cannot be read, as specific as the text allows (a month 13, 30 February, year 2202)."""
+    m = _YMD_RE.match(unicodedata.normalize("NFKC", str(cell))) if isinstance(cell, str) else None
+    if m:
+        y, mo, d = (int(g) if g else None for g in m.groups())
+        if not 1990 <= y <= 2100:
+            swapped = [c for c in range(2010, 2031) if sorted(str(c)) == sorted(str(y))]      # 2202 for 2022
+            guess = f"（是否应为{swapped[0]}年？）" if len(swapped) == 1 else ""
+            return f"年份{y}不合理{guess}，{_DATE_FORMS}。"
+        if not 1 <= mo <= 12:
+            return f"月份{mo}不存在，{_DATE_FORMS}。"
+        if d is not None and not 1 <= d <= pd.Timestamp(y, mo, 1).days_in_month:
+            return f"{y}年{mo}月没有{d}日，请核对。"
+    return f"无法识别的日期，{_DATE_FORMS}。"
+
+
 def month_end(values: np.ndarray) -> np.ndarray:
     """The last day of each value's month."""
     return (values.astype("datetime64[M]") + 1).astype("datetime64[D]").astype("datetime64[ns]") - np.timedelta64(
