@@ -1,4 +1,5 @@
-"""Child process that parses workbooks with python-calamine (started by loaders.safety, never imported there).
+"""Child process that parses workbooks with python-calamine (started by loaders.safety, which imports only
+parse() from here, for trusted files parsed in-process).
 
 Protocol on stdin/stdout: 8-byte little-endian length + pickle, one request -> one reply, for ever.
 A native crash (abort, out-of-memory) kills only this process; the parent reports it and starts a new one.
@@ -14,17 +15,11 @@ import re
 import struct
 import sys
 import threading
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-_F_RE = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_C_RE = re.compile(rb"<(?:\w+:)?c\b([^>]*)>(.*?)</(?:\w+:)?c>", re.S)
-_V_RE = re.compile(rb"<(?:\w+:)?v>([^<]*)<")
-_REF_RE = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
-_ERR_T_RE = re.compile(rb'\bt="e"')
-MAX_ERROR_CELLS = 10_000
+from loaders.xlsx_scan import MAX_ERROR_CELLS
 
 
 class _Codes(dict):
@@ -34,34 +29,6 @@ class _Codes(dict):
 
 _CODE = _Codes({float: 1, int: 1, str: 2, dt.datetime: 3, dt.date: 3, type(None): 0})
 _ORDINAL_EPOCH = dt.date(1970, 1, 1).toordinal()
-
-
-def _encode_column(col: tuple) -> tuple:
-    """A column of cells -> ('c', n, floats_idx, floats, str_idx, joined, dt_idx, days, other_idx, others).
-
-    Empty strings are dropped (decoded as ''), dates travel as int64 days since 1970 (time of day dropped:
-    the ledger's dates are days).
-    """
-    n = len(col)
-    codes = np.fromiter(map(_CODE.__getitem__, map(type, col)), dtype=np.int8, count=n)
-    if (codes == 2).all():
-        return ("s", n, "\x00".join(col))
-    if isinstance(col, np.ndarray):
-        arr = col
-    else:
-        arr = np.empty(n, dtype=object)
-        arr[:] = col
-    f_idx = np.flatnonzero(codes == 1)
-    s_idx = np.flatnonzero(codes == 2)
-    if len(s_idx):
-        s_idx = s_idx[arr[s_idx] != ""]
-    d_idx = np.flatnonzero(codes == 3)
-    o_idx = np.flatnonzero(codes == 4)
-    floats = arr[f_idx].astype("float64")
-    joined = "\x00".join(arr[s_idx].tolist())
-    days = np.fromiter(map(dt.date.toordinal, arr[d_idx]), dtype=np.int64, count=len(d_idx)) - _ORDINAL_EPOCH
-    others = arr[o_idx].tolist()
-    return ("c", n, f_idx, floats, s_idx, joined, d_idx, days, o_idx, others)
 
 
 def _encode_sheet(flat: np.ndarray, nrows: int, width: int) -> tuple:
@@ -92,106 +59,6 @@ def _encode_sheet(flat: np.ndarray, nrows: int, width: int) -> tuple:
     o_idx = np.flatnonzero(codes == 4)
     others = flat[o_idx].tolist()
     return ("g", nrows, width, codes, floats, joined, days, o_idx, others)
-
-
-_SCAN_LIMIT = 16 << 20    # formula scan: the first 16 MB of a sheet's XML (about 40,000 rows)
-
-
-def _col_index(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n - 1
-
-
-_COLS_RE = re.compile(rb"<(?:\w+:)?cols>(.*?)</(?:\w+:)?cols>", re.S)
-_COL_RE = re.compile(rb"<(?:\w+:)?col\b([^>]*)/?>")
-
-
-def _hidden_columns(head: bytes) -> list[int]:
-    """0-based indices of the columns marked hidden in a worksheet's <cols> (at the start of its XML)."""
-    end = head.find(b"sheetData")         # <cols> precedes the cells: never search the cells themselves
-    m = _COLS_RE.search(head, 0, end if end >= 0 else len(head))
-    if not m:
-        return []
-    out = []
-    for c in _COL_RE.finditer(m.group(1)):
-        attrs = c.group(1)
-        if re.search(rb'\bhidden="(?:1|true)"', attrs):
-            lo = re.search(rb'\bmin="(\d+)"', attrs)
-            hi = re.search(rb'\bmax="(\d+)"', attrs)
-            if lo and hi:
-                out.extend(range(int(lo.group(1)) - 1, min(int(hi.group(1)), int(lo.group(1)) + 1000)))
-    return out
-
-
-def _holds(data: bytes, needle: bytes, pivot: int, max_probes: int = 256) -> bool:
-    """needle in data, found through its rarely used byte needle[pivot] (a one-byte find is a fast memchr; a
-    multi-byte find walks every byte). After max_probes false hits the plain search takes over."""
-    key = needle[pivot:pivot + 1]
-    i = data.find(key, pivot)
-    for _ in range(max_probes):
-        if i < 0:
-            return False
-        if data.startswith(needle, i - pivot):
-            return True
-        i = data.find(key, i + 1)
-    return needle in data
-
-
-def _formulas_without_value(zf: zipfile.ZipFile, member: str, limit: int = _SCAN_LIMIT,
-                            errors: list | None = None, hidden: list | None = None) -> int:
-    """Count formula cells with no cached value in a worksheet XML (streamed, bounded memory and time).
-
-    Only the first `limit` bytes are scanned: generated workbooks put their formulas in every row, so a
-    missing cached value shows up early; a negative count means "at least -count" (the scan stopped).
-    errors: when a list, receives (row, col, text) of error cells (#DIV/0!, #N/A …, 0-based), which
-    calamine returns as empty cells; at most MAX_ERROR_CELLS.
-    """
-    count = 0
-    found_any = False
-    tail = b""
-    read = 0
-    with zf.open(member) as fh:
-        while True:
-            if read >= limit:
-                return -count if count else 0
-            chunk = fh.read(1 << 20)
-            if hidden is not None and read == 0:
-                hidden.extend(_hidden_columns(chunk[:1 << 16]))
-            read += len(chunk)
-            if not chunk:
-                break
-            data = tail + chunk
-            if not found_any:
-                # every formula sheet has a </f> (or </x:f>): shared-formula followers only follow a master
-                if not _holds(data, b"f>", 0) and (errors is None or not _holds(data, b"v>#", 2)):
-                    tail = data[-16:]
-                    continue
-                found_any = True
-            cut = data.rfind(b"</c>")
-            if cut < 0:
-                tail = data
-                continue
-            cut += 4
-            for m in _C_RE.finditer(data[:cut]):
-                attrs, inner = m.group(1), m.group(2)
-                v = _V_RE.search(inner)
-                if (v is None or not v.group(1)) and _F_RE.search(inner):
-                    count += 1
-                if (errors is not None and v is not None and v.group(1) and _ERR_T_RE.search(attrs)
-                        and len(errors) < MAX_ERROR_CELLS):
-                    ref = _REF_RE.search(attrs)
-                    if ref:
-                        errors.append((int(ref.group(2)) - 1, _col_index(ref.group(1)),
-                                       v.group(1).decode("utf-8", "replace")))
-            tail = data[cut:]
-    return count
-
-
-def _sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
-    from loaders.safety import xlsx_sheet_parts
-    return {name: part for name, part, _ in xlsx_sheet_parts(zf)}
 
 
 # BIFF records calamine does not report, with a cheap test on the Workbook stream for each before any walk:
@@ -276,7 +143,7 @@ def _xls_scan(src) -> tuple[dict[str, list], dict[str, set]]:
 PARSE_THREADS = 2
 
 
-def _parse_sheet(wb, meta, max_cells: int) -> tuple[dict | None, tuple | None]:
+def _parse_sheet(wb, meta, max_cells: int, max_rows: int) -> tuple[dict | None, tuple | None]:
     """One sheet -> (sheet dict, None), or (None, note) when it is unreadable or too big."""
     name = meta.name
     try:
@@ -285,7 +152,7 @@ def _parse_sheet(wb, meta, max_cells: int) -> tuple[dict | None, tuple | None]:
         return None, ("sheet_error", name, str(exc)[:200])
     r1, c1 = sheet.end or (0, 0)
     h, w = r1 + 1, c1 + 1          # to_python(skip_empty_area=False) starts at A1; end is the far cell, 0-based
-    if h * w > max_cells:
+    if h * w > max_cells or h > max_rows:     # the parent's scan passed it; the parser's own extent decides
         return None, ("too_big", name, (h, w, r1, c1))
     rows = sheet.to_python(skip_empty_area=False)
     nrows = len(rows)
@@ -329,16 +196,9 @@ def parse(req: dict, emit=None) -> dict:
     wb = open_workbook()
     skip = set(req.get("skip", ()))
     max_cells = req.get("max_cells", 5_000_000)
+    max_rows = req.get("max_rows", 300_100)
     sheets = []
     notes = []
-    zf = None
-    members = {}
-    if req.get("kind") == "xlsx" and req.get("formula_scan", True):
-        try:
-            zf = zipfile.ZipFile(io.BytesIO(src) if isinstance(src, (bytes, bytearray)) else src)
-            members = _sheet_members(zf)
-        except Exception:  # noqa: BLE001 - formula scan is best effort
-            zf = None
     wanted = [meta for meta in wb.sheets_metadata
               if meta.name not in skip and not str(meta.typ).endswith("ChartSheet")]
     handles = threading.local()
@@ -347,7 +207,7 @@ def parse(req: dict, emit=None) -> dict:
         # a workbook handle is not shareable between threads: each parsing thread opens its own
         if not hasattr(handles, "wb"):
             handles.wb = wb if threading.current_thread() is threading.main_thread() else open_workbook()
-        return _parse_sheet(handles.wb, meta, max_cells)
+        return _parse_sheet(handles.wb, meta, max_cells, max_rows)
 
     threads = min(PARSE_THREADS, len(wanted))
     if threads > 1:
@@ -372,13 +232,6 @@ def parse(req: dict, emit=None) -> dict:
                 emit(sheet_dict)
             else:
                 sheets.append(sheet_dict)
-            if zf is not None and meta.name in members:
-                try:
-                    n = _formulas_without_value(zf, members[meta.name])
-                    if n:
-                        notes.append(("formula_no_value", meta.name, n))
-                except Exception:  # noqa: BLE001
-                    pass
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

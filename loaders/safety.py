@@ -6,9 +6,11 @@ Order of checks, all before any native parser sees the file:
    PDF, images, empty files, truncated zips -> one clear Chinese message;
 3. xlsx: zip-bomb test on the declared sizes (total uncompressed size and per-member compression ratio),
    encrypted packages, macros (vbaProject.bin: read values only, with a warning - nothing is ever executed);
-4. xlsx: each sheet's used range from its <dimension> element; if that is missing or over [upload]
-   max_sheet_cells / max_rows, the sheet XML is streamed to find the real extent; a sheet still over the
-   limit is not parsed (an error naming the far cell, other sheets are read);
+4. xlsx: each sheet's used range from its <dimension> element; if that is missing, over [upload]
+   max_sheet_cells / max_rows, or far smaller than the sheet's XML, the XML is streamed (loaders.xlsx_scan,
+   rows and cells without references counted as Excel counts them) until the real extent is known or a
+   limit is passed; a sheet over a limit is not parsed (an error naming its size, other sheets are read);
+   the worker refuses a sheet over the limits again from the parser's own extent;
 5. the workbook is parsed by python-calamine in a long-lived child process (loaders/_parse_worker.py) with a
    memory limit and [upload] parse_timeout_s: a native abort or a hang kills only the child, which is
    restarted for the next file. CSV is parsed in-process by pandas (no native zip/XML code involved).
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import threading
 import zipfile
 import zlib
@@ -27,7 +28,7 @@ from xml.etree import ElementTree as ET
 
 import numpy as np
 
-from loaders import config
+from loaders import config, xlsx_scan
 from loaders.report import UnreadableLedger
 
 _MAX_TOTAL_UNCOMPRESSED = 1 << 30     # 1 GiB of XML is far beyond any ledger within the file-size limit
@@ -47,33 +48,15 @@ class Prepared:
 
 
 def limits() -> dict:
+    """[upload] of config/settings.toml, with the defaults of a setting left out."""
     up = dict(config.upload_limits())
     up.setdefault("max_file_mb", 20)
     up.setdefault("max_sheet_cells", 5_000_000)
     up.setdefault("max_rows", 300_000)
     up.setdefault("parse_timeout_s", 60)
     up.setdefault("worker_memory_mb", 3072)
+    up.setdefault("future_report_days", 7)
     return up
-
-
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + (ord(ch) - 64)
-    return n
-
-
-def _cell_ref(ref: str) -> tuple[int, int] | None:
-    m = re.match(r"^\$?([A-Za-z]{1,3})\$?(\d+)$", ref)
-    return (int(m.group(2)), _col_index(m.group(1))) if m else None
-
-
-def _col_letters(n: int) -> str:
-    s = ""
-    while n > 0:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def sniff(head: bytes) -> str:
@@ -98,88 +81,6 @@ def sniff(head: bytes) -> str:
     if b"\x00" in head[:4096]:
         return "binary"
     return "text"
-
-
-def xlsx_sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, str, str]]:
-    """(sheet name, zip member of its XML, state) in workbook order."""
-    ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-    names = set(zf.namelist())
-    wb_part = "xl/workbook.xml"
-    if wb_part not in names:
-        cands = [n for n in names if n.endswith("workbook.xml")]
-        if not cands:
-            return []
-        wb_part = cands[0]
-    base = wb_part.rsplit("/", 1)[0]
-    rels_part = f"{base}/_rels/{wb_part.rsplit('/', 1)[1]}.rels"
-    targets = {}
-    if rels_part in names:
-        for rel in ET.fromstring(_read_small(zf, rels_part)):
-            t = rel.get("Target", "")
-            t = t.lstrip("/") if t.startswith("/") else f"{base}/{t}"
-            targets[rel.get("Id")] = t
-    out = []
-    root = ET.fromstring(_read_small(zf, wb_part))
-    for sh in root.iter(f"{ns_main}sheet"):
-        rid = sh.get(f"{ns_rel}id")
-        out.append((sh.get("name", ""), targets.get(rid, ""), sh.get("state", "visible")))
-    return out
-
-
-def _read_small(zf: zipfile.ZipFile, member: str, limit: int = 50 << 20) -> bytes:
-    info = zf.getinfo(member)
-    if info.file_size > limit:
-        raise UnreadableLedger("工作簿结构文件异常庞大，疑似恶意构造的文件，已拒绝读取。")
-    return zf.read(member)
-
-
-_DIM_RE = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([^\"]+)\"")
-_ROW_RE = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
-_CELL_RE = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})(\d+)\"[^>]*?(/>|>)")
-_SHEETDATA_RE = re.compile(rb"<(?:\w+:)?sheetData")
-
-
-def _declared_extent(zf: zipfile.ZipFile, member: str) -> tuple[int, int] | None:
-    with zf.open(member) as fh:
-        head = fh.read(16384)
-    m = _DIM_RE.search(head)
-    if not m:
-        return None
-    ref = m.group(1).decode("ascii", "replace")
-    last = _cell_ref(ref.split(":")[-1])
-    return last
-
-
-def _real_extent(zf: zipfile.ZipFile, member: str) -> tuple[int, int, str | None]:
-    """Stream a sheet XML and find the last row and column holding a value: (rows, cols, far cell ref)."""
-    max_r = max_c = 0
-    far = None
-    tail = b""
-    cell_val = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})(\d+)\"[^>]*?>(.*?)</(?:\w+:)?c>", re.S)
-    with zf.open(member) as fh:
-        while True:
-            chunk = fh.read(1 << 20)
-            if not chunk:
-                break
-            data = tail + chunk
-            cut = data.rfind(b"</c>")
-            if cut < 0:
-                tail = data[-(1 << 20):] if len(data) > (2 << 20) else data
-                continue
-            cut += 4
-            for m in cell_val.finditer(data[:cut]):
-                if b"<v" not in m.group(3) and b"<is" not in m.group(3) and b"<t" not in m.group(3):
-                    continue
-                r, c = int(m.group(2)), _col_index(m.group(1).decode())
-                if r > max_r:
-                    max_r = r
-                if c > max_c:
-                    max_c = c
-                if r * c >= max_r * max_c:
-                    far = f"{m.group(1).decode()}{r}"
-            tail = data[cut:]
-    return max_r, max_c, far
 
 
 def _check_xlsx(prep: Prepared, zf: zipfile.ZipFile) -> None:
@@ -211,34 +112,36 @@ def _check_xlsx(prep: Prepared, zf: zipfile.ZipFile) -> None:
     if any(n.lower().endswith("vbaproject.bin") for n in names):
         prep.warnings.append("该工作簿含有宏（VBA代码）。系统不会运行宏，只读取单元格中的数据；建议另存为不含宏的.xlsx后报送。")
     try:
-        parts = xlsx_sheet_parts(zf)
-    except UnreadableLedger:
-        raise
+        parts = xlsx_scan.sheet_parts(zf)
+    except xlsx_scan.OversizedPart as exc:
+        raise UnreadableLedger("工作簿结构文件异常庞大，疑似恶意构造的文件，已拒绝读取。") from exc
     except Exception as exc:  # noqa: BLE001 - broken workbook XML
         raise UnreadableLedger("文件已损坏（工作簿结构无法解析），无法读取。请用Excel打开并另存为.xlsx后重新报送。") from exc
+    max_rows, max_cells = lim["max_rows"] + 100, lim["max_sheet_cells"]
     for name, member, _state in parts:
         if member not in names:
             continue
-        ext = _declared_extent(zf, member)
-        cells = ext[0] * ext[1] if ext else None
-        if ext is not None and cells <= lim["max_sheet_cells"] and ext[0] <= lim["max_rows"] + 100:
+        ext = xlsx_scan.declared_extent(zf, member)
+        # a <dimension> is only a claim: trusted when within the limits and the XML is not far larger than
+        # such a range can take (a ledger cell takes some 20-200 bytes of XML)
+        if (ext is not None and ext[0] <= max_rows and ext[0] * ext[1] <= max_cells
+                and zf.getinfo(member).file_size <= _BYTES_PER_DECLARED_CELL * ext[0] * ext[1] + (1 << 20)):
             continue
-        rows, cols, far = _real_extent(zf, member)
-        if rows * cols <= lim["max_sheet_cells"] and rows <= lim["max_rows"] + 100:
+        used = xlsx_scan.used_extent(zf, member, max_rows=max_rows, max_cells=max_cells)
+        if used.within(max_rows, max_cells):
             continue
         prep.skip_sheets.append(name)
-        prep.sheet_errors.append((name, oversized_sheet_message(rows, cols, far)))
+        prep.sheet_errors.append((name, oversized_sheet_message(used.rows, used.cols, used.far, used.complete)))
 
 
-def cell_ref(row: int, col: int) -> str:
-    """0-based (row, col) -> 'AZ900000'."""
-    return f"{_col_letters(col + 1)}{row + 1}"
+_BYTES_PER_DECLARED_CELL = 2000
 
 
-def oversized_sheet_message(rows: int, cols: int, far: str | None) -> str:
+def oversized_sheet_message(rows: int, cols: int, far: str | None, complete: bool = True) -> str:
     lim = limits()
-    where = f"，最远的有内容单元格是{far}" if far else ""
-    return (f"工作表的使用区域过大（{rows:,}行×{cols:,}列，约{rows * cols:,}个单元格{where}），超过上限"
+    where = f"，最远的有内容单元格是{far}" if far and complete else ""
+    at_least = "" if complete else "至少"
+    return (f"工作表的使用区域过大（{at_least}{rows:,}行×{cols:,}列，{at_least}约{rows * cols:,}个单元格{where}），超过上限"
             f"{lim['max_sheet_cells']:,}个单元格/{lim['max_rows']:,}行，未读取该工作表。"
             "通常是远离数据的某个单元格误填了内容：请删除数据区域以外的多余行列后保存，再重新报送。")
 
@@ -346,47 +249,18 @@ def _decode_sheet(enc: tuple) -> tuple[list[np.ndarray], list[np.ndarray]]:
     return cols, ccols
 
 
-def _decode_column(enc: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """(cells as an object array, type codes as in loaders.values.type_codes)."""
-    if enc[0] == "t":
-        out = np.empty(len(enc[1]), dtype=object)
-        out[:] = enc[1]
-        from loaders.values import type_codes
-        return out, type_codes(out)
-    if enc[0] == "s":
-        _, n, joined = enc
-        out = np.empty(n, dtype=object)
-        out[:] = joined.split("\x00") if n else []
-        codes = np.where(out == "", 0, 2).astype(np.int8)
-        return out, codes
-    _, n, f_idx, floats, s_idx, joined, d_idx, days, o_idx, others = enc
-    out = np.empty(n, dtype=object)
-    out[:] = ""
-    codes = np.zeros(n, dtype=np.int8)
-    if len(f_idx):
-        out[f_idx] = floats.tolist()
-        codes[f_idx] = 1
-    if len(s_idx):
-        out[s_idx] = joined.split("\x00")
-        codes[s_idx] = 2
-    if len(d_idx):
-        out[d_idx] = days.astype("datetime64[D]").astype("datetime64[us]").tolist()
-        codes[d_idx] = 3
-    for i, v in zip(o_idx, others):
-        out[i] = v
-        codes[i] = 0 if v is None else 4
-    return out, codes
-
-
 def _decoded(sh: dict) -> dict:
-    if sh.get("grid") is not None:
-        sh["cols"], sh["codes"] = _decode_sheet(sh.pop("grid"))
-    else:
-        sh.pop("grid", None)
-        decoded = [_decode_column(c) for c in sh["cols"]]
-        sh["cols"] = [d[0] for d in decoded]
-        sh["codes"] = [d[1] for d in decoded]
+    grid = sh.pop("grid", None)
+    sh["cols"], sh["codes"] = _decode_sheet(grid) if grid is not None else ([], [])
     return sh
+
+
+def external_formulas_message(count: int, cells: list[str]) -> str:
+    """The warning for cells whose value was fetched from outside the file (naming the first few)."""
+    shown = "、".join(cells[:10]) + ("等" if count > 10 else "")
+    return (f"该工作表有{count:,}个单元格的值来自外部链接或联网函数（如WEBSERVICE），单元格{shown}；"
+            "文件中保存的是上次计算时取得的结果，可能已经过时，系统未重新计算。请核对这些单元格，"
+            "或在Excel中将其“选择性粘贴为数值”后重新报送。")
 
 
 def parse_workbook(prep: Prepared, on_sheet=None) -> tuple[list[dict], list[tuple]]:
@@ -398,27 +272,26 @@ def parse_workbook(prep: Prepared, on_sheet=None) -> tuple[list[dict], list[tupl
     the first sheet."""
     lim = limits()
     req = {"path": str(prep.path) if prep.path is not None else None, "data": prep.data, "kind": prep.kind,
-           "formula_scan": False,
-           "skip": list(prep.skip_sheets), "max_cells": int(lim["max_sheet_cells"])}
-    def formula_scan():
-        from loaders._parse_worker import _formulas_without_value
+           "skip": list(prep.skip_sheets), "max_cells": int(lim["max_sheet_cells"]),
+           "max_rows": int(lim["max_rows"]) + 100}
 
+    def formula_scan():
         notes = []
         if prep.kind != "xlsx":
             return notes
         with zipfile.ZipFile(io.BytesIO(prep.data) if prep.data is not None else prep.path) as zf:
             names = set(zf.namelist())
-            for name, member, _ in xlsx_sheet_parts(zf):
+            for name, member, _ in xlsx_scan.sheet_parts(zf):
                 if member in names and name not in prep.skip_sheets:
-                    errors: list = []
-                    hidden: list = []
-                    n = _formulas_without_value(zf, member, errors=errors, hidden=hidden)
-                    if n:
-                        notes.append(("formula_no_value", name, n))
-                    if errors:
-                        notes.append(("error_cells", name, errors))
-                    if hidden:
-                        notes.append(("hidden_columns", name, hidden))
+                    scan = xlsx_scan.scan_formulas(zf, member)
+                    if scan.without_value:
+                        notes.append(("formula_no_value", name, scan.without_value))
+                    if scan.errors:
+                        notes.append(("error_cells", name, scan.errors))
+                    if scan.hidden:
+                        notes.append(("hidden_columns", name, scan.hidden))
+                    if scan.external_count:
+                        notes.append(("external_formulas", name, (scan.external_count, scan.external)))
         return notes
 
     if os.environ.get("LEDGER_PARSE_IN_PROCESS") == "1":

@@ -372,3 +372,83 @@ def test_encrypted_workbook_and_xlsb_are_named(tmp_path):
         z.writestr("[Content_Types].xml", "<Types/>")
         z.writestr("xl/workbook.bin", b"\x83\x01\x00")
     assert "二进制工作簿（.xlsb）" in _unreadable(xlsb)
+
+
+# ------------------------------------------------------------------------------------------- limits (issue 10)
+def _without_references(xml: bytes, extra_rows: int = 0) -> bytes:
+    """The sheet XML with no <dimension> and no r= on rows and cells (as some generators write it), and
+    extra_rows more rows of one number each."""
+    xml = re.sub(rb"<dimension[^>]*/>", b"", xml)
+    xml = re.sub(rb'\sr="[A-Z]*\d+"', b"", xml)
+    more = b"".join(b"<row><c><v>%d</v></c></row>" % i for i in range(extra_rows))
+    return xml.replace(b"</sheetData>", more + b"</sheetData>")
+
+
+def test_rows_without_dimension_or_references_are_counted_before_parsing(tmp_path, monkeypatch):
+    """714,000 rows written without <dimension> and without cell references: refused from the XML, before the
+    parser sees the sheet (the other sheet is read), and quickly."""
+    src = lb.write_xlsx(tmp_path / "src.xlsx", {"市北区": lb.standard_sheet(),
+                                                "市南区": lb.standard_sheet([lb.row(1, "SN-1", "甲", "市南区")])})
+    p = _rewrite_zip(src, tmp_path / "long.xlsx", change=lambda name, data: _without_references(data, 714_000)
+                     if name == "xl/worksheets/sheet1.xml" else data)
+    parsed = []
+    real_parse = safety.parse_workbook
+    monkeypatch.setattr(safety, "parse_workbook", lambda prep, on_sheet=None: (
+        parsed.append(list(prep.skip_sheets)), real_parse(prep, on_sheet))[1])
+    t = time.monotonic()
+    r = read_ledger(p)
+    assert time.monotonic() - t < 10
+    assert parsed == [["市北区"]]          # the parser was told to leave the sheet alone
+    e = [e for e in r.errors if e.sheet == "市北区"]
+    assert len(e) == 1 and e[0].message.startswith("工作表的使用区域过大（至少300,101行")
+    assert "超过上限5,000,000个单元格/300,000行" in e[0].message
+    assert r.frame["community_id"].tolist() == ["SN-1"]
+
+
+def test_sheet_without_references_within_limits_is_read(tmp_path):
+    from datetime import date, datetime
+
+    full = [lb.row(k, f"SB-00{k}", f"小区{k}", actual_done=datetime(2023, 6, k), status="已完工") for k in (1, 2, 3)]
+    src = lb.write_xlsx(tmp_path / "src.xlsx", {"市北区": lb.standard_sheet(full, title=False)})   # no empty cell
+    p = _rewrite_zip(src, tmp_path / "norefs.xlsx", change=lambda name, data: _without_references(data)
+                     if name == "xl/worksheets/sheet1.xml" else data)
+    assert b' r="' not in zipfile.ZipFile(p).read("xl/worksheets/sheet1.xml")
+    r = read_ledger(p, report_date=date(2023, 6, 30))
+    assert r.errors == [] and r.frame["community_id"].tolist() == ["SB-001", "SB-002", "SB-003"]
+    assert r.frame["households"].tolist() == [300, 300, 300]
+
+
+def test_limits_hold_against_a_dimension_that_lies(tmp_path, monkeypatch):
+    """<dimension ref="A1:R6"/> over 3,000 rows: the parser's own extent is held against the limit too."""
+    real = safety.limits()
+    monkeypatch.setattr(safety, "limits", lambda: {**real, "max_rows": 1000})
+    src = _good_xlsx(tmp_path)
+
+    def lie(name, data):
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        more = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i) for i in range(7, 3007))
+        data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:R6"/>', data)
+        return data.replace(b"</sheetData>", more + b"</sheetData>")
+    r = read_ledger(_rewrite_zip(src, tmp_path / "lie.xlsx", change=lie))
+    assert len(r.frame) == 0
+    assert [e.message[:21] for e in r.errors] == ["工作表的使用区域过大（3,006行×18列"]
+
+
+def test_formulas_from_outside_the_file_are_named(tmp_path):
+    """Cached values of external links, WEBSERVICE() and DDE are stale data: a warning names the cells."""
+    src = _good_xlsx(tmp_path)
+
+    def link(name, data):
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        data = re.sub(rb'(<c r="J4"[^>]*>)', rb'\1<f>[1]Sheet1!A1</f>', data, count=1)
+        data = re.sub(rb'(<c r="K4"[^>]*>)', rb'\1<f>_xlfn.WEBSERVICE("http://example.invalid/x")</f>', data, count=1)
+        return re.sub(rb'(<c r="K5"[^>]*>)', rb"\1<f>cmd|' /c calc'!A0</f>", data, count=1)
+    r = read_ledger(_rewrite_zip(src, tmp_path / "links.xlsx", change=link))
+    w = [w for w in r.warnings if "外部链接" in w.message]
+    assert len(w) == 1 and w[0].sheet == "市北区"
+    assert "3个单元格" in w[0].message and "J4、K4、K5" in w[0].message
+    assert r.frame.set_index("community_id").loc["SB-001", "planned_investment_wan"] == 500.0   # the cached value
+    plain = read_ledger(src)
+    assert not [w for w in plain.warnings if "外部链接" in w.message]

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from loaders import headers, safety
+from loaders import headers, xlsx_scan
 from loaders.reader.model import Column, HeaderRows, Sheet, cell_str, numeric_like, row_cells
 from loaders.reader.progress import yes_no
 from loaders.schema import NODE_KEYS, actual_column
@@ -186,7 +186,7 @@ def column_specs(cols, merges, first: int, last: int, title_unit: float | None,
                     break
         if spec.factor is None and spec.kind == "money" and title_unit is not None:
             spec = replace(spec, factor=title_unit)
-        letter = safety.cell_ref(0, j + (offset or 0))[:-1]
+        letter = xlsx_scan.cell_ref(0, j + (offset or 0))[:-1]
         if offset is not None:   # tables side by side: their headers repeat each other, the letter tells them apart
             header = f"{header}（{letter}列）"
         out.append(Column(j, header, spec, letter))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loaders import headers, safety
+from loaders import headers, safety, xlsx_scan
 from loaders import districts as dist
 from loaders.reader.model import Options, Part, Report, Sheet
 from loaders.reader.rows import INSTRUCTION_SHEET_RE
@@ -32,7 +32,7 @@ def read_tables(prep: safety.Prepared, rep: Report, opts: Options) -> Workbook:
             if kind == "too_big":
                 rows, cols, far_row, far_col = detail
                 rep.error(sheet, None, None, None,
-                          safety.oversized_sheet_message(rows, cols, safety.cell_ref(far_row, far_col)))
+                          safety.oversized_sheet_message(rows, cols, xlsx_scan.cell_ref(far_row, far_col)))
             elif kind == "formula_no_value":
                 count = f"至少{-detail:,}" if detail < 0 else f"{detail:,}"
                 rep.warn(sheet, None, None, None, f"该工作表有{count}个公式单元格没有保存计算结果（文件可能由程序生成、未在Excel中保存过），"
