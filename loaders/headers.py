@@ -19,6 +19,9 @@ _AS_OF_PREFIX_RE = re.compile(r"^(?:(?:截至|截止|至)(?:目前|当前|现在
                               r"(?:\d{1,2}月)?(?:\d{1,2}日)?(?:底|末)?|(?:项目)?(?:自|从)?开工(?:以来|至今)?)")
 
 
+_PROGRESS_AROUND_RE = re.compile(r"^(?:截至|截止)?(?:目前|当前|最新|现阶段|本周|本月|工程|项目|建设)+|(?:情况|描述|说明|状况|简述)+$")
+
+
 @dataclass(frozen=True)
 class ColumnSpec:
     field: str            # canonical column (schema), "plan_<node>"/"actual_<node>", "lonlat", "crs" or "ignored"
@@ -216,6 +219,11 @@ def match_header(text) -> ColumnSpec | None:
             if bare != key and bare:
                 spec = lookup.get(bare)
                 m = None if spec is not None else _milestone(bare)
+        if spec is None and m is None:
+            # 目前进展, 最新进展情况, 工程形象进度描述: a progress word between a 'now' word and a 'how' word
+            bare = _PROGRESS_AROUND_RE.sub("", key)
+            if bare != key and bare and (found := lookup.get(bare)) is not None and found.kind == "status":
+                spec = found
     if spec is None and m is None and re.search(r"[-—–_/|]", key):
         # 资金来源-中央, 区/市, 开工时间—计划: the words joined, then the last part, then the first
         pieces = [p for p in re.split(r"[-—–_/|]+", key) if p]

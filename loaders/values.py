@@ -290,10 +290,22 @@ def _year_part(m: re.Match) -> str:
     return f"{y}年{_SEASON_MONTH[m.group(5)]}月"
 
 
+_STOP_BETWEEN_DIGITS_RE = re.compile(r"(?<=\d)\s*。\s*(?=\d)")
+
+
+def full_stops(text: str) -> str:
+    """2023。5。20 (the ideographic full stop typed with a Chinese input method) -> 2023.5.20."""
+    return _STOP_BETWEEN_DIGITS_RE.sub(".", text) if "。" in text else text
+
+
 def _tidy_date_text(clean: pd.Series) -> pd.Series:
     """Deadline words (2023年6月底前), year parts (2023年底, 上半年, 第三季度: month only, the caller takes the
     month's end), a two-digit year with separators (22.5.31), apostrophes and a trailing dot."""
     clean = clean.str.strip(_QUOTES + ".。")
+    stops = clean.str.contains("。", regex=False)
+    if stops.any():
+        clean = clean.copy()
+        clean[stops] = clean[stops].map(full_stops)
     odd = ~clean.str.fullmatch(r"[\d\-/.: ]*")
     if odd.any():
         sub = clean[odd].str.replace(_DEADLINE_RE, "", regex=True).str.replace(_YEAR_PART_RE, _year_part, regex=True)
@@ -387,19 +399,29 @@ _DATE_FORMS = "应为如2023-05-31、2023/5/31、2023.5.31、2023年5月31日或
 _YMD_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*[日号]?|月(?:份|底|末)?)?\s*$")
 
 
+def no_such_day(y: int, mo: int, d: int | None) -> str | None:
+    """'月份13不存在' / '2023年6月没有31日' when y-mo-d is no date (the year is not judged), else None."""
+    if not 1 <= mo <= 12:
+        return f"月份{mo}不存在"
+    if d is not None and not 1 <= d <= pd.Timestamp(y, mo, 1).days_in_month:
+        return f"{y}年{mo}月没有{d}日"
+    return None
+
+
 def date_problem(cell) -> str:
     """Why a date cell cannot be read, as specific as the text allows (a month 13, 30 February, year 2202)."""
-    m = _YMD_RE.match(unicodedata.normalize("NFKC", str(cell))) if isinstance(cell, str) else None
+    m = _YMD_RE.match(full_stops(unicodedata.normalize("NFKC", str(cell)))) if isinstance(cell, str) else None
     if m:
         y, mo, d = (int(g) if g else None for g in m.groups())
         if not 1990 <= y <= 2100:
             swapped = [c for c in range(2010, 2031) if sorted(str(c)) == sorted(str(y))]      # 2202 for 2022
             guess = f"（是否应为{swapped[0]}年？）" if len(swapped) == 1 else ""
             return f"年份{y}不合理{guess}，{_DATE_FORMS}。"
-        if not 1 <= mo <= 12:
-            return f"月份{mo}不存在，{_DATE_FORMS}。"
-        if d is not None and not 1 <= d <= pd.Timestamp(y, mo, 1).days_in_month:
-            return f"{y}年{mo}月没有{d}日，请核对。"
+        problem = no_such_day(y, mo, d)
+        if problem and problem.startswith("月份"):
+            return f"{problem}，{_DATE_FORMS}。"
+        if problem:
+            return f"{problem}，请核对。"
     return f"无法识别的日期，{_DATE_FORMS}。"
 
 

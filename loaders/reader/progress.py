@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -78,43 +79,75 @@ def progress_vocabulary():
     return nodes, specific, generic, bare
 
 
-def clause_range(clause: str) -> tuple[int, int] | None:
+class Reading(NamedTuple):
+    """What a progress cell says: lo = the node reached, hi = the latest node consistent with it; doubt: why
+    the words leave it open whether the works are completed (one item of works done), else None."""
+    lo: int
+    hi: int
+    doubt: str | None = None
+
+
+_STARTED, _COMPLETED = NODE_KEYS.index("start") + 1, NODE_KEYS.index("completion") + 1
+_ITEM_DONE = "item"
+
+
+def clause_range(clause: str) -> Reading | None:
     nodes, specific, generic, bare = progress_vocabulary()
+    extra = headers.vocabulary().get("progress_words", {})
+    if any(w in clause for w in extra.get("before_start", ())):
+        # 施工许可正在办理 / 已取得施工许可证: an approval before the works start, not the works
+        return Reading(_STARTED - 1, _STARTED - 1) if _DONE_RE.search(clause) and not _FUTURE_RE.search(clause) \
+            and not _ONGOING_RE.search(clause) else Reading(0, _STARTED - 1)
+    partial = any(w in clause for w in extra.get("partial", ()))
     found, work = [], clause
     for w, k in nodes:                    # longest first; a word inside a longer one (施工 in 施工图设计) is not another
         if w in work:
             found.append((k, w))
             work = work.replace(w, "\x01")
     if not found:
-        return next(((lo, hi) for w, lo, hi in generic if w in clause), None)     # 已完成, 前期, 在建 …
+        hit = next(((w, lo, hi) for w, lo, hi in generic if w in clause), None)     # 已完成, 前期, 在建 …
+        if hit is None:
+            return None
+        word, lo, hi = hit
+        if lo >= _COMPLETED and clause.replace(word, "").strip("已经"):
+            # 屋面防水完成: one item of the works done: started; all of them, the words do not say
+            return Reading(_STARTED, _STARTED) if partial else Reading(_STARTED, hi, _ITEM_DONE)
+        return Reading(lo, hi)
     k, word = max(found, key=lambda kw: (kw[0], len(kw[1])))      # the most advanced node the clause names
+    if partial and k >= _COMPLETED:                  # 部分楼栋完工: the works are under way
+        return Reading(_STARTED, _STARTED)
     hit = next(((lo, hi) for w, lo, hi in specific if word in w and w in clause), None)  # 施工中, 开工准备 …
     if hit:
-        return hit
+        return Reading(*hit)
     rest = clause.replace(word, "")
     if _FUTURE_RE.search(rest):                      # 计划6月开工, 待进场, 设计未完成: not reached yet
-        return 0, k - 1
+        return Reading(0, k - 1)
     if _ONGOING_RE.search(rest):                     # 正在办理立项: the node before; 正在施工: started
-        return (k, k) if k == NODE_KEYS.index("start") + 1 else (k - 1, k - 1)
+        return Reading(k, k) if k == _STARTED else Reading(k - 1, k - 1)
     if _DONE_RE.search(rest):                        # 方案已完成, 招标完成
-        return k, k
-    return bare.get(word, (k, k))                    # a bare node word: as the status table says
+        return Reading(k, k)
+    return Reading(*bare.get(word, (k, k)))          # a bare node word: as the status table says
 
 
-def progress_range(key: str) -> tuple[int, int] | None:
-    """The node range a progress cell states (lo: the node reached; hi: the latest consistent with it)."""
+def progress_range(key: str) -> Reading | None:
+    """What a progress cell (normalised by headers.norm) states: the node range of a status word, a
+    percentage, or a sentence read clause by clause. Clauses narrow each other (屋面防水完成，外立面正在施工:
+    started, not completed); clauses that contradict each other keep the most advanced node."""
     percent = percent_done(key)
     if percent:
-        return percent
+        return Reading(*percent)
     _, specific, generic, bare = progress_vocabulary()
     exact = next(((lo, hi) for w, lo, hi in (*specific, *generic) if w == key), None) or bare.get(key)
     if exact:
-        return exact
+        return Reading(*exact)
     key = _DONE_NODE_RE.sub("已", key)             # 已完成立项 = 已立项, not 已完成 (= completed)
     ranges = [r for c in _CLAUSE_RE.split(key) if c and (r := clause_range(c)) is not None]
     if not ranges:
         return None
-    return max(lo for lo, _ in ranges), max(max(hi for _, hi in ranges), max(lo for lo, _ in ranges))
+    lo, low_hi = max(r.lo for r in ranges), min(r.hi for r in ranges)
+    hi = low_hi if low_hi >= lo else max(lo, max(r.hi for r in ranges))
+    doubt = _ITEM_DONE if lo < _COMPLETED <= hi and any(r.doubt for r in ranges) else None
+    return Reading(lo, hi, doubt)
 
 
 def node_reached(t, rd: date | None) -> None:
@@ -163,11 +196,12 @@ def node_reached(t, rd: date | None) -> None:
         hi_u = np.full(len(uniq), np.nan)
         placeholders = set(headers.placeholder_words())
         unknown_u = np.zeros(len(uniq) + 1, dtype=bool)
+        doubt_u = np.zeros(len(uniq) + 1, dtype=bool)
         for j, u in enumerate(uniq):
             key = headers.norm(u)
             hit = progress_range(key)
             if hit:
-                lo_u[j], hi_u[j] = hit
+                lo_u[j], hi_u[j], doubt_u[j] = hit.lo, hit.hi, hit.doubt is not None
             else:
                 unknown_u[j] = key not in placeholders
         lo_u = np.append(lo_u, np.nan)      # code -1 (empty) -> NaN
@@ -178,6 +212,9 @@ def node_reached(t, rd: date | None) -> None:
         t.issues("warning", "status_text", unknown_u[codes] & ~has_actual,
                  "无法识别的进度（可填：未开工、招投标、施工中、已完工、已验收等，或填写各节点的实际完成时间），"
                  "已按未启动处理。")
+        t.issues("warning", "status_text", doubt_u[codes] & ~has_actual,
+                 "进度只说明部分工程已完成，无法判断是否已全部完工，已按“施工中”（已开工、未完工）统计；"
+                 "如已全部完工，请写“已完工”或填写实际完工时间。")
         incons = has_actual & ~np.isnan(lo) & ((nr < lo) | (nr > hi)) & ~future & ~t.unreadable_date
         if incons.any():
             names = np.array([node_status(k) for k in range(len(NODE_NAMES) + 1)], dtype=object)

@@ -55,7 +55,7 @@ def _arabic_dates(text: str) -> str:
 
 
 def title_text(text: str) -> str:
-    return _arabic_dates(unicodedata.normalize("NFKC", text))
+    return _arabic_dates(values.full_stops(unicodedata.normalize("NFKC", text)))
 
 
 def title_info(title: str) -> Title:
@@ -75,6 +75,7 @@ def title_info(title: str) -> Title:
                 info["report_date"] = date(int(d0.group(1)), int(d0.group(2)), int(d0.group(3)))
             except ValueError:
                 info["bad_report"] = d0.group(0)
+                info["bad_reason"] = values.no_such_day(int(d0.group(1)), int(d0.group(2)), int(d0.group(3)))
     if m:
         info["report_text"] = m.group(0)
         rest = t[: m.start()] + " " + t[m.end():]
@@ -94,6 +95,7 @@ def title_info(title: str) -> Title:
                 info["report_date"] = date(y, mo, d) if d else (pd.Timestamp(y, mo, 1) + pd.offsets.MonthEnd(0)).date()
             except ValueError:
                 info["bad_report"] = m.group(0)
+                info["bad_reason"] = values.no_such_day(y, mo, d)
     rest = re.sub(_DATE_IN_TEXT, " ", rest)
     rest = re.sub(r"(填报|制表|报送|统计)(日期|时间)\s*[:：]?\s*\d{4}\s*年\s*\d{1,2}\s*月?", " ", rest)
     ys = set(re.findall(r"((?:19|20)\d\d)\s*年(?![\d])", rest)) - {"", None}
