@@ -135,8 +135,24 @@ def _factorized(strings: np.ndarray):
     return codes, pd.Series(uniques, dtype=object)
 
 
-_NUM_RE = re.compile(r"^(?:约|大约|共|计)?([+-]?\d+(?:\.\d*)?|[+-]?\.\d+)(万|亿|千)?"
-                     r"(元|万元|亿元|户|个|栋|幢|座|部|台|平方米|平米|m2|㎡|万平方米|人|处)?$")
+_NUM_RE = re.compile(r"^(?:约|大约|近|将近|共|计)?([+-]?\d+(?:\.\d*)?|[+-]?\.\d+)(?:余|多)?(万|亿|千)?(?:余|多)?"
+                     r"(元|万元|亿元|户|个|栋|幢|座|部|台|平方米|平米|m2|㎡|万平方米|人|处)?(?:左右)?$")
+# 约300户, 近300户, 300余户, 300多户, 300户左右: a number read as written, but only roughly the number
+_ROUGH_RE = re.compile(r"^(?:约|大约|近|将近)|\d(?:余|多)|(?:余|多)(?:万|亿|千)|左右$")
+
+
+def rough(s, codes=None) -> np.ndarray:
+    """True where a text cell gives its number only roughly (约300户, 300余户, 300户左右)."""
+    a = _arr(s)
+    codes = type_codes(a) if codes is None else codes
+    out = np.zeros(len(a), dtype=bool)
+    st = np.flatnonzero(codes == 2)
+    if len(st):
+        fcodes, uniq = _factorized(a[st])
+        hit = np.array([_ROUGH_RE.search(unicodedata.normalize("NFKC", u).strip()) is not None for u in uniq],
+                       dtype=bool)
+        out[st] = hit[fcodes]
+    return out
 
 
 _BRACKETED_RE = re.compile(r"\(([^()]*)\)")
@@ -298,14 +314,24 @@ def full_stops(text: str) -> str:
     return _STOP_BETWEEN_DIGITS_RE.sub(".", text) if "。" in text else text
 
 
+# a third of a month (旬) names its last day, as a month alone names the month's end: 上旬 the 10th, 中旬 the
+# 20th, 下旬 the month's end (docs/reader.md)
+_XUN_RE = re.compile(r"(\d{1,2})\s*月\s*(上|中|下)旬")
+_XUN_DAY = {"上": "月10日", "中": "月20日", "下": "月底"}
+
+
+def _xun(text: str) -> str:
+    return _XUN_RE.sub(lambda m: m.group(1) + _XUN_DAY[m.group(2)], text) if "旬" in text else text
+
+
 def _tidy_date_text(clean: pd.Series) -> pd.Series:
     """Deadline words (2023年6月底前), year parts (2023年底, 上半年, 第三季度: month only, the caller takes the
     month's end), a two-digit year with separators (22.5.31), apostrophes and a trailing dot."""
     clean = clean.str.strip(_QUOTES + ".。")
-    stops = clean.str.contains("。", regex=False)
-    if stops.any():
+    odd_marks = clean.str.contains("。", regex=False) | clean.str.contains("旬", regex=False)
+    if odd_marks.any():
         clean = clean.copy()
-        clean[stops] = clean[stops].map(full_stops)
+        clean[odd_marks] = clean[odd_marks].map(lambda x: _xun(full_stops(x)))
     odd = ~clean.str.fullmatch(r"[\d\-/.: ]*")
     if odd.any():
         sub = clean[odd].str.replace(_DEADLINE_RE, "", regex=True).str.replace(_YEAR_PART_RE, _year_part, regex=True)
@@ -445,7 +471,7 @@ def month_day(cells) -> tuple[np.ndarray, np.ndarray]:
     for i, v in enumerate(a):
         if not isinstance(v, str):
             continue
-        t = _DEADLINE_RE.sub("", unicodedata.normalize("NFKC", v).strip(_QUOTES))
+        t = _xun(_DEADLINE_RE.sub("", unicodedata.normalize("NFKC", v).strip(_QUOTES)))
         m = _MONTH_DAY_RE.match(t)
         if not m:
             continue

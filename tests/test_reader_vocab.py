@@ -83,3 +83,49 @@ def test_report_date_in_the_future_is_an_error(tmp_path):
     r = read_ledger(lb.write_xlsx(tmp_path / "远.xlsx", {"市北区": lb.standard_sheet(title=False)}),
                     report_date=date.today() + timedelta(days=30))
     assert [e.message[:9] for e in r.errors if "将来" in e.message] == ["指定的截至日期20"]
+
+
+# ------------------------------------------------------------------------------------------- progress cells
+N = {"survey": 1, "consultation": 2, "design": 3, "approval": 4, "tender": 5, "start": 6, "completion": 7,
+     "acceptance": 8}
+
+
+@pytest.mark.parametrize("text, lo, hi, doubt", [
+    ("未开工", 0, 5, None), ("施工中", 6, 6, None), ("已完工", 7, 8, None), ("已验收", 8, 8, None),
+    ("完工待验收", 7, 7, None), ("招标完成", 5, 5, None), ("正在办理立项", 3, 3, None), ("计划6月开工", 0, 5, None),
+    ("进度80%", 6, 6, None), ("完成工程量的60%", 6, 6, None), ("已立项，正在招标", 4, 4, None),
+    ("已完成立项", 4, 5, None),
+    # a design done while the construction permit is applied for: not started
+    ("设计完成，正在办理施工许可", 3, 3, None), ("方案设计已完成，施工许可证正在申请", 3, 3, None),
+    ("施工许可办理中", 0, 5, None), ("已取得施工许可证", 5, 5, None),
+    # part of the works done, the rest under way: started, not completed
+    ("屋面防水完成，外立面正在施工", 6, 6, None), ("屋面防水已完成，外墙保温施工中", 6, 6, None),
+    ("部分楼栋完工", 6, 6, None), ("已开工，部分楼栋完工", 6, 6, None),
+    # one item done and nothing said of the rest: started; whether completed the words do not say
+    ("管网改造完成", 6, 8, "item"), ("已完成", 7, 8, None),
+])
+def test_progress_sentences(text, lo, hi, doubt):
+    from loaders.headers import norm
+    assert tuple(progress_range(norm(text))) == (lo, hi, doubt)
+
+
+@pytest.mark.parametrize("header", ["目前进展", "目前进展情况", "最新进展", "进展描述", "形象进度描述", "工程形象进度",
+                                    "当前形象进度", "进展状况", "建设进度"])
+def test_progress_headers(header):
+    from loaders.headers import match_header
+    assert match_header(header).field == "status_text"
+
+
+def _progress_ledger(tmp_path, header, statuses):
+    head = ["小区编号", "小区名称", "所属区市", "改造年度", "户数", "总投资（万元）", "累计完成投资（万元）", header]
+    rows = [[f"SB-{k}", f"小区{k}", "市北区", 2023, 300, 500, 100, s] for k, s in enumerate(statuses, start=1)]
+    return read_ledger(lb.write_xlsx(tmp_path / "p.xlsx", {"市北区": [["截至2023年6月30日"], head, *rows]}))
+
+
+def test_progress_column_decides_and_ambiguous_sentences_are_named(tmp_path):
+    r = _progress_ledger(tmp_path, "目前进展", ["设计完成，正在办理施工许可", "屋面防水完成，外立面正在施工",
+                                              "管网改造完成", "已完工"])
+    assert r.errors == []
+    assert r.frame["status"].tolist() == ["方案设计", "开工", "开工", "完工"]
+    doubt = [(w.row, w.value) for w in r.warnings if "无法判断是否已全部完工" in w.message]
+    assert doubt == [(5, "管网改造完成")]

@@ -132,20 +132,28 @@ def no_progress_but_money(t: Table, completed: np.ndarray) -> None:
 
 
 def duplicates(frame: pd.DataFrame, rep: Report, header_of: dict) -> None:
+    """The same id on two rows: an error on each (ids equal once full-width characters are read as half-width,
+    ＳＢ－００１ and SB-001, and spaces dropped, are the same id)."""
     ids = frame["community_id"]
-    dup = ids.notna() & ids.duplicated(keep=False)
+    key = ids.str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
+    dup = key.notna() & key.duplicated(keep=False)
     if not dup.any():
         return
-    sub = frame.loc[dup, ["community_id", "source_sheet", "source_row"]]
-    for cid, grp in sub.groupby("community_id", sort=False):
+    sub = frame.loc[dup, ["community_id", "source_sheet", "source_row"]].assign(_key=key[dup])
+    for _, grp in sub.groupby("_key", sort=False):
         first = grp.iloc[0]
         for _, row in grp.iloc[1:].iterrows():
-            rep.error(row["source_sheet"], row["source_row"], header_of.get(row["source_sheet"], "小区编号"), cid,
-                      f"小区编号重复：与{place(first['source_sheet'])}第{int(first['source_row'])}行相同，每个小区只能填报一行。")
+            same = "相同" if row["community_id"] == first["community_id"] else \
+                f"的「{first['community_id']}」相同（仅全角/半角或空格写法不同）"
+            rep.error(row["source_sheet"], row["source_row"], header_of.get(row["source_sheet"], "小区编号"),
+                      row["community_id"], f"小区编号重复：与{place(first['source_sheet'])}第{int(first['source_row'])}行"
+                                           f"{same}，每个小区只能填报一行。")
             if row["source_sheet"] != first["source_sheet"]:     # the other sheet's clerk must see it too
+                back = "相同" if row["community_id"] == first["community_id"] else \
+                    f"的「{row['community_id']}」相同（仅全角/半角或空格写法不同）"
                 rep.error(first["source_sheet"], first["source_row"],
-                          header_of.get(first["source_sheet"], "小区编号"), cid,
-                          f"小区编号重复：与{place(row['source_sheet'])}第{int(row['source_row'])}行相同，每个小区只能填报一行。")
+                          header_of.get(first["source_sheet"], "小区编号"), first["community_id"],
+                          f"小区编号重复：与{place(row['source_sheet'])}第{int(row['source_row'])}行{back}，每个小区只能填报一行。")
 
 
 def no_communities(parts: list[Part], source_name: str, rep: Report) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from loaders import config, headers, values
 from loaders import districts as dist
-from loaders.reader.model import GIVE_YEAR, Options, Part, Report, fmt_date
+from loaders.reader.model import GIVE_YEAR, Options, Part, Report, fmt_date, fmt_num
 from loaders.reader.progress import yes_no
 from loaders.report import Issue
 from loaders.schema import COLUMNS, FUND_SOURCES, NODE_KEYS, NODE_NAME, actual_column, plan_column
@@ -91,6 +91,9 @@ def convert(t: Table, opts: Options) -> None:
         family(t, opts)
 
 
+_SCIENTIFIC_RE = re.compile(r"^[+-]?\d(?:\.\d+)?[eE][+]?\d{1,3}$")
+
+
 def _identity(t: Table, opts: Options) -> None:
     """Ids and names: text as written, line breaks (Alt+Enter) dropped; ids Excel rounded."""
     out, raw, n = t.out, t.raw, t.n
@@ -110,6 +113,11 @@ def _identity(t: Table, opts: Options) -> None:
             big[num] = np.abs(raw[fld][num].astype("float64")) >= 1e15
             t.issues("warning", fld, big, "小区编号是超过15位的数字，Excel只保存15位有效数字，末尾几位可能已变成0，"
                                           "编号可能因此重复或不准确。请把该列设为文本格式后重新录入编号。")
+        if fld == "community_id" and fld in raw:
+            # 3.70212E+11: Excel showed a long numeric id in scientific notation and the file kept what it showed
+            sci = np.array([isinstance(x, str) and _SCIENTIFIC_RE.match(x) is not None for x in txt], dtype=bool)
+            t.issues("error", fld, sci, "小区编号是科学计数法（如3.70212E+11）：Excel把长数字编号显示成科学计数法，"
+                                        "保存时只留下了前几位，原编号已无法还原。请把该列设为文本格式、重新录入完整编号后再报送。")
 
 
 def _district(t: Table, opts: Options) -> None:
@@ -208,6 +216,7 @@ def _counts(t: Table, opts: Options) -> None:
             t.issues("warning", fld, bad, f"{label}应为整数（阿拉伯数字，如12），无法识别，已按空值处理。")
             t.issues("warning", fld, frac, f"{label}应为整数，不能有小数，已按空值处理。")
         t.issues("error", fld, ~np.isnan(v) & (v < 0), f"{label}不能为负数。")
+        _rough(t, fld, v, bad | frac)
         out[fld] = v
     if "floor_area_m2" in raw:
         fac = t.per_part(lambda p: (p.cols["floor_area_m2"][0].spec.factor or 1.0) if "floor_area_m2" in p.cols
@@ -215,7 +224,18 @@ def _counts(t: Table, opts: Options) -> None:
         v, emp, bad = values.numbers(raw["floor_area_m2"], "area", fac, codes=t.codes["floor_area_m2"])
         t.issues("warning", "floor_area_m2", bad, "建筑面积应为数字（平方米），无法识别，已按空值处理。")
         t.issues("error", "floor_area_m2", ~np.isnan(v) & (v < 0), "建筑面积不能为负数。")
+        _rough(t, "floor_area_m2", v, bad)
         out["floor_area_m2"] = v
+
+
+def _rough(t: Table, fld: str, v: np.ndarray, bad: np.ndarray) -> None:
+    """约300户 / 300余户 / 300户左右: read as the number written, each such row named."""
+    rough = values.rough(t.raw[fld], t.codes[fld]) & ~bad & ~np.isnan(v)
+    if rough.any():
+        label = headers.field_label(fld)
+        msg = np.full(t.n, None, dtype=object)
+        msg[rough] = [f"{label}填写的是约数，已按{fmt_num(x)}读取；请填写准确的数字。" for x in v[rough]]
+        t.issues("warning", fld, rough, msg)
 
 
 def _money_fields(t: Table, opts: Options) -> None:
@@ -229,6 +249,7 @@ def _money_fields(t: Table, opts: Options) -> None:
                          is not None else 1.0, dtype="float64")
         unit = t.per_part(lambda p, f=fld: (p.cols[f][0].spec.unit or "万元") if f in p.cols else "万元")
         total = _money(t, fld, raw[fld], fac, unit, None, t.present[fld], codes=t.codes[fld])
+        _rough(t, fld, total, np.zeros(n, dtype=bool))
         for k, p in enumerate(t.parts):
             for col, arr in p.extra.get(fld, []):
                 sl = t.slice(k)

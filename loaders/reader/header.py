@@ -162,6 +162,10 @@ def column_specs(cols, merges, first: int, last: int, title_unit: float | None,
         if len(parts) > 2:
             cands.append("".join(parts[-2:]))
         if len(parts) > 1:
+            # 投资（万元） over 已完成: the group's words (its unit aside) with the field's, either way round
+            group = headers.split_hints(parts[-2])[0]
+            if group:
+                cands += [parts[-1] + group, group + parts[-1]]
             cands.append(parts[0])
         spec = None
         for cand in cands:

@@ -16,6 +16,7 @@ from loaders import headers
 from loaders import districts as dist
 from loaders.reader.model import Column, Report, cell_str, numeric_like
 from loaders.reader.title import STREET_NAME
+from loaders.schema import NODE_NAMES
 
 
 FILLABLE_MERGE_KINDS = {"id", "text", "district", "year", "status", "plan", "actual", "crs", "flag"}
@@ -291,3 +292,23 @@ def classify(b: Block, continuation: np.ndarray, rep: Report) -> RowKinds:
             rep.warn(name, b.line(i), None, None, "该行没有小区编号和小区名称，按合计/说明行忽略。")
     keep = ~(blank | subtotal | nameless | repeated | continuation | example | heading | note)
     return RowKinds(keep=keep, continuation=continuation, heading_street=heading_street)
+
+
+def long_layout(cols: list[np.ndarray], b: Block, kinds: RowKinds) -> int | None:
+    """The column naming a node on each row (摸底排查, 开工 …) when the sheet is written long, one row per
+    community per node (its id repeated), rather than one row per community; else None."""
+    id_col = b.col("community_id")
+    kept = np.flatnonzero(kinds.keep)
+    if id_col is None or len(kept) < 4:
+        return None
+    ids = [cell_str(x) for x in b.raw[id_col.index][kept]]
+    if len(set(ids)) * 5 > len(ids) * 3:        # most ids once: one row per community
+        return None
+    node_words = {w for w, _ in headers.words().node_words} | {headers.norm(n) for n in NODE_NAMES}
+    rows = kept + b.start
+    for j, col in enumerate(cols):
+        cells = [col[r] for r in rows if r < len(col)]
+        named = sum(1 for c in cells if isinstance(c, str) and headers.norm(c) in node_words)
+        if named * 5 >= len(rows) * 3:
+            return j
+    return None

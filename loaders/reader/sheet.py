@@ -115,6 +115,13 @@ def read_sheet(sh: Sheet, rep: Report, opts: Options, candidates: list, begin: i
                        codes={j: np.asarray(codes_of[j][start:nrows]).copy() for j in used},
                        header_cells={j: [cols[j][r] for r in range(first, last + 1) if r < len(cols[j])] for j in used})
     kinds = rows.classify(block, rows.spread_merges(block, merges, rep), rep)
+    node_col = rows.long_layout(cols, block, kinds)
+    if node_col is not None:
+        written = next((cell_str(cols[node_col][r]) for r in range(last, first - 1, -1) if cell_str(cols[node_col][r])), "")
+        rep.error(name, last + 1, written or None, None,
+                  f"该表每个小区占多行、每行一个节点（“{written or '节点'}”列为节点名称），系统要求每个小区一行，"
+                  "无法按此格式统计。请改为每个小区一行、各节点的计划/实际时间各占一列（如“实际开工时间”）后重新报送。")
+        return following
     _keep_rows(part, block, kinds, fallbacks, section, district_sections, rep)
     return [part, *following]
 
