@@ -15,9 +15,6 @@ import pandas as pd
 
 from loaders.headers import placeholder_words
 
-_NUM_TYPES = (float, int, np.floating, np.integer)
-_DT_TYPES = (dt.datetime, dt.date, pd.Timestamp, np.datetime64)
-
 
 class _Codes(dict):
     def __missing__(self, key):
@@ -55,11 +52,6 @@ def type_codes(s) -> np.ndarray:
     return codes
 
 
-def type_masks(s) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Boolean masks (is non-empty str, is number, is date/datetime) of raw cells."""
-    c = type_codes(s)
-    return c == 2, c == 1, c == 3
-
 
 def display(v) -> str:
     """A raw cell as the user sees it, for messages."""
@@ -76,12 +68,6 @@ def display(v) -> str:
         return v.strftime("%Y-%m-%d")
     return str(v).strip()
 
-
-def normalize_strings(st: pd.Series) -> pd.Series:
-    """NFKC (full-width digits/letters -> half-width), strip; for Series of str."""
-    if st.empty:
-        return st
-    return st.str.normalize("NFKC").str.strip()
 
 
 _QUOTES = " \t\r\n\u3000\xa0\u200b\u200c\u200d\u2060\ufeff'‘’`"
@@ -123,10 +109,6 @@ def text(s, codes=None) -> pd.Series:
     """Cells as trimmed strings (numbers without a spurious .0), empty -> <NA>; returns dtype string."""
     return pd.Series(text_array(s, codes), dtype="string", index=s.index if isinstance(s, pd.Series) else None)
 
-
-def empty_mask(s, codes=None) -> np.ndarray:
-    """True where a raw cell is empty (None, NaN, ''). A cell of spaces only counts as text here."""
-    return (type_codes(s) if codes is None else codes) == 0
 
 
 def _factorized(strings: np.ndarray):

@@ -1,4 +1,4 @@
-"""Step 9: plausibility checks on the converted table: overdue nodes, money over plan, units that cannot be
+"""Plausibility checks on the converted table: overdue nodes, money over plan, units that cannot be
 right, dates out of order, money without progress, the same id twice."""
 from __future__ import annotations
 

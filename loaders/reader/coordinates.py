@@ -1,4 +1,4 @@
-"""Step 10: coordinates. Read as written (decimal, 度分秒, "lon,lat" in one cell) with each row's coordinate
+"""Coordinates. Read as written (decimal, 度分秒, "lon,lat" in one cell) with each row's coordinate
 system (header hint, 坐标系 column, option, settings), then swapped pairs, points outside the city or their
 district named, and everything converted to WGS-84."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Step 6: sheets that are not more communities: a 汇总 sheet repeating the district sheets, and last week's
+"""Sheets that are not more communities: a 汇总 sheet repeating the district sheets, and last week's
 copy kept beside this week's sheet."""
 from __future__ import annotations
 

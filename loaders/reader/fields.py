@@ -1,4 +1,4 @@
-"""Step 7: every kept row of every sheet stacked into one Table, and each field family converted once for the
+"""Every kept row of every sheet stacked into one Table, and each field family converted once for the
 whole file (loaders.values), with one issue per bad cell naming sheet, Excel row, header, value and what was
 expected; then the canonical frame."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Step 2: where a sheet's table header stands and what each column means.
+"""Where a sheet's table header stands and what each column means.
 
 Header rows are found by scoring rows on known header names (config/headers.toml); two or three header
 layers are joined (a group label over sub-labels, merged or not), a 栏次 numbering row and a units row under

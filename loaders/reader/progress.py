@@ -1,4 +1,4 @@
-"""Step 8: how far each community is: the latest node with an actual date on or before the report date, else
+"""How far each community is: the latest node with an actual date on or before the report date, else
 what the progress column says (status words, 形象进度 sentences, percentages) or 是否开工 columns.
 
 A progress cell is read against the vocabulary in config/headers.toml ([status_words], [milestones]) as a

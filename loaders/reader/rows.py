@@ -1,4 +1,4 @@
-"""Step 4: what each row under a header is. Communities are kept; blank rows, subtotal rows (合计, 小计,
+"""What each row under a header is. Communities are kept; blank rows, subtotal rows (合计, 小计,
 其中), example rows (示例), the header repeated over a section, street/district/year heading rows and notes
 typed under the table are not, and a heading's street, district or year applies to the rows under it.
 Vertically merged cells are spread over their rows first (one community over several rows: one row).

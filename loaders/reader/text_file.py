@@ -1,4 +1,4 @@
-"""Step 1 for text files: bytes -> decoded text -> one Sheet (CSV/TSV exports, text saved as .xls)."""
+"""Text files: bytes -> decoded text -> one Sheet (CSV/TSV exports, text saved as .xls)."""
 from __future__ import annotations
 
 import codecs

@@ -1,4 +1,4 @@
-"""Step 3: what the title rows say (截至 date, batch year, money unit, street), the report date of the file,
+"""What the title rows say (截至 date, batch year, money unit, street), the report date of the file,
 and the one parser for a date a person types (parse_report_date: the command line and the upload form).
 """
 from __future__ import annotations

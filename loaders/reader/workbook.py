@@ -1,4 +1,4 @@
-"""Steps 1-5 over a whole file: the sheets as they arrive from the parser (or the one sheet of a text file),
+"""A whole file: the sheets as they arrive from the parser (or the one sheet of a text file),
 each read into its ledger tables (loaders.reader.sheet) while the parser works on the next one."""
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ class Workbook:
 
 
 def read_tables(prep: safety.Prepared, rep: Report, opts: Options) -> Workbook:
+    """Every ledger table of the file; the parser's and the XML scan's notes become issues; a file with no
+    ledger sheet at all is an error naming the required columns it lacks."""
     book = Workbook()
     candidates: list = []
     hidden_cols: dict[str, set] = {}
