@@ -135,7 +135,12 @@ def duplicates(frame: pd.DataFrame, rep: Report, header_of: dict) -> None:
     """The same id on two rows: an error on each (ids equal once full-width characters are read as half-width,
     ＳＢ－００１ and SB-001, and spaces dropped, are the same id)."""
     ids = frame["community_id"]
-    key = ids.str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
+    key = ids.astype(object)
+    # only ids with a non-ASCII character or a space can change (the rest are their own normal form)
+    odd = [i for i, x in enumerate(key.tolist()) if x is not None and not (x.isascii() and " " not in x)]
+    if odd:
+        key = key.copy()
+        key.iloc[odd] = ids.iloc[odd].str.normalize("NFKC").str.replace(r"\s+", "", regex=True).astype(object)
     dup = key.notna() & key.duplicated(keep=False)
     if not dup.any():
         return

@@ -115,7 +115,8 @@ def _identity(t: Table, opts: Options) -> None:
                                           "编号可能因此重复或不准确。请把该列设为文本格式后重新录入编号。")
         if fld == "community_id" and fld in raw:
             # 3.70212E+11: Excel showed a long numeric id in scientific notation and the file kept what it showed
-            sci = np.array([isinstance(x, str) and _SCIENTIFIC_RE.match(x) is not None for x in txt], dtype=bool)
+            sci = np.zeros(n, dtype=bool)
+            sci[[i for i, x in enumerate(txt.tolist()) if x is not None and "+" in x and _SCIENTIFIC_RE.match(x)]] = True
             t.issues("error", fld, sci, "小区编号是科学计数法（如3.70212E+11）：Excel把长数字编号显示成科学计数法，"
                                         "保存时只留下了前几位，原编号已无法还原。请把该列设为文本格式、重新录入完整编号后再报送。")
 
