@@ -62,10 +62,10 @@ def display(v) -> str:
     if isinstance(v, (float, np.floating)):
         f = float(v)
         return str(int(f)) if f.is_integer() and abs(f) < 1e21 else f"{f:.10g}"     # 18-digit ids as Excel shows them
-    if isinstance(v, (dt.datetime, pd.Timestamp)):
-        return v.strftime("%Y-%m-%d") if (v.hour, v.minute, v.second) == (0, 0, 0) else v.strftime("%Y-%m-%d %H:%M")
-    if isinstance(v, dt.date):
-        return v.strftime("%Y-%m-%d")
+    if isinstance(v, dt.date):           # datetime and pd.Timestamp too
+        day = f"{v.year:04d}-{v.month:02d}-{v.day:02d}"
+        return day if not isinstance(v, dt.datetime) or (v.hour, v.minute, v.second) == (0, 0, 0) \
+            else f"{day} {v.hour:02d}:{v.minute:02d}"
     return str(v).strip()
 
 

@@ -78,8 +78,19 @@ class Table:
         per_row_msg = isinstance(message, np.ndarray)
         per_row_hdr = isinstance(hdr, np.ndarray)
         sheet, row, display = self.sheet, self.row, values.display
+        shown: dict = {}          # a value repeats over many rows (one planned date for a district): shown once
+
+        def show(v):
+            key = (type(v), v)
+            try:
+                return shown[key]
+            except KeyError:
+                shown[key] = text = display(v)
+                return text
+            except TypeError:     # unhashable
+                return display(v)
         for i in np.flatnonzero(mask).tolist():
-            v = value[i] if value is not None else (display(raw[i]) if raw is not None else None)
+            v = value[i] if value is not None else (show(raw[i]) if raw is not None else None)
             h = hdr[i] if per_row_hdr else hdr
             sink.append(Issue(level, sheet[i], row[i], h if h is not None else label, v,
                               message[i] if per_row_msg else message))

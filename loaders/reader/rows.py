@@ -301,8 +301,8 @@ def long_layout(cols: list[np.ndarray], b: Block, kinds: RowKinds) -> int | None
     kept = np.flatnonzero(kinds.keep)
     if id_col is None or len(kept) < 4:
         return None
-    ids = [cell_str(x) for x in b.raw[id_col.index][kept]]
-    if len(set(ids)) * 5 > len(ids) * 3:        # most ids once: one row per community
+    distinct = pd.Series(b.raw[id_col.index][kept]).nunique()
+    if distinct * 5 > len(kept) * 3:           # most ids once: one row per community
         return None
     node_words = {w for w, _ in headers.words().node_words} | {headers.norm(n) for n in NODE_NAMES}
     rows = kept + b.start

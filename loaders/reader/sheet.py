@@ -110,9 +110,11 @@ def read_sheet(sh: Sheet, rep: Report, opts: Options, candidates: list, begin: i
         merges = [(r0, c0, min(r1, nrows - 1), c1) for r0, c0, r1, c1 in merges if r0 < nrows]
     used = sorted({c.index for lst in (*by_field.values(), *fallbacks.values()) for c in lst}
                   | ({0, 1, 2} & set(range(len(cols)))))
+    # spreading merged cells writes into the block: then it holds copies, else views of the sheet's columns
+    own = (lambda a: a.copy()) if merges else (lambda a: a)
     block = rows.Block(sheet=name, start=start, by_field=by_field, line_of=sh.line_of,
-                       raw={j: np.asarray(cols[j][start:nrows], dtype=object).copy() for j in used},
-                       codes={j: np.asarray(codes_of[j][start:nrows]).copy() for j in used},
+                       raw={j: own(np.asarray(cols[j][start:nrows], dtype=object)) for j in used},
+                       codes={j: own(np.asarray(codes_of[j][start:nrows])) for j in used},
                        header_cells={j: [cols[j][r] for r in range(first, last + 1) if r < len(cols[j])] for j in used})
     kinds = rows.classify(block, rows.spread_merges(block, merges, rep), rep)
     node_col = rows.long_layout(cols, block, kinds)
@@ -207,6 +209,7 @@ def _keep_rows(part: Part, b: rows.Block, kinds: rows.RowKinds, fallbacks: dict,
     """The kept rows' cells of each field into the part, with the headings' values over them."""
     idx = np.flatnonzero(kinds.keep)
     part.rows = idx + b.start + 1 if b.line_of is None else b.line_of[idx + b.start]
+    pick = slice(None) if len(idx) == b.n else idx       # every row kept: the columns as they are
     # 一、2021年度项目 / 一、市南区 / 一、辽宁路街道: a heading's year, district or street applies to the rows under it
     if section:
         part.section_year = rows.under_headings(section, b.start, b.n, idx, np.nan)
@@ -215,9 +218,9 @@ def _keep_rows(part: Part, b: rows.Block, kinds: rows.RowKinds, fallbacks: dict,
     if "street" not in b.by_field and (kinds.heading_street != None).any():     # noqa: E711
         part.section_street = pd.Series(kinds.heading_street).ffill().to_numpy()[idx]
     for fld, lst in b.by_field.items():
-        part.raw[fld] = b.raw[lst[0].index][idx]
-        part.codes[fld] = b.codes[lst[0].index][idx]
+        part.raw[fld] = b.raw[lst[0].index][pick]
+        part.codes[fld] = b.codes[lst[0].index][pick]
         for other in fallbacks.get(fld, []):
-            fill_from(part, fld, lst[0], other, b.raw[other.index][idx], b.codes[other.index][idx], rep)
+            fill_from(part, fld, lst[0], other, b.raw[other.index][pick], b.codes[other.index][pick], rep)
         if len(lst) > 1:
-            part.extra[fld] = [(c, b.raw[c.index][idx]) for c in lst[1:]]
+            part.extra[fld] = [(c, b.raw[c.index][pick]) for c in lst[1:]]
