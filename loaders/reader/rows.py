@@ -301,7 +301,7 @@ def long_layout(cols: list[np.ndarray], b: Block, kinds: RowKinds) -> int | None
     kept = np.flatnonzero(kinds.keep)
     if id_col is None or len(kept) < 4:
         return None
-    distinct = pd.Series(b.raw[id_col.index][kept]).nunique()
+    distinct = len(set(b.raw[id_col.index][kept].tolist()))
     if distinct * 5 > len(kept) * 3:           # most ids once: one row per community
         return None
     node_words = {w for w, _ in headers.words().node_words} | {headers.norm(n) for n in NODE_NAMES}
