@@ -184,3 +184,22 @@ def test_unknown_crs_raises_chinese_message():
 def test_haversine_known_distance():
     # one degree of latitude is about 111.2 km on the mean sphere
     assert float(haversine_m(120.0, 36.0, 120.0, 37.0)) == pytest.approx(111195, abs=5)
+
+
+def test_coordinates_without_the_geo_helper_are_an_error(tmp_path, monkeypatch):
+    """Without loaders.geodata the points cannot be converted or checked: never stored as if WGS-84."""
+    import sys as _sys
+    from pathlib import Path
+
+    _sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+    import ledger_builders as lb
+    from loaders.reader import read_ledger
+
+    import loaders
+    import loaders.geodata  # noqa: F401 - loaded, as in any process that read a ledger before
+
+    monkeypatch.setitem(_sys.modules, "loaders.geodata", None)      # import raises ImportError
+    monkeypatch.delattr(loaders, "geodata")
+    r = read_ledger(lb.write_xlsx(tmp_path / "市北区.xlsx", {"市北区": lb.standard_sheet()}))
+    assert not r.ok
+    assert [e.message[:11] for e in r.errors] == ["坐标换算模块无法加载（"]

@@ -95,7 +95,11 @@ def coordinates_final(t) -> None:
         return
     try:
         from loaders import coords, geodata
-    except Exception:  # noqa: BLE001 - geo helper not installed: keep coordinates as written
+    except ImportError as exc:
+        # stored as written they would pass for WGS-84 (GCJ-02 points unconverted): the file is refused
+        t.rep.error(t.parts[0].sheet, None, None, None,
+                    f"坐标换算模块无法加载（{exc.name or exc}），无法把坐标换算为WGS-84并核对所属区市，本文件未读取。"
+                    "请系统管理员检查安装（requirements.txt 中的 geopandas、shapely）。")
         return
     lon, lat = lon.copy(), lat.copy()
     hdr = t.coord_header
