@@ -452,3 +452,16 @@ def test_formulas_from_outside_the_file_are_named(tmp_path):
     assert r.frame.set_index("community_id").loc["SB-001", "planned_investment_wan"] == 500.0   # the cached value
     plain = read_ledger(src)
     assert not [w for w in plain.warnings if "外部链接" in w.message]
+
+
+def test_text_file_row_limit_holds_before_parsing(tmp_path, monkeypatch):
+    real = safety.limits()
+    monkeypatch.setattr(safety, "limits", lambda: {**real, "max_rows": 1000})
+    lines = ["小区编号,小区名称,所属区市,改造年度,户数,总投资,累计完成投资"]
+    lines += [f"SB-{i},小区{i},市北区,2023,300,500,100" for i in range(1200)]
+    p = tmp_path / "long.csv"
+    p.write_text("\n".join(lines), encoding="utf-8")
+    msg = _unreadable(p)
+    assert msg.startswith("工作表的使用区域过大（1,201行×7列") and "1,000行" in msg
+    p.write_text("\n".join(lines[:900]), encoding="utf-8")
+    assert len(read_ledger(p, report_date=None).frame) == 899

@@ -69,6 +69,7 @@ def csv_sheet(prep: safety.Prepared) -> Sheet:
         width = max((len(r) for r in csv.reader(io.StringIO(sample, newline=""), delimiter=sep)), default=1)
     except csv.Error:
         width = max((line.count(sep) + 1 for line in lines), default=1)
+    _within_limits(text, width)
     try:
         df = pd.read_csv(io.StringIO(text), sep=sep, header=None, names=list(range(width)), dtype=str,
                          keep_default_na=False, skip_blank_lines=False, engine="c", quotechar='"')
@@ -106,3 +107,12 @@ def csv_sheet(prep: safety.Prepared) -> Sheet:
         except csv.Error:
             line_of = None
     return Sheet(name=Path(prep.name).name, nrows=len(df), cols=cols, codes=codes, line_of=line_of)
+
+
+def _within_limits(text: str, width: int) -> None:
+    """[upload] max_rows / max_sheet_cells hold for text files too, counted before anything is parsed (a line
+    break inside a quoted cell counts as a row here: an upper bound)."""
+    lim = safety.limits()
+    rows = text.count("\n") + (not text.endswith("\n"))
+    if rows > lim["max_rows"] + 100 or rows * width > lim["max_sheet_cells"]:
+        raise UnreadableLedger(safety.oversized_sheet_message(rows, width, None))
