@@ -1795,8 +1795,11 @@ def _coordinates_final(t: _Table) -> None:
         return
     try:
         from loaders import coords, geodata
-    except Exception:  # noqa: BLE001 - geo helper not installed: keep coordinates as written
-        return
+    except Exception as exc:  # noqa: BLE001 - unconverted points must never be stored as WGS-84
+        from loaders import incidents
+        incident = incidents.record(exc, "geodata import")
+        raise UnreadableLedger("本安装的坐标换算组件（geodata）无法加载，台账中的坐标无法换算和核对，未读取该文件"
+                               f"{incidents.reference(incident)}。请联系系统管理员检查安装。") from exc
     lon, lat = lon.copy(), lat.copy()
     hdr = t.coord_header
     shown = _LazyPoints(lon, lat)
@@ -1885,9 +1888,12 @@ def read_ledger(source, *, source_name: str | None = None, report_date: date | N
         raise
     except MemoryError as exc:
         raise UnreadableLedger("文件内容超出可处理的内存上限，已中止读取。") from exc
-    except Exception as exc:  # noqa: BLE001 - the user never sees a traceback
-        raise UnreadableLedger(f"读取文件时发生意外错误（{type(exc).__name__}），文件可能格式异常。"
-                               "请用Excel打开并另存为.xlsx后重试；如仍失败请联系系统管理员。") from exc
+    except Exception as exc:  # noqa: BLE001 - the user never sees a traceback; the incident log keeps it
+        from loaders import incidents
+        incident = incidents.record(exc, f"read_ledger {source_name or ''}")
+        raise UnreadableLedger(f"读取文件时发生意外错误（{type(exc).__name__}），文件可能格式异常"
+                               f"{incidents.reference(incident)}。请用Excel打开并另存为.xlsx后重试；"
+                               "如仍失败请联系系统管理员并告知错误编号。") from exc
 
 
 _GEO_PREFETCH: list = []
