@@ -328,3 +328,17 @@ def test_a_bureau_store_named_by_ledger_db_holds_only_its_own_ledger(tmp_path):
     assert list(summary["by_district"]) == ["市北区"]
     assert "示例" not in proc.stderr
     assert len(LedgerStore(tmp_path / "bureau.sqlite").snapshots()) == 1
+
+
+def test_summary_rounds_the_start_rate_as_the_dashboard_does(tmp_path, capsys):
+    """5 of 16 is 31.25%: half up, as on the dashboard (metrics.numbers), not Python's 31.2."""
+    from metrics.numbers import fmt_pct
+    from metrics.progress import start_rate
+
+    db = tmp_path / "store.sqlite"
+    LedgerStore(db).import_result(result(date(2022, 5, 31),
+                                         *[community(f"SB{i}", node=6 if i < 5 else 0) for i in range(16)]))
+    lines = _run(capsys, "summary", "--db", str(db)).splitlines()
+    row = next(line for line in lines if line.startswith("市北区"))
+    assert row.split()[2:5] == ["16", "5", "31.3%"]
+    assert fmt_pct(start_rate(5, 16)) == "31.3%"
