@@ -33,6 +33,29 @@ def _one_community(report_date: date) -> LedgerResult:
     return LedgerResult(frame, report_date, "市北区.csv")
 
 
+def _many_communities(n: int = 3000) -> LedgerResult:
+    frame = schema.conform(pd.DataFrame([dict(community_id=f"SB-{i:05d}", name=f"小区{i}", district="市北区",
+                                              batch_year=2022, households=100, planned_investment_wan=300.0,
+                                              node_reached=i % 9, status=schema.node_status(i % 9))
+                                         for i in range(n)]))
+    return LedgerResult(frame, date(2022, 5, 31), "市北区.xlsx")
+
+
+def test_a_small_store_with_middle_pages_damaged_is_refused_at_open_and_before_a_write(tmp_path, damage_pages):
+    """The fast-loop twin of the sample-store tests below (no sample build needed)."""
+    path = tmp_path / "ledger.sqlite"
+    store = LedgerStore(path)
+    store.import_result(_many_communities())
+    store.compact()
+    damage_pages(path)
+    before = _digest(path)
+    with pytest.raises(StoreDamaged):
+        store.import_result(_one_community(date(2022, 6, 7)))
+    with pytest.raises(StoreDamaged):
+        LedgerStore(path)
+    assert _digest(path) == before
+
+
 def test_the_damage_is_one_that_plain_queries_do_not_notice(sample_db_copy, damage_pages):
     """The case of the issue: with a few middle pages overwritten the file still answers ordinary queries."""
     damage_pages(sample_db_copy)
