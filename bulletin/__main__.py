@@ -90,6 +90,7 @@ def main(argv=None) -> int:
         from bulletin.build import generate
         from bulletin.content import BulletinError
         from bulletin.render import RenderError
+        from loaders.store import StoreError
 
         try:
             districts = _resolve_districts(args.districts)
@@ -100,7 +101,7 @@ def main(argv=None) -> int:
         except RenderError as exc:
             print(f"未生成通报：{exc}（可加 --no-images 生成不含图表的通报）", file=sys.stderr)
             return 1
-        except (BulletinError, ValueError, FileNotFoundError) as exc:
+        except (BulletinError, StoreError, ValueError, FileNotFoundError) as exc:   # StoreError: e.g. damaged
             print(f"未生成通报：{exc}", file=sys.stderr)
             return 1
         except OSError as exc:

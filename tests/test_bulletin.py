@@ -393,3 +393,12 @@ def test_cli_unexpected_failure_is_logged_with_its_traceback_under_the_id_shown(
     log = (incident_log / "incidents.log").read_text(encoding="utf-8")
     entry = log[log.index(f"=== {incident} "):]
     assert "Traceback (most recent call last)" in entry and "LookupError: boom-in-the-bulletin" in entry
+
+
+def test_cli_on_a_damaged_store_says_so(tmp_path, own_tiny_store, capsys, damage_pages):
+    from loaders.store import damaged_message
+
+    damage_pages(own_tiny_store.path, pages=1)
+    code = main(["--as-of", "2022-05-31", "--db", str(own_tiny_store.path), "--out", str(tmp_path / "x.docx")])
+    assert code == 1
+    assert capsys.readouterr().err == f"未生成通报：{damaged_message(own_tiny_store.path)}\n"
