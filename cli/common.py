@@ -125,11 +125,10 @@ def subcommand(sub, name: str, help_text: str, description: str, *, db: bool = F
     return p
 
 
-def read_options(p: argparse.ArgumentParser, *, report_date_help: str = "截至日期（文件标题中没有“截至…”时使用）",
-                 batch_year_help: str = "改造年度（文件中没有“改造年度”列、标题中也没有年份时使用）") -> None:
+def read_options(p: argparse.ArgumentParser) -> None:
     """The options that tell the reader what a file does not say (check, export, import)."""
-    p.add_argument("--report-date", metavar="YYYY-MM-DD", help=report_date_help)
-    p.add_argument("--batch-year", metavar="N", help=batch_year_help)
+    p.add_argument("--report-date", metavar="YYYY-MM-DD", help="截至日期（文件标题中没有“截至…”时使用）")
+    p.add_argument("--batch-year", metavar="N", help="改造年度（文件中没有“改造年度”列、标题中也没有年份时使用）")
     p.add_argument("--crs", choices=["wgs84", "gcj02", "bd09"],
                    help="经纬度的坐标系（表头和“坐标系”列都未注明时使用；默认 gcj02，即高德/腾讯）")
 
