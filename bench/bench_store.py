@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from loaders import schema  # noqa: E402
-from loaders.cli_store import store_summary  # noqa: E402
+from cli.store import store_summary  # noqa: E402
 from loaders.store import COMMUNITY_COLUMNS, TOTAL_COLUMNS, LedgerStore  # noqa: E402
 
 QINGDAO = ["市南区", "市北区", "黄岛区", "崂山区", "李沧区", "城阳区", "即墨区", "胶州市", "平度市", "莱西市"]
@@ -234,13 +234,7 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the generated stores (reused by the next run)")
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args(argv)
-    try:
-        import metrics.summary  # noqa: F401
-        which = "metrics.summary.ledger_summary"
-    except ImportError:
-        which = "cli_store fallback summary (metrics.summary not installed)"
     print(f"machine: {machine()}")
-    print(f"summary figures by: {which}")
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="bench_store_"))
     workdir.mkdir(parents=True, exist_ok=True)
     runs = [

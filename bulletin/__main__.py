@@ -22,10 +22,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _date(text: str) -> date:
+    """The day typed, read as every command reads a typed date (cli.common.parse_date, the reader's parser)."""
+    from cli.common import UsageError, parse_date
+
     try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期「{text}」格式不对，应为 YYYY-MM-DD，例如 2022-05-31") from None
+        day = parse_date(text, "日期")
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if day is None:
+        raise argparse.ArgumentTypeError("日期不能为空，应为 YYYY-MM-DD，例如 2022-05-31")
+    return day
 
 
 def parse_args(argv=None):
@@ -84,6 +90,7 @@ def main(argv=None) -> int:
         from bulletin.build import generate
         from bulletin.content import BulletinError
         from bulletin.render import RenderError
+        from loaders.store import StoreError
 
         try:
             districts = _resolve_districts(args.districts)
@@ -94,7 +101,7 @@ def main(argv=None) -> int:
         except RenderError as exc:
             print(f"未生成通报：{exc}（可加 --no-images 生成不含图表的通报）", file=sys.stderr)
             return 1
-        except (BulletinError, ValueError, FileNotFoundError) as exc:
+        except (BulletinError, StoreError, ValueError, FileNotFoundError) as exc:   # StoreError: e.g. damaged
             print(f"未生成通报：{exc}", file=sys.stderr)
             return 1
         except OSError as exc:
@@ -103,9 +110,12 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 1
-    except Exception as exc:  # never a traceback for the user; the log keeps the detail
-        logging.getLogger("bulletin").debug("bulletin failed", exc_info=True)
-        print(f"未生成通报：内部错误（{type(exc).__name__}: {exc}）", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - never a traceback for the user; the incident log keeps it
+        from loaders import incidents
+
+        incident = incidents.record(exc, f"python -m bulletin {' '.join(sys.argv[1:] if argv is None else argv)}")
+        print(f"未生成通报：发生意外错误（{type(exc).__name__}）{incidents.reference(incident)}。"
+              "请联系系统管理员并告知错误编号。", file=sys.stderr)
         return 1
     c = files.content
     print(f"已生成《{c.full_title}》（截至{c.date_line}）：")

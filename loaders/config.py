@@ -100,6 +100,11 @@ def store_is_configured() -> bool:
     return "path" in _read_toml(chosen).get("store", {})
 
 
+def log_dir() -> Path:
+    """Where incident logs go (loaders.incidents): LEDGER_LOG_DIR, else settings [log] dir."""
+    return _env_path("LEDGER_LOG_DIR") or _resolve(_setting("log", "dir"))
+
+
 def sample_ledgers_dir() -> Path:
     return _resolve(_setting("store", "sample_ledgers"))
 
@@ -127,7 +132,7 @@ def default_crs() -> str:
 def validate() -> None:
     """Read every setting and reference file once, so that a broken configuration is reported as such
     before a ledger is read (the reader reports any failure inside it as an unreadable ledger)."""
-    for read in (store_path, sample_ledgers_dir, boundaries_path, boundaries_name_field, tile_url, default_crs,
+    for read in (store_path, log_dir, sample_ledgers_dir, boundaries_path, boundaries_name_field, tile_url, default_crs,
                  districts, city_name, city_bbox, warning_rules):
         read()
 

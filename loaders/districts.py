@@ -52,13 +52,6 @@ def canonical(value) -> str | None:
     return hit
 
 
-def canonical_series(s: pd.Series) -> pd.Series:
-    """Vectorised canonical(): maps each distinct value once. Unknown -> <NA>."""
-    codes, uniq = pd.factorize(s.to_numpy(dtype=object, na_value=None))
-    names = np.array([canonical(u) for u in uniq] + [None], dtype=object)
-    return pd.Series(names[codes], index=s.index, dtype="string")
-
-
 def canonical_array(values: np.ndarray) -> np.ndarray:
     """canonical() of an object array (None for empty / unknown), once per distinct value."""
     codes, uniq = pd.factorize(values)
@@ -85,7 +78,3 @@ def find_in_text(text: str) -> str | None:
 
 def official_names() -> list[str]:
     return config.district_names()
-
-
-def known(values: np.ndarray) -> np.ndarray:
-    return np.array([v in set(official_names()) for v in values], dtype=bool)

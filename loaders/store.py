@@ -109,6 +109,18 @@ class StoreUnavailable(StoreError):
     """The database file cannot be opened or is not a store."""
 
 
+class StoreDamaged(StoreUnavailable):
+    """The file is a store but SQLite finds damaged pages in it: nothing is read from or written to it."""
+
+
+def damaged_message(path: Path) -> str:
+    """What a damaged store means and how to get the data back (the same words in the CLI and the dashboard)."""
+    return (f"数据库文件 {path} 已损坏（完整性检查未通过），为免读出错误数据或把损坏扩大，已停止使用该文件。"
+            "恢复方法：停止看板和正在进行的导入，用最近一次备份的数据库文件（.sqlite 副本）替换该文件后重新打开；"
+            "没有备份时，可把各期原始台账按截至日期先后重新导入一个新的数据库（命令行 --db 或环境变量 LEDGER_DB 指定新文件）。"
+            "损坏的文件请保留，交系统管理员检查磁盘。")
+
+
 class ImportRefused(StoreError):
     """The result cannot be stored (it has errors, no report date, no rows, …). Nothing was written."""
 
@@ -333,7 +345,7 @@ def _unusable(path: Path, exc: sqlite3.Error) -> StoreUnavailable | None:
     elif name.startswith("SQLITE_READONLY"):
         return _read_only(path)
     elif name.startswith("SQLITE_CORRUPT"):
-        text = f"数据库文件 {path} 已损坏，无法读取。请从备份恢复该文件，或用 --db 指定其他数据库。"
+        return StoreDamaged(damaged_message(path))
     elif name == "SQLITE_NOTADB":
         text = f"文件 {path} 不是台账数据库（或已严重损坏）。请确认 --db 指向的是台账数据库，或从备份恢复该文件。"
     elif name.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
@@ -345,6 +357,20 @@ def _unusable(path: Path, exc: sqlite3.Error) -> StoreUnavailable | None:
     else:
         return None
     return StoreUnavailable(text)
+
+
+def _check_integrity(con: sqlite3.Connection, path: Path) -> None:
+    """PRAGMA quick_check: damaged pages in the middle of a file read as normal data otherwise (a query only
+    fails when it happens to touch one). Linear in the file size, about 0.1 s for the 20 MB sample store."""
+    try:
+        problems = [row[0] for row in con.execute("PRAGMA quick_check(5)")]
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_CORRUPT"):
+            raise StoreDamaged(damaged_message(path)) from exc
+        raise
+    if problems != ["ok"]:
+        log.error("store %s failed quick_check: %s", path, "; ".join(problems))
+        raise StoreDamaged(damaged_message(path))
 
 
 def _is_store(con: sqlite3.Connection) -> bool:
@@ -428,6 +454,7 @@ class LedgerStore:
             try:
                 con.execute("BEGIN IMMEDIATE")
                 try:
+                    _check_integrity(con, self.path)   # under the write lock: the state about to be changed
                     yield con
                 except BaseException:
                     if con.in_transaction:   # SQLite has already rolled back after some errors (disk full)
@@ -446,6 +473,7 @@ class LedgerStore:
         if self.path.exists() and self.path.stat().st_size > 0:
             con = self._readable()
             try:
+                _check_integrity(con, self.path)
                 if not _is_store(con):
                     raise StoreUnavailable(
                         f"文件 {self.path} 是其他程序的数据库，不是台账数据库；为免改动其中的数据，未做任何操作。"

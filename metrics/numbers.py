@@ -7,7 +7,6 @@ Missing values (None, NaN, NaT) are written "—".
 """
 from __future__ import annotations
 
-import math
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -122,13 +121,6 @@ def fmt_wanhu(households, decimals: int = 2) -> str:
     return f"{_fixed(float(households) / 10000, decimals, thousands=True)}万户"
 
 
-def fmt_wan_m2(area_m2, decimals: int = 2) -> str:
-    """Area given in m², in 万平方米 with two decimals: 11094800 -> "1,109.48万平方米"."""
-    if is_missing(area_m2):
-        return MISSING
-    return f"{_fixed(float(area_m2) / 10000, decimals, thousands=True)}万平方米"
-
-
 def fmt_int(n) -> str:
     """A count with thousands separators: 1108 -> "1,108"."""
     if is_missing(n):
@@ -182,7 +174,3 @@ def fmt_month_day_cn(d) -> str:
         return MISSING
     x = _as_date(d)
     return f"{x.month}月{x.day}日"
-
-
-def is_finite_number(value) -> bool:
-    return not is_missing(value) and math.isfinite(float(value))

@@ -8,6 +8,7 @@ if str(ROOT) not in sys.path:
 
 
 import hashlib  # noqa: E402
+import shutil  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -19,23 +20,46 @@ def _sample_fingerprint(ledgers: Path) -> str:
         if path.is_file():
             st = path.stat()
             h.update(f"{path.relative_to(ledgers)}|{st.st_size}|{st.st_mtime_ns}".encode())
-    for path in sorted((ROOT / "loaders").glob("*.py")) + sorted((ROOT / "config").glob("*.toml")):
+    for path in sorted((ROOT / "loaders").rglob("*.py")) + sorted((ROOT / "config").glob("*.toml")):
+        h.update(str(path.relative_to(ROOT)).encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
 
-@pytest.fixture(scope="session")
-def sample_db(request) -> Path:
-    """The sample history read through the real reader into a store, built once and shared by every test.
+SAMPLE_STORE_FIXTURES = {"sample_store_file", "sample_db", "sample_db_copy"}
 
-    Building reads every weekly file (about half a minute to a few minutes on two cores), so the file is kept
-    in pytest's cache folder, keyed by a fingerprint of the sample files and the loaders' code. Tests that
-    write must copy it (see `sample_db_copy`).
+
+def pytest_collection_modifyitems(config, items):
+    """A test that needs the sample store is `slow` (the first build of the run reads every sample file), so
+    the fast loop `-m "not browser and not slow"` never builds it."""
+    for item in items:
+        if SAMPLE_STORE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def incident_log(tmp_path_factory) -> Path:
+    """Incidents recorded by any test (and the programs it starts) go to a private folder, not var/log."""
+    folder = tmp_path_factory.mktemp("incidents")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("LEDGER_LOG_DIR", str(folder))
+    yield folder
+    patch.undo()
+
+
+@pytest.fixture(scope="session")
+def sample_store_file(request, tmp_path_factory) -> Path:
+    """The sample history read through the real reader into a store: the one build of the whole run.
+
+    Building reads every weekly file (about a minute on two cores), so with pytest's cache the file is kept
+    between runs, keyed by a fingerprint of the sample files and the loaders' code; without the cache
+    (`-p no:cacheprovider`) it is built once into the run's temporary folder.
     """
     from loaders import config, sample
 
     ledgers = config.sample_ledgers_dir()
-    folder = Path(request.config.cache.mkdir("sample_store"))
+    cache = getattr(request.config, "cache", None)
+    folder = Path(cache.mkdir("sample_store")) if cache is not None else tmp_path_factory.mktemp("sample_store")
     path = folder / f"ledger-{_sample_fingerprint(ledgers)}.sqlite"
     if not path.exists():
         for old in folder.glob("ledger-*"):
@@ -47,11 +71,41 @@ def sample_db(request) -> Path:
     return path
 
 
-@pytest.fixture
-def sample_db_copy(sample_db, tmp_path) -> Path:
-    """A private copy of the sample store for a test that imports into it."""
-    import shutil
-
-    target = tmp_path / "ledger.sqlite"
-    shutil.copyfile(sample_db, target)
+@pytest.fixture(scope="session")
+def sample_db(sample_store_file, tmp_path_factory) -> Path:
+    """The sample store, shared by every test that only reads it (a session copy: the built file itself is
+    never opened, so no test can change what the next run reuses). Tests that write use `sample_db_copy`."""
+    target = tmp_path_factory.mktemp("sample_db") / "ledger.sqlite"
+    shutil.copyfile(sample_store_file, target)
     return target
+
+
+@pytest.fixture
+def sample_db_copy(sample_store_file, tmp_path) -> Path:
+    """A private copy of the sample store for a test that imports into it."""
+    target = tmp_path / "ledger.sqlite"
+    shutil.copyfile(sample_store_file, target)
+    return target
+
+
+@pytest.fixture
+def damage_pages():
+    """Overwrite a few pages in the middle of a SQLite file, as a failing disk or a torn copy does: the file
+    still opens and most queries still answer."""
+    import sqlite3
+
+    def damage(path: Path, pages: int = 3) -> None:
+        con = sqlite3.connect(path)
+        try:
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            size = con.execute("PRAGMA page_size").fetchone()[0]
+            count = con.execute("PRAGMA page_count").fetchone()[0]
+        finally:
+            con.close()
+        assert count > pages + 2, f"{path} has only {count} pages"
+        data = bytearray(Path(path).read_bytes())
+        first = count // 2
+        data[first * size:(first + pages) * size] = b"\x5a" * (pages * size)
+        Path(path).write_bytes(bytes(data))
+
+    return damage

@@ -22,17 +22,17 @@ from loaders.store import LedgerStore
 from metrics.headline import headline, headline_sentence
 from metrics.progress import district_progress
 
-from test_bulletin_fixtures import D24, D31, fill_store, ledger, shibei, shinan, tiny_store  # noqa: F401
+from test_bulletin_fixtures import D24, D31, fill_store, ledger, own_tiny_store, shibei, shinan, tiny_store  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def tiny_content(tiny_store):
     return bc.build_content(tiny_store, D31)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def tiny_files(tiny_content):
     return render_files(tiny_content, images=False)
 
@@ -126,11 +126,11 @@ def test_issue_number_counts_weeks_since_the_first_snapshot(tiny_store):
     assert bc.build_content(tiny_store, D31, issue=42).full_title.endswith("（第42期）")
 
 
-def test_a_past_week_is_regenerated_as_it_was(tiny_store):
-    before = bc.build_content(tiny_store, D24)
+def test_a_past_week_is_regenerated_as_it_was(own_tiny_store):
+    before = bc.build_content(own_tiny_store, D24)
     # a later week arrives (and the 2022-05-31 state moves on): the bulletin of 05-24 must not change
-    tiny_store.import_result(ledger(date(2022, 6, 7), [dict(r, node_reached=7) for r in shinan(D31) + shibei(D31)]))
-    after = bc.build_content(tiny_store, D24)
+    own_tiny_store.import_result(ledger(date(2022, 6, 7), [dict(r, node_reached=7) for r in shinan(D31) + shibei(D31)]))
+    after = bc.build_content(own_tiny_store, D24)
     assert after.headline == before.headline
     assert after.issue_number == before.issue_number
     assert after.wechat_text == before.wechat_text
@@ -334,7 +334,7 @@ def test_cli_as_a_process_never_shows_a_traceback(tmp_path):
     assert "未生成通报：台账库中没有任何台账快照" in proc.stderr and "Traceback" not in proc.stderr
     bad = subprocess.run([sys.executable, "-m", "bulletin", "--as-of", "2022-13-01", "--out", "x.docx"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert bad.returncode == 2 and "格式不对" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 2 and "日期「2022-13-01」无法识别" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_nothing_depends_on_when_the_ledgers_were_imported(tmp_path, monkeypatch, tiny_content):
@@ -366,3 +366,39 @@ def test_districts_are_named_in_the_official_order(tiny_store):
     c = bc.build_content(tiny_store, D31, districts=["崂山区", "市南区"])
     assert c.districts == ["市南区", "崂山区"]
     assert c.headline.startswith("截至2022年5月31日，市南区、崂山区2022年度计划改造老旧小区7个")
+
+
+def test_cli_reads_a_typed_date_as_every_command_does(tmp_path, tiny_store):
+    out = tmp_path / "b.docx"
+    assert main(["--as-of", "2022/5/31", "--db", str(tiny_store.path), "--out", str(out), "--no-images"]) == 0
+    assert "截至2022年5月31日" in "".join(paragraphs(out.read_bytes()))
+
+
+def test_cli_unexpected_failure_is_logged_with_its_traceback_under_the_id_shown(tmp_path, tiny_store, capsys,
+                                                                              monkeypatch, incident_log):
+    """Before: logged at debug level under a WARNING configuration, so the traceback was lost."""
+    import re
+
+    import bulletin.build
+
+    def broken(*args, **kwargs):
+        raise LookupError("boom-in-the-bulletin")
+
+    monkeypatch.setattr(bulletin.build, "generate", broken)
+    code = main(["--as-of", "2022-05-31", "--db", str(tiny_store.path), "--out", str(tmp_path / "x.docx")])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err and "boom" not in err
+    incident = re.fullmatch(r"未生成通报：发生意外错误（LookupError）（错误编号 (E[\d-]+-[0-9a-f]{4})）。请联系系统管理员并告知错误编号。\n",
+                            err).group(1)
+    log = (incident_log / "incidents.log").read_text(encoding="utf-8")
+    entry = log[log.index(f"=== {incident} "):]
+    assert "Traceback (most recent call last)" in entry and "LookupError: boom-in-the-bulletin" in entry
+
+
+def test_cli_on_a_damaged_store_says_so(tmp_path, own_tiny_store, capsys, damage_pages):
+    from loaders.store import damaged_message
+
+    damage_pages(own_tiny_store.path, pages=1)
+    code = main(["--as-of", "2022-05-31", "--db", str(own_tiny_store.path), "--out", str(tmp_path / "x.docx")])
+    assert code == 1
+    assert capsys.readouterr().err == f"未生成通报：{damaged_message(own_tiny_store.path)}\n"

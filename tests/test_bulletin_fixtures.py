@@ -73,6 +73,19 @@ def fill_store(store: LedgerStore) -> LedgerStore:
     return store
 
 
+@pytest.fixture(scope="module")
+def tiny_store(tmp_path_factory):
+    """The tiny history, built once per test module: tests that only read it share it (one that imports into
+    it uses `own_tiny_store`)."""
+    return fill_store(LedgerStore(tmp_path_factory.mktemp("tiny") / "tiny.sqlite"))
+
+
 @pytest.fixture
-def tiny_store(tmp_path):
-    return fill_store(LedgerStore(tmp_path / "tiny.sqlite"))
+def own_tiny_store(tiny_store, tmp_path):
+    """A private copy of the tiny history for a test that imports into it."""
+    import shutil
+
+    tiny_store.compact()   # one self-contained file to copy
+    target = tmp_path / "tiny.sqlite"
+    shutil.copyfile(tiny_store.path, target)
+    return LedgerStore(target)

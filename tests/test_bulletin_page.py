@@ -12,18 +12,20 @@ from bulletin import render
 from metrics.headline import headline, headline_sentence
 from metrics.progress import district_progress
 
-from test_bulletin_fixtures import D24, D31, fill_store  # noqa: F401
+from test_bulletin_fixtures import D24, D31, own_tiny_store, tiny_store  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def tiny_db(tmp_path, monkeypatch):
-    from loaders.store import LedgerStore
+def tiny_db(own_tiny_store, monkeypatch):
+    import streamlit as st
 
-    store = fill_store(LedgerStore(tmp_path / "tiny.sqlite"))
-    monkeypatch.setenv("LEDGER_DB", str(store.path))
-    return store
+    # copies share the store's version (its cache key): results cached by an earlier test must not be served
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.setenv("LEDGER_DB", str(own_tiny_store.path))
+    return own_tiny_store
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def distinct_colours(png: bytes) -> int:
     return len(img.getcolors(maxcolors=1 << 24))
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def files(tiny_store):
     if render.chromium_path() is None:
         pytest.skip("Chromium is not installed (apt-get install chromium): chart images cannot be made")

@@ -10,7 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 import ledger_builders as lb  # noqa: E402
 
-from loaders.cli import main  # noqa: E402
+from cli.main import main  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -80,7 +80,7 @@ def test_check_unreadable_exit_2(tmp_path, capsys):
     assert main(["check", str(tmp_path / "missing.xlsx")]) == 2
     assert "找不到文件" in capsys.readouterr().err
     assert main(["check", str(p), "--report-date", "June"]) == 2
-    assert "截至日期格式不正确" in capsys.readouterr().err
+    assert "截至日期「June」无法识别" in capsys.readouterr().err
 
 
 def test_export_geojson(tmp_path, capsys):

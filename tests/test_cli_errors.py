@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 import ledger_builders as lb  # noqa: E402
 
 from loaders import config  # noqa: E402
-from loaders.cli import main  # noqa: E402
-from loaders.store import LedgerStore  # noqa: E402
+from cli.main import main  # noqa: E402
+from loaders.store import LedgerStore, damaged_message  # noqa: E402
 from test_cli_store import community, result  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,7 +100,7 @@ def test_damaged_store(db, capsys):
     db.write_bytes(bytes(data))
     code, out, err = run(capsys, "summary", "--db", db)
     assert (code, out) == (2, "")
-    assert err == f"数据库文件 {db} 已损坏，无法读取。请从备份恢复该文件，或用 --db 指定其他数据库。\n"
+    assert err == damaged_message(db) + "\n"
 
 
 # ----------------------------------------------------------------------------------------------- the settings
@@ -204,3 +204,81 @@ def test_import_of_a_folder_says_what_check_says(tmp_path, db, capsys):
     assert run(capsys, "import", tmp_path / "缺.xlsx", "--db", db) == (2, "", f"无法读取：找不到文件：{tmp_path / '缺.xlsx'}\n")
     assert db.read_bytes() == before
 
+
+
+# ------------------------------------------------------------------------------- unexpected failures: incidents
+def _incident(err: str) -> str:
+    import re
+
+    found = re.findall(r"（错误编号 (E\d{8}-\d{6}-[0-9a-f]{4})）", err)
+    assert len(found) == 1, err
+    return found[0]
+
+
+def _logged(incident_log: Path, incident: str) -> str:
+    """The incident's entry in the log file: its header line and the traceback under it."""
+    text = (incident_log / "incidents.log").read_text(encoding="utf-8")
+    start = text.index(f"=== {incident} ")
+    end = text.find("\n=== ", start + 1)
+    return text[start:] if end < 0 else text[start:end]
+
+
+def test_an_unexpected_reader_failure_is_logged_under_the_id_the_user_sees(ledger, capsys, monkeypatch, incident_log):
+    from loaders.reader import pipeline
+
+    def broken(*args, **kwargs):
+        raise KeyError("boom-in-the-reader")
+
+    monkeypatch.setattr(pipeline, "_read_ledger", broken)
+    code, out, err = run(capsys, "check", ledger)
+    assert (code, out) == (2, "")
+    assert err.startswith("无法读取：读取文件时发生意外错误（KeyError），文件可能格式异常（错误编号 ")
+    entry = _logged(incident_log, _incident(err))
+    assert "Traceback" in entry and "boom-in-the-reader" in entry and "市北区.csv" in entry.splitlines()[0]
+
+
+def test_an_unexpected_command_failure_is_logged_under_the_id_the_user_sees(db, capsys, monkeypatch, incident_log):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("boom-in-summary")
+
+    monkeypatch.setattr(LedgerStore, "ledger_as_of", broken)
+    code, out, err = run(capsys, "summary", "--db", db)
+    assert (code, out) == (2, "")
+    assert err.startswith("发生意外错误（ZeroDivisionError），操作未完成（错误编号 ") and "Traceback" not in err
+    entry = _logged(incident_log, _incident(err))
+    assert "boom-in-summary" in entry and "summary --db" in entry.splitlines()[0]
+
+
+def test_without_geodata_a_ledger_with_coordinates_is_refused_not_stored_unconverted(db, ledger, capsys, monkeypatch,
+                                                                                     incident_log):
+    """Before: GCJ-02 points were kept as written, labelled WGS-84, and the district check was skipped."""
+    import loaders
+
+    monkeypatch.delattr(loaders, "geodata", raising=False)
+    monkeypatch.setitem(sys.modules, "loaders.geodata", None)     # `import` of it raises ImportError
+    before = db.read_bytes()
+    code, out, err = run(capsys, "import", ledger, "--db", db)
+    assert (code, out) == (2, "")
+    assert err.startswith("无法读取：本安装的坐标换算组件（geodata）无法加载，台账中的坐标无法换算和核对，未读取该文件（错误编号 ")
+    assert "ModuleNotFoundError" in _logged(incident_log, _incident(err))
+    assert db.read_bytes() == before
+
+
+# --------------------------------------------------------------------------- one date parser for every option
+@pytest.mark.parametrize("typed", ["2023/06/30", "2023-6-30", "20230630", "2023.6.30", "2023年6月30日", " 2023-06-30 "])
+def test_check_and_import_accept_the_same_report_dates(tmp_path, ledger, capsys, typed):
+    db = tmp_path / "store.sqlite"
+    assert run(capsys, "check", ledger, "--report-date", typed)[0] in (0, 1)
+    code, out, err = run(capsys, "import", ledger, "--db", db, "--report-date", typed)
+    assert code == 0, err
+    assert LedgerStore(db).report_dates() == [date(2023, 6, 30)]
+
+
+@pytest.mark.parametrize("typed, problem", [("2023/06/31", "无法识别"), ("6/30", "无法识别"), ("2023年6月", "只写到月份"),
+                                            ("June", "无法识别")])
+def test_check_import_and_summary_refuse_the_same_report_dates(tmp_path, ledger, db, capsys, typed, problem):
+    for argv in (["check", ledger, "--report-date", typed], ["import", ledger, "--db", db, "--report-date", typed],
+                 ["summary", "--db", db, "--as-of", typed], ["snapshots", "--db", db, "--as-of", typed]):
+        code, out, err = run(capsys, *argv)
+        assert (code, out) == (2, ""), argv
+        assert err == f"截至日期「{typed}」{problem}" + err.split(problem, 1)[1], argv

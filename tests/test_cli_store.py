@@ -1,15 +1,17 @@
-"""`import` and `summary` through loaders.cli_store.main(argv) on a temporary store."""
+"""`import` and `summary` through loaders.main(argv) on a temporary store."""
 from __future__ import annotations
 
 import json
 import sys
-import types
 from datetime import date
 
 import pandas as pd
 import pytest
 
-from loaders import cli_store, schema
+from cli.store import SUMMARY_KEYS
+from cli.common import parse_batch_years
+from cli.main import main
+from loaders import schema
 from loaders.report import Issue, LedgerResult, UnreadableLedger
 from loaders.store import LedgerStore
 
@@ -42,7 +44,7 @@ def db(tmp_path):
 
 
 def run_json(capsys, *argv):
-    code = cli_store.main(list(argv))
+    code = main(list(argv))
     out = capsys.readouterr()
     assert code == 0, out.err
     return json.loads(out.out)
@@ -50,7 +52,7 @@ def run_json(capsys, *argv):
 
 def test_summary_json_latest(db, capsys):
     got = run_json(capsys, "summary", "--db", str(db), "--json")
-    assert list(got)[:7] == list(cli_store.SUMMARY_KEYS)
+    assert list(got)[:7] == list(SUMMARY_KEYS)
     assert got["report_date"] == "2022-03-11"
     assert got["rows"] == 5
     assert got["by_district"]["市北区"]["communities"] == 3
@@ -78,7 +80,7 @@ def test_summary_as_of_and_batch_range(db, capsys):
 
 
 def test_summary_human_output_is_chinese_table(db, capsys):
-    assert cli_store.main(["summary", "--db", str(db), "--as-of", "2022-03-31"]) == 0
+    assert main(["summary", "--db", str(db), "--as-of", "2022-03-31"]) == 0
     out = capsys.readouterr().out
     assert "截至2022-03-31（全部改造年度），共5个小区" in out
     lines = out.splitlines()
@@ -97,13 +99,13 @@ def test_summary_human_output_is_chinese_table(db, capsys):
     (["summary", "--batch-year", "2024-2022"], "起止颠倒"),
 ])
 def test_summary_bad_options_exit_2(db, capsys, argv, message):
-    assert cli_store.main(argv + ["--db", str(db)]) == 2
+    assert main(argv + ["--db", str(db)]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
 
 
 def test_summary_missing_db_exit_2(tmp_path, capsys):
-    assert cli_store.main(["summary", "--db", str(tmp_path / "nope.sqlite")]) == 2
+    assert main(["summary", "--db", str(tmp_path / "nope.sqlite")]) == 2
     assert "数据库文件不存在" in capsys.readouterr().err
     assert not (tmp_path / "nope.sqlite").exists()
 
@@ -111,7 +113,7 @@ def test_summary_missing_db_exit_2(tmp_path, capsys):
 def test_summary_corrupt_db_exit_2(tmp_path, capsys):
     bad = tmp_path / "bad.sqlite"
     bad.write_bytes(b"this is not a database" * 100)
-    assert cli_store.main(["summary", "--db", str(bad)]) == 2
+    assert main(["summary", "--db", str(bad)]) == 2
     assert capsys.readouterr().err == (f"文件 {bad} 不是台账数据库（或已严重损坏）。请确认 --db 指向的是台账数据库，"
                                        "或从备份恢复该文件。\n")
     assert bad.read_bytes() == b"this is not a database" * 100
@@ -134,9 +136,9 @@ def fake_reader(monkeypatch):
         return result(rd, community("SB1", node=7, completed=90.0), community("LS1", district="崂山区", node=6),
                       source=source_name, warnings=[Issue("warning", "市北区", 3, "完成投资", "90", "提醒测试")])
 
-    module = types.ModuleType("loaders.reader")
-    module.read_ledger = read_ledger
-    monkeypatch.setitem(sys.modules, "loaders.reader", module)
+    from loaders import reader
+
+    monkeypatch.setattr(reader, "read_ledger", read_ledger)
     return calls
 
 
@@ -148,7 +150,7 @@ def write(tmp_path, name, text):
 
 def test_import_stores_and_reports(db, tmp_path, capsys, fake_reader):
     f = write(tmp_path, "市北区0318.csv", "ok")
-    code = cli_store.main(["import", str(f), "--db", str(db), "--batch-year", "2022", "--crs", "bd09"])
+    code = main(["import", str(f), "--db", str(db), "--batch-year", "2022", "--crs", "bd09"])
     out = capsys.readouterr().out
     assert code == 0
     assert fake_reader == [dict(source_name="市北区0318.csv", report_date=None, batch_year=2022, crs="bd09")]
@@ -163,13 +165,13 @@ def test_import_stores_and_reports(db, tmp_path, capsys, fake_reader):
 
 def test_import_duplicate_refused_then_replace(db, tmp_path, capsys, fake_reader):
     f = write(tmp_path, "a.csv", "ok")
-    assert cli_store.main(["import", str(f), "--db", str(db), "--report-date", "2022-03-11"]) == 1
+    assert main(["import", str(f), "--db", str(db), "--report-date", "2022-03-11"]) == 1
     err = capsys.readouterr().err
     assert "已经导入过" in err and "--replace" in err
-    assert cli_store.main(["import", str(f), "--db", str(db), "--report-date", "2022-03-11", "--replace"]) == 0
+    assert main(["import", str(f), "--db", str(db), "--report-date", "2022-03-11", "--replace"]) == 0
     out = capsys.readouterr().out
     assert "替换了原版本#" in out and "完全相同" not in out
-    assert cli_store.main(["import", str(f), "--db", str(db), "--report-date", "2022-03-11", "--replace"]) == 0
+    assert main(["import", str(f), "--db", str(db), "--report-date", "2022-03-11", "--replace"]) == 0
     assert "内容与此前导入的「a.csv」" in capsys.readouterr().out
     inactive = LedgerStore(db).snapshots(include_inactive=True).query("not active")
     assert sorted(inactive["district"]) == ["崂山区", "市北区", "市北区"]
@@ -178,7 +180,7 @@ def test_import_duplicate_refused_then_replace(db, tmp_path, capsys, fake_reader
 def test_import_with_errors_changes_nothing(db, tmp_path, capsys, fake_reader):
     before = db.read_bytes()
     f = write(tmp_path, "bad.csv", "errors")
-    assert cli_store.main(["import", str(f), "--db", str(db)]) == 1
+    assert main(["import", str(f), "--db", str(db)]) == 1
     captured = capsys.readouterr()
     assert "第7行" in captured.out and "应为数字" in captured.out
     assert "未导入" in captured.err
@@ -188,20 +190,19 @@ def test_import_with_errors_changes_nothing(db, tmp_path, capsys, fake_reader):
 def test_import_unreadable_exit_2(db, tmp_path, capsys, fake_reader):
     before = db.read_bytes()
     f = write(tmp_path, "x.xlsx", "unreadable")
-    assert cli_store.main(["import", str(f), "--db", str(db)]) == 2
+    assert main(["import", str(f), "--db", str(db)]) == 2
     assert capsys.readouterr().err == "无法读取：文件不是Excel或CSV表格\n"
     assert db.read_bytes() == before
 
 
 def test_import_bad_date_option_exit_2(db, tmp_path, capsys, fake_reader):
     f = write(tmp_path, "a.csv", "ok")
-    assert cli_store.main(["import", str(f), "--db", str(db), "--report-date", "5/31"]) == 2
+    assert main(["import", str(f), "--db", str(db), "--report-date", "5/31"]) == 2
     assert "无法识别" in capsys.readouterr().err
     assert fake_reader == []
 
 
 def test_import_through_the_real_reader(tmp_path, capsys):
-    pytest.importorskip("loaders.reader", reason="loaders/reader.py not there yet")
     csv = tmp_path / "市北区.csv"
     csv.write_text(
         "小区编号,小区名称,所属区市,改造年度,户数,总投资（万元）,累计完成投资（万元）\n"
@@ -209,7 +210,7 @@ def test_import_through_the_real_reader(tmp_path, capsys):
         "SB-002,辽宁路小区,市北,2022,80,200,\n",
         encoding="utf-8-sig")
     db = tmp_path / "real.sqlite"
-    code = cli_store.main(["import", str(csv), "--db", str(db), "--report-date", "2022-05-31"])
+    code = main(["import", str(csv), "--db", str(db), "--report-date", "2022-05-31"])
     captured = capsys.readouterr()
     assert code == 0, captured.out + captured.err
     got = LedgerStore(db).ledger_as_of().set_index("community_id")
@@ -224,7 +225,6 @@ def test_python_m_loaders_import_while_dashboard_reads(tmp_path):
     import subprocess
     from pathlib import Path
 
-    pytest.importorskip("loaders.reader", reason="loaders/reader.py not there yet")
     root = Path(__file__).resolve().parents[1]
     db = tmp_path / "live.sqlite"
     dashboard = LedgerStore(db)
@@ -256,7 +256,7 @@ def test_python_m_loaders_import_while_dashboard_reads(tmp_path):
 
 def test_snapshots_and_restore(db, tmp_path, capsys, fake_reader):
     f = write(tmp_path, "a.csv", "ok")
-    assert cli_store.main(["import", str(f), "--db", str(db), "--report-date", "2022-03-11", "--replace"]) == 0
+    assert main(["import", str(f), "--db", str(db), "--report-date", "2022-03-11", "--replace"]) == 0
     capsys.readouterr()
     listed = json.loads(_run(capsys, "snapshots", "--db", str(db), "--all", "--json"))
     old = next(s for s in listed if s["district"] == "市北区" and s["report_date"] == "2022-03-11" and not s["active"])
@@ -271,14 +271,14 @@ def test_snapshots_and_restore(db, tmp_path, capsys, fake_reader):
     got = run_json(capsys, "summary", "--db", str(db), "--json", "--batch-year", "2022")
     assert got["by_district"]["市北区"]["completed_investment_wan"] == pytest.approx(420.0)   # the old figures
     assert "崂山区" in got["by_district"]                         # other parts of the replacing import stay
-    assert cli_store.main(["restore", str(old["snapshot_id"]), "--db", str(db)]) == 1
+    assert main(["restore", str(old["snapshot_id"]), "--db", str(db)]) == 1
     assert "已是当前版本" in capsys.readouterr().err
-    assert cli_store.main(["restore", "999", "--db", str(db)]) == 1
+    assert main(["restore", "999", "--db", str(db)]) == 1
     assert "没有编号为999的快照" in capsys.readouterr().err
 
 
 def _run(capsys, *argv) -> str:
-    code = cli_store.main(list(argv))
+    code = main(list(argv))
     out = capsys.readouterr()
     assert code == 0, out.err
     return out.out
@@ -300,7 +300,7 @@ def test_summary_header_lists_separate_years(db, capsys):
 
 @pytest.mark.parametrize("text", ["2021—2022", "2021–2022", "2021－2022", "2021至2022", "2021——2022", "2021 ~ 2022"])
 def test_batch_year_range_separators(text):
-    assert cli_store.parse_batch_years(text) == [2021, 2022]
+    assert parse_batch_years(text) == [2021, 2022]
 
 
 def test_a_bureau_store_named_by_ledger_db_holds_only_its_own_ledger(tmp_path):
@@ -325,3 +325,17 @@ def test_a_bureau_store_named_by_ledger_db_holds_only_its_own_ledger(tmp_path):
     assert list(summary["by_district"]) == ["市北区"]
     assert "示例" not in proc.stderr
     assert len(LedgerStore(tmp_path / "bureau.sqlite").snapshots()) == 1
+
+
+def test_summary_rounds_the_start_rate_as_the_dashboard_does(tmp_path, capsys):
+    """5 of 16 is 31.25%: half up, as on the dashboard (metrics.numbers), not Python's 31.2."""
+    from metrics.numbers import fmt_pct
+    from metrics.progress import start_rate
+
+    db = tmp_path / "store.sqlite"
+    LedgerStore(db).import_result(result(date(2022, 5, 31),
+                                         *[community(f"SB{i}", node=6 if i < 5 else 0) for i in range(16)]))
+    lines = _run(capsys, "summary", "--db", str(db)).splitlines()
+    row = next(line for line in lines if line.startswith("市北区"))
+    assert row.split()[2:5] == ["16", "5", "31.3%"]
+    assert fmt_pct(start_rate(5, 16)) == "31.3%"

@@ -6,7 +6,7 @@ import pytest
 
 from metrics.numbers import (
     fmt_count_change, fmt_date_cn, fmt_int, fmt_money_change_yi, fmt_month_day_cn, fmt_pct,
-    fmt_points_change, fmt_rank_change, fmt_wan, fmt_wan_m2, fmt_wanhu, fmt_yi, round_half_up,
+    fmt_points_change, fmt_rank_change, fmt_wan, fmt_wanhu, fmt_yi, round_half_up,
 )
 
 
@@ -66,7 +66,6 @@ def test_fmt_wanhu_int_area():
     assert fmt_int(1108) == "1,108"
     assert fmt_int(pd.NA) == "—"
     assert fmt_int(np.int64(300000)) == "300,000"
-    assert fmt_wan_m2(11094800) == "1,109.48万平方米"
 
 
 def test_fmt_changes():

@@ -1,8 +1,8 @@
-"""The sample-data generator (scripts/generate_sample_data.py): the story figures of its model, consistency of
-the life cycles and money, points inside their districts, file formats, and byte-for-byte determinism."""
+"""The sample-data generator (scripts/generate_sample_data.py, its steps in scripts/sample_generator/): the story
+figures of its model, consistency of the life cycles and money, points inside their districts, file formats and
+byte-for-byte determinism."""
 from __future__ import annotations
 
-import importlib.util
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -10,24 +10,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "generate_sample_data.py"
 LEDGERS = ROOT / "sample_data" / "ledgers"
+sys.path.insert(0, str(ROOT / "scripts"))
 
-
-def _load():
-    spec = importlib.util.spec_from_file_location("generate_sample_data", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["generate_sample_data"] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-gen = _load()
+from sample_generator.districts import DISTRICTS  # noqa: E402
+from sample_generator.model import Model  # noqa: E402
+from sample_generator.schedule import district_dates, report_dates  # noqa: E402
+from sample_generator.sheets import plan_grid  # noqa: E402
+from sample_generator.story import END, GEOJSON, LAIXI_LAST, NODE_KEYS, booking_window  # noqa: E402
+from sample_generator.styles import STYLES  # noqa: E402
+from sample_generator.writers import PLAN_FILENAME, city_workbook_name, generate  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def model():
-    return gen.Model()
+    return Model()
 
 
 def test_story_figures(model):
@@ -66,18 +63,18 @@ def test_batch_2023_matches_domain_notes(model):
 
 
 def test_report_dates():
-    dates = gen.report_dates()
+    dates = report_dates()
     assert dates[0] == date(2021, 1, 8) and dates[-1] == date(2022, 5, 31)
     assert date(2021, 1, 31) in dates and date(2022, 4, 30) in dates and date(2022, 5, 27) in dates
     fridays = [d for d in dates if d.weekday() == 4]
     assert len(fridays) == 73
     assert all(d.weekday() == 4 or (d + timedelta(days=1)).day == 1 for d in dates)
-    assert gen.district_dates("莱西市")[-1] == date(2022, 5, 20)
-    assert gen.district_dates("市北区")[-1] == date(2022, 5, 31)
+    assert district_dates("莱西市")[-1] == date(2022, 5, 20)
+    assert district_dates("市北区")[-1] == date(2022, 5, 31)
 
 
 def test_district_progress_has_laggards(model):
-    rows = model.as_of(gen.END, 2022)
+    rows = model.as_of(END, 2022)
 
     def started(name):
         rs = [r for r in rows if r["district"] == name]
@@ -88,14 +85,14 @@ def test_district_progress_has_laggards(model):
     assert started("市南区") == (30, 30)
     assert started("崂山区") == (8, 8)
     # district sizes: 市北区 and 李沧区 large, 崂山区 small
-    sizes = {d.name: d.counts[2022] for d in gen.DISTRICTS}
+    sizes = {d.name: d.counts[2022] for d in DISTRICTS}
     assert sizes["市北区"] == 75 and sizes["李沧区"] == 60 and sizes["崂山区"] == 8
     # the not-started ones: most overdue, a few due within 14 days of their district's last report
     overdue = due_soon = 0
     for r in rows:
         if r["node_reached"] >= 6:
             continue
-        last = gen.LAIXI_LAST if r["district"] == "莱西市" else gen.END
+        last = LAIXI_LAST if r["district"] == "莱西市" else END
         if r["plan_start"] <= last:
             overdue += 1
         elif r["plan_start"] <= last + timedelta(days=14):
@@ -105,13 +102,13 @@ def test_district_progress_has_laggards(model):
 
 def test_life_cycles_are_consistent(model):
     for r in model.rows:
-        actual = [r[f"actual_{k}"] for k in gen.NODE_KEYS if r[f"actual_{k}"] is not None]
+        actual = [r[f"actual_{k}"] for k in NODE_KEYS if r[f"actual_{k}"] is not None]
         assert actual == sorted(actual), r["community_id"]
-        assert all(d <= gen.END for d in actual)
-        plan = [r[f"plan_{k}"] for k in gen.NODE_KEYS if r[f"plan_{k}"] is not None]
+        assert all(d <= END for d in actual)
+        plan = [r[f"plan_{k}"] for k in NODE_KEYS if r[f"plan_{k}"] is not None]
         assert plan == sorted(plan), r["community_id"]
         if r["batch_year"] == 2022 and r["district"] == "莱西市" and r["actual_start"] is not None:
-            assert r["actual_start"] <= gen.LAIXI_LAST
+            assert r["actual_start"] <= LAIXI_LAST
         if r["batch_year"] in (2021, 2022):
             assert r["plan_start"] is not None
             assert r["actual_start"] is not None or r["batch_year"] == 2022
@@ -124,9 +121,9 @@ def test_investment_grows_and_stays_within_plan(model):
         if r["batch_year"] > 2022:
             continue
         last = 0.0
-        for d in gen.district_dates(r["district"]):
+        for d in district_dates(r["district"]):
             v = model.completed_wan(r, d)
-            w0, w1 = gen.booking_window(r["batch_year"])
+            w0, w1 = booking_window(r["batch_year"])
             booked_later = r["actual_start"] is not None and w0 < r["actual_start"] and d <= w1
             if r["actual_start"] is None or d < r["actual_start"] or booked_later:
                 assert v == 0
@@ -144,7 +141,7 @@ def test_points_inside_their_district(model):
     gpd = pytest.importorskip("geopandas")
     from shapely.geometry import Point
 
-    geo = gpd.read_file(gen.GEOJSON).set_index("name")
+    geo = gpd.read_file(GEOJSON).set_index("name")
     for r in model.rows:
         if r["batch_year"] > 2022:
             continue
@@ -166,8 +163,8 @@ def generated(tmp_path_factory, model):
     dates = [date(2021, 4, 30), date(2022, 5, 20), date(2022, 5, 31)]
     a = tmp_path_factory.mktemp("a")
     b = tmp_path_factory.mktemp("b")
-    files_a = gen.generate(a, dates=dates, model=model)
-    gen.generate(b, dates=dates, model=gen.Model())
+    files_a = generate(a, dates=dates, model=model)
+    generate(b, dates=dates, model=Model())
     return a, b, files_a
 
 
@@ -210,15 +207,15 @@ def test_file_formats(generated):
     assert hd["A1"].value == "小区编号" and hd["C2"].value == "西海岸新区"
     assert wb.properties.created.year == 2022
 
-    plan = openpyxl.load_workbook(a / "2021-09-30" / gen.PLAN_FILENAME)
+    plan = openpyxl.load_workbook(a / "2021-09-30" / PLAN_FILENAME)
     ws = plan.active
     assert ws.title == "2022-2024年计划" and ws.max_row == 3 + 1108
     assert "截至2021年9月30日" in ws["A2"].value
 
 
 def test_plan_rows_match_weekly_ledgers(model):
-    weekly = {r["community_id"]: r for r in model.as_of(gen.END, 2022)}
-    grid = gen.plan_grid(model)
+    weekly = {r["community_id"]: r for r in model.as_of(END, 2022)}
+    grid = plan_grid(model)
     header = [c.v for c in grid["rows"][2]]
     body = grid["rows"][3:]
     plan22 = [row for row in body if row[header.index("改造年度")].v == 2022]
@@ -236,11 +233,11 @@ def test_read_through_the_reader(generated, model):
     reader = pytest.importorskip("loaders.reader")
     a, _, _ = generated
     day = date(2022, 5, 31)
-    res = reader.read_ledger(a / "2022-05-31" / gen.city_workbook_name(day), report_date=day)
+    res = reader.read_ledger(a / "2022-05-31" / city_workbook_name(day), report_date=day)
     assert not res.errors, [e.describe() for e in res.errors[:5]]
     f = res.frame
     b22 = f[f["batch_year"] == 2022]
-    expected = {d.name: d.counts[2022] for d in gen.DISTRICTS if gen.STYLES[d.name].container == "city"}
+    expected = {d.name: d.counts[2022] for d in DISTRICTS if STYLES[d.name].container == "city"}
     assert b22.groupby("district").size().to_dict() == expected
     started = {r["district"]: 0 for r in model.as_of(day, 2022)}
     for r in model.as_of(day, 2022):

@@ -30,9 +30,9 @@ def story(story_db):
 
 
 def summary(db, capsys, *argv) -> dict:
-    from loaders import cli_store
+    from cli.main import main
 
-    code = cli_store.main(["summary", "--db", str(db), "--json", *argv])
+    code = main(["summary", "--db", str(db), "--json", *argv])
     out = capsys.readouterr()
     assert code == 0, out.err
     return json.loads(out.out)

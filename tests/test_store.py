@@ -10,7 +10,8 @@ import pytest
 
 from loaders import schema
 from loaders.report import Issue, LedgerResult
-from loaders.store import DuplicateSnapshot, ImportRefused, LedgerStore, StoreError, StoreUnavailable
+from loaders.store import (DuplicateSnapshot, ImportRefused, LedgerStore, StoreError, StoreUnavailable,
+                           damaged_message)
 
 
 def community(cid, district="市北区", batch=2022, households=100, planned=500.0, completed=0.0, node=0,
@@ -358,7 +359,8 @@ def test_corrupt_store_is_named_with_what_to_do(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(StoreUnavailable) as got:
         LedgerStore(path).snapshots()
-    assert str(got.value) == f"数据库文件 {path} 已损坏，无法读取。请从备份恢复该文件，或用 --db 指定其他数据库。"
+    assert str(got.value) == damaged_message(path)
+    assert "备份" in str(got.value) and ".sqlite 副本" in str(got.value)
 
 
 def _write_protected(monkeypatch):

@@ -1,4 +1,4 @@
-"""Building the default store from sample_data/ledgers (with a stand-in reader: no dependency on reader.py)."""
+"""Building the default store from sample_data/ledgers (with a stand-in reader)."""
 from __future__ import annotations
 
 import threading
@@ -165,7 +165,6 @@ def test_build_failure_leaves_no_file(ledgers, tmp_path, monkeypatch):
 
 
 def test_parallel_build_with_the_real_reader(tmp_path):
-    pytest.importorskip("loaders.reader", reason="loaders/reader.py not there yet")
     root = tmp_path / "ledgers"
     header = "小区编号,小区名称,所属区市,改造年度,户数,总投资（万元）,累计完成投资（万元）,实际开工时间\n"
     for day, start in (("2022-05-27", ""), ("2022-05-31", "2022-05-30")):

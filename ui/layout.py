@@ -13,7 +13,8 @@ from ui.filters import Filters, current
 log = logging.getLogger("dashboard")
 
 APP_TITLE = "青岛市城镇老旧小区改造调度平台"
-ERROR_MESSAGE = "页面出现错误，未能显示。错误已记入服务器日志；请刷新页面或更换筛选条件后重试，如仍有问题请联系系统管理员。"
+# The start of the message for an unexpected failure; the incident id and what to do follow (show_error).
+ERROR_MESSAGE = "页面出现错误，未能显示"
 EMPTY_STORE = "数据库中还没有任何台账。请在「台账」页上传各区市的周报台账。"
 
 
@@ -48,9 +49,18 @@ def current_or_none() -> Filters | None:
 
 
 def show_error(exc: BaseException) -> None:
-    """Log the traceback for the administrator; show the user one Chinese sentence, never a traceback."""
-    log.error("page failed", exc_info=exc)
-    st.error(ERROR_MESSAGE, icon=":material/error:")
+    """One Chinese sentence for the user, never a traceback. A store that cannot be used says why and what to do
+    (damaged: how to restore it); anything else is an incident, logged with its traceback under the id shown."""
+    from loaders import incidents
+    from loaders.store import StoreUnavailable
+
+    if isinstance(exc, StoreUnavailable):
+        log.error("store unusable: %s", exc)
+        st.error(str(exc), icon=":material/database:")
+        return
+    incident = incidents.record(exc, "dashboard page")
+    st.error(f"{ERROR_MESSAGE}{incidents.reference(incident)}。错误已记入服务器日志；请刷新页面或更换筛选条件后重试，"
+             "如仍有问题请联系系统管理员并告知错误编号。", icon=":material/error:")
 
 
 def theme_switch() -> None:

@@ -41,9 +41,12 @@ def read_ledger(source, *, source_name: str | None = None, report_date: date | N
         raise
     except MemoryError as exc:
         raise UnreadableLedger("文件内容超出可处理的内存上限，已中止读取。") from exc
-    except Exception as exc:  # noqa: BLE001 - the user never sees a traceback
-        raise UnreadableLedger(f"读取文件时发生意外错误（{type(exc).__name__}），文件可能格式异常。"
-                               "请用Excel打开并另存为.xlsx后重试；如仍失败请联系系统管理员。") from exc
+    except Exception as exc:  # noqa: BLE001 - the user never sees a traceback; the incident log keeps it
+        from loaders import incidents
+        incident = incidents.record(exc, f"read_ledger {source_name or ''}")
+        raise UnreadableLedger(f"读取文件时发生意外错误（{type(exc).__name__}），文件可能格式异常"
+                               f"{incidents.reference(incident)}。请用Excel打开并另存为.xlsx后重试；"
+                               "如仍失败请联系系统管理员并告知错误编号。") from exc
 
 
 _GEO_PREFETCH: list = []

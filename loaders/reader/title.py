@@ -177,14 +177,15 @@ def future_problem(d: date | None, today: date | None = None) -> str | None:
             "请核对年份和月份。")
 
 
-def parse_report_date(text: str) -> date:
-    """A report date as a person types it (command line --report-date, the upload form): 2023-06-30,
-    2023/6/30, 2023.6.30, 2023。6。30, 2023年6月30日, 20230630. Raises ValueError with a Chinese message."""
+def parse_report_date(text: str, what: str = "截至日期") -> date:
+    """A day as a person types it (command line --report-date/--as-of, the upload form): 2023-06-30,
+    2023/6/30, 2023.6.30, 2023。6。30, 2023年6月30日, 20230630. Raises ValueError with a Chinese message that
+    calls the value `what`."""
     written = str(text or "").strip()
     got, empty, bad, month_only = values.dates(np.array([written], dtype=object))
     if empty[0] or bad[0] or month_only[0] or np.isnat(got[0]):
-        reason = values.date_problem(written) if written else "截至日期为空。"
+        reason = values.date_problem(written) if written else f"{what}为空。"
         if month_only[0]:
-            reason = "只写了年月，截至日期须写到日，如2023-06-30。"
-        raise ValueError(f"截至日期「{written}」无法识别：{reason}")
+            reason = f"只写了年月，{what}须写到日，如2023-06-30。"
+        raise ValueError(f"{what}「{written}」无法识别：{reason}")
     return pd.Timestamp(got[0]).date()

@@ -1,0 +1,121 @@
+"""A store with a few damaged pages in the middle (a failing disk, a torn copy): detected at open and before
+every write, refused with a Chinese message that says how to restore it — in the store, `summary`, `import`
+and the dashboard. Tests damage a real copy of the sample store (conftest's `damage_pages`)."""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cli.main import main
+from loaders import schema
+from loaders.report import LedgerResult
+from loaders.store import LedgerStore, StoreDamaged, damaged_message
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    for p in (path, Path(f"{path}-wal")):
+        h.update(p.read_bytes() if p.exists() else b"")
+    return h.hexdigest()
+
+
+def _one_community(report_date: date) -> LedgerResult:
+    frame = schema.conform(pd.DataFrame([dict(community_id="SB-900", name="新小区", district="市北区", batch_year=2022,
+                                              households=50, planned_investment_wan=100.0, node_reached=0,
+                                              status=schema.node_status(0))]))
+    return LedgerResult(frame, report_date, "市北区.csv")
+
+
+def _many_communities(n: int = 3000) -> LedgerResult:
+    frame = schema.conform(pd.DataFrame([dict(community_id=f"SB-{i:05d}", name=f"小区{i}", district="市北区",
+                                              batch_year=2022, households=100, planned_investment_wan=300.0,
+                                              node_reached=i % 9, status=schema.node_status(i % 9))
+                                         for i in range(n)]))
+    return LedgerResult(frame, date(2022, 5, 31), "市北区.xlsx")
+
+
+def test_a_small_store_with_middle_pages_damaged_is_refused_at_open_and_before_a_write(tmp_path, damage_pages):
+    """The fast-loop twin of the sample-store tests below (no sample build needed)."""
+    path = tmp_path / "ledger.sqlite"
+    store = LedgerStore(path)
+    store.import_result(_many_communities())
+    store.compact()
+    damage_pages(path)
+    before = _digest(path)
+    with pytest.raises(StoreDamaged):
+        store.import_result(_one_community(date(2022, 6, 7)))
+    with pytest.raises(StoreDamaged):
+        LedgerStore(path)
+    assert _digest(path) == before
+
+
+def test_the_damage_is_one_that_plain_queries_do_not_notice(sample_db_copy, damage_pages):
+    """The case of the issue: with a few middle pages overwritten the file still answers ordinary queries."""
+    damage_pages(sample_db_copy)
+    con = sqlite3.connect(sample_db_copy)
+    try:
+        assert con.execute("SELECT COUNT(*) FROM snapshots").fetchone()[0] > 0
+        try:
+            verdict = con.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:     # SQLite may also give up on the damaged page itself
+            verdict = str(exc)
+        assert verdict != "ok"
+    finally:
+        con.close()
+
+
+def test_opening_a_damaged_store_is_refused(sample_db_copy, damage_pages):
+    damage_pages(sample_db_copy)
+    with pytest.raises(StoreDamaged) as got:
+        LedgerStore(sample_db_copy)
+    assert str(got.value) == damaged_message(sample_db_copy)
+
+
+def test_a_store_damaged_after_it_was_opened_takes_no_write(sample_db_copy, damage_pages):
+    store = LedgerStore(sample_db_copy)        # the dashboard's long-lived handle, opened while the file was sound
+    store.compact()
+    damage_pages(sample_db_copy)
+    before = _digest(sample_db_copy)
+    with pytest.raises(StoreDamaged):
+        store.import_result(_one_community(date(2022, 6, 7)))
+    assert _digest(sample_db_copy) == before
+
+
+def test_summary_and_import_exit_2_with_the_restore_advice(sample_db_copy, damage_pages, tmp_path, capsys):
+    damage_pages(sample_db_copy)
+    before = _digest(sample_db_copy)
+    assert main(["summary", "--db", str(sample_db_copy)]) == 2
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", damaged_message(sample_db_copy) + "\n")
+    ledger = tmp_path / "市北区.csv"
+    ledger.write_text("小区编号,小区名称,所属区市,改造年度,户数,总投资（万元）,累计完成投资（万元）\nSB-900,新小区,市北区,2022,50,100,0\n",
+                      encoding="utf-8")
+    assert main(["import", str(ledger), "--db", str(sample_db_copy), "--report-date", "2022-06-07"]) == 2
+    assert capsys.readouterr().err.endswith(damaged_message(sample_db_copy) + "\n")
+    assert _digest(sample_db_copy) == before
+
+
+def test_the_dashboard_says_the_store_is_damaged_and_how_to_restore_it(sample_db_copy, damage_pages, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from ui.layout import ERROR_MESSAGE
+
+    damage_pages(sample_db_copy)
+    monkeypatch.setenv("LEDGER_DB", str(sample_db_copy))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+    at.run()
+    assert not at.exception
+    shown = [e.value for e in at.error]
+    assert shown == [damaged_message(sample_db_copy)]
+    assert not any(text.startswith(ERROR_MESSAGE) for text in shown)
+    st.cache_resource.clear()
