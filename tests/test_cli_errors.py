@@ -258,9 +258,9 @@ def test_without_geodata_a_ledger_with_coordinates_is_refused_not_stored_unconve
     monkeypatch.setitem(sys.modules, "loaders.geodata", None)     # `import` of it raises ImportError
     before = db.read_bytes()
     code, out, err = run(capsys, "import", ledger, "--db", db)
-    assert (code, out) == (2, "")
-    assert err.startswith("无法读取：本安装的坐标换算组件（geodata）无法加载，台账中的坐标无法换算和核对，未读取该文件（错误编号 ")
-    assert "ModuleNotFoundError" in _logged(incident_log, _incident(err))
+    assert code == 1
+    assert "坐标换算模块无法加载（loaders.geodata），无法把坐标换算为WGS-84并核对所属区市，本文件未读取" in out
+    assert "未导入" in out + err
     assert db.read_bytes() == before
 
 
