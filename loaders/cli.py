@@ -284,6 +284,10 @@ def build_parser() -> argparse.ArgumentParser:
         cli_store = None
     except Exception:  # noqa: BLE001 - a broken plug-in must not break check/export
         cli_store = None
+    from cli import audit as audit_cli, users as users_cli, withdraw as withdraw_cli   # accounts, audit (cli/)
+
+    for module in (users_cli, audit_cli, withdraw_cli):
+        module.register(sub)
     if cli_store is not None and hasattr(cli_store, "add_subcommands"):
         cli_store.add_subcommands(sub)
     else:

@@ -254,6 +254,9 @@ def _print_report(result) -> None:
 
 
 def run_import(args) -> int:
+    from loaders import writes
+    from loaders.accounts import NotAuthorized, operator
+    from loaders.audit import file_sha256
     from loaders.store import DuplicateSnapshot, ImportRefused
 
     report_date = parse_date(args.report_date) if args.report_date else None
@@ -277,11 +280,12 @@ def run_import(args) -> int:
         return 1
     store = _open_store(args.db, must_exist=False)
     try:
-        outcome = store.import_result(result, replace=args.replace)
+        outcome = writes.import_ledger(store, result, operator(), replace=args.replace, file_name=path.name,
+                                       file_sha256=file_sha256(path.read_bytes()))
     except DuplicateSnapshot as exc:
         _err(f"未导入：{exc}")
         return 1
-    except ImportRefused as exc:
+    except (ImportRefused, NotAuthorized) as exc:
         _err(f"未导入：{exc}")
         return 1
     _out("")
@@ -334,7 +338,10 @@ def pd_isna(value) -> bool:
 
 def run_restore(args) -> int:
     store = _open_store(args.db, must_exist=True)
-    restored = store.restore(args.snapshot_id)
+    from loaders import writes
+    from loaders.accounts import operator
+
+    restored = writes.restore_snapshot(store, args.snapshot_id, operator())
     _out(f"已恢复快照#{restored.snapshot_id}：{restored.district} {restored.batch_year}年度 "
          f"截至{restored.report_date.isoformat()}，{restored.rows}个小区")
     if restored.replaced_snapshot_id is not None:
