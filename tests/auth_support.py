@@ -1,0 +1,51 @@
+"""Shared by the accounts, audit and auth tests: fast login settings, accounts, tiny ledgers."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+
+import ledger_builders as lb  # noqa: E402
+
+PASSWORD = "correct-horse-9"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ROLES = {  # login -> (role, districts)
+    "city1": ("city", ()),
+    "shibei1": ("district", ("市北区",)),
+    "viewer1": ("viewer", ()),
+}
+
+
+def fast_settings(tmp_path: Path, extra: str = "") -> Path:
+    """A settings file with a short login delay (the lock rule itself unchanged): no [store] path, so the
+    store stays the one LEDGER_DB names."""
+    path = tmp_path / "settings.toml"
+    path.write_text(f"[auth]\ndelay_s = 0.01\nmax_delay_s = 0.02\n{extra}", encoding="utf-8")
+    return path
+
+
+def add_accounts(store) -> dict:
+    """The three role accounts of ROLES in `store`, created as the operator; returns login -> Actor."""
+    from loaders import accounts
+
+    out = {}
+    for login, (role, districts) in ROLES.items():
+        out[login] = accounts.create_account(store, accounts.operator(), login, role, districts, PASSWORD).actor()
+    return out
+
+
+def shibei_ledger(folder: Path, *, foreign: bool = False, name: str = "市北区.xlsx") -> Path:
+    """A 市北区 ledger 截至2023年6月30日 (three communities); `foreign`: two 市南区 rows added at Excel rows 7, 8."""
+    rows = lb.standard_rows()
+    if foreign:
+        rows += [lb.row(4, "SN-001", "八大峡小区", "市南区", lon=None, lat=None),
+                 lb.row(5, "SN-002", "观海路小区", "市南区", lon=None, lat=None)]
+    return lb.write_xlsx(folder / name, {"市北区": lb.standard_sheet(rows)})
+
+
+def read(path: Path):
+    from loaders.reader import read_ledger
+
+    return read_ledger(path, source_name=path.name)
