@@ -21,7 +21,10 @@ ROLES = {  # login -> (role, districts)
 def fast_settings(tmp_path: Path, extra: str = "") -> Path:
     """A settings file with a short login delay (the lock rule itself unchanged): no [store] path, so the
     store stays the one LEDGER_DB names."""
-    path = tmp_path / "settings.toml"
+    import hashlib
+
+    # a name per content: loaders.config caches each settings file by its path
+    path = tmp_path / f"settings-{hashlib.sha256(extra.encode()).hexdigest()[:8]}.toml"
     path.write_text(f"[auth]\ndelay_s = 0.01\nmax_delay_s = 0.02\n{extra}", encoding="utf-8")
     return path
 
@@ -49,3 +52,20 @@ def read(path: Path):
     from loaders.reader import read_ledger
 
     return read_ledger(path, source_name=path.name)
+
+
+def log_in(at, login: str, password: str = PASSWORD):
+    """Fill the sidebar login form of a running AppTest and submit it."""
+    at.text_input(key="auth_sidebar_form_login").set_value(login)
+    at.text_input(key="auth_sidebar_form_password").set_value(password)
+    at.button(key="FormSubmitter:auth_sidebar_form-登录").click().run()
+    return at
+
+
+def city_login(at, store, login: str = "admin1"):
+    """Create a city administrator in `store` (if missing) and log in with it."""
+    from loaders import accounts
+
+    if accounts.get_account(store, login) is None:
+        accounts.create_account(store, accounts.operator(), login, "city", (), PASSWORD)
+    return log_in(at, login)
