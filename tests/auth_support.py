@@ -69,3 +69,23 @@ def city_login(at, store, login: str = "admin1"):
     if accounts.get_account(store, login) is None:
         accounts.create_account(store, accounts.operator(), login, "city", (), PASSWORD)
     return log_in(at, login)
+
+
+def browser_login(page, db, login: str = "admin1", password: str = PASSWORD, *, role: str = "city",
+                  districts=()) -> None:
+    """Create the account in the store at `db` (if missing) and log in through the sidebar form in Chromium."""
+    import time
+
+    from loaders import accounts
+    from loaders.store import LedgerStore
+
+    store = LedgerStore(db)
+    if accounts.get_account(store, login) is None:
+        accounts.create_account(store, accounts.operator(), login, role, districts, password)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("登录（上传台账需要登录）").click()
+    sidebar.get_by_label("用户名").fill(login)
+    sidebar.get_by_label("密码").fill(password)
+    sidebar.get_by_role("button", name="登录").click()
+    sidebar.get_by_role("button", name="退出").wait_for(timeout=60_000)
+    time.sleep(0.5)

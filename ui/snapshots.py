@@ -32,7 +32,7 @@ def snapshot_actions() -> None:
                "每次操作都记入审计记录。")
     left, right = st.columns(2, gap="medium")
     if may_withdraw:
-        active = snaps[snaps["active"] & snaps["district"].map(lambda d: actor.covers(str(d)))]
+        active = snaps[[bool(a) and actor.covers(str(d)) for a, d in zip(snaps["active"], snaps["district"])]]
         with left.form("withdraw_form", border=True):
             options = {_label(r): int(r.snapshot_id) for r in active.iloc[::-1].itertuples()}
             choice = st.selectbox("撤回快照", list(options), index=None, placeholder="选择要撤回的快照",
