@@ -111,7 +111,7 @@ def weekly_status(snapshots: pd.DataFrame, districts: list[str], day: date, dead
         else:
             rows.append({"district": district, "state": MISSING, "report_date": None, "received_at": None,
                          "late": None, "late_text": "", "last_report_date": last, "sender": "", "source_name": "",
-                         "data_note": f"数据截至{fmt_month_day_cn(last)}" if last else "尚无数据"})
+                         "data_note": f"数据截至{fmt_month_day_cn(last)}" if last else "尚无台账"})
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -135,8 +135,8 @@ def overview_note(status: pd.DataFrame, day: date) -> str:
     missing = status[status["state"] == MISSING]
     text = f"本周（{week_label(day)}）报送：{on_time}个区市按时报送，{late}个逾期报送，{len(missing)}个未报送"
     if len(missing):
-        named = "、".join(f"{r.district}（{r.data_note}）" for r in missing.itertuples())
-        text += f"：{named}，其图表中为旧台账数据"
+        text += "：" + "、".join(f"{r.district}（{r.data_note}，图表中为旧台账）" if r.last_report_date
+                                 else f"{r.district}（尚无台账）" for r in missing.itertuples())
     return text + "。"
 
 

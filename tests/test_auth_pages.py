@@ -248,7 +248,7 @@ def test_reporting_page_and_overview_mark_laixi_on_the_sample(sample_db, tmp_pat
     at.query_params["batch"] = "2022"
     at.query_params["date"] = "2022-05-31"
     at.run()
-    assert ("本周（5月30日—6月5日）报送：9个区市按时报送，0个逾期报送，1个未报送：莱西市（数据截至5月20日），其图表中为旧台账数据。"
+    assert ("本周（5月30日—6月5日）报送：9个区市按时报送，0个逾期报送，1个未报送：莱西市（数据截至5月20日，图表中为旧台账）。"
             in [c.value for c in at.caption])
     at.switch_page("pages/reporting.py").run()
     assert not at.exception

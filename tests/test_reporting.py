@@ -44,7 +44,7 @@ def test_a_withdrawn_report_does_not_count_and_a_late_correction_keeps_the_first
     )
     status = reporting.weekly_status(history, ["市南区", "市北区"], date(2023, 6, 30), DEADLINE)
     assert status["state"].tolist() == ["按时报送", "未报送"]
-    assert status.loc[1, "data_note"] == "尚无数据" and status.loc[1, "last_report_date"] is None
+    assert status.loc[1, "data_note"] == "尚无台账" and status.loc[1, "last_report_date"] is None
 
 
 @pytest.mark.parametrize("delta,text", [
@@ -87,8 +87,8 @@ def test_sample_history_laixi_has_not_reported_in_the_week_of_may_31(sample_db):
     assert status.loc["莱西市", "data_note"] == "数据截至5月20日"
     assert (status.drop(index="莱西市")["state"] == "按时报送").all()
     note = reporting.overview_note(status.reset_index(), date(2022, 5, 31))
-    assert note == ("本周（5月30日—6月5日）报送：9个区市按时报送，0个逾期报送，1个未报送：莱西市（数据截至5月20日），"
-                    "其图表中为旧台账数据。")
+    assert note == ("本周（5月30日—6月5日）报送：9个区市按时报送，0个逾期报送，1个未报送：莱西市（数据截至5月20日，"
+                    "图表中为旧台账）。")
     # the week before: 崂山区's own file came in the day after the deadline (the sample's receipt times)
     before = reporting.weekly_status(history, district_names(), date(2022, 5, 27), DEADLINE).set_index("district")
     assert before.loc["崂山区", ["state", "late_text"]].tolist() == ["逾期报送", "逾期1天4小时"]
