@@ -50,7 +50,8 @@ with left.form("account_create", clear_on_submit=True):
     st.markdown("**新建账号**")
     login = st.text_input("用户名", key="new_login")
     role = st.selectbox("角色", list(role_names), key="new_role")
-    districts = st.multiselect("区市（区市填报员必填）", district_names(), key="new_districts")
+    districts = st.multiselect("区市（区市填报员必填）", district_names(), key="new_districts",
+                               placeholder="选择区市")
     password = st.text_input("初始密码", type="password", key="new_password")
     if st.form_submit_button("新建", type="primary"):
         _run(lambda: accounts.create_account(data.store(), auth.current_actor(), login, role_names[role],
@@ -63,7 +64,8 @@ with right.form("account_change"):
                       horizontal=True)
     new_password = st.text_input("新密码（设置新密码时）", type="password", key="change_password")
     new_role = st.selectbox("新角色（修改角色时）", list(role_names), key="change_role")
-    new_districts = st.multiselect("新区市（修改为区市填报员时）", district_names(), key="change_districts")
+    new_districts = st.multiselect("新区市（修改为区市填报员时）", district_names(), key="change_districts",
+                                   placeholder="选择区市")
     if st.form_submit_button("确定") and target:
         store, actor = data.store(), auth.current_actor()
         changes = {

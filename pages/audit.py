@@ -30,15 +30,15 @@ frame = pd.DataFrame({
     "文件": [e.file_name for e in entries],
     "文件SHA-256": [e.file_sha256 for e in entries],
     "截至日期": [e.report_date for e in entries],
-    "行数": pd.array([e.rows for e in entries], dtype="Int64"),
+    "行数": ["" if e.rows is None else str(e.rows) for e in entries],
     "账号": [str(e.detail.get("account", "")) for e in entries],
     "日期": [date.fromisoformat(e.time[:10]) for e in entries],
 })
 
 c1, c2, c3, c4 = st.columns(4)
-users = c1.multiselect("用户", sorted(set(frame["用户"])), key="audit_users")
-districts = c2.multiselect("区市", district_names(), key="audit_districts")
-actions = c3.multiselect("操作", list(audit.ACTIONS.values()), key="audit_actions")
+users = c1.multiselect("用户", sorted(set(frame["用户"])), key="audit_users", placeholder="全部用户")
+districts = c2.multiselect("区市", district_names(), key="audit_districts", placeholder="全部区市")
+actions = c3.multiselect("操作", list(audit.ACTIONS.values()), key="audit_actions", placeholder="全部操作")
 today = audit.now().date()
 first = min(frame["日期"]) if len(frame) else today
 span = c4.date_input("日期", value=(max(first, today - timedelta(days=30)), today), key="audit_dates",

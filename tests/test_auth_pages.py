@@ -160,6 +160,7 @@ def test_a_city_administrator_manages_accounts_on_the_page_and_reads_the_audit(s
     assert table[["用户名", "角色", "区市", "状态"]].values.tolist() == [
         ["city1", "市级管理员", "全市", "正常"], ["shibei1", "区市填报员", "市北区", "正常"],
         ["viewer1", "查看", "全市", "正常"]]
+    assert [m.proto.placeholder for m in at.main.multiselect] == ["选择区市", "选择区市"]   # never "Choose options"
     at.text_input(key="new_login").set_value("licang1")
     at.selectbox(key="new_role").set_value("区市填报员")
     at.multiselect(key="new_districts").set_value(["李沧区"])
@@ -178,6 +179,7 @@ def test_a_city_administrator_manages_accounts_on_the_page_and_reads_the_audit(s
     at.switch_page("pages/audit.py").run()
     assert not at.exception
     assert at.success[0].value.startswith("审计记录链完整")
+    assert [m.proto.placeholder for m in at.main.multiselect] == ["全部用户", "全部区市", "全部操作"]
     shown = at.dataframe[0].value
     assert shown.iloc[0][["用户", "操作", "结果", "原因"]].tolist() == ["city1", "停用账号", "拒绝", "不能停用自己正在使用的账号。"]
     at.multiselect(key="audit_actions").set_value(["新建账号"]).run()

@@ -50,7 +50,8 @@ def check(uploaded, report_date: date | None, batch_year: int | None) -> UploadC
     from loaders.reader import read_ledger
     from loaders.report import UnreadableLedger
 
-    key = (uploaded.file_id, uploaded.name, report_date, batch_year)
+    actor = auth.current_actor()
+    key = (uploaded.file_id, uploaded.name, report_date, batch_year, actor)   # who may send it depends on who asks
     cached = st.session_state.get(_CHECK)
     if cached and cached[0] == key:
         return cached[1]
@@ -64,7 +65,7 @@ def check(uploaded, report_date: date | None, batch_year: int | None) -> UploadC
         outcome.unreadable = str(exc)
     if outcome.result is not None:
         outcome.duplicates = _duplicates(outcome.result)
-        outcome.refusal = writes.check_ledger(data.store(), outcome.result, auth.current_actor(),
+        outcome.refusal = writes.check_ledger(data.store(), outcome.result, actor,
                                               file_name=uploaded.name, file_sha256=outcome.sha256)
     st.session_state[_CHECK] = (key, outcome)
     return outcome
