@@ -135,6 +135,26 @@ def _now() -> datetime:
     return audit.now()
 
 
+def actor_from_claims(claims: dict, oidc: dict) -> Actor:
+    """A single-sign-on user from the ID token's claims, as [auth.oidc] maps them: the login from login_claim
+    (else email, else sub), the strongest role whose value role_claim holds (a string or a list), the districts
+    from districts_claim (a list, or a text split at , or 、). No mapped role, or a clerk without districts: 查看."""
+    login = str(claims.get(oidc.get("login_claim", "preferred_username")) or claims.get("email")
+                or claims.get("sub") or "")
+    raw_role = claims.get(oidc.get("role_claim", "ledger_role"))
+    values = raw_role if isinstance(raw_role, list) else [raw_role]
+    mapping = oidc.get("roles", {})
+    granted = {mapping[str(v)] for v in values if str(v) in mapping}
+    role = next((r for r in ("city", "district", "viewer") if r in granted), "viewer")
+    raw = claims.get(oidc.get("districts_claim", "ledger_districts")) or []
+    if isinstance(raw, str):
+        raw = raw.replace("、", ",").split(",")
+    districts = tuple(d for d in dict.fromkeys(str(d).strip() for d in raw) if d)
+    if role == "district" and not districts:
+        role = "viewer"
+    return Actor(login, role, districts if role == "district" else (), "oidc")
+
+
 # --------------------------------------------------------------------------------------------- authorization
 def permitted(actor: Actor | None, action: str, districts=()) -> bool:
     if actor is None or actor.role not in _ALLOWED.get(action, set()):

@@ -212,6 +212,24 @@ def nanqu_ledger(tmp_path):
         [lb.row(1, "SN-1", "八大峡小区", "市南区", lon=None, lat=None)])})
 
 
+OIDC = {"login_claim": "preferred_username", "role_claim": "groups", "districts_claim": "districts",
+        "roles": {"ledger-city": "city", "ledger-clerk": "district", "ledger-read": "viewer"}}
+
+
+@pytest.mark.parametrize("claims,expected", [
+    ({"preferred_username": "a", "groups": ["staff", "ledger-city"]}, ("a", "city", ())),
+    ({"preferred_username": "b", "groups": ["ledger-clerk", "ledger-read"], "districts": ["市北区"]},
+     ("b", "district", ("市北区",))),
+    ({"preferred_username": "c", "groups": "ledger-clerk", "districts": "市北区、李沧区"}, ("c", "district", ("市北区", "李沧区"))),
+    ({"preferred_username": "d", "groups": "ledger-clerk"}, ("d", "viewer", ())),          # a clerk of no district
+    ({"email": "e@bureau.example", "groups": ["other"]}, ("e@bureau.example", "viewer", ())),  # no mapped role
+    ({"sub": "f", "groups": "ledger-city", "districts": ["市北区"]}, ("f", "city", ())),
+])
+def test_single_sign_on_claims_map_to_role_and_districts(claims, expected):
+    actor = accounts.actor_from_claims(claims, OIDC)
+    assert (actor.login, actor.role, actor.districts, actor.via) == (*expected, "oidc")
+
+
 # ------------------------------------------------------------------------------------------ demo accounts
 def test_the_demo_store_has_the_readme_demo_accounts_and_a_named_store_has_none(tmp_path, monkeypatch):
     from loaders import config, sample

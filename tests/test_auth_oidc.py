@@ -7,12 +7,10 @@ Needs node and `npm ci` in tests/oidc (scripts/install_test_deps.sh). Run: pytes
 """
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 

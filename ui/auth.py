@@ -35,23 +35,7 @@ def _oidc_actor() -> Actor | None:
     """The single-sign-on user, with role and districts mapped from the configured claims."""
     if not st.user.is_logged_in:
         return None
-    oidc = settings().get("oidc", {})
-    claims = st.user.to_dict()
-    login = str(claims.get(oidc.get("login_claim", "preferred_username")) or claims.get("email")
-                or claims.get("sub") or "")
-    raw_role = claims.get(oidc.get("role_claim", "ledger_role"))
-    values = raw_role if isinstance(raw_role, list) else [raw_role]
-    mapping = oidc.get("roles", {})
-    roles = [mapping[str(v)] for v in values if str(v) in mapping]
-    # the strongest role the provider grants; none mapped: read only
-    role = next((r for r in ("city", "district", "viewer") if r in roles), "viewer")
-    raw_districts = claims.get(oidc.get("districts_claim", "ledger_districts")) or []
-    if isinstance(raw_districts, str):
-        raw_districts = [d for d in raw_districts.replace("、", ",").split(",")]
-    districts = tuple(d.strip() for d in raw_districts if str(d).strip())
-    if role == "district" and not districts:
-        role = "viewer"
-    return Actor(login, role, districts if role == "district" else (), "oidc")
+    return accounts.actor_from_claims(st.user.to_dict(), settings().get("oidc", {}))
 
 
 def current_actor() -> Actor | None:
