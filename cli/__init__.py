@@ -1,0 +1,1 @@
+"""The command line (python -m loaders …): one module per group of commands, each with register(subparsers)."""
