@@ -205,6 +205,8 @@ def go(page, title: str) -> None:
 # ----------------------------------------------------------------------------------------------------- tests
 def test_every_page_renders_offline(browser, server):
     page, monitor = open_dashboard(browser, server)
+    # until the first run reaches st.navigation, Streamlit lists every file of pages/ (账号 and 审计 included)
+    page.get_by_role("heading", name=PAGES[0][2]).wait_for(timeout=60_000)
     nav = page.locator('[data-testid="stSidebarNavLink"]')
     assert nav.count() == len(PAGES)
     for i, (title, path, heading, need) in enumerate(PAGES):
