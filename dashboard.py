@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:  # `streamlit run` from another folder
     sys.path.insert(0, str(ROOT))
 
-from ui import layout  # noqa: E402
+from ui import auth, layout  # noqa: E402
 from ui.filters import sidebar_filters  # noqa: E402
 
 st.set_page_config(page_title=layout.APP_TITLE, page_icon=str(ROOT / "ui" / "favicon.png"), layout="wide", initial_sidebar_state="expanded")
@@ -28,11 +28,15 @@ PAGES = [
     st.Page(ROOT / "pages" / "investment.py", title="投资", icon=":material/payments:", url_path="touzi"),
     st.Page(ROOT / "pages" / "ledger.py", title="台账", icon=":material/table_view:", url_path="taizhang"),
     st.Page(ROOT / "pages" / "bulletin.py", title="通报", icon=":material/campaign:", url_path="tongbao"),
+    st.Page(ROOT / "pages" / "reporting.py", title="报送", icon=":material/fact_check:", url_path="baosong"),
+    st.Page(ROOT / "pages" / "accounts.py", title="账号", icon=":material/manage_accounts:", url_path="zhanghao"),
+    st.Page(ROOT / "pages" / "audit.py", title="审计", icon=":material/policy:", url_path="shenji"),
 ]
 
-page = st.navigation(PAGES)
+page = st.navigation(auth.allowed_pages(PAGES))   # 账号 and 审计 only for city administrators
 st.sidebar.markdown(f"**{layout.APP_TITLE}**")
 try:
+    auth.sidebar()
     sidebar_filters()
     layout.theme_switch()
     page.run()

@@ -10,10 +10,10 @@ import argparse
 import os
 import sys
 
-from cli import common, ledger, store
+from cli import audit, common, ledger, store, users, withdraw
 
-# Each group is a module with add_subcommands(subparsers); a new group (users, audit, …) is added here.
-COMMAND_GROUPS = (ledger, store)
+# Each group is a module with add_subcommands(subparsers); a new group is added here.
+COMMAND_GROUPS = (ledger, store, withdraw, users, audit)
 
 PROG = "python -m loaders"
 _SIGPIPE_STATUS = 128 + 13   # what a shell reports for a program ended by a closed pipe (SIGPIPE is 13)

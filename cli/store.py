@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date
+from pathlib import Path
 
 from cli.common import (err, open_store, out, parse_batch_years, parse_date, read_ledger_file,
                         read_options, subcommand, table)
@@ -165,6 +166,9 @@ def run_summary(args) -> int:
 # ---------------------------------------------------------------------------------------------- import
 def run_import(args) -> int:
     from cli.ledger import print_report
+    from loaders import writes
+    from loaders.accounts import NotAuthorized, operator
+    from loaders.audit import file_sha256
     from loaders.store import DuplicateSnapshot, ImportRefused
 
     # an unreadable file (missing, a folder, not a table …) is reported by cli.main, as for check
@@ -175,8 +179,10 @@ def run_import(args) -> int:
         return 1
     store = open_store(args.db, must_exist=False)
     try:
-        outcome = store.import_result(result, replace=args.replace)
-    except (DuplicateSnapshot, ImportRefused) as exc:
+        path = Path(args.file)
+        outcome = writes.import_ledger(store, result, operator(), replace=args.replace, file_name=path.name,
+                                       file_sha256=file_sha256(path.read_bytes()))
+    except (DuplicateSnapshot, ImportRefused, NotAuthorized) as exc:
         err(f"未导入：{exc}")
         return 1
     out("")
@@ -224,8 +230,11 @@ def run_snapshots(args) -> int:
 
 
 def run_restore(args) -> int:
+    from loaders import writes
+    from loaders.accounts import operator
+
     store = open_store(args.db, must_exist=True)
-    restored = store.restore(args.snapshot_id)
+    restored = writes.restore_snapshot(store, args.snapshot_id, operator())
     out(f"已恢复快照#{restored.snapshot_id}：{restored.district} {restored.batch_year}年度 "
         f"截至{restored.report_date.isoformat()}，{restored.rows}个小区")
     if restored.replaced_snapshot_id is not None:

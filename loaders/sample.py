@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time as dtime, timedelta
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -161,6 +161,7 @@ def build_store(target: Path, ledgers_dir: Path | None = None, *, workers: int |
             report.snapshots += len(outcome.snapshots)
             if k % 20 == 0 or k == len(jobs):
                 _say(f"  已读取 {k}/{len(jobs)} 个文件（{time.perf_counter() - started:.0f}秒）")
+        _stamp_receipts(store)
         store.compact()
         os.replace(tmp, target)
     finally:
@@ -172,6 +173,30 @@ def build_store(target: Path, ledgers_dir: Path | None = None, *, workers: int |
     if report.skipped:
         _say(f"注意：{len(report.skipped)}个示例文件未导入")
     return report
+
+
+def _stamp_receipts(store) -> None:
+    """Give the sample's imports the fictional times the districts sent them (the build itself happens today,
+    which would make every sample week late for the 报送 page): a citywide file at 09:00 on its report date, a
+    district's own file at 16:30 the day after, so that the demo shows both 按时报送 and 逾期报送."""
+    from loaders.audit import zone
+
+    with store.transaction(write=True) as con:
+        for import_id, source_name, report_date in con.execute(
+                "SELECT id, source_name, report_date FROM imports").fetchall():
+            day = date.fromisoformat(report_date)
+            own_file = Path(source_name).stem in _district_names()
+            at = datetime.combine(day + timedelta(days=1), dtime(16, 30)) if own_file else \
+                datetime.combine(day, dtime(9, 0))
+            stamp = at.replace(tzinfo=zone()).isoformat(timespec="seconds")
+            con.execute("UPDATE imports SET imported_at = ? WHERE id = ?", (stamp, import_id))
+            con.execute("UPDATE snapshots SET imported_at = ? WHERE import_id = ?", (stamp, import_id))
+
+
+def _district_names() -> set[str]:
+    from loaders.config import district_names
+
+    return set(district_names())
 
 
 def build_default_store(target: Path, ledgers_dir: Path | None = None, *, workers: int | None = None
@@ -201,7 +226,12 @@ def open_default_store(*, seed_sample: bool | None = None):
         seed_sample = not config.store_is_configured()
     if seed_sample and not path.exists():
         build_default_store(path)
-    return LedgerStore(path)
+    store = LedgerStore(path)
+    if seed_sample:
+        from loaders.accounts import ensure_demo_accounts
+
+        ensure_demo_accounts(store)   # the README's demo accounts, only ever in this store
+    return store
 
 
 if __name__ == "__main__":  # python -m loaders.sample [TARGET]: rebuild timing aid

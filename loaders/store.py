@@ -445,8 +445,8 @@ class LedgerStore:
                 con.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: all of it or nothing."""
+    def _write(self, *, bump: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it or nothing. `bump`: it changes what ledger queries return."""
         if self._read_open is not None:   # opening it for writing failed already (a read-only folder or disk)
             raise _read_only(self.path)
         with self._sqlite_errors():
@@ -460,12 +460,27 @@ class LedgerStore:
                     if con.in_transaction:   # SQLite has already rolled back after some errors (disk full)
                         con.execute("ROLLBACK")
                     raise
-                con.execute(
-                    "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'"
-                )
+                if bump:
+                    con.execute(
+                        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'"
+                    )
                 con.execute("COMMIT")
             finally:
                 con.close()
+
+    # -- the one hook for modules that keep their own tables in this file (loaders.accounts, loaders.audit)
+    @contextmanager
+    def transaction(self, *, write: bool, data_changed: bool = False) -> Iterator[sqlite3.Connection]:
+        """A transaction on the store's file for another module's own tables, in plain SQL with ? parameters:
+        all of it or nothing. write=False is a read transaction (works on a read-only store). `data_changed`:
+        the statements change what ledger queries return (a withdrawal), so version() changes and caches refresh;
+        accounts and audit entries leave it unchanged."""
+        if not write:
+            with self._read() as con:
+                yield con
+            return
+        with self._write(bump=data_changed) as con:
+            yield con
 
     def _open(self) -> None:
         """Use the file if it is a store; make it one if it is new or empty (0 bytes). Any other file is

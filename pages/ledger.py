@@ -3,7 +3,8 @@ import streamlit as st
 
 from exports import ledger_csv, ledger_excel
 from loaders.store import StoreError
-from ui import data, layout, tables, upload
+from ui import auth, data, layout, tables, upload
+from ui.snapshots import snapshot_actions
 
 ROW_LIMIT = 5000  # rows drawn on the page; the downloads hold every matching row
 
@@ -28,8 +29,12 @@ st.markdown("#### 上传台账")
 message = upload.last_import_message()
 if message:
     st.success(message, icon=":material/check_circle:")
+may_upload = auth.permitted("import")
+if not may_upload:
+    st.info("上传台账需要以市级管理员或区市填报员的账号登录（左侧栏“登录”）；区市填报员只能上传本区市的台账。",
+            icon=":material/lock:")
 layout.chinese_file_uploader()
-uploaded = st.file_uploader("选择一个区市或全市的周报台账（Excel 或 CSV）", type=["xlsx", "xls", "csv"],
+uploaded = None if not may_upload else st.file_uploader("选择一个区市或全市的周报台账（Excel 或 CSV）", type=["xlsx", "xls", "csv"],
                             key=upload.form_key("ledger_upload"))
 o1, o2, _ = st.columns([1, 1, 2])
 report_date = o1.date_input("截至日期（文件未注明时填写）", value=None, key=upload.form_key("upload_report_date"),
@@ -40,6 +45,8 @@ if uploaded is not None:
     check = upload.check(uploaded, report_date, batch_year)
     if check.unreadable:
         st.error(f"无法读取「{check.name}」：{check.unreadable}", icon=":material/block:")
+    elif check.refusal:
+        st.error(check.refusal, icon=":material/block:")
     else:
         st.markdown(upload.summary(check))
         report = tables.issues_table(check.result)
@@ -64,3 +71,4 @@ if uploaded is not None:
 st.markdown("#### 快照历史")
 history, history_columns = tables.snapshot_table(data.snapshots(data.version()))
 layout.table(history, history_columns, key="snapshot_history", height=360)
+snapshot_actions()

@@ -3,7 +3,8 @@ import streamlit as st
 
 from figures.gauges import district_gauges
 from figures.trends import investment_trend_figure
-from ui import data, layout, maps, tables
+from metrics.reporting import overview_note
+from ui import data, layout, maps, reporting, tables
 from ui.cards import changes_note, overview_cards, show_cards
 
 f = layout.page_header("总览 · 周调度")
@@ -14,6 +15,7 @@ show_cards(overview_cards(data.headline(*f.args),
                           data.headline(f.version, data.week_before(f.as_of), f.years, f.districts)))
 
 st.markdown("#### 各区（市）开工率　落后在前，颜色按序时进度预警")
+st.caption(overview_note(reporting.weekly(f.version, f.as_of), f.as_of_date))   # who reported; older data marked
 layout.chart(district_gauges(data.progress(*f.args), theme=theme), key="overview_gauges")
 
 left, right = st.columns([1, 1], gap="medium")

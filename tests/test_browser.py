@@ -26,6 +26,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from auth_support import browser_login
 from test_pages import ROOT
 
 pytestmark = pytest.mark.browser
@@ -42,6 +43,7 @@ PAGES = [
     ("投资", "touzi", "投资 · 完成情况", {"plotly": 4}),
     ("台账", "taizhang", "台账 · 明细与导入", {"table": 2}),
     ("通报", "tongbao", "通报 · 工作动态周通报", {"table": 1}),
+    ("报送", "baosong", "报送 · 各区市周报情况", {"table": 2}),
 ]
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -56,11 +58,13 @@ def _free_port() -> int:
 
 
 def _digest(db: Path) -> str:
-    """The store's bytes: the database file and its write-ahead log."""
-    h = hashlib.sha256()
-    for path in (db, Path(f"{db}-wal")):
-        h.update(path.read_bytes() if path.exists() else b"")
-    return h.hexdigest()
+    """The stored ledgers: the store's version (changed by every import, replace, withdraw or restore) and its
+    snapshots. Checking a file does write to the file, its entry in the audit log (tests/test_audit.py)."""
+    from loaders.store import LedgerStore
+
+    store = LedgerStore(db)
+    snaps = store.snapshots(include_inactive=True)
+    return hashlib.sha256(f"{store.version()}|{snaps.to_csv()}".encode()).hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -203,6 +207,8 @@ def go(page, title: str) -> None:
 # ----------------------------------------------------------------------------------------------------- tests
 def test_every_page_renders_offline(browser, server):
     page, monitor = open_dashboard(browser, server)
+    # until the first run reaches st.navigation, Streamlit lists every file of pages/ (账号 and 审计 included)
+    page.get_by_role("heading", name=PAGES[0][2]).wait_for(timeout=60_000)
     nav = page.locator('[data-testid="stSidebarNavLink"]')
     assert nav.count() == len(PAGES)
     for i, (title, path, heading, need) in enumerate(PAGES):
@@ -333,6 +339,7 @@ def test_upload_bad_then_good_ledger(browser, server):
     good = _csv([title, *lines])
 
     page, monitor = open_dashboard(browser, server)
+    browser_login(page, server.db)                          # uploading needs a login (tests/test_auth_browser.py)
     go(page, "台账")
     before = _digest(server.db)
     file_input = page.locator('[data-testid="stFileUploader"] input[type="file"]')

@@ -274,7 +274,7 @@ def test_check_and_import_accept_the_same_report_dates(tmp_path, ledger, capsys,
     assert LedgerStore(db).report_dates() == [date(2023, 6, 30)]
 
 
-@pytest.mark.parametrize("typed, problem", [("2023/06/31", "无法识别"), ("6/30", "无法识别"), ("2023年6月", "只写到月份"),
+@pytest.mark.parametrize("typed, problem", [("2023/06/31", "无法识别"), ("6/30", "无法识别"), ("2023年6月", "无法识别：只写了年月"),
                                             ("June", "无法识别")])
 def test_check_import_and_summary_refuse_the_same_report_dates(tmp_path, ledger, db, capsys, typed, problem):
     for argv in (["check", ledger, "--report-date", typed], ["import", ledger, "--db", db, "--report-date", typed],

@@ -15,6 +15,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from auth_support import city_login
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboard.py"
 AS_OF = "2022-05-31"
@@ -336,6 +338,8 @@ def test_empty_store_invites_an_upload(tmp_path, monkeypatch):
         at = open_app(page)
         assert EMPTY_STORE in [i.value for i in at.info]
     at = open_app("pages/ledger.py")
+    assert len(at.get("file_uploader")) == 0           # uploading needs a login (tests/test_auth_pages.py)
+    city_login(at, empty)
     assert len(at.get("file_uploader")) == 1
 
 
@@ -360,7 +364,7 @@ def test_upload_form_starts_empty_after_an_import(tmp_path, monkeypatch):
     def stored() -> list[tuple]:
         snaps = store.snapshots()
         return sorted(zip(snaps["district"], pd.to_datetime(snaps["report_date"]).dt.strftime("%Y-%m-%d")))
-    at = open_app("pages/ledger.py")
+    at = city_login(open_app("pages/ledger.py"), store)
     at.file_uploader[0].set_value((undated.name, undated.read_bytes(), xlsx)).run()
     assert any("不能导入" in e.value for e in at.error) and store.snapshots().empty
     at.date_input(key="upload_report_date_0").set_value(date(2023, 6, 23)).run()

@@ -12,9 +12,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from loaders import writes
+from loaders.audit import file_sha256
 from loaders.report import LedgerResult
 from metrics.numbers import fmt_date_cn, fmt_int
-from ui import data
+from ui import auth, data
 from ui.filters import show_latest_next_run
 
 _CHECK = "_upload_check"
@@ -28,11 +30,13 @@ class UploadCheck:
     result: LedgerResult | None = None
     unreadable: str | None = None                    # the reader's Chinese sentence when it cannot read at all
     duplicates: list[tuple] = field(default_factory=list)   # (district, batch_year, report_date) already stored
+    sha256: str = ""                                 # of the file's bytes (audit log)
+    refusal: str | None = None                       # why this user may not send this file (another district)
 
     @property
     def importable(self) -> bool:
         return self.result is not None and self.result.ok and self.result.report_date is not None and \
-            len(self.result.frame) > 0
+            len(self.result.frame) > 0 and self.refusal is None
 
 
 def form_key(name: str) -> str:
@@ -46,19 +50,23 @@ def check(uploaded, report_date: date | None, batch_year: int | None) -> UploadC
     from loaders.reader import read_ledger
     from loaders.report import UnreadableLedger
 
-    key = (uploaded.file_id, uploaded.name, report_date, batch_year)
+    actor = auth.current_actor()
+    key = (uploaded.file_id, uploaded.name, report_date, batch_year, actor)   # who may send it depends on who asks
     cached = st.session_state.get(_CHECK)
     if cached and cached[0] == key:
         return cached[1]
-    outcome = UploadCheck(name=uploaded.name)
+    content = uploaded.getvalue()
+    outcome = UploadCheck(name=uploaded.name, sha256=file_sha256(content))
     try:
         with st.spinner("正在检查台账…"):
-            outcome.result = read_ledger(uploaded.getvalue(), source_name=uploaded.name, report_date=report_date,
+            outcome.result = read_ledger(content, source_name=uploaded.name, report_date=report_date,
                                          batch_year=int(batch_year) if batch_year else None)
     except UnreadableLedger as exc:
         outcome.unreadable = str(exc)
     if outcome.result is not None:
         outcome.duplicates = _duplicates(outcome.result)
+        outcome.refusal = writes.check_ledger(data.store(), outcome.result, actor,
+                                              file_name=uploaded.name, file_sha256=outcome.sha256)
     st.session_state[_CHECK] = (key, outcome)
     return outcome
 
@@ -86,7 +94,8 @@ def summary(check: UploadCheck) -> str:
 
 def confirm_import(check: UploadCheck, replace: bool) -> str:
     """Store the checked result (all or nothing); returns the Chinese confirmation. Raises StoreError."""
-    outcome = data.store().import_result(check.result, replace=replace)
+    outcome = writes.import_ledger(data.store(), check.result, auth.current_actor(), replace=replace,
+                                   file_name=check.name, file_sha256=check.sha256)
     data.clear_after_import()
     show_latest_next_run()
     lines = "；".join(s.describe() for s in outcome.snapshots)

@@ -1,0 +1,401 @@
+"""Accounts, roles and the one authorization rule every write path asks (table accounts in the store's file).
+
+Roles: city (市级管理员) imports for any district, replaces, withdraws and restores snapshots, manages accounts,
+reads the audit log; district (区市填报员) checks, imports, replaces and withdraws ledgers of its own districts;
+viewer (查看) writes nothing. The command line runs as the machine's operator (role operator, login = the OS user),
+who may do what a city administrator may.
+
+Passwords are hashed with Argon2id (argon2-cffi) and never stored, logged or put in an audit entry in clear.
+Wrong passwords in a row slow the next tries down and then lock the account for a while ([auth] in settings).
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import re
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from loaders import audit
+from loaders.store import StoreError
+
+log = logging.getLogger(__name__)
+
+ROLES = {"city": "市级管理员", "district": "区市填报员", "viewer": "查看"}
+OPERATOR = "operator"
+ROLE_LABELS = {**ROLES, OPERATOR: "系统操作员"}
+
+# What each role may do; district-bound actions are further limited to the actor's districts.
+_ALLOWED = {
+    "check": {"city", "district", OPERATOR},
+    "import": {"city", "district", OPERATOR},
+    "replace": {"city", "district", OPERATOR},
+    "withdraw": {"city", "district", OPERATOR},
+    "restore": {"city", OPERATOR},
+    "accounts": {"city", OPERATOR},
+    "audit": {"city", OPERATOR},
+}
+_ACTION_WORDS = {"check": "校验台账", "import": "导入台账", "replace": "替换快照", "withdraw": "撤回快照",
+                 "restore": "恢复快照", "accounts": "管理账号", "audit": "查看审计记录"}
+
+# The demo store's accounts (named in the README). They are created only in the unconfigured demo store.
+DEMO_PASSWORD = "demo2022"
+DEMO_ACCOUNTS = (("demo-admin", "city", ()), ("demo-shibei", "district", ("市北区",)), ("demo-viewer", "viewer", ()))
+
+_LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{1,63}")
+_hasher = PasswordHasher()
+# Verified against when a login does not exist, so that an unknown name takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+DDL = """CREATE TABLE IF NOT EXISTS accounts (
+    login TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    districts TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    demo INTEGER NOT NULL,
+    failed_logins INTEGER NOT NULL,
+    locked_until TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)"""
+_COLUMNS = ["login", "role", "districts", "active", "demo", "failed_logins", "locked_until", "created_at",
+            "updated_at"]
+
+
+class AccountError(StoreError):
+    """An account operation or a login was refused; str(exc) is one Chinese sentence for the user."""
+
+
+class NotAuthorized(AccountError):
+    """The acting user may not do this. Nothing was written."""
+
+
+class LoginRefused(AccountError):
+    """Wrong name or password, a disabled or locked account."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does something: a logged-in account, a single-sign-on user or the machine's operator."""
+    login: str
+    role: str
+    districts: tuple[str, ...] = ()
+    via: str = "builtin"            # builtin | oidc | os
+
+    @property
+    def label(self) -> str:
+        where = f"，{'、'.join(self.districts)}" if self.role == "district" and self.districts else ""
+        return f"{self.login}（{ROLE_LABELS.get(self.role, self.role)}{where}）"
+
+    def covers(self, district: str) -> bool:
+        return self.role in ("city", OPERATOR) or (self.role == "district" and district in self.districts)
+
+
+def operator() -> Actor:
+    """The command line's actor: the operating-system user running it."""
+    return Actor(getpass.getuser(), OPERATOR, (), "os")
+
+
+@dataclass(frozen=True)
+class Account:
+    login: str
+    role: str
+    districts: tuple[str, ...]
+    active: bool
+    demo: bool
+    failed_logins: int
+    locked_until: str
+    created_at: str
+    updated_at: str
+
+    def actor(self) -> Actor:
+        return Actor(self.login, self.role, self.districts, "builtin")
+
+    def to_dict(self) -> dict:
+        return {"login": self.login, "role": self.role, "role_label": ROLES.get(self.role, self.role),
+                "districts": list(self.districts), "active": self.active, "demo": self.demo,
+                "locked_until": self.locked_until or None, "created_at": self.created_at,
+                "updated_at": self.updated_at}
+
+
+def _settings() -> dict:
+    from loaders import config
+
+    return config.settings().get("auth", {})
+
+
+def _now() -> datetime:
+    return audit.now()
+
+
+def actor_from_claims(claims: dict, oidc: dict) -> Actor:
+    """A single-sign-on user from the ID token's claims, as [auth.oidc] maps them: the login from login_claim
+    (else email, else sub), the strongest role whose value role_claim holds (a string or a list), the districts
+    from districts_claim (a list, or a text split at , or 、). No mapped role, or a clerk without districts: 查看."""
+    login = str(claims.get(oidc.get("login_claim", "preferred_username")) or claims.get("email")
+                or claims.get("sub") or "")
+    raw_role = claims.get(oidc.get("role_claim", "ledger_role"))
+    values = raw_role if isinstance(raw_role, list) else [raw_role]
+    mapping = oidc.get("roles", {})
+    granted = {mapping[str(v)] for v in values if str(v) in mapping}
+    role = next((r for r in ("city", "district", "viewer") if r in granted), "viewer")
+    raw = claims.get(oidc.get("districts_claim", "ledger_districts")) or []
+    if isinstance(raw, str):
+        raw = raw.replace("、", ",").split(",")
+    districts = tuple(d for d in dict.fromkeys(str(d).strip() for d in raw) if d)
+    if role == "district" and not districts:
+        role = "viewer"
+    return Actor(login, role, districts if role == "district" else (), "oidc")
+
+
+# --------------------------------------------------------------------------------------------- authorization
+def permitted(actor: Actor | None, action: str, districts=()) -> bool:
+    if actor is None or actor.role not in _ALLOWED.get(action, set()):
+        return False
+    return all(actor.covers(d) for d in districts)
+
+
+def authorize(store, actor: Actor | None, action: str, districts=()) -> Actor:
+    """The rule every write path asks before writing: raises NotAuthorized (Chinese) unless `actor` may do
+    `action` on all of `districts`. A built-in account is read again from the store, so an account disabled or
+    changed meanwhile is refused at once, whatever its dashboard session still holds."""
+    if actor is None:
+        raise NotAuthorized(f"请先登录：{_ACTION_WORDS[action]}需要登录，未登录时只能查看。")
+    if actor.via == "builtin":
+        account = get_account(store, actor.login)
+        if account is None or not account.active:
+            raise NotAuthorized(f"账号 {actor.login} 已停用或不存在，不能{_ACTION_WORDS[action]}；请联系市级管理员。")
+        actor = account.actor()
+    if actor.role not in _ALLOWED[action]:
+        raise NotAuthorized(f"账号 {actor.label} 无权{_ACTION_WORDS[action]}。")
+    outside = [d for d in dict.fromkeys(districts) if not actor.covers(d)]
+    if outside:
+        raise NotAuthorized(f"账号 {actor.label} 只能{_ACTION_WORDS[action]}{'、'.join(actor.districts)}的台账，"
+                            f"不能{_ACTION_WORDS[action]}{'、'.join(outside)}的。")
+    return actor
+
+
+# ------------------------------------------------------------------------------------------------- reading
+def _account(row: tuple) -> Account:
+    v = dict(zip(_COLUMNS, row))
+    return Account(v["login"], v["role"], tuple(json.loads(v["districts"])), bool(v["active"]), bool(v["demo"]),
+                   int(v["failed_logins"]), v["locked_until"], v["created_at"], v["updated_at"])
+
+
+def _select(con, where: str = "", params: tuple = ()) -> list[tuple]:
+    try:
+        return con.execute(f"SELECT {', '.join(_COLUMNS)} FROM accounts {where} ORDER BY login", params).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):   # no account was ever created in this store
+            return []
+        raise
+
+
+def list_accounts(store) -> list[Account]:
+    with store.transaction(write=False) as con:
+        return [_account(r) for r in _select(con)]
+
+
+def get_account(store, login: str) -> Account | None:
+    with store.transaction(write=False) as con:
+        rows = _select(con, "WHERE login = ?", (login,))
+    return _account(rows[0]) if rows else None
+
+
+# ------------------------------------------------------------------------------------------------- writing
+def _check_login(login: str) -> str:
+    login = (login or "").strip()
+    if not _LOGIN.fullmatch(login):
+        raise AccountError(f"用户名「{login}」不合要求：应为2至64位英文字母、数字或 . _ @ -，以字母或数字开头。")
+    return login
+
+
+def _check_password(password: str) -> str:
+    minimum = int(_settings().get("min_password_length", 8))
+    if password is None or len(password) < minimum:
+        raise AccountError(f"密码太短：至少{minimum}个字符。")
+    if password != password.strip():
+        raise AccountError("密码首尾不能有空格或换行。")
+    return password
+
+
+def _check_role(role: str, districts) -> tuple[str, tuple[str, ...]]:
+    from loaders.config import district_names
+
+    if role not in ROLES:
+        raise AccountError(f"角色「{role}」不存在：应为 city（市级管理员）、district（区市填报员）或 viewer（查看）。")
+    districts = tuple(dict.fromkeys(d.strip() for d in (districts or ()) if d and d.strip()))
+    known = district_names()
+    unknown = [d for d in districts if d not in known]
+    if unknown:
+        raise AccountError(f"区市「{'、'.join(unknown)}」不在配置的区市中（{'、'.join(known)}）。")
+    if role == "district" and not districts:
+        raise AccountError("区市填报员必须指定至少一个区市（--district 市北区）。")
+    if role != "district" and districts:
+        raise AccountError(f"只有区市填报员绑定区市；{ROLES[role]}可查看全市，不需指定区市。")
+    return role, districts
+
+
+def _refused(store, actor, action: str, exc: AccountError, **fields):
+    audit.record(store, actor, action, "refused", reason=str(exc), **fields)
+    return exc
+
+
+def create_account(store, actor: Actor | None, login: str, role: str, districts=(), password: str = "", *,
+                   demo: bool = False) -> Account:
+    """A new active account. Raises AccountError (nothing written; the refusal is in the audit log)."""
+    detail = {"account": login, "role": role, "districts": list(districts or ())}
+    try:
+        authorize(store, actor, "accounts")
+        login = _check_login(login)
+        role, districts = _check_role(role, districts)
+        _check_password(password)
+        digest = _hasher.hash(password)
+        stamp = _now().isoformat(timespec="seconds")
+        with store.transaction(write=True) as con:
+            con.execute(DDL)
+            if con.execute("SELECT 1 FROM accounts WHERE login = ?", (login,)).fetchone():
+                raise AccountError(f"账号 {login} 已存在；修改密码请用 users passwd {login}。")
+            con.execute(f"INSERT INTO accounts (login, role, districts, password_hash, active, demo, failed_logins, "
+                        f"locked_until, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, 0, '', ?, ?)",
+                        (login, role, json.dumps(list(districts), ensure_ascii=False), digest, int(demo), stamp,
+                         stamp))
+            audit.append(con, actor, "account_created", detail={**detail, "account": login,
+                                                                "districts": list(districts)})
+    except AccountError as exc:
+        raise _refused(store, actor, "account_created", exc, detail=detail) from None
+    return get_account(store, login)
+
+
+def _change(store, actor, login: str, action: str, detail: dict, assignments: dict) -> Account:
+    """Update one account's columns (authorized, audited in the same transaction)."""
+    try:
+        authorize(store, actor, "accounts")
+        with store.transaction(write=True) as con:
+            con.execute(DDL)
+            if not con.execute("SELECT 1 FROM accounts WHERE login = ?", (login,)).fetchone():
+                raise AccountError(f"账号 {login} 不存在（users list 可列出全部账号）。")
+            assignments = {**assignments, "updated_at": _now().isoformat(timespec="seconds")}
+            con.execute(f"UPDATE accounts SET {', '.join(f'{c} = ?' for c in assignments)} WHERE login = ?",
+                        (*assignments.values(), login))
+            audit.append(con, actor, action, detail={"account": login, **detail})
+    except AccountError as exc:
+        raise _refused(store, actor, action, exc, detail={"account": login, **detail}) from None
+    return get_account(store, login)
+
+
+def set_password(store, actor: Actor | None, login: str, password: str) -> Account:
+    """A new password; also lifts a lock (the administrator has spoken to the user)."""
+    try:
+        _check_password(password)
+    except AccountError as exc:
+        raise _refused(store, actor, "password_changed", exc, detail={"account": login}) from None
+    return _change(store, actor, login, "password_changed", {},
+                   {"password_hash": _hasher.hash(password), "failed_logins": 0, "locked_until": ""})
+
+
+def set_active(store, actor: Actor | None, login: str, active: bool) -> Account:
+    if actor is not None and not active and actor.login == login and actor.via == "builtin":
+        raise _refused(store, actor, "account_disabled", AccountError("不能停用自己正在使用的账号。"),
+                       detail={"account": login})
+    return _change(store, actor, login, "account_changed" if active else "account_disabled",
+                   {"active": active}, {"active": int(active), "failed_logins": 0, "locked_until": ""})
+
+
+def set_role(store, actor: Actor | None, login: str, role: str, districts=()) -> Account:
+    try:
+        role, districts = _check_role(role, districts)
+    except AccountError as exc:
+        raise _refused(store, actor, "account_changed", exc, detail={"account": login, "role": role}) from None
+    return _change(store, actor, login, "account_changed", {"role": role, "districts": list(districts)},
+                   {"role": role, "districts": json.dumps(list(districts), ensure_ascii=False)})
+
+
+def ensure_demo_accounts(store) -> None:
+    """The demo store's accounts (password DEMO_PASSWORD), created once. Only loaders.sample calls this, and
+    only for the unconfigured demo store: a store a bureau names never holds a demo account."""
+    if list_accounts(store):
+        return
+    from loaders.store import StoreUnavailable
+
+    try:
+        for login, role, districts in DEMO_ACCOUNTS:
+            try:
+                create_account(store, operator(), login, role, districts, DEMO_PASSWORD, demo=True)
+            except StoreUnavailable:
+                raise
+            except AccountError:
+                if get_account(store, login) is None:   # else a dashboard and a CLI started together made it
+                    raise
+    except StoreUnavailable as exc:   # a read-only demo store can still be viewed, without logging in
+        log.warning("demo accounts not created: %s", exc)
+
+
+# ------------------------------------------------------------------------------------------------- login
+def _delay(failures: int) -> float:
+    s = _settings()
+    slow_after = int(s.get("slow_after", 3))
+    if failures < slow_after:
+        return 0.0
+    return min(float(s.get("delay_s", 1.0)) * 2 ** (failures - slow_after), float(s.get("max_delay_s", 8.0)))
+
+
+def authenticate(store, login: str, password: str) -> Actor:
+    """Check a login and password; every try is in the audit log. Raises LoginRefused with the sentence to show.
+
+    An unknown name and a wrong password get the same answer. A disabled account is named as such only after
+    the right password. After `lock_after` wrong passwords in a row the account is locked for `lock_minutes`."""
+    s = _settings()
+    login = (login or "").strip()
+    account = get_account(store, login) if _LOGIN.fullmatch(login) else None
+    guest = audit_actor = None
+    if account is not None:
+        audit_actor = account.actor()
+        now = _now()
+        if account.locked_until and datetime.fromisoformat(account.locked_until) > now:
+            until = datetime.fromisoformat(account.locked_until).astimezone(audit.zone()).strftime("%H:%M")
+            exc = LoginRefused(f"账号 {login} 因多次密码错误已被临时锁定，请于{until}后重试，或请市级管理员重设密码。")
+            raise _refused(store, audit_actor, "login_failed", exc) from None
+        time.sleep(_delay(account.failed_logins))
+    else:
+        guest = Actor(login[:64] or "（空）", "", (), "builtin")
+    with store.transaction(write=False) as con:
+        row = con.execute("SELECT password_hash FROM accounts WHERE login = ?", (login,)).fetchone() \
+            if account is not None else None
+    try:
+        _hasher.verify(row[0] if row else _DUMMY_HASH, password or "")
+        matched = row is not None
+    except (VerificationError, InvalidHashError):
+        matched = False
+    if not matched:
+        wrong = LoginRefused("用户名或密码不正确。")
+        if account is None:
+            raise _refused(store, guest, "login_failed", wrong) from None
+        failures = account.failed_logins + 1
+        locked = ""
+        if failures >= int(s.get("lock_after", 5)):
+            locked = (_now() + timedelta(minutes=float(s.get("lock_minutes", 15)))).isoformat(timespec="seconds")
+            wrong = LoginRefused(f"用户名或密码不正确。已连续错误{failures}次，账号 {login} 已被锁定"
+                                 f"{s.get('lock_minutes', 15)}分钟。")
+        with store.transaction(write=True) as con:
+            con.execute("UPDATE accounts SET failed_logins = ?, locked_until = ? WHERE login = ?",
+                        (failures, locked, login))
+            audit.append(con, audit_actor, "login_failed", "refused", reason=str(wrong),
+                         detail={"failed_logins": failures, "locked_until": locked or None})
+        raise wrong
+    if not account.active:
+        raise _refused(store, audit_actor, "login_failed",
+                       LoginRefused(f"账号 {login} 已停用，不能登录；请联系市级管理员。")) from None
+    with store.transaction(write=True) as con:
+        if _hasher.check_needs_rehash(row[0]):
+            con.execute("UPDATE accounts SET password_hash = ? WHERE login = ?", (_hasher.hash(password), login))
+        con.execute("UPDATE accounts SET failed_logins = 0, locked_until = '' WHERE login = ?", (login,))
+        audit.append(con, audit_actor, "login")
+    return audit_actor

@@ -1,0 +1,128 @@
+"""The audit log: entries field by field, the hash chain and its verification, the `audit` command line."""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime
+
+import pytest
+
+from auth_support import PASSWORD, ROOT, add_accounts, fast_settings, read, shibei_ledger
+from loaders import accounts, audit, writes
+from loaders.store import LedgerStore
+
+
+@pytest.fixture(autouse=True)
+def settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("LEDGER_SETTINGS", str(fast_settings(tmp_path)))
+    monkeypatch.delenv("LEDGER_DB", raising=False)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return LedgerStore(tmp_path / "ledger.sqlite")
+
+
+def test_an_import_replace_withdraw_and_restore_are_recorded_field_by_field(store, tmp_path):
+    actors = add_accounts(store)
+    clerk = accounts.authenticate(store, "shibei1", PASSWORD)
+    path = shibei_ledger(tmp_path)
+    digest = audit.file_sha256(path.read_bytes())
+    first = writes.import_ledger(store, read(path), clerk, file_name=path.name, file_sha256=digest)
+    second = writes.import_ledger(store, read(path), clerk, replace=True, file_name=path.name, file_sha256=digest)
+    writes.withdraw_snapshot(store, second.snapshots[0].snapshot_id, actors["city1"], "重复报送")
+    writes.restore_snapshot(store, first.snapshots[0].snapshot_id, actors["city1"])
+    entries = audit.entries(store)
+    assert [(e.action, e.outcome, e.user) for e in entries[3:]] == [
+        ("login", "accepted", "shibei1"), ("import", "accepted", "shibei1"), ("replace", "accepted", "shibei1"),
+        ("withdraw", "accepted", "city1"), ("restore", "accepted", "city1")]
+    imported = entries[4]
+    assert imported.role == "district" and imported.districts == ("市北区",)
+    assert (imported.file_name, imported.file_sha256, imported.report_date, imported.rows) == \
+        ("市北区.xlsx", digest, "2023-06-30", 3)
+    assert imported.reason == ""
+    assert imported.detail == {"import_id": first.import_id, "snapshot_ids": [first.snapshots[0].snapshot_id],
+                               "replaced_snapshot_ids": [], "content_sha256": first.sha256}
+    assert entries[5].detail["replaced_snapshot_ids"] == [first.snapshots[0].snapshot_id]
+    withdrawn = entries[6]
+    assert (withdrawn.role, withdrawn.districts, withdrawn.file_name, withdrawn.report_date, withdrawn.rows,
+            withdrawn.detail) == ("city", ("市北区",), "市北区.xlsx", "2023-06-30", 3,
+                                  {"snapshot_id": second.snapshots[0].snapshot_id, "why": "重复报送"})
+    assert entries[7].detail == {"snapshot_id": first.snapshots[0].snapshot_id, "displaced_snapshot_id": None}
+    assert store.snapshots()["snapshot_id"].tolist() == [first.snapshots[0].snapshot_id]
+    stamp = datetime.fromisoformat(imported.time)
+    assert stamp.utcoffset().total_seconds() == 8 * 3600      # the bureau's zone (Asia/Shanghai)
+    assert [e.id for e in entries] == list(range(1, len(entries) + 1))
+    assert entries[0].prev_hash == audit.GENESIS
+    assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:]))
+    assert audit.verify(store).ok and audit.verify(store).count == len(entries)
+
+
+def test_withdraw_changes_the_store_version_and_an_audit_entry_does_not(store, tmp_path):
+    actors = add_accounts(store)
+    outcome = writes.import_ledger(store, read(shibei_ledger(tmp_path)), actors["city1"])
+    before = store.version()
+    audit.record(store, actors["city1"], "login")
+    assert store.version() == before          # caches keyed by the version survive a login
+    writes.withdraw_snapshot(store, outcome.snapshots[0].snapshot_id, actors["city1"])
+    assert store.version() != before and store.snapshots().empty
+
+
+def _tamper(store, sql: str, params=()):
+    con = sqlite3.connect(store.path)
+    con.execute(sql, params)
+    con.commit()
+    con.close()
+
+
+@pytest.mark.parametrize("sql,broken_at", [
+    ("UPDATE audit_log SET user = 'someone' WHERE id = 3", 3),
+    ("UPDATE audit_log SET outcome = 'accepted' WHERE id = 5", 5),
+    ("UPDATE audit_log SET detail = '{\"account\": \"x\"' WHERE id = 2", 2),      # not even JSON any more
+    ("DELETE FROM audit_log WHERE id = 4", 5),
+    ("INSERT INTO audit_log SELECT 99, time, user, role, districts, action, outcome, reason, file_name, "
+     "file_sha256, report_date, rows, detail, prev_hash, hash FROM audit_log WHERE id = 2", 99),
+])
+def test_a_broken_chain_is_detected_where_it_breaks(store, sql, broken_at):
+    add_accounts(store)
+    for _ in range(2):
+        with pytest.raises(accounts.LoginRefused):
+            accounts.authenticate(store, "city1", "wrong-password")   # entries 4, 5 refused
+    assert audit.verify(store).ok
+    _tamper(store, sql)
+    result = audit.verify(store)
+    assert not result.ok and result.broken_at == broken_at
+    assert result.message.startswith(f"审计记录链在第{broken_at}条处断开")
+
+
+def _cli(*args, env):
+    return subprocess.run([sys.executable, "-m", "loaders", *args], capture_output=True, text=True, cwd=ROOT,
+                          env=env, timeout=120)
+
+
+def test_audit_command_lists_filters_and_verifies(store, tmp_path):
+    add_accounts(store)
+    accounts.authenticate(store, "viewer1", PASSWORD)
+    env = {**os.environ, "LEDGER_SETTINGS": str(fast_settings(tmp_path))}
+    db = str(store.path)
+    listed = json.loads(_cli("audit", "--json", "--db", db, env=env).stdout)
+    assert [(e["user"], e["action"], e["outcome"]) for e in listed] == [
+        (getpass.getuser(), "account_created", "accepted")] * 3 + [("viewer1", "login", "accepted")]
+    assert all({"time", "user", "action", "outcome", "role", "districts", "hash"} <= set(e) for e in listed)
+    mine = json.loads(_cli("audit", "--json", "--user", "viewer1", "--since", listed[-1]["time"][:10], "--db", db,
+                           env=env).stdout)
+    assert [e["id"] for e in mine] == [4]
+    assert json.loads(_cli("audit", "--json", "--since", "2999-01-01", "--db", db, env=env).stdout) == []
+    human = _cli("audit", "--db", db, env=env)
+    assert human.returncode == 0 and "viewer1  查看  登录  成功" in human.stdout
+    ok = _cli("audit", "--verify", "--db", db, env=env)
+    assert ok.returncode == 0 and ok.stdout.startswith("审计记录链完整：共4条")
+    _tamper(store, "UPDATE audit_log SET role = 'city' WHERE id = 4")
+    broken = _cli("audit", "--verify", "--db", db, env=env)
+    assert broken.returncode == 1 and broken.stderr.startswith("审计记录链在第4条处断开")
+    bad = _cli("audit", "--since", "2022/13/01", "--db", db, env=env)
+    assert bad.returncode == 2 and "日期「2022/13/01」无法识别" in bad.stderr

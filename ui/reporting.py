@@ -1,0 +1,46 @@
+"""Cached 报送 figures for the overview and the 报送 page (keyed by the store version and the week)."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from loaders import audit, config
+from metrics import reporting
+from ui import data
+
+
+def deadline() -> reporting.Deadline:
+    s = config.settings().get("reporting", {})
+    return reporting.parse_deadline(s.get("deadline_weekday", 5), s.get("deadline_time", "12:00"),
+                                    s.get("timezone", "Asia/Shanghai"))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _snapshots(version: str) -> pd.DataFrame:
+    return data.store().snapshots(include_inactive=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def senders(version: str) -> dict[int, str]:
+    """Snapshot id -> login of who sent it, from the accepted imports in the audit log (an import bumps the
+    version, so the key is right)."""
+    out: dict[int, str] = {}
+    for e in audit.entries(data.store()):
+        if e.action in ("import", "replace") and e.outcome == "accepted":
+            for sid in e.detail.get("snapshot_ids", []):
+                out[int(sid)] = e.user
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def weekly(version: str, as_of: str) -> pd.DataFrame:
+    return reporting.weekly_status(_snapshots(version), config.district_names(), date.fromisoformat(as_of),
+                                   deadline(), senders=senders(version))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def history(version: str, as_of: str, weeks: int) -> pd.DataFrame:
+    return reporting.history(_snapshots(version), config.district_names(), date.fromisoformat(as_of), weeks,
+                             deadline())
