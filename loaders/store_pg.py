@@ -203,7 +203,10 @@ class PgLedgerStore:
 
     def _schema_version(self, con: psycopg.Connection) -> int:
         with con.transaction():
-            exists = con.execute("SELECT to_regclass(%s)", (f"{SCHEMA}.schema_version",)).fetchone()[0]
+            # pg_tables, not to_regclass: the catalog caches of this session may not have caught up yet with the
+            # migration another process committed while we waited for the lock
+            exists = con.execute("SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = 'schema_version'",
+                                 (SCHEMA,)).fetchone()
             if exists is None:
                 return 0
             return con.execute(f"SELECT coalesce(max(version), 0) FROM {SCHEMA}.schema_version").fetchone()[0]
