@@ -414,16 +414,11 @@ def history_frame(rows: list[tuple]) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------------------------ factory
-SERVER_SCHEMES = ("postgresql://", "postgres://")
-
-
-def is_server_url(target) -> bool:
-    return isinstance(target, str) and target.strip().lower().startswith(SERVER_SCHEMES)
-
-
 def open_store(target: str | Path):
     """The store at `target`: a PgLedgerStore for a postgresql:// (or postgres://) URL, else a LedgerStore on
     the SQLite file at that path."""
+    from loaders.config import is_server_url
+
     if is_server_url(target):
         from loaders.store_pg import PgLedgerStore
 
