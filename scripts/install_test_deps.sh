@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Everything the test suite needs on a fresh Debian machine: system packages for the browser tests
-# (Chromium, CJK fonts), the bulletin's PDF check (LibreOffice, poppler) and the Python packages.
+# (Chromium, CJK fonts), the bulletin's PDF check (LibreOffice, poppler), the server store and deployment
+# tests (PostgreSQL: the tests start their own throw-away cluster as the package's `postgres` user; nginx: the
+# tests start their own instance) and the Python packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(chromium fonts-noto-cjk poppler-utils libreoffice-writer-nogui libreoffice-calc-nogui)
+apt_packages=(chromium fonts-noto-cjk poppler-utils libreoffice-writer-nogui libreoffice-calc-nogui postgresql nginx)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -190,7 +190,7 @@ def test_an_upload_in_one_process_shows_in_the_other_on_its_next_rerun(deploymen
                 settle(page)
             watcher, _ = pages[b]
             main = watcher.locator('[data-testid="stMain"]')
-            assert "数据截至2022年5月20日 · 1个区市台账" in main.inner_text()
+            main.get_by_text("数据截至2022年5月20日 · 1个区市台账", exact=False).wait_for(timeout=60_000)
 
             uploader, monitor = pages[a]
             go(uploader, "台账")
@@ -205,14 +205,15 @@ def test_an_upload_in_one_process_shows_in_the_other_on_its_next_rerun(deploymen
             # the other process's open session: its next rerun (a page change) reads the new version
             go(watcher, "区市")
             go(watcher, "总览")
-            assert "数据截至2022年5月20日 · 2个区市台账" in main.inner_text()
+            main.get_by_text("数据截至2022年5月20日 · 2个区市台账", exact=False).wait_for(timeout=30_000)
             SHOT_DIR.mkdir(parents=True, exist_ok=True)
             watcher.screenshot(path=str(SHOT_DIR / "deploy_other_process_after_upload.png"))
             assert_page_is_clean(watcher, pages[b][1], "rerun in the other process")
         finally:
             browser.close()
     seen = served_by(deployment)
-    assert seen[routes[a]] == {a} and seen[routes[b]] == {b}     # each browser stayed with its process
+    log = deployment.access.read_text()[-3000:]
+    assert seen[routes[a]] == {a} and seen[routes[b]] == {b}, log     # each browser stayed with its process
     uploads = [line for line in deployment.access.read_text().splitlines() if "/_stcore/upload_file/" in line]
     assert uploads and all(line.startswith(a + " ") for line in uploads)
     from loaders.store_pg import PgLedgerStore
