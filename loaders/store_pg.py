@@ -476,3 +476,61 @@ def _masked(url: str) -> str:
     host = params.get("host") or "localhost"
     port = params.get("port") or 5432
     return f"postgresql://{user + '@' if user else ''}{host}:{port}/{params.get('dbname') or ''}"
+
+
+def copy_from_sqlite(source, target: PgLedgerStore) -> int:
+    """Copy a SQLite store (LedgerStore) into an empty PgLedgerStore: every import, every snapshot (replaced
+    versions included, with their ids) and every row in file order, in one transaction. Returns the rows copied.
+    How a deployment moves to the server store without re-importing its history."""
+    from datetime import timedelta
+
+    epoch = date(1970, 1, 1)
+    dates = [i for i, t in enumerate(schema.COLUMNS.values()) if t.startswith("datetime64")]
+    copied = 0
+    with target._write("import") as pg, source._read() as lite:
+        if pg.execute("SELECT count(*) FROM imports").fetchone()[0]:
+            raise StoreError(f"目标数据库 {target.where} 中已有台账，未复制；请指定一个空的台账数据库。")
+        tables = {
+            "imports": "id, source_name, sha256, imported_at, report_date, rows, replace",
+            "snapshots": "id, import_id, district, batch_year, report_date, rows, active, replaced_by, imported_at",
+            "snapshot_totals": f"snapshot_id, {', '.join(TOTAL_COLUMNS)}",
+        }
+        booleans = {"imports": [6], "snapshots": [6]}
+        for table, columns in tables.items():
+            flags = booleans.get(table, [])
+            with pg.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in lite.execute(f"SELECT {columns} FROM {table} ORDER BY 1"):
+                    copy.write_row([bool(v) if i in flags else v for i, v in enumerate(row)])
+        with pg.cursor().copy(f"COPY communities (snapshot_id, row_no, {', '.join(COMMUNITY_COLUMNS)}) "
+                              "FROM STDIN") as copy:
+            last, row_no = None, 0
+            for snapshot_id, *row in lite.execute(
+                    f"SELECT snapshot_id, {', '.join(COMMUNITY_COLUMNS)} FROM communities ORDER BY snapshot_id, rowid"):
+                row_no = row_no + 1 if snapshot_id == last else 0
+                last = snapshot_id
+                for i in dates:
+                    if row[i] is not None:
+                        row[i] = epoch + timedelta(days=row[i])
+                copy.write_row((snapshot_id, row_no, *row))
+                copied += 1
+        for table in ("imports", "snapshots"):   # new ids continue after the copied ones
+            pg.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                       f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)")
+    return copied
+
+
+if __name__ == "__main__":  # python -m loaders.store_pg copy-from SQLITE_FILE URL
+    import sys
+
+    from loaders.store import LedgerStore
+
+    if len(sys.argv) != 4 or sys.argv[1] != "copy-from":
+        print("用法：python -m loaders.store_pg copy-from SQLite数据库文件 postgresql://用户:密码@服务器/库名", file=sys.stderr)
+        sys.exit(2)
+    try:
+        with PgLedgerStore(sys.argv[3]) as pg_target:
+            rows = copy_from_sqlite(LedgerStore(sys.argv[2]), pg_target)
+    except StoreError as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(2)
+    print(f"已复制{rows:,}行到 {pg_target.path}")
