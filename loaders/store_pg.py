@@ -429,12 +429,24 @@ class PgLedgerStore:
         rows: list[tuple] = []
         with self._read() as con, _no_gc():
             picked = self._picked(con, as_of, batch_years, districts)
+            counts = [int(p[4]) for p in picked]
             if per_row and picked:
-                rows = con.execute(
-                    f"SELECT {_select_list(per_row)} FROM unnest(%s::bigint[]) WITH ORDINALITY AS p(id, ord) "
-                    f"JOIN communities c ON c.snapshot_id = p.id ORDER BY p.ord, c.row_no",
-                    ([p[0] for p in picked],)).fetchall()
-        return ledger_frame(rows, picked, [int(p[4]) for p in picked], columns)
+                # in id order the primary key's index range gives the rows without a sort; the blocks are then
+                # put in official order (every snapshot's row count is known)
+                by_id = sorted(range(len(picked)), key=lambda i: picked[i][0])
+                with con.cursor(binary=True) as cur:
+                    fetched = cur.execute(
+                        f"SELECT {_select_list(per_row)} FROM communities c WHERE c.snapshot_id = ANY(%s) "
+                        f"ORDER BY c.snapshot_id, c.row_no", ([picked[i][0] for i in by_id],)).fetchall()
+                start = {}
+                at = 0
+                for i in by_id:
+                    start[i] = at
+                    at += counts[i]
+                for i in range(len(picked)):
+                    rows.extend(fetched[start[i]:start[i] + counts[i]])
+                del fetched
+        return ledger_frame(rows, picked, counts, columns)
 
     def totals_by_date(self, batch_years=None, districts=None) -> pd.DataFrame:
         """As LedgerStore.totals_by_date (reads only the per-snapshot totals)."""
@@ -482,10 +494,6 @@ def copy_from_sqlite(source, target: PgLedgerStore) -> int:
     """Copy a SQLite store (LedgerStore) into an empty PgLedgerStore: every import, every snapshot (replaced
     versions included, with their ids) and every row in file order, in one transaction. Returns the rows copied.
     How a deployment moves to the server store without re-importing its history."""
-    from datetime import timedelta
-
-    epoch = date(1970, 1, 1)
-    dates = [i for i, t in enumerate(schema.COLUMNS.values()) if t.startswith("datetime64")]
     copied = 0
     with target._write("import") as pg, source._read() as lite:
         if pg.execute("SELECT count(*) FROM imports").fetchone()[0]:
@@ -501,17 +509,17 @@ def copy_from_sqlite(source, target: PgLedgerStore) -> int:
             with pg.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in lite.execute(f"SELECT {columns} FROM {table} ORDER BY 1"):
                     copy.write_row([bool(v) if i in flags else v for i, v in enumerate(row)])
+        # SQLite's days since 1970 leave as ISO text, which COPY reads into the date columns
+        read = [f"date({c} * 86400, 'unixepoch')" if t.startswith("datetime64") else c
+                for c, t in schema.COLUMNS.items()]
         with pg.cursor().copy(f"COPY communities (snapshot_id, row_no, {', '.join(COMMUNITY_COLUMNS)}) "
                               "FROM STDIN") as copy:
             last, row_no = None, 0
-            for snapshot_id, *row in lite.execute(
-                    f"SELECT snapshot_id, {', '.join(COMMUNITY_COLUMNS)} FROM communities ORDER BY snapshot_id, rowid"):
-                row_no = row_no + 1 if snapshot_id == last else 0
-                last = snapshot_id
-                for i in dates:
-                    if row[i] is not None:
-                        row[i] = epoch + timedelta(days=row[i])
-                copy.write_row((snapshot_id, row_no, *row))
+            for row in lite.execute(f"SELECT snapshot_id, {', '.join(read)} FROM communities "
+                                    "ORDER BY snapshot_id, rowid"):
+                row_no = row_no + 1 if row[0] == last else 0
+                last = row[0]
+                copy.write_row((row[0], row_no, *row[1:]))
                 copied += 1
         for table in ("imports", "snapshots"):   # new ids continue after the copied ones
             pg.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
