@@ -54,8 +54,6 @@ def main(argv=None) -> int:
 
             server = PgServer(pg_bindir())
             server.init()
-            with server.admin() as con:
-                con.execute("CREATE ROLE ledger LOGIN PASSWORD 'ledger-test-pw'")
             url = server.url(server.create_database())
         lite = LedgerStore(workdir / "bench.sqlite")
         with PgLedgerStore(url, statement_timeout_s=3600) as pg:

@@ -223,15 +223,15 @@ class PgLedgerStore:
         """Server failures as one Chinese sentence; `doing` is "open", "read", "import" or "restore"."""
         try:
             yield
+        except PoolTimeout as exc:   # an OperationalError too: first
+            raise StoreUnavailable(
+                f"在{POOL_WAIT_S}秒内未能从台账数据库服务器 {self.where} 取得连接（服务器停止、网络不通，"
+                "或连接已用尽）。请确认 PostgreSQL 正在运行后重试；数据库中已有的数据不受影响。") from exc
         except psycopg.Error as exc:
             problem = self._unusable(exc, doing)
             if problem is None:
                 raise
             raise problem from exc
-        except PoolTimeout as exc:
-            raise StoreUnavailable(
-                f"在{POOL_WAIT_S}秒内未能从台账数据库服务器 {self.where} 取得连接（服务器停止、网络不通，"
-                "或连接已用尽）。请确认 PostgreSQL 正在运行后重试；数据库中已有的数据不受影响。") from exc
 
     def _unusable(self, exc: psycopg.Error, doing: str) -> StoreUnavailable | None:
         undone = {"import": "本次导入的内容已全部撤销，", "restore": "本次恢复未生效，"}.get(doing, "")

@@ -62,6 +62,7 @@ class PgServer:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=check, cwd=self.root)
 
     def init(self) -> None:
+        """A new cluster, started, with the application's role."""
         pwfile = self.root / "pw"
         pwfile.write_text("admin-pw\n")
         if self.run_as:
@@ -70,6 +71,11 @@ class PgServer:
         self._run("initdb", "-D", str(self.data), "-U", ADMIN, "--pwfile", str(pwfile), "-E", "UTF8",
                   "--locale=C.UTF-8", "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync")
         self.start()
+        from psycopg import sql
+
+        with self.admin() as con:
+            con.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(APP_USER),
+                                                                         sql.Literal(APP_PASSWORD)))
 
     def start(self) -> None:
         # fsync off: a test cluster never needs to survive a power cut, and the machine is shared
@@ -109,17 +115,12 @@ class PgServer:
 
 @pytest.fixture(scope="session")
 def pg_server():
-    from psycopg import sql
-
     bindir = pg_bindir()
     if bindir is None:
         pytest.fail("PostgreSQL is not installed: run scripts/install_test_deps.sh (Debian package postgresql)")
     server = PgServer(bindir)
     try:
         server.init()
-        with server.admin() as con:
-            con.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(APP_USER),
-                                                                         sql.Literal(APP_PASSWORD)))
         yield server
     finally:
         server.remove()

@@ -69,7 +69,7 @@ pid {folder}/nginx.pid;
 error_log {folder}/error.log info;
 events {{ worker_connections 256; }}
 http {{
-    log_format route '$upstream_addr $cookie_ledger_route "$request" $status';
+    log_format route '$cookie_ledger_route|$upstream_addr|"$request" $status';
     access_log {folder}/access.log route;
     client_body_temp_path {folder}/body;
     proxy_temp_path {folder}/proxy;
@@ -138,7 +138,7 @@ def served_by(deployment) -> dict[str, str]:
     """route cookie -> backend, from nginx's access log."""
     seen = {}
     for line in deployment.access.read_text().splitlines():
-        upstream, route, *_ = line.split(" ", 2)
+        route, upstream, _ = line.split("|", 2)   # a failed-over request logs "a, b" as its upstream
         seen.setdefault(route, set()).add(upstream)
     return seen
 
@@ -151,8 +151,12 @@ def route_to_each_backend(deployment) -> dict[str, str]:
         req = urllib.request.Request(deployment.url + "/_stcore/health", headers={"Cookie": f"ledger_route={route}"})
         with urllib.request.urlopen(req, timeout=10) as resp:
             assert f"ledger_route={route};" in " ".join(resp.headers.get_all("Set-Cookie") or [])
-        upstream = deployment.access.read_text().splitlines()[-1].split(" ", 1)[0]
-        found.setdefault(upstream, route)
+        # nginx may log a request just after its response has left: wait for this route's own line
+        deadline = time.time() + 10
+        while not (upstreams := served_by(deployment).get(route)) and time.time() < deadline:
+            time.sleep(0.05)
+        assert upstreams and len(upstreams) == 1, upstreams
+        found.setdefault(upstreams.pop(), route)
         if len(found) == len(deployment.backends):
             return found
     pytest.fail(f"no route cookie reached every backend: {found}")
@@ -215,7 +219,7 @@ def test_an_upload_in_one_process_shows_in_the_other_on_its_next_rerun(deploymen
     log = deployment.access.read_text()[-3000:]
     assert seen[routes[a]] == {a} and seen[routes[b]] == {b}, log     # each browser stayed with its process
     uploads = [line for line in deployment.access.read_text().splitlines() if "/_stcore/upload_file/" in line]
-    assert uploads and all(line.startswith(a + " ") for line in uploads)
+    assert uploads and all(line.split("|")[1] == a for line in uploads)
     from loaders.store_pg import PgLedgerStore
 
     with PgLedgerStore(deployment.pg_url) as store:

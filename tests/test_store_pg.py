@@ -437,3 +437,36 @@ def test_the_sample_history_gives_the_same_answers_on_both_engines(sample_db, pg
     assert_same_answers(lite, pg_store, [date(2021, 12, 31), date(2022, 4, 30), date(2022, 5, 31)])
     some = lite.ledger_as_of(date(2022, 5, 31))["community_id"].iloc[17]
     pd.testing.assert_frame_equal(lite.community_history(some), pg_store.community_history(some))
+
+
+def test_server_stopped_while_a_process_runs_then_back(monkeypatch):
+    """A private server, stopped under a running process's store: a query says the server cannot be reached
+    (nothing stored is lost); once the server is back the same store object works again."""
+    import loaders.store_pg as store_pg
+    from pg_fixtures import PgServer, pg_bindir
+
+    monkeypatch.setattr(store_pg, "POOL_WAIT_S", 2)
+    server = PgServer(pg_bindir())
+    try:
+        server.init()
+        with PgLedgerStore(server.url(server.create_database())) as store:
+            store.import_result(week1())
+            server.stop()
+            with pytest.raises(StoreUnavailable) as got:
+                store.report_dates()
+            assert str(got.value) == (
+                f"在2秒内未能从台账数据库服务器 {store.where} 取得连接（服务器停止、网络不通，或连接已用尽）。"
+                "请确认 PostgreSQL 正在运行后重试；数据库中已有的数据不受影响。")
+            server.start()
+            deadline = time.time() + 60
+            while True:   # the pool reconnects in the background, with a growing pause between attempts
+                try:
+                    assert store.report_dates() == [date(2022, 3, 4)]
+                    break
+                except StoreUnavailable:
+                    if time.time() > deadline:
+                        raise
+                    time.sleep(0.5)
+            assert len(store.ledger_as_of()) == 4
+    finally:
+        server.remove()
