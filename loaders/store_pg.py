@@ -514,12 +514,10 @@ def copy_from_sqlite(source, target: PgLedgerStore) -> int:
                 for c, t in schema.COLUMNS.items()]
         with pg.cursor().copy(f"COPY communities (snapshot_id, row_no, {', '.join(COMMUNITY_COLUMNS)}) "
                               "FROM STDIN") as copy:
-            last, row_no = None, 0
-            for row in lite.execute(f"SELECT snapshot_id, {', '.join(read)} FROM communities "
-                                    "ORDER BY snapshot_id, rowid"):
-                row_no = row_no + 1 if row[0] == last else 0
-                last = row[0]
-                copy.write_row((row[0], row_no, *row[1:]))
+            for row in lite.execute(
+                    f"SELECT snapshot_id, row_number() OVER (PARTITION BY snapshot_id ORDER BY rowid) - 1, "
+                    f"{', '.join(read)} FROM communities ORDER BY snapshot_id, rowid"):
+                copy.write_row(row)
                 copied += 1
         for table in ("imports", "snapshots"):   # new ids continue after the copied ones
             pg.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
