@@ -250,7 +250,7 @@ class PgLedgerStore:
                                     "请在 LEDGER_DB 或设置文件 [store] url 中填写主库的地址。")
         if isinstance(exc, pg_errors.InsufficientPrivilege):
             return StoreUnavailable(f"数据库用户「{self._user}」没有在 {self.where} 中建立或写入台账表的权限。"
-                                    f"请让数据库管理员授权（如 GRANT ALL ON SCHEMA {SCHEMA}），或换用有权限的用户。")
+                                    f"请让数据库管理员授予该用户模式 {SCHEMA} 中各表的读写权限，或换用台账数据库的所有者。")
         if state in ("28P01", "28000") or "password authentication failed" in text or "no password supplied" in text:
             if "no pg_hba.conf entry" in text:
                 return StoreUnavailable(f"台账数据库服务器 {self.where} 不允许本机以用户「{self._user}」连接"

@@ -470,3 +470,42 @@ def test_server_stopped_while_a_process_runs_then_back(monkeypatch):
             assert len(store.ledger_as_of()) == 4
     finally:
         server.remove()
+
+
+def test_a_read_only_role_reads_and_is_told_it_cannot_write(pg_store, pg_server, pg_url):
+    pg_store.import_result(week1())
+    dbname = pg_url.rsplit("/", 1)[1]
+    reader = f"reader_{dbname}"
+    with pg_server.admin(dbname) as con:
+        con.execute(f"CREATE ROLE {reader} LOGIN PASSWORD 'reader-pw'")
+        con.execute(f"GRANT USAGE ON SCHEMA {SCHEMA} TO {reader}")
+        con.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {SCHEMA} TO {reader}")
+    before = stored_state(pg_store)
+    try:
+        with PgLedgerStore(pg_server.url(dbname, user=reader, password="reader-pw")) as store:
+            pd.testing.assert_frame_equal(store.ledger_as_of(), pg_store.ledger_as_of())
+            with pytest.raises(StoreUnavailable) as got:
+                store.import_result(week2())
+        assert str(got.value) == (f"数据库用户「{reader}」没有在 {pg_store.where} 中建立或写入台账表的权限。"
+                                  f"请让数据库管理员授予该用户模式 {SCHEMA} 中各表的读写权限，或换用台账数据库的所有者。")
+        assert stored_state(pg_store) == before
+    finally:
+        with pg_server.admin(dbname) as con:
+            con.execute(f"DROP OWNED BY {reader}")
+            con.execute(f"DROP ROLE {reader}")
+
+
+def test_a_read_only_server_says_so(pg_store, pg_server, pg_url):
+    """default_transaction_read_only gives what a hot standby gives (SQLSTATE 25006) for every write."""
+    pg_store.import_result(week1())
+    before = stored_state(pg_store)
+    dbname = pg_url.rsplit("/", 1)[1]
+    with pg_server.admin() as con:
+        con.execute(f"ALTER DATABASE {dbname} SET default_transaction_read_only = on")
+    with PgLedgerStore(pg_url) as replica:
+        assert replica.report_dates() == [date(2022, 3, 4)]
+        with pytest.raises(StoreUnavailable) as got:
+            replica.import_result(week2())
+    assert str(got.value) == (f"台账数据库 {pg_store.where} 是只读的（可能连接的是备库），不能写入。"
+                              "请在 LEDGER_DB 或设置文件 [store] url 中填写主库的地址。")
+    assert stored_state(pg_store) == before
