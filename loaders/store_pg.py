@@ -526,12 +526,16 @@ def copy_from_sqlite(source, target: PgLedgerStore) -> int:
 
 
 if __name__ == "__main__":  # python -m loaders.store_pg copy-from SQLITE_FILE URL
+    import os
     import sys
 
     from loaders.store import LedgerStore
 
     if len(sys.argv) != 4 or sys.argv[1] != "copy-from":
         print("用法：python -m loaders.store_pg copy-from SQLite数据库文件 postgresql://用户:密码@服务器/库名", file=sys.stderr)
+        sys.exit(2)
+    if not os.path.isfile(sys.argv[2]):   # LedgerStore would make a new empty store there
+        print(f"SQLite 数据库文件不存在：{sys.argv[2]}", file=sys.stderr)
         sys.exit(2)
     try:
         with PgLedgerStore(sys.argv[3]) as pg_target:
