@@ -7,7 +7,7 @@ then copied into PostgreSQL by loaders.store_pg.copy_from_sqlite, the migration 
 --url the PostgreSQL side is a throw-away cluster (tests/pg_fixtures.PgServer: loopback, fsync off) removed at
 the end. Then both stores answer the same calls: summary (as `python -m loaders summary --json`) at the latest
 and at a mid-history date, summary of one batch, totals_by_date, a full-column ledger_as_of, community_history,
-version(). Goal: summary under 1 s. The national programme is --communities 280000 --weeks 52 (14.6 M rows).
+version(), and one more weekly ledger of every community through import_result. Goal: summary under 1 s. The national programme is --communities 280000 --weeks 52 (14.6 M rows).
 """
 from __future__ import annotations
 
@@ -83,6 +83,20 @@ def main(argv=None) -> int:
                     flag = "  OK" if max(lite_med, pg_med) < GOAL_S else f"  OVER GOAL ({GOAL_S:g} s)"
                 print(f"{label:<34} {lite_med:12.3f} s {pg_med:16.3f} s  {rows:,}{'' if same else '  DIFFERENT'}"
                       f"{flag}" if rows != "" else f"{label:<34} {lite_med:12.4f} s {pg_med:16.4f} s")
+            # one more weekly ledger of every community, through import_result (checks, split, totals, rows)
+            from datetime import timedelta
+
+            from loaders.report import LedgerResult
+
+            latest = lite.ledger_as_of()
+            week = LedgerResult(latest.drop(columns=["report_date"]), source_name="bench-next-week.xlsx",
+                                report_date=info["last_date"] + timedelta(weeks=1), errors=[])
+            times = []
+            for store in (lite, pg):
+                t0 = time.perf_counter()
+                store.import_result(week)
+                times.append(time.perf_counter() - t0)
+            print(f"{'import_result (one more week)':<34} {times[0]:12.3f} s {times[1]:16.3f} s  {len(latest):,}")
     finally:
         if server is not None:
             server.remove()

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = "1"
 BUSY_TIMEOUT_MS = 30_000
 
+
 def _sql_type(dtype: str) -> str:
     if dtype in ("Int64", "int64") or dtype.startswith("datetime64"):
         return "INTEGER"

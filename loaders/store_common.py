@@ -42,7 +42,7 @@ class StoreError(Exception):
 
 
 class StoreUnavailable(StoreError):
-    """The database file cannot be opened or is not a store."""
+    """The database (a SQLite file or a PostgreSQL server) cannot be used, or is not a store."""
 
 
 class ImportRefused(StoreError):
