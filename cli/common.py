@@ -69,15 +69,18 @@ def parse_batch_years(text: str) -> list[int]:
 # ------------------------------------------------------------------------------------------------ the store
 def open_store(db: str | None, *, must_exist: bool):
     """The store named by --db, else the deployment's (only the unconfigured demo store is seeded)."""
+    from loaders import config
     from loaders.sample import open_default_store
-    from loaders.store import LedgerStore
+    from loaders.store_common import open_store as open_named_store
 
     if db is None:
         return open_default_store()
+    if config.is_server_url(db):   # --db postgresql://…: the server store
+        return open_named_store(db)
     path = Path(db)
     if must_exist and not path.exists():
         raise UsageError(f"数据库文件不存在：{path}")
-    return LedgerStore(path)
+    return open_named_store(path)
 
 
 # ---------------------------------------------------------------------------------------- argparse in Chinese

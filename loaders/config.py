@@ -88,6 +88,23 @@ def store_path() -> Path:
     return _env_path("LEDGER_DB") or _resolve(_setting("store", "path"))
 
 
+SERVER_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_server_url(target) -> bool:
+    return isinstance(target, str) and target.strip().lower().startswith(SERVER_SCHEMES)
+
+
+def store_target() -> str | Path:
+    """The store to open (loaders.store_common.open_store): a PostgreSQL URL from LEDGER_DB or settings
+    [store] url, else the SQLite file of store_path(). LEDGER_DB, whichever kind, wins over the settings."""
+    value = os.environ.get("LEDGER_DB", "")
+    if is_server_url(value):
+        return value.strip()
+    url = "" if value else str(settings().get("store", {}).get("url", "")).strip()
+    return url if is_server_url(url) else store_path()
+
+
 def store_is_configured() -> bool:
     """True when a deployment names its store (LEDGER_DB, or [store] path in its own settings file). Only an
     unconfigured installation runs on the demo store seeded from the sample ledgers."""
@@ -97,7 +114,7 @@ def store_is_configured() -> bool:
     if chosen is None:
         return False
     settings()  # reports a missing or broken settings file in Chinese
-    return "path" in _read_toml(chosen).get("store", {})
+    return bool({"path", "url"} & set(_read_toml(chosen).get("store", {})))
 
 
 def log_dir() -> Path:

@@ -212,21 +212,24 @@ def build_default_store(target: Path, ledgers_dir: Path | None = None, *, worker
 
 
 def open_default_store(*, seed_sample: bool | None = None):
-    """The store this deployment uses: LEDGER_DB, else settings [store] path.
+    """The store this deployment uses: LEDGER_DB (a SQLite path or a postgresql:// URL), else settings [store]
+    url (PostgreSQL) or path (SQLite).
 
     Only the demo store (no store configured anywhere) is seeded from the sample ledgers, on first use. A store a
     user names, by --db, LEDGER_DB or a settings file, is opened as it is and starts empty: the fictional sample
     must never be mixed into a bureau's data. `seed_sample` overrides that choice (tests, `python -m loaders.sample`).
     """
     from loaders import config
-    from loaders.store import LedgerStore
+    from loaders.store_common import open_store
 
-    path = config.store_path()
+    target = config.store_target()
+    if isinstance(target, str):   # a PostgreSQL URL: a deployment's own server store, never seeded
+        return open_store(target)
     if seed_sample is None:
         seed_sample = not config.store_is_configured()
-    if seed_sample and not path.exists():
-        build_default_store(path)
-    store = LedgerStore(path)
+    if seed_sample and not target.exists():
+        build_default_store(target)
+    store = open_store(target)
     if seed_sample:
         from loaders.accounts import ensure_demo_accounts
 

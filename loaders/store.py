@@ -16,42 +16,30 @@ Tables
 """
 from __future__ import annotations
 
-import gc
-import hashlib
 import logging
 import sqlite3
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from typing import Iterable, Iterator
 
-import numpy as np
 import pandas as pd
 
 from loaders import schema
 from loaders.report import LedgerResult
+# What both engines share lives in loaders.store_common; its names stay importable from here.
+from loaders.store_common import (  # noqa: F401
+    COMMUNITY_COLUMNS, DATE_COLUMNS, TOTAL_COLUMNS, DuplicateSnapshot, ImportOutcome, ImportRefused, StoredSnapshot,
+    StoreError, StoreUnavailable, _column_values, _frame_from_rows, _in_official_order, _names, _no_gc, _now,
+    _to_date, _total_arrays, _totals, _typed, _years, already_current, canonical_sha256, duplicate_snapshot,
+    history_frame, ledger_columns, ledger_frame, no_such_snapshot, open_store, prepare_import, selected_frame,
+    snapshot_totals, snapshots_frame, totals_frame)
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "1"
 BUSY_TIMEOUT_MS = 30_000
-
-DATE_COLUMNS = [c for c, t in schema.COLUMNS.items() if t.startswith("datetime64")]
-# Columns of the communities table, in order (after snapshot_id).
-COMMUNITY_COLUMNS = list(schema.COLUMNS)
-
-TOTAL_COLUMNS = [
-    "communities",
-    "started",
-    "completed",
-    "households",
-    "started_households",
-    "planned_investment_wan",
-    "completed_investment_wan",
-    "elevators_planned",
-]
 
 
 def _sql_type(dtype: str) -> str:
@@ -101,14 +89,6 @@ _DDL = [
 ]
 
 
-class StoreError(Exception):
-    """A store operation was refused; str(exc) is one Chinese sentence for the user."""
-
-
-class StoreUnavailable(StoreError):
-    """The database file cannot be opened or is not a store."""
-
-
 class StoreDamaged(StoreUnavailable):
     """The file is a store but SQLite finds damaged pages in it: nothing is read from or written to it."""
 
@@ -121,88 +101,6 @@ def damaged_message(path: Path) -> str:
             "损坏的文件请保留，交系统管理员检查磁盘。")
 
 
-class ImportRefused(StoreError):
-    """The result cannot be stored (it has errors, no report date, no rows, …). Nothing was written."""
-
-
-class DuplicateSnapshot(StoreError):
-    """A (district, batch_year, report_date) is already stored and replace was not asked for."""
-
-    def __init__(self, message: str, keys: list[tuple[str, int, date]]):
-        super().__init__(message)
-        self.keys = keys
-
-
-@dataclass(frozen=True)
-class StoredSnapshot:
-    snapshot_id: int
-    district: str
-    batch_year: int
-    report_date: date
-    rows: int
-    replaced_snapshot_id: int | None = None
-
-    def describe(self) -> str:
-        text = f"{self.district} {self.batch_year}年度 截至{self.report_date.isoformat()}：{self.rows}个小区"
-        if self.replaced_snapshot_id is not None:
-            text += f"（替换了原版本#{self.replaced_snapshot_id}，原版本保留可恢复）"
-        return text
-
-
-@dataclass(frozen=True)
-class ImportOutcome:
-    import_id: int
-    source_name: str
-    report_date: date
-    sha256: str
-    snapshots: list[StoredSnapshot] = field(default_factory=list)
-    same_content_as: tuple[int, str] | None = None   # (import id, source name) of an earlier identical import
-
-    @property
-    def rows(self) -> int:
-        return sum(s.rows for s in self.snapshots)
-
-    @property
-    def replaced(self) -> list[int]:
-        return [s.replaced_snapshot_id for s in self.snapshots if s.replaced_snapshot_id is not None]
-
-
-# ---------------------------------------------------------------------------------------------- conversions
-def _to_date(value) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.date()
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError as exc:
-            raise StoreError(f"日期「{value}」无法识别，应为 YYYY-MM-DD 格式") from exc
-    raise StoreError(f"日期「{value}」无法识别，应为 YYYY-MM-DD 格式")
-
-
-def _years(batch_years) -> list[int] | None:
-    if batch_years is None:
-        return None
-    if isinstance(batch_years, (int, np.integer)):
-        return [int(batch_years)]
-    if isinstance(batch_years, range):
-        return list(batch_years)
-    return sorted({int(y) for y in batch_years})
-
-
-def _names(districts) -> list[str] | None:
-    if districts is None:
-        return None
-    if isinstance(districts, str):
-        return [districts]
-    return list(districts)
-
-
 def _in_clause(column: str, values: list | None, params: list) -> str:
     if values is None:
         return ""
@@ -212,125 +110,8 @@ def _in_clause(column: str, values: list | None, params: list) -> str:
     return f" AND {column} IN ({', '.join('?' * len(values))})"
 
 
-_EPOCH = np.datetime64("1970-01-01", "D")
-
-
-def _column_values(series: pd.Series, dtype: str) -> list:
-    """One canonical column as Python values for sqlite3 (None for missing)."""
-    if dtype.startswith("datetime64"):
-        values = series.to_numpy(dtype="datetime64[ns]")
-        missing = np.isnat(values)
-        days = values.astype("datetime64[D]").astype(np.int64)
-        out = days.tolist()
-        if missing.any():
-            for i in np.flatnonzero(missing):
-                out[i] = None
-        return out
-    if dtype == "float64":
-        values = series.to_numpy(dtype="float64")
-        out = values.tolist()
-        missing = np.isnan(values)
-        if missing.any():
-            for i in np.flatnonzero(missing):
-                out[i] = None
-        return out
-    if dtype == "int64":
-        return series.to_numpy(dtype="int64").tolist()
-    # Int64 and string: pandas' NA -> None
-    return series.astype(object).where(series.notna(), None).tolist()
-
-
-def _typed(values: tuple | list, dtype: str | None):
-    """One column of sqlite values (None = missing) as a canonical pandas array, without per-value pandas work."""
-    n = len(values)
-    if dtype is None:
-        return np.asarray(values, dtype=object) if n else np.array([], dtype=object)
-    if dtype.startswith("datetime64") or dtype == "Int64":
-        floats = np.array(values, dtype="float64") if n else np.array([], dtype="float64")  # None -> nan
-        missing = np.isnan(floats)
-        ints = np.where(missing, 0, floats).astype(np.int64)
-        if dtype == "Int64":
-            return pd.arrays.IntegerArray(ints, missing)
-        out = (_EPOCH + ints).astype("datetime64[ns]")
-        out[missing] = np.datetime64("NaT")
-        return out
-    if dtype == "float64":
-        return np.array(values, dtype="float64") if n else np.array([], dtype="float64")
-    if dtype == "int64":
-        floats = np.array(values, dtype="float64") if n else np.array([], dtype="float64")
-        return np.where(np.isnan(floats), 0, floats).astype(np.int64)
-    return pd.array(list(values), dtype=dtype)
-
-
-@contextmanager
-def _no_gc():
-    """Pause the cyclic garbage collector while building many row tuples: they hold no cycles, and otherwise
-    the collector runs again and again over them (half the time of a 220,000-row read)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _frame_from_rows(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
-    """Rows read from the communities table back into canonical dtypes (columns outside the schema stay as is)."""
-    transposed = list(zip(*rows)) if rows else [()] * len(columns)
-    return pd.DataFrame({col: _typed(values, schema.COLUMNS.get(col)) for col, values in zip(columns, transposed)})
-
-
-def canonical_sha256(frame: pd.DataFrame) -> str:
-    """Content hash of a canonical frame (row order matters, index does not)."""
-    canon = schema.conform(frame.reset_index(drop=True))
-    hashed = pd.util.hash_pandas_object(canon, index=False).to_numpy()
-    digest = hashlib.sha256(hashed.tobytes())
-    digest.update("|".join(canon.columns).encode())
-    return digest.hexdigest()
-
-
-def _total_arrays(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Per-row numbers behind the snapshot totals (missing counts and amounts count as 0)."""
-    node = frame["node_reached"].to_numpy(dtype="int64")
-    started = node >= schema.STARTED_NODE
-    households = frame["households"].astype("Int64").fillna(0).to_numpy(dtype="int64")
-    return {
-        "communities": np.ones(len(frame), dtype=np.int64),
-        "started": started.astype(np.int64),
-        "completed": (node >= schema.COMPLETED_NODE).astype(np.int64),
-        "households": households,
-        "started_households": np.where(started, households, 0),
-        "planned_investment_wan": frame["planned_investment_wan"].astype("float64").fillna(0).to_numpy(),
-        "completed_investment_wan": frame["completed_investment_wan"].astype("float64").fillna(0).to_numpy(),
-        "elevators_planned": frame["elevators_planned"].astype("Int64").fillna(0).to_numpy(dtype="int64"),
-    }
-
-
-def _totals(arrays: dict[str, np.ndarray], start: int, stop: int) -> dict:
-    """The totals of rows start..stop (one snapshot)."""
-    return {c: (float if c.endswith("_wan") else int)(arrays[c][start:stop].sum()) for c in TOTAL_COLUMNS}
-
-
-def snapshot_totals(frame: pd.DataFrame) -> dict:
-    """The aggregates kept per snapshot (same meaning as the trend columns of totals_by_date)."""
-    return _totals(_total_arrays(schema.conform(frame)), 0, len(frame))
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
-
 
 # --------------------------------------------------------------------------------------------------- store
-def _in_official_order(snapshot_rows: list[tuple]) -> list[tuple]:
-    """(id, district, batch_year, …) rows in the configured district order (the order of the administrative
-    codes, as bulletins list districts), then batch year; districts not in the configuration go last."""
-    from loaders.config import district_names
-
-    order = {name: i for i, name in enumerate(district_names())}
-    return sorted(snapshot_rows, key=lambda r: (order.get(r[1], len(order)), r[1], r[2]))
-
-
 def _read_only(path: Path) -> StoreUnavailable:
     return StoreUnavailable(f"没有写入数据库 {path} 的权限（该文件或其所在文件夹是只读的）。"
                             "请让系统管理员开放写权限，或用 --db 指定可以写入的位置。")
@@ -563,35 +344,13 @@ class LedgerStore:
         Raises ImportRefused (errors, no report date, no rows, rows without district or batch year) and
         DuplicateSnapshot (a key already stored and replace=False); in both cases nothing is written.
         """
-        if result.errors:
-            raise ImportRefused(f"台账「{result.source_name}」有{len(result.errors)}个错误，未导入；请改正后重新导入")
-        if result.report_date is None:
-            raise ImportRefused(f"台账「{result.source_name}」没有截至日期（报告日期），未导入；请用 --report-date 指定")
-        report_date = _to_date(result.report_date)
-        frame = schema.conform(result.frame.reset_index(drop=True))
-        if frame.empty:
-            raise ImportRefused(f"台账「{result.source_name}」没有任何小区，未导入")
-        if frame["district"].isna().any():
-            raise ImportRefused(f"台账「{result.source_name}」有小区缺少所属区市，未导入")
-        if frame["batch_year"].isna().any():
-            raise ImportRefused(f"台账「{result.source_name}」有小区缺少改造年度，未导入；请用 --batch-year 指定")
-        digest = canonical_sha256(frame)
-        iso = report_date.isoformat()
-        # one pass over the whole frame: sort by (district, batch_year) keeping file order inside each part,
-        # convert every column once, then each snapshot is a slice
-        frame = frame.sort_values(["district", "batch_year"], kind="stable").reset_index(drop=True)
-        districts = frame["district"].to_numpy(dtype=object)
-        batches = frame["batch_year"].to_numpy(dtype="int64")
-        cuts = np.flatnonzero((districts[1:] != districts[:-1]) | (batches[1:] != batches[:-1])) + 1
-        bounds = list(zip([0, *cuts.tolist()], [*cuts.tolist(), len(frame)]))
-        parts = [((str(districts[a]), int(batches[a])), a, b) for a, b in bounds]
-        arrays = _total_arrays(frame)
-        rows = list(zip(*[_column_values(frame[c], t) for c, t in schema.COLUMNS.items()]))
+        prep = prepare_import(result)
+        report_date, iso, arrays = prep.report_date, prep.iso, prep.arrays
         stamp = _now()
 
         with self._write() as con:
             existing = {}
-            for key, _, _ in parts:
+            for key, _, _ in prep.parts:
                 row = con.execute(
                     "SELECT id FROM snapshots WHERE active = 1 AND district = ? AND batch_year = ? AND report_date = ?",
                     (*key, iso),
@@ -599,23 +358,19 @@ class LedgerStore:
                 if row:
                     existing[key] = row[0]
             if existing and not replace:
-                keys = [(d, b, report_date) for d, b in existing]
-                listed = "、".join(f"{d}{b}年度" for d, b in existing)
-                raise DuplicateSnapshot(
-                    f"截至{iso}的{listed}台账已经导入过；如确需替换，请加 --replace（原版本会保留，可恢复）", keys
-                )
+                raise duplicate_snapshot(existing, report_date)
             same = con.execute("SELECT id, source_name FROM imports WHERE sha256 = ? ORDER BY id LIMIT 1",
-                               (digest,)).fetchone()
+                               (prep.sha256,)).fetchone()
             cur = con.execute(
                 "INSERT INTO imports (source_name, sha256, imported_at, report_date, rows, replace) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (result.source_name, digest, stamp, iso, len(frame), int(bool(replace))),
+                (prep.source_name, prep.sha256, stamp, iso, len(prep.frame), int(bool(replace))),
             )
             import_id = cur.lastrowid
             stored = []
             placeholders = ", ".join("?" * (len(COMMUNITY_COLUMNS) + 1))
             insert_sql = f"INSERT INTO communities (snapshot_id, {', '.join(COMMUNITY_COLUMNS)}) VALUES ({placeholders})"
-            for key, a, b in parts:
+            for key, a, b in prep.parts:
                 old = existing.get(key)
                 if old is not None:
                     con.execute("UPDATE snapshots SET active = 0 WHERE id = ?", (old,))
@@ -633,10 +388,10 @@ class LedgerStore:
                     f"VALUES (?, {', '.join('?' * len(TOTAL_COLUMNS))})",
                     (snapshot_id, *[totals[c] for c in TOTAL_COLUMNS]),
                 )
-                con.executemany(insert_sql, ((snapshot_id, *row) for row in rows[a:b]))
+                con.executemany(insert_sql, ((snapshot_id, *row) for row in prep.rows[a:b]))
                 stored.append(StoredSnapshot(snapshot_id, key[0], key[1], report_date, b - a, old))
-        log.info("imported %s: %d rows in %d snapshots", result.source_name, len(frame), len(stored))
-        return ImportOutcome(import_id, result.source_name, report_date, digest, stored,
+        log.info("imported %s: %d rows in %d snapshots", prep.source_name, len(prep.frame), len(stored))
+        return ImportOutcome(import_id, prep.source_name, report_date, prep.sha256, stored,
                              (int(same[0]), str(same[1])) if same else None)
 
     def restore(self, snapshot_id: int) -> StoredSnapshot:
@@ -647,10 +402,10 @@ class LedgerStore:
                 "SELECT district, batch_year, report_date, rows, active FROM snapshots WHERE id = ?", (snapshot_id,)
             ).fetchone() if 0 < snapshot_id < 2**63 else None
             if row is None:
-                raise StoreError(f"没有编号为{snapshot_id}的快照")
+                raise no_such_snapshot(snapshot_id)
             district, batch, iso, rows, active = row
             if active:
-                raise StoreError(f"快照#{snapshot_id}（{district} {batch}年度 截至{iso}）已是当前版本，无需恢复")
+                raise already_current(snapshot_id, district, batch, iso)
             current = con.execute(
                 "SELECT id FROM snapshots WHERE active = 1 AND district = ? AND batch_year = ? AND report_date = ?",
                 (district, batch, iso),
@@ -674,19 +429,7 @@ class LedgerStore:
                     FROM snapshots s JOIN imports i ON i.id = s.import_id {where}
                     ORDER BY s.report_date, s.district, s.batch_year, s.id"""
             ).fetchall()
-        cols = ["snapshot_id", "district", "batch_year", "report_date", "rows", "source_name", "imported_at",
-                "active", "import_id", "replaced_by"]
-        df = pd.DataFrame.from_records(rows, columns=cols)
-        df["snapshot_id"] = df["snapshot_id"].astype("int64")
-        df["district"] = df["district"].astype("string")
-        df["batch_year"] = df["batch_year"].astype("int64")
-        df["report_date"] = pd.to_datetime(df["report_date"]).dt.date
-        df["rows"] = df["rows"].astype("int64")
-        df["source_name"] = df["source_name"].astype("string")
-        df["active"] = df["active"].astype(bool)
-        df["import_id"] = df["import_id"].astype("int64")
-        df["replaced_by"] = df["replaced_by"].astype("Int64")
-        return df
+        return snapshots_frame(rows)
 
     def report_dates(self, batch_years=None) -> list[date]:
         """Distinct report dates of the active snapshots, ascending."""
@@ -717,22 +460,17 @@ class LedgerStore:
         sql, params = self._selected_snapshots_sql(as_of, batch_years, districts)
         with self._read() as con:
             rows = _in_official_order(con.execute(sql, params).fetchall())
-        df = pd.DataFrame.from_records(rows, columns=["snapshot_id", "district", "batch_year", "report_date"])
-        df["report_date"] = [date.fromisoformat(v) for v in df["report_date"]]
-        return df
+        return selected_frame(rows)
 
     def ledger_as_of(self, as_of=None, batch_years=None, districts=None, *, columns: Iterable[str] | None = None
                      ) -> pd.DataFrame:
         """Canonical rows plus report_date (the snapshot's date, datetime64): for each (district, batch_year)
         its latest active snapshot on or before as_of (None = latest). Rows come in official district order, batch
         year, then as in the file. `columns` limits the canonical columns read (a summary needs only a few)."""
-        wanted = COMMUNITY_COLUMNS if columns is None else [c for c in COMMUNITY_COLUMNS if c in set(columns)]
-        # district and batch_year are the snapshot's own (a file is split by them), so they are not read per row
-        per_row = [c for c in wanted if c not in ("district", "batch_year")]
+        _, per_row = ledger_columns(columns)
         sel, params = self._selected_snapshots_sql(as_of, batch_years, districts)
         query = f"SELECT {', '.join(per_row) or '1'} FROM communities WHERE snapshot_id = ? ORDER BY rowid"
         rows: list[tuple] = []
-        picked: list[tuple] = []
         counts: list[int] = []
         with self._read() as con, _no_gc():
             picked = _in_official_order(con.execute(sel, params).fetchall())
@@ -740,21 +478,7 @@ class LedgerStore:
                 part = con.execute(query, (snapshot_id,)).fetchall()   # index range, already in file order
                 rows.extend(part)
                 counts.append(len(part))
-            frame = (_frame_from_rows(rows, per_row) if per_row
-                     else pd.DataFrame(index=pd.RangeIndex(sum(counts))))
-        del rows
-        if "district" in wanted:
-            frame["district"] = pd.array(np.repeat(np.array([p[1] for p in picked], dtype=object), counts),
-                                         dtype="string")
-        if "batch_year" in wanted:
-            frame["batch_year"] = pd.array(np.repeat(np.array([p[2] for p in picked], dtype=np.int64), counts),
-                                           dtype="Int64")
-        frame = frame[wanted]
-        if columns is None:
-            frame = schema.conform(frame)
-        dates = np.array([np.datetime64(p[3], "D") for p in picked], dtype="datetime64[D]")
-        frame["report_date"] = np.repeat(dates, counts).astype("datetime64[ns]")
-        return frame
+        return ledger_frame(rows, picked, counts, columns)
 
     def totals_by_date(self, batch_years=None, districts=None) -> pd.DataFrame:
         """For every date D of report_dates(batch_years): the as-of-D totals per (district, batch_year).
@@ -773,31 +497,7 @@ class LedgerStore:
                     WHERE s.active = 1{where}""",
                 params,
             ).fetchall()
-        dates = self.report_dates(batch_years)
-        cols = ["report_date", "district", "batch_year", *TOTAL_COLUMNS, "snapshot_date"]
-        if not snaps or not dates:
-            out = pd.DataFrame({c: pd.Series(dtype="int64") for c in cols})
-            out["report_date"] = pd.Series(dtype="datetime64[ns]")
-            out["snapshot_date"] = pd.Series(dtype="datetime64[ns]")
-            out["district"] = pd.Series(dtype="string")
-            for c in ("planned_investment_wan", "completed_investment_wan"):
-                out[c] = pd.Series(dtype="float64")
-            return out
-        s = pd.DataFrame.from_records(snaps, columns=["district", "batch_year", "snapshot_date", *TOTAL_COLUMNS])
-        s["snapshot_date"] = pd.to_datetime(s["snapshot_date"], format="%Y-%m-%d")
-        keys = s[["district", "batch_year"]].drop_duplicates()
-        grid = keys.merge(pd.DataFrame({"report_date": pd.to_datetime(dates)}), how="cross")
-        grid = grid.sort_values("report_date", kind="stable")
-        s = s.sort_values("snapshot_date", kind="stable")
-        merged = pd.merge_asof(grid, s, left_on="report_date", right_on="snapshot_date",
-                               by=["district", "batch_year"], direction="backward")
-        merged = merged.dropna(subset=["snapshot_date"])
-        merged = merged[cols].sort_values(["report_date", "district", "batch_year"], kind="stable")
-        for c in TOTAL_COLUMNS:
-            merged[c] = merged[c].astype("float64" if c.endswith("_wan") else "int64")
-        merged["district"] = merged["district"].astype("string")
-        merged["batch_year"] = merged["batch_year"].astype("int64")
-        return merged.reset_index(drop=True)
+        return totals_frame(snaps, self.report_dates(batch_years))
 
     def community_history(self, community_id: str) -> pd.DataFrame:
         """The community's row in every active snapshot holding it, by report date: canonical columns,
@@ -807,11 +507,4 @@ class LedgerStore:
                f"WHERE c.community_id = ? AND s.active = 1 ORDER BY s.report_date, s.id")
         with self._read() as con:
             rows = con.execute(sql, (str(community_id),)).fetchall()
-        frame = _frame_from_rows(rows, COMMUNITY_COLUMNS + ["report_date", "snapshot_id"])
-        report = pd.to_datetime(frame.pop("report_date"), format="%Y-%m-%d") if len(frame) else pd.Series(
-            dtype="datetime64[ns]")
-        snapshot_ids = frame.pop("snapshot_id").astype("int64")
-        frame = schema.conform(frame)
-        frame["report_date"] = report.astype("datetime64[ns]").to_numpy()
-        frame["snapshot_id"] = snapshot_ids.to_numpy()
-        return frame.reset_index(drop=True)
+        return history_frame(rows)

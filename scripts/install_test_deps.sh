@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Everything the test suite needs on a fresh Debian machine: system packages for the browser tests
 # (Chromium, CJK fonts), the bulletin's PDF check (LibreOffice, poppler), Node.js with the npm package
-# oidc-provider for the single-sign-on tests (tests/oidc) and the Python packages.
+# oidc-provider for the single-sign-on tests (tests/oidc), the server store and deployment tests (PostgreSQL:
+# the tests start their own throw-away cluster as the package's `postgres` user; nginx: the tests start their
+# own instance) and the Python packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(chromium fonts-noto-cjk poppler-utils libreoffice-writer-nogui libreoffice-calc-nogui nodejs)
+apt_packages=(chromium fonts-noto-cjk poppler-utils libreoffice-writer-nogui libreoffice-calc-nogui nodejs postgresql nginx)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -7,6 +7,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+# A throw-away PostgreSQL server for the store tests that run against both engines.
+pytest_plugins = ["pg_fixtures"]
+
 import hashlib  # noqa: E402
 import shutil  # noqa: E402
 

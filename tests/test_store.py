@@ -1,7 +1,10 @@
-"""LedgerStore on tiny in-memory canonical frames (no reader involved)."""
+"""The snapshot store on tiny in-memory canonical frames (no reader involved). The `store` fixture runs every
+test of the contract against both engines: LedgerStore (SQLite) and PgLedgerStore (PostgreSQL, a throw-away
+server started by tests/pg_fixtures.py); tests of SQLite files are marked sqlite only."""
 from __future__ import annotations
 
 import sqlite3
+import sys
 import threading
 from datetime import date
 
@@ -12,6 +15,9 @@ from loaders import schema
 from loaders.report import Issue, LedgerResult
 from loaders.store import (DuplicateSnapshot, ImportRefused, LedgerStore, StoreError, StoreUnavailable,
                            damaged_message)
+from pg_fixtures import stored_state
+
+SQLITE_ONLY = pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 
 
 def community(cid, district="市北区", batch=2022, households=100, planned=500.0, completed=0.0, node=0,
@@ -26,8 +32,10 @@ def ledger(report_date, *rows, source="台账.xlsx", errors=()):
     return LedgerResult(frame=frame, report_date=report_date, source_name=source, errors=list(errors))
 
 
-@pytest.fixture
-def store(tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    if request.param == "postgresql":
+        return request.getfixturevalue("pg_store")
     return LedgerStore(tmp_path / "ledger.sqlite")
 
 
@@ -121,13 +129,13 @@ def test_ledger_as_of_columns_subset(store):
 
 def test_result_with_errors_changes_nothing(store):
     store.import_result(week1())
-    before = store.path.read_bytes()
+    before = stored_state(store)
     version = store.version()
     bad = ledger(date(2022, 3, 11), community("SB1", node=6),
                  errors=[Issue("error", "市北区", 5, "户数", "abc", "应为数字")])
     with pytest.raises(ImportRefused, match="错误"):
         store.import_result(bad)
-    assert store.path.read_bytes() == before
+    assert stored_state(store) == before
     assert store.version() == version
     assert store.report_dates() == [date(2022, 3, 4)]
 
@@ -143,8 +151,7 @@ def test_result_without_report_date_or_rows_is_refused(store):
 def test_failure_midway_rolls_back(store, monkeypatch):
     store.import_result(week1())
     version = store.version()
-    import loaders.store as store_module
-
+    store_module = sys.modules[type(store).__module__]   # the engine's module calls _totals per snapshot
     calls = {"n": 0}
     real = store_module._totals
 
@@ -180,11 +187,11 @@ def store_module_totals(frame):
 
 def test_duplicate_without_replace_is_refused(store):
     store.import_result(week1())
-    before = store.path.read_bytes()
+    before = stored_state(store)
     with pytest.raises(DuplicateSnapshot, match="--replace") as info:
         store.import_result(ledger(date(2022, 3, 4), community("SB1", node=3), community("XX", district="崂山区")))
     assert info.value.keys == [("市北区", 2022, date(2022, 3, 4))]
-    assert store.path.read_bytes() == before
+    assert stored_state(store) == before
     # nothing of that file was stored, not even the new 崂山区 part
     assert "崂山区" not in set(store.snapshots(include_inactive=True)["district"])
 
@@ -376,6 +383,7 @@ def _write_protected(monkeypatch):
     monkeypatch.setattr(LedgerStore, "_connect", read_only)
 
 
+@SQLITE_ONLY
 def test_write_to_read_only_store_says_so(store, monkeypatch):
     store.import_result(week1())
     before = store.path.read_bytes()
@@ -389,6 +397,7 @@ def test_write_to_read_only_store_says_so(store, monkeypatch):
     assert store.path.read_bytes() == before
 
 
+@SQLITE_ONLY
 def test_locked_store_says_another_import_runs(store, monkeypatch):
     import loaders.store as store_module
 
@@ -406,6 +415,7 @@ def test_locked_store_says_another_import_runs(store, monkeypatch):
     assert store.report_dates() == []
 
 
+@SQLITE_ONLY
 def test_store_that_cannot_be_opened_for_writing_is_read(store, monkeypatch):
     """A store in a read-only folder: SQLite cannot create the WAL index there, so even a plain open fails
     (SQLITE_READONLY_DIRECTORY); only an immutable open reads it. Simulated here; the real folder is below."""

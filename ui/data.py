@@ -30,7 +30,7 @@ def _open_store(path: str) -> LedgerStore:
 
 def store() -> LedgerStore:
     """The store handle of this deployment (cached across reruns and sessions)."""
-    return _open_store(str(config.store_path()))
+    return _open_store(str(config.store_target()))
 
 
 def version() -> str:

@@ -1,0 +1,108 @@
+"""The same history on SQLite and on PostgreSQL, side by side in one run (issue 13 §4).
+
+    python bench/bench_store_pg.py [--communities N] [--weeks W] [--repeat R] [--url postgresql://…]
+
+The history is generated into SQLite by bench/bench_store.py's generator (31 provinces × batches 2019–2025),
+then copied into PostgreSQL by loaders.store_pg.copy_from_sqlite, the migration path a deployment uses. Without
+--url the PostgreSQL side is a throw-away cluster (tests/pg_fixtures.PgServer: loopback, fsync off) removed at
+the end. Then both stores answer the same calls: summary (as `python -m loaders summary --json`) at the latest
+and at a mid-history date, summary of one batch, totals_by_date, a full-column ledger_as_of, community_history,
+version(), and one more weekly ledger of every community through import_result. Goal: summary under 1 s. The national programme is --communities 280000 --weeks 52 (14.6 M rows).
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests")]
+
+from bench_store import PROVINCES, generate, machine, timed  # noqa: E402
+
+from loaders.cli_store import store_summary  # noqa: E402
+from loaders.store import LedgerStore  # noqa: E402
+from loaders.store_pg import PgLedgerStore, copy_from_sqlite  # noqa: E402
+
+GOAL_S = 1.0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--communities", type=int, default=28_000)
+    ap.add_argument("--weeks", type=int, default=52)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--url", help="an empty PostgreSQL database (default: a throw-away local cluster)")
+    args = ap.parse_args(argv)
+    print(f"machine: {machine()}")
+    workdir = Path(tempfile.mkdtemp(prefix="bench_store_pg_"))
+    server = None
+    try:
+        t0 = time.perf_counter()
+        info = generate(workdir / "bench.sqlite", communities=args.communities, weeks=args.weeks,
+                        districts=PROVINCES, batches=list(range(2019, 2026)), first_date=date(2022, 1, 7))
+        print(f"history: {args.communities:,} communities × {args.weeks} weeks = {info['rows']:,} rows in "
+              f"{info['snapshots']:,} snapshots; SQLite file {info['mb']:,.0f} MB, generated in "
+              f"{time.perf_counter() - t0:.0f} s")
+        url = args.url
+        if url is None:
+            from pg_fixtures import PgServer, pg_bindir
+
+            server = PgServer(pg_bindir())
+            server.init()
+            url = server.url(server.create_database())
+        lite = LedgerStore(workdir / "bench.sqlite")
+        with PgLedgerStore(url, statement_timeout_s=3600) as pg:
+            t0 = time.perf_counter()
+            copy_from_sqlite(lite, pg)
+            with pg._read() as con:
+                con.execute("ANALYZE")
+                size = con.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 1e6
+            print(f"copied into PostgreSQL in {time.perf_counter() - t0:.0f} s; database {size:,.0f} MB")
+            checks = [
+                ("summary (latest)", lambda s: store_summary(s, None, None)),
+                (f"summary --as-of {info['mid_date']}", lambda s: store_summary(s, info["mid_date"], None)),
+                ("summary --batch-year 2022", lambda s: store_summary(s, None, [2022])),
+                ("totals_by_date", lambda s: s.totals_by_date()),
+                ("ledger_as_of (all columns)", lambda s: s.ledger_as_of()),
+                ("community_history", lambda s: s.community_history("C0000042")),
+                ("version", lambda s: s.version()),
+            ]
+            print(f"\n{'query':<34} {'SQLite median':>14} {'PostgreSQL median':>18}  rows")
+            for label, fn in checks:
+                (lite_med, _, value), (pg_med, _, pg_value) = timed(lambda: fn(lite), args.repeat), timed(
+                    lambda: fn(pg), args.repeat)
+                rows = value["rows"] if isinstance(value, dict) else (len(value) if not isinstance(value, str) else "")
+                same = (value == pg_value) if isinstance(value, (dict, str)) else len(value) == len(pg_value)
+                flag = ""
+                if label.startswith("summary"):
+                    flag = "  OK" if max(lite_med, pg_med) < GOAL_S else f"  OVER GOAL ({GOAL_S:g} s)"
+                print(f"{label:<34} {lite_med:12.3f} s {pg_med:16.3f} s  {rows:,}{'' if same else '  DIFFERENT'}"
+                      f"{flag}" if rows != "" else f"{label:<34} {lite_med:12.4f} s {pg_med:16.4f} s")
+            # one more weekly ledger of every community, through import_result (checks, split, totals, rows)
+            from datetime import timedelta
+
+            from loaders.report import LedgerResult
+
+            latest = lite.ledger_as_of()
+            week = LedgerResult(latest.drop(columns=["report_date"]), source_name="bench-next-week.xlsx",
+                                report_date=info["last_date"] + timedelta(weeks=1), errors=[])
+            times = []
+            for store in (lite, pg):
+                t0 = time.perf_counter()
+                store.import_result(week)
+                times.append(time.perf_counter() - t0)
+            print(f"{'import_result (one more week)':<34} {times[0]:12.3f} s {times[1]:16.3f} s  {len(latest):,}")
+    finally:
+        if server is not None:
+            server.remove()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
