@@ -1,8 +1,12 @@
 """青岛市城镇老旧小区改造调度平台: the frame around every page.
 
 Page config, the store handle, the shared sidebar filters (kept in the page address), the theme switch and the
-navigation. Run with `streamlit run dashboard.py`. Pages live in pages/ and only wire widgets to ui/, metrics/
+navigation. Run with `streamlit run dashboard.py`. Pages live in views/ and only wire widgets to ui/, metrics/
 and figures/.
+
+The folder is deliberately not called pages/: Streamlit (1.67) runs the first session after a server start in its
+older pages-directory mode when a pages/ folder sits beside the entry file, so a bookmarked /taizhang opened first
+shows its English "Page not found" dialog and the sidebar flashes the file names (tests/test_meeting_browser.py).
 """
 import sys
 from pathlib import Path
@@ -18,16 +22,24 @@ from ui.filters import sidebar_filters  # noqa: E402
 
 st.set_page_config(page_title=layout.APP_TITLE, page_icon=str(ROOT / "ui" / "favicon.png"), layout="wide", initial_sidebar_state="expanded")
 
-# url_path never equals the file's stem: with a pages/ folder beside the entry file, Streamlit's older
-# pages-directory lookup hashes "overview" the same way as url_path="overview" and can then run the page file
-# without this frame (no sidebar filters) — AppTest does so on every rerun.
+VIEWS = ROOT / "views"
+
+
+def _to_overview() -> None:
+    st.switch_page(OVERVIEW, query_params={key: st.query_params.get_all(key) for key in st.query_params})
+
+
+OVERVIEW = st.Page(VIEWS / "overview.py", title="总览", icon=":material/dashboard:", url_path="shouye", default=True)
 PAGES = [
-    st.Page(ROOT / "pages" / "overview.py", title="总览", icon=":material/dashboard:", url_path="zonglan", default=True),
-    st.Page(ROOT / "pages" / "map.py", title="地图", icon=":material/map:", url_path="ditu"),
-    st.Page(ROOT / "pages" / "district.py", title="区市", icon=":material/location_city:", url_path="qushi"),
-    st.Page(ROOT / "pages" / "investment.py", title="投资", icon=":material/payments:", url_path="touzi"),
-    st.Page(ROOT / "pages" / "ledger.py", title="台账", icon=":material/table_view:", url_path="taizhang"),
-    st.Page(ROOT / "pages" / "bulletin.py", title="通报", icon=":material/campaign:", url_path="tongbao"),
+    OVERVIEW,
+    st.Page(VIEWS / "map.py", title="地图", icon=":material/map:", url_path="ditu"),
+    st.Page(VIEWS / "district.py", title="区市", icon=":material/location_city:", url_path="qushi"),
+    st.Page(VIEWS / "investment.py", title="投资", icon=":material/payments:", url_path="touzi"),
+    st.Page(VIEWS / "ledger.py", title="台账", icon=":material/table_view:", url_path="taizhang"),
+    st.Page(VIEWS / "bulletin.py", title="通报", icon=":material/campaign:", url_path="tongbao"),
+    # The default page is served at "/" only; /zonglan (the overview's address in links already sent round)
+    # reaches it through this hidden alias instead of Streamlit's "Page not found".
+    st.Page(_to_overview, title="总览", url_path="zonglan", visibility="hidden"),
 ]
 
 page = st.navigation(PAGES)

@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-PAGES = ["pages/overview.py", "pages/map.py", "pages/district.py", "pages/investment.py", "pages/ledger.py",
-         "pages/bulletin.py"]
+PAGES = ["views/overview.py", "views/map.py", "views/district.py", "views/investment.py", "views/ledger.py",
+         "views/bulletin.py"]
 
 
 def bench_pages(db: Path, label: str, goal: float, repeat: int, query: dict | None = None) -> list[tuple]:

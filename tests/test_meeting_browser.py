@@ -1,0 +1,113 @@
+"""The weekly meeting in a real browser: bookmarked links opened first on a freshly started server, the
+big-screen page at 1920×1080 (no scrollbar, every element inside the viewport), the drill-down click and the
+phone layout at 390×844. Screenshots go to $SCREENSHOT_DIR (default out/screenshots).
+
+Run: pytest -m browser tests/test_meeting_browser.py   (needs chromium and fonts-noto-cjk from apt)
+"""
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import quote
+
+import pytest
+
+from test_browser import (CHROMIUM, SHOT_DIR, Monitor, _free_port, assert_page_is_clean, copy_sample_store,
+                          playwright_api, settle, wait_for_visuals)
+from test_pages import ROOT
+
+pytestmark = pytest.mark.browser
+
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+# Everything the frontend ever wrote into the sidebar navigation and every dialog it opened, recorded from the
+# first paint: a flash of English file names or a "Page not found" dialog that closes again still counts.
+RECORDER = """
+window.__seen = {nav: new Set(), dialogs: []};
+new MutationObserver(() => {
+  document.querySelectorAll('[data-testid="stSidebarNavLink"]').forEach(a => window.__seen.nav.add(a.innerText.trim()));
+  document.querySelectorAll('[role="dialog"]').forEach(d => window.__seen.dialogs.push(d.innerText.slice(0, 200)));
+}).observe(document, {subtree: true, childList: true, characterData: true});
+"""
+
+
+@contextlib.contextmanager
+def fresh_server(cache_dir: Path, folder: Path):
+    """A `streamlit run` started for one test only: its first session is the first visit after a start."""
+    db = copy_sample_store(cache_dir, folder)
+    port = _free_port()
+    log_path = folder / "streamlit.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=ROOT, env={**__import__("os").environ, "LEDGER_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(240):
+                try:
+                    urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+                    break
+                except OSError:
+                    if proc.poll() is not None:
+                        pytest.fail(f"streamlit exited: {log_path.read_text()[-2000:]}")
+                    time.sleep(0.5)
+            yield SimpleNamespace(url=url, db=db)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@contextlib.contextmanager
+def chromium(viewport: dict):
+    with playwright_api.sync_playwright() as pw, tempfile.TemporaryDirectory() as profile:
+        context = pw.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True,
+                                                        viewport=viewport, locale="zh-CN", args=FLAGS)
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture(scope="module")
+def store_cache(request) -> Path:
+    return Path(request.config.cache.mkdir("dashboard-sample-store"))
+
+
+BOOKMARKS = [
+    ("taizhang", "", "台账 · 明细与导入"),
+    ("touzi", f"?batch=2022&date=2022-05-31&district={quote('市北区')}", "投资 · 完成情况"),
+    ("zonglan", "", "总览 · 周调度"),
+]
+
+
+@pytest.mark.parametrize("path,query,heading", BOOKMARKS, ids=[b[0] for b in BOOKMARKS])
+def test_a_bookmarked_link_opens_cleanly_on_a_fresh_server(store_cache, tmp_path, path, query, heading):
+    with fresh_server(store_cache, tmp_path) as server, chromium({"width": 1600, "height": 1000}) as browser:
+        for visit in ("first", "second"):
+            page = browser.new_page()
+            page.add_init_script(RECORDER)
+            monitor = Monitor(page)
+            page.goto(f"{server.url}/{path}{query}", timeout=60_000)
+            settle(page)
+            page.get_by_role("heading", name=heading).wait_for(timeout=60_000)
+            settle(page)
+            seen = page.evaluate("() => ({nav: [...window.__seen.nav], dialogs: window.__seen.dialogs})")
+            assert not seen["dialogs"], f"{visit} visit of /{path}: dialog {seen['dialogs'][:1]}"
+            assert "Page not found" not in page.locator("body").inner_text()
+            english = [t for t in seen["nav"] if t.isascii()]
+            assert not english, f"{visit} visit of /{path}: the sidebar showed {english}"
+            if "district=" in query:
+                assert "1个区市台账 · 75个小区" in page.locator('[data-testid="stMain"]').inner_text()
+            assert_page_is_clean(page, monitor, f"/{path} ({visit} visit)")
+            page.close()
