@@ -123,3 +123,32 @@ def funding_by_source(frame: pd.DataFrame) -> pd.DataFrame:
 def fund_label(column: str) -> str:
     """The Chinese name of a fund_* column (中央补助资金 …)."""
     return dict(FUND_SOURCES).get(column, column)
+
+
+BATCH_TREND_COLUMNS = ["report_date", "batch_year", "completed_investment_wan", "planned_investment_wan"]
+
+
+def batch_trends(totals: pd.DataFrame, batch_years, districts=None, as_of=None) -> pd.DataFrame:
+    """Cumulative investment of each of `batch_years` at every report date (up to `as_of`), columns
+    BATCH_TREND_COLUMNS, sorted by date then batch: a programme of several batches (2022–2024) is each batch's
+    curve and their sum against the summed plan. `totals` is store.totals_by_date over those batches: every
+    batch appears at every report date with its as-of state, so a batch that has only its plan (no progress
+    report yet) adds its plan and zero completed investment on each date."""
+    parts = []
+    for year in sorted({int(y) for y in batch_years}):
+        rows = _by_date(_select(_until(totals, as_of), year, districts))
+        rows.insert(1, "batch_year", year)
+        parts.append(rows)
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in BATCH_TREND_COLUMNS})
+    out = pd.concat(parts, ignore_index=True).sort_values(["report_date", "batch_year"], kind="mergesort")
+    return out[BATCH_TREND_COLUMNS].reset_index(drop=True)
+
+
+def programme_totals(batch_trend: pd.DataFrame) -> pd.DataFrame:
+    """The sum over the batches of a batch_trends frame: one row per report date, completed and planned."""
+    cols = ["completed_investment_wan", "planned_investment_wan"]
+    if batch_trend is None or len(batch_trend) == 0:
+        return pd.DataFrame({"report_date": pd.Series(dtype="datetime64[ns]"),
+                             **{c: pd.Series(dtype=float) for c in cols}})
+    return batch_trend.groupby("report_date", as_index=False)[cols].sum().sort_values("report_date")

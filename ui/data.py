@@ -281,3 +281,13 @@ def search(version: str, as_of: str, years: Years, districts: Names, text: str) 
     for col in ("community_id", "name", "street", "district", "bundle", "status", "responsible", "renovation_class"):
         hit |= frame[col].astype("string").str.contains(text, case=False, regex=False).fillna(False)
     return frame[hit.to_numpy()].reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- the weekly meeting (issue 12)
+@st.cache_data(show_spinner=False, max_entries=32)
+def batch_trend(version: str, as_of: str, years: Years, districts: Names = ()) -> pd.DataFrame:
+    """metrics.trends.batch_trends: each selected batch's cumulative investment at every report date."""
+    from metrics.trends import batch_trends
+
+    return batch_trends(store().totals_by_date(batch_years=list(years), districts=_districts_arg(districts)),
+                        years, as_of=as_of)

@@ -2,8 +2,7 @@
 import streamlit as st
 
 from figures.gauges import district_gauges
-from figures.trends import investment_trend_figure
-from ui import data, layout, maps, tables
+from ui import blocks, data, layout, maps, tables
 from ui.cards import changes_note, overview_cards, show_cards
 
 f = layout.page_header("总览 · 周调度")
@@ -21,9 +20,8 @@ with left:
     st.markdown("#### 小区改造状态分布")
     maps.show_map(f, key="overview_map", theme=theme, height=520)
 with right:
-    st.markdown(f"#### {f.year}年度累计完成投资")
-    layout.chart(investment_trend_figure(data.trend(f.version, f.as_of, f.year, f.districts), f.year, theme=theme,
-                                         title=None), key="overview_trend")
+    st.markdown(f"#### {blocks.trend_title(f)}")
+    blocks.investment_trend(f, theme=theme, key="overview_trend")
 
 st.markdown("#### 节点预警　红：已逾期　黄：14天内到期")
 alert_view = data.alerts_view(*f.args)

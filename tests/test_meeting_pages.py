@@ -1,0 +1,34 @@
+"""The weekly meeting's views through AppTest on the sample history (issue 12): the three-year programme, the
+stage funnel, what changed this week, the big screen. Helpers and the sample store come from test_pages."""
+from __future__ import annotations
+
+import pytest
+
+from test_pages import (AS_OF, _values, assert_clean, dataframe, db, figures, fresh_caches, markdown,  # noqa: F401
+                        metric, open_app, sample_db, sample_ledger)
+
+THREE_YEARS = {"batch": ["2022", "2023", "2024"], "date": AS_OF}
+
+
+def _trace(fig: dict, name: str) -> dict:
+    return next(t for t in fig["data"] if t.get("name") == name)
+
+
+def _trend(at, key_name: str = "2022—2024年度合计") -> dict:
+    return next(fig for fig in figures(at) if any(t.get("name") == key_name for t in fig["data"]))
+
+
+@pytest.mark.parametrize("page", ["views/overview.py", "views/investment.py"])
+def test_three_batches_show_the_programme_not_the_latest_batch_alone(db, page):
+    at = open_app(page, query=THREE_YEARS)
+    assert "#### 2022—2024年度累计完成投资　各年度及合计，与计划投资对比（亿元）" in markdown(at)
+    assert not any(m.startswith("#### 2024年度累计完成投资") for m in markdown(at))
+    fig = _trend(at)
+    total, plan = _trace(fig, "2022—2024年度合计"), _trace(fig, "计划投资（2022—2024年度合计）")
+    dates = [str(v)[:10] for v in _values(total["x"])]
+    assert len(dates) == len(set(dates)) > 40 and dates[-1] == AS_OF
+    assert f"{_values(total['y'])[-1]:.2f}" == "7.03"          # 70,339万元: all of it the 2022 batch's
+    assert f"{_values(plan['y'])[-1]:.1f}" == "140.0"            # the 2022–2024 plan
+    for year in (2022, 2023, 2024):
+        assert len(_values(_trace(fig, f"{year}年度")["x"])) == len(dates)
+    assert f"{_values(_trace(fig, '2022年度')['y'])[dates.index('2022-04-30')]:.1f}" == "7.0"
