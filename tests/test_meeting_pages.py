@@ -32,3 +32,14 @@ def test_three_batches_show_the_programme_not_the_latest_batch_alone(db, page):
     for year in (2022, 2023, 2024):
         assert len(_values(_trace(fig, f"{year}年度")["x"])) == len(dates)
     assert f"{_values(_trace(fig, '2022年度')['y'])[dates.index('2022-04-30')]:.1f}" == "7.0"
+
+
+def test_the_due_soon_window_comes_from_the_configuration(db, monkeypatch):
+    from loaders import config
+
+    rules = config.warning_rules()
+    monkeypatch.setattr(config, "warning_rules", lambda: {**rules, "nodes": {**rules["nodes"], "due_soon_days": 7}})
+    at = open_app()
+    assert "#### 节点预警　红：已逾期　黄：7天内到期" in markdown(at)
+    assert any("个7天内到期节点（黄）" in c.value for c in at.caption)
+    assert not any("14天" in m for m in markdown(at) + [c.value for c in at.caption])

@@ -164,7 +164,7 @@ def alerts_view(version: str, as_of: str, years: Years, districts: Names = (), l
     full = alerts(version, as_of, years, districts)
     levels = full["level"] if len(full) else pd.Series(dtype="string")
     return {"rows": full.head(limit).reset_index(drop=True), "red": int((levels == RED).sum()),
-            "yellow": int((levels == YELLOW).sum()), "limit": limit}
+            "yellow": int((levels == YELLOW).sum()), "limit": limit, "due_soon_days": due_soon_days()}
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -291,3 +291,8 @@ def batch_trend(version: str, as_of: str, years: Years, districts: Names = ()) -
 
     return batch_trends(store().totals_by_date(batch_years=list(years), districts=_districts_arg(districts)),
                         years, as_of=as_of)
+
+
+def due_soon_days() -> int:
+    """config/warnings.toml [nodes] due_soon_days: the 黄 window of node warnings, as node_alerts applies it."""
+    return int(config.warning_rules()["nodes"]["due_soon_days"])

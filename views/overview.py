@@ -23,7 +23,7 @@ with right:
     st.markdown(f"#### {blocks.trend_title(f)}")
     blocks.investment_trend(f, theme=theme, key="overview_trend")
 
-st.markdown("#### 节点预警　红：已逾期　黄：14天内到期")
+st.markdown(f"#### 节点预警　红：已逾期　黄：{data.due_soon_days()}天内到期")
 alert_view = data.alerts_view(*f.args)
 st.caption(tables.alerts_note(alert_view))
 alerts, alert_columns = tables.alerts_table(alert_view["rows"])
