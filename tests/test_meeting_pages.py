@@ -43,3 +43,11 @@ def test_the_due_soon_window_comes_from_the_configuration(db, monkeypatch):
     assert "#### 节点预警　红：已逾期　黄：7天内到期" in markdown(at)
     assert any("个7天内到期节点（黄）" in c.value for c in at.caption)
     assert not any("14天" in m for m in markdown(at) + [c.value for c in at.caption])
+
+
+def test_the_district_pages_data_line_names_the_district_it_shows(db):
+    at = open_app("views/district.py")
+    assert at.selectbox(key="focus_district").value == "市南区"
+    assert at.caption[0].value == "数据截至2022年5月31日 · 1个区市台账 · 30个小区 · 2022年度 · 市南区"
+    at.selectbox(key="focus_district").set_value("平度市").run()
+    assert at.caption[0].value == "数据截至2022年5月31日 · 1个区市台账 · 20个小区 · 2022年度 · 平度市"

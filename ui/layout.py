@@ -25,9 +25,10 @@ def data_line(filters: Filters) -> str:
             f"{fmt_int(headline.planned)}个小区")
 
 
-def page_header(title: str, *, stop_when_empty: bool = True) -> Filters | None:
+def page_header(title: str, *, stop_when_empty: bool = True, caption: bool = True) -> Filters | None:
     """The page title and the data line. With an empty store: a note, and the page stops (or, with
-    stop_when_empty=False, None is returned so the page can still offer an upload)."""
+    stop_when_empty=False, None is returned so the page can still offer an upload). A page that narrows the
+    filters itself (区市: one district) passes caption=False and calls data_caption() with what it shows."""
     st.markdown(f"## {title}")
     filters = current_or_none()
     if filters is None:
@@ -35,9 +36,15 @@ def page_header(title: str, *, stop_when_empty: bool = True) -> Filters | None:
         if stop_when_empty:
             st.stop()
         return None
+    if caption:
+        data_caption(filters)
+    return filters
+
+
+def data_caption(filters: Filters) -> None:
+    """数据截至… · 10个区市台账 · 318个小区 · 2022年度 · 全市: what the page below shows."""
     years = "、".join(f"{y}年度" for y in filters.years)
     st.caption(f"{data_line(filters)} · {years} · {filters.area}")
-    return filters
 
 
 def current_or_none() -> Filters | None:
