@@ -111,3 +111,24 @@ def test_a_bookmarked_link_opens_cleanly_on_a_fresh_server(store_cache, tmp_path
                 assert "1个区市台账 · 75个小区" in page.locator('[data-testid="stMain"]').inner_text()
             assert_page_is_clean(page, monitor, f"/{path} ({visit} visit)")
             page.close()
+
+
+def _inner_scroll(page) -> list[dict]:
+    """Every data grid on the page whose rows do not fit its frame (glide-data-grid's scroller)."""
+    return page.evaluate("""() => [...document.querySelectorAll('[data-testid="stDataFrame"]')].map(grid => {
+        const s = grid.querySelector('.dvn-scroller');
+        return s ? {scroll: s.scrollHeight, client: s.clientHeight} : null;
+    }).filter(g => g && g.scroll > g.client + 2)""")
+
+
+def test_the_bulletin_preview_shows_whole_tables_with_their_total_row(store_cache, tmp_path):
+    with fresh_server(store_cache, tmp_path) as server, chromium({"width": 1600, "height": 1000}) as browser:
+        page = browser.new_page()
+        monitor = Monitor(page)
+        page.goto(f"{server.url}/tongbao", timeout=60_000)
+        page.get_by_role("heading", name="通报 · 工作动态周通报").wait_for(timeout=120_000)
+        page.get_by_text("预览").first.wait_for(timeout=120_000)
+        settle(page, 120)
+        wait_for_visuals(page, {"table": 2})
+        assert not _inner_scroll(page), _inner_scroll(page)
+        assert_page_is_clean(page, monitor, "通报")
