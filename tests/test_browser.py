@@ -271,11 +271,12 @@ def _most_isolated_point(db: Path):
     the map's initial zoom, and the view's centre in the same pixels."""
     import math
 
-    from figures.map import fit_view
+    from figures.map import community_deck
+    from loaders.geodata import boundaries_geojson, load_boundaries
     from loaders.store import LedgerStore
 
     frame = LedgerStore(db).ledger_as_of("2022-05-31", batch_years=[2022]).dropna(subset=["lon", "lat"])
-    view = fit_view(frame["lon"].round(6), frame["lat"].round(6))
+    view = community_deck(frame, boundaries_geojson(load_boundaries()), view_px=(900, 640)).initial_view_state
     scale = 512 * 2 ** view.zoom
 
     def world(lon, lat):

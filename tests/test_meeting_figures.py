@@ -44,3 +44,64 @@ def test_programme_figure_draws_each_batch_the_sum_and_the_plan():
     assert names == ["计划投资（2022—2023年度合计）", "2022年度", "2023年度", "2022—2023年度合计"]
     assert list(fig.data[3].y) == [7.0, 8.05] and list(fig.data[0].y) == [80.0, 80.0]
     assert fig.layout.annotations[0].text.startswith("8.1亿元")
+
+
+def _viewport(view, width_px: int, height_px: int) -> tuple[float, float, float, float]:
+    """(west, south, east, north) that a deck.gl ViewState shows in width × height pixels."""
+    import math
+
+    scale = 512 * 2 ** view.zoom
+    half_lon = width_px / 2 / scale * 360
+
+    def merc(lat):
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    def lat(y):
+        return math.degrees(2 * math.atan(math.exp(y)) - math.pi / 2)
+
+    cy, half_y = merc(view.latitude), height_px / 2 / scale * 2 * math.pi
+    return view.longitude - half_lon, lat(cy - half_y), view.longitude + half_lon, lat(cy + half_y)
+
+
+def _bounds(features) -> tuple[float, float, float, float]:
+    from figures.map import _coords_bounds
+
+    return _coords_bounds([f["geometry"]["coordinates"] for f in features])
+
+
+def _contains(outer, inner) -> bool:
+    return outer[0] <= inner[0] and outer[1] <= inner[1] and outer[2] >= inner[2] and outer[3] >= inner[3]
+
+
+def test_the_map_frames_every_district_it_shows_at_the_size_it_is_drawn():
+    from figures.map import _features, community_deck
+    from loaders.geodata import boundaries_geojson, load_boundaries
+
+    from loaders.schema import conform
+
+    geojson = boundaries_geojson(load_boundaries())
+    features = _features(geojson, "name")
+    frame = conform(pd.DataFrame({"community_id": ["A", "B"], "name": ["甲", "乙"], "district": ["市南区", "市北区"],
+                                  "lon": [120.38, 120.36], "lat": [36.07, 36.09], "node_reached": [6, 2]}))
+    # a few central points: the overview (600 × 520) still frames those districts whole
+    deck = community_deck(frame, geojson, view_px=(600, 520))
+    shown = _viewport(deck.initial_view_state, 600, 520)
+    assert _contains(shown, _bounds([f for f in features if f["properties"]["name"] in ("市南区", "市北区")]))
+    # every district has a point: all of the city, 莱西市 and 黄岛区 included
+    everywhere = conform(pd.DataFrame([{"community_id": f["properties"]["name"], "name": "x",
+                                        "district": f["properties"]["name"], "lon": lon, "lat": lat, "node_reached": 6}
+                                       for f in features for lon, lat in [_label(f)]]))
+    deck = community_deck(everywhere, geojson, view_px=(600, 520))
+    assert _contains(_viewport(deck.initial_view_state, 600, 520), _bounds(features))
+    # one district filtered: its whole outline, and not the whole city
+    one = everywhere[everywhere["district"] == "市北区"]
+    view = community_deck(one, geojson, view_px=(900, 640)).initial_view_state
+    outline = _bounds([f for f in features if f["properties"]["name"] == "市北区"])
+    assert _contains(_viewport(view, 900, 640), outline)
+    assert not _contains(_viewport(view, 900, 640), _bounds(features))
+
+
+def _label(feature):
+    from figures.map import _label_point
+
+    return _label_point(feature["geometry"])

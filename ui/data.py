@@ -251,7 +251,7 @@ def map_counts(version: str, as_of: str, years: Years, districts: Names = (), gr
 @st.cache_data(show_spinner=False, max_entries=16)
 def map_deck(version: str, as_of: str, years: Years, districts: Names = (), groups: Names = (),
              map_districts: Names = (), classes: Names = (), bundles: Names = (), choropleth: bool = False,
-             theme: str = "light"):
+             theme: str = "light", view_px: tuple[int, int] = (1200, 720)):
     """figures.map.community_deck of the filtered communities over the district boundaries (cached: building
     the point records is the slow part of a map page)."""
     from figures.map import community_deck
@@ -259,7 +259,8 @@ def map_deck(version: str, as_of: str, years: Years, districts: Names = (), grou
     frame = map_communities(version, as_of, years, districts, groups, map_districts, classes, bundles)
     frame = _thinned(frame[frame["lon"].notna() & frame["lat"].notna()])
     rates = progress(version, as_of, years, districts) if choropleth else None
-    return community_deck(frame, boundaries_geojson(), choropleth=rates, tile_url=config.tile_url(), theme=theme)
+    return community_deck(frame, boundaries_geojson(), choropleth=rates, tile_url=config.tile_url(), theme=theme,
+                          view_px=view_px)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

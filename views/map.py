@@ -26,7 +26,7 @@ st.caption(maps.count_note(data.map_counts(*f.args, tuple(groups), tuple(map_dis
 map_column, detail_column = st.columns([3, 1], gap="medium")
 with map_column:
     picked = maps.show_map(f, key="community_map", theme=theme, groups=groups, map_districts=map_districts,
-                           classes=classes, bundles=bundles, choropleth=choropleth, height=640, selectable=True,
+                           classes=classes, bundles=bundles, choropleth=choropleth, height=640, width=900, selectable=True,
                            legend=False)
 with detail_column:
     st.markdown(maps.legend_html(choropleth, vertical=True), unsafe_allow_html=True)

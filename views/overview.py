@@ -18,7 +18,7 @@ layout.chart(district_gauges(data.progress(*f.args), theme=theme), key="overview
 left, right = st.columns([1, 1], gap="medium")
 with left:
     st.markdown("#### 小区改造状态分布")
-    maps.show_map(f, key="overview_map", theme=theme, height=520)
+    maps.show_map(f, key="overview_map", theme=theme, height=520, width=600)
 with right:
     st.markdown(f"#### {blocks.trend_title(f)}")
     blocks.investment_trend(f, theme=theme, key="overview_trend")
