@@ -51,3 +51,13 @@ def test_the_district_pages_data_line_names_the_district_it_shows(db):
     assert at.caption[0].value == "数据截至2022年5月31日 · 1个区市台账 · 30个小区 · 2022年度 · 市南区"
     at.selectbox(key="focus_district").set_value("平度市").run()
     assert at.caption[0].value == "数据截至2022年5月31日 · 1个区市台账 · 20个小区 · 2022年度 · 平度市"
+
+
+def test_charts_carry_plotlys_chinese_locale(db):
+    import json
+
+    at = open_app()
+    configs = [json.loads(chart.proto.config) for chart in at.get("plotly_chart")]
+    assert configs and all(c["locale"] == "zh-CN" for c in configs)
+    words = configs[0]["locales"]["zh-CN"]["dictionary"]
+    assert words["Download plot as a PNG"] == "下载为PNG图片" and words["Autoscale"] == "自动缩放"

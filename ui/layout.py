@@ -6,6 +6,7 @@ import logging
 
 import streamlit as st
 
+from figures.locale import chart_config
 from metrics.numbers import fmt_date_cn, fmt_int
 from ui import data
 from ui.filters import Filters, current
@@ -92,7 +93,7 @@ def table(frame, column_config: dict | None = None, *, key: str, height: int | s
 
 def chart(fig, key: str, height: int | None = None) -> None:
     """A plotly figure from figures/ with its own template (Streamlit's theme would restyle it)."""
-    st.plotly_chart(fig, theme=None, key=key, config={"displaylogo": False},
+    st.plotly_chart(fig, theme=None, key=key, config=chart_config(displaylogo=False),
                     **({"height": height} if height else {}))
 
 
