@@ -61,3 +61,32 @@ def test_charts_carry_plotlys_chinese_locale(db):
     assert configs and all(c["locale"] == "zh-CN" for c in configs)
     words = configs[0]["locales"]["zh-CN"]["dictionary"]
     assert words["Download plot as a PNG"] == "下载为PNG图片" and words["Autoscale"] == "自动缩放"
+
+
+def _funnel(at, key_name: str = "已达到该节点的小区") -> dict[str, int]:
+    fig = next(fig for fig in figures(at) if any(t.get("name") == key_name for t in fig["data"]))
+    bar = _trace(fig, key_name)
+    return dict(zip(_values(bar["y"]), _values(bar["x"])))
+
+
+@pytest.mark.parametrize("page", ["views/overview.py", "views/stages.py"])
+def test_the_funnel_at_the_end_of_2021_shows_273_consulted_and_216_designed(db, page):
+    at = open_app(page, query={"batch": "2022", "date": "2021-12-31"})
+    counts = _funnel(at)
+    assert counts["意愿征求"] == 273 and counts["方案设计"] == 216
+    assert counts["摸底排查"] == 283 and counts["开工"] == 0
+    if page.endswith("overview.py"):       # the start rate alone says nothing before works start
+        assert metric(at, "开工率（按小区）").value == "0.0%"
+
+
+def test_the_stages_page_shows_the_funnel_over_time_and_by_district(db, sample_ledger):
+    at = open_app("views/stages.py")
+    assert _funnel(at)["开工"] == 300
+    history = next(fig for fig in figures(at) if any(t.get("name") == "意愿征求" for t in fig["data"]))
+    line = _trace(history, "意愿征求")
+    dates = [str(v)[:10] for v in _values(line["x"])]
+    assert _values(line["y"])[dates.index("2021-12-31")] == 273 and dates[-1] == AS_OF
+    grid = next(fig for fig in figures(at) if fig["data"][0].get("type") == "heatmap")["data"][0]
+    assert len(grid["y"]) == 10 and list(grid["x"])[:3] == ["摸底排查", "意愿征求", "方案设计"]
+    pingdu = list(grid["y"]).index("平度市")
+    assert grid["text"][pingdu][5].startswith("13个")          # 平度市: 13 of 20 started

@@ -297,3 +297,27 @@ def batch_trend(version: str, as_of: str, years: Years, districts: Names = ()) -
 def due_soon_days() -> int:
     """config/warnings.toml [nodes] due_soon_days: the 黄 window of node warnings, as node_alerts applies it."""
     return int(config.warning_rules()["nodes"]["due_soon_days"])
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def funnel(version: str, as_of: str, years: Years, districts: Names = ()) -> pd.DataFrame:
+    """metrics.funnel.stage_funnel of the as-of state."""
+    from metrics.funnel import stage_funnel
+
+    return stage_funnel(ledger(version, as_of, years, districts))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def funnel_by_district(version: str, as_of: str, years: Years, districts: Names = ()) -> pd.DataFrame:
+    from metrics.funnel import funnel_by_district as by_district
+
+    return by_district(ledger(version, as_of, years, districts))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def funnel_history(version: str, as_of: str, years: Years, districts: Names = ()) -> pd.DataFrame:
+    """metrics.funnel.funnel_history of the as-of ledger at every report date up to as_of."""
+    from metrics.funnel import funnel_history as history
+
+    dates = [d for d in report_dates(version, years) if d <= as_of]
+    return history(ledger(version, as_of, years, districts), dates)
