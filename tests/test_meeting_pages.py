@@ -90,3 +90,20 @@ def test_the_stages_page_shows_the_funnel_over_time_and_by_district(db, sample_l
     assert len(grid["y"]) == 10 and list(grid["x"])[:3] == ["摸底排查", "意愿征求", "方案设计"]
     pingdu = list(grid["y"]).index("平度市")
     assert grid["text"][pingdu][5].startswith("13个")          # 平度市: 13 of 20 started
+
+
+def test_three_batches_show_the_programme_by_year_and_district_on_the_overview(db):
+    at = open_app(query=THREE_YEARS)
+    assert "#### 2022—2024年度改造计划完成情况" in markdown(at)
+    sentence = next(m for m in markdown(at) if m.startswith("2022—2024年度全市计划改造老旧小区"))
+    assert "1,108个、30.00万户，计划投资140.0亿元" in sentence and "已开工300个" in sentence
+    table = next(d.value for d in at.dataframe if "计划小区（个）" in d.value.columns)
+    assert table["年度"].tolist() == ["2022年度", "2023年度", "2024年度", "合计"]
+    assert table["计划小区（个）"].tolist() == [318, 473, 317, 1108]
+    assert table["户数"].iloc[-1] == 300000 and table["计划投资（万元）"].iloc[-1] == 1400000.0
+    grid = next(fig for fig in figures(at) if fig["data"][0].get("type") == "heatmap"
+                and "2023年度" in list(fig["data"][0]["x"]))["data"][0]
+    assert list(grid["x"]) == ["2022年度", "2023年度", "2024年度", "合计"] and len(grid["y"]) == 10
+    assert metric(at, "计划改造小区").value == "1,108个"
+    at = open_app(query={"batch": "2022", "date": AS_OF})
+    assert not any("改造计划完成情况" in m for m in markdown(at))

@@ -25,3 +25,45 @@ def investment_trend(f: Filters, *, theme: str, key: str, height: int | None = N
         fig = investment_trend_figure(data.trend(f.version, f.as_of, f.year, f.districts), f.year, theme=theme,
                                       title=None)
     layout.chart(fig, key=key, height=height)
+
+
+PROGRAMME_HEADERS = {
+    "batch_year": "年度", "planned": "计划小区（个）", "households": "户数", "planned_investment_wan": "计划投资（万元）",
+    "started": "已开工（个）", "start_rate": "开工率", "completed": "已完工（个）",
+    "completed_investment_wan": "累计完成投资（万元）", "investment_rate": "投资完成率", "schedule_rate": "序时进度",
+}
+
+
+def programme_sentence(f: Filters, years_frame) -> str:
+    """2022—2024年度计划改造老旧小区1,108个、30.00万户，计划投资140.0亿元；截至…已开工…个，开工率…；累计完成投资…."""
+    from metrics.changes import fmt_money
+    from metrics.numbers import fmt_date_cn, fmt_int, fmt_pct, fmt_wanhu
+
+    t = years_frame.iloc[-1]
+    return (f"{f.years[0]}—{f.years[-1]}年度{f.area}计划改造老旧小区{fmt_int(t['planned'])}个、"
+            f"{fmt_wanhu(t['households'])}，计划投资{fmt_money(t['planned_investment_wan'])}；"
+            f"截至{fmt_date_cn(f.as_of)}，已开工{fmt_int(t['started'])}个，开工率{fmt_pct(t['start_rate'])}，"
+            f"已完工{fmt_int(t['completed'])}个；累计完成投资{fmt_money(t['completed_investment_wan'])}，"
+            f"占计划{fmt_pct(t['investment_rate'])}。")
+
+
+def programme(f: Filters, *, theme: str, key: str) -> None:
+    """The programme of the selected batches: the sentence, each year against its plan, each district by year."""
+    from figures.programme import programme_district_figure
+    from metrics.numbers import round_half_up
+
+    p = data.programme(*f.args)
+    st.markdown(f"#### {f.years[0]}—{f.years[-1]}年度改造计划完成情况")
+    st.markdown(programme_sentence(f, p["years"]))
+    table = p["years"].copy()
+    for col in ("start_rate", "investment_rate", "schedule_rate", "planned_investment_wan", "completed_investment_wan"):
+        table[col] = [None if v is None or v != v else round_half_up(float(v), 1) for v in table[col]]
+    table["batch_year"] = [y if y == "合计" else f"{y}年度" for y in table["batch_year"]]
+    pct = st.column_config.NumberColumn(format="%.1f%%")
+    number = st.column_config.NumberColumn(format="localized")
+    config = {PROGRAMME_HEADERS[c]: pct for c in ("start_rate", "investment_rate", "schedule_rate")}
+    config.update({PROGRAMME_HEADERS[c]: number for c in ("planned", "households", "planned_investment_wan",
+                                                         "started", "completed", "completed_investment_wan")})
+    st.dataframe(table.rename(columns=PROGRAMME_HEADERS), column_config=config, hide_index=True, height="content",
+                 key=f"{key}_years")
+    layout.chart(programme_district_figure(p["districts"], theme=theme, title=None), key=f"{key}_districts")

@@ -321,3 +321,12 @@ def funnel_history(version: str, as_of: str, years: Years, districts: Names = ()
 
     dates = [d for d in report_dates(version, years) if d <= as_of]
     return history(ledger(version, as_of, years, districts), dates)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def programme(version: str, as_of: str, years: Years, districts: Names = ()) -> dict:
+    """metrics.programme of the as-of state: by batch year (with 合计) and by district and year."""
+    from metrics.programme import programme_by_district, programme_by_year
+
+    frame = ledger(version, as_of, years, districts)
+    return {"years": programme_by_year(frame, as_of), "districts": programme_by_district(frame, as_of)}

@@ -13,6 +13,9 @@ st.caption(changes_note(data.week_before(f.as_of)))
 show_cards(overview_cards(data.headline(*f.args),
                           data.headline(f.version, data.week_before(f.as_of), f.years, f.districts)))
 
+if len(f.years) > 1:   # a programme of several batches (2022–2024): each year and district against plan
+    blocks.programme(f, theme=theme, key="overview_programme")
+
 st.markdown("#### 各区（市）开工率　落后在前，颜色按序时进度预警")
 layout.chart(district_gauges(data.progress(*f.args), theme=theme), key="overview_gauges")
 
