@@ -33,6 +33,7 @@ OVERVIEW = st.Page(VIEWS / "overview.py", title="总览", icon=":material/dashbo
 PAGES = [
     OVERVIEW,
     st.Page(VIEWS / "map.py", title="地图", icon=":material/map:", url_path="ditu"),
+    st.Page(VIEWS / "changes.py", title="本周变化", icon=":material/change_history:", url_path="bianhua"),
     st.Page(VIEWS / "stages.py", title="阶段", icon=":material/filter_alt:", url_path="jieduan"),
     st.Page(VIEWS / "district.py", title="区市", icon=":material/location_city:", url_path="qushi"),
     st.Page(VIEWS / "investment.py", title="投资", icon=":material/payments:", url_path="touzi"),

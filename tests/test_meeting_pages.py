@@ -107,3 +107,24 @@ def test_three_batches_show_the_programme_by_year_and_district_on_the_overview(d
     assert metric(at, "计划改造小区").value == "1,108个"
     at = open_app(query={"batch": "2022", "date": AS_OF})
     assert not any("改造计划完成情况" in m for m in markdown(at))
+
+
+def test_what_changed_this_week(db, sample_ledger):
+    from loaders.store import LedgerStore
+    from metrics.changes import completed_this_week, started_this_week
+
+    at = open_app("views/changes.py")
+    assert at.selectbox(key="changes_before").value == "2022-05-20"     # the latest on or before 5-24
+    week = LedgerStore(db).ledger_as_of("2022-05-20", batch_years=[2022])
+    started = started_this_week(sample_ledger, week)
+    assert len(started) > 0
+    assert metric(at, "新开工小区").value == f"{len(started)}个"
+    assert metric(at, "新完工小区").value == f"{len(completed_this_week(sample_ledger, week))}个"
+    shown = next(d.value for d in at.dataframe if "小区编号" in d.value.columns)
+    assert sorted(shown["小区编号"]) == sorted(started["community_id"])
+    side = next(d.value for d in at.dataframe if "开工率（前）" in d.value.columns)
+    assert len(side) == 10 and side["已开工（后）"].sum() == 300
+    assert (side["已开工（后）"] - side["已开工（前）"]).sum() == len(started)
+    at.selectbox(key="changes_before").set_value("2021-12-31").run()
+    side = next(d.value for d in at.dataframe if "开工率（前）" in d.value.columns)
+    assert side["已开工（前）"].sum() == 0

@@ -330,3 +330,26 @@ def programme(version: str, as_of: str, years: Years, districts: Names = ()) -> 
 
     frame = ledger(version, as_of, years, districts)
     return {"years": programme_by_year(frame, as_of), "districts": programme_by_district(frame, as_of)}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def week_changes(version: str, as_of: str, years: Years, districts: Names, before: str) -> dict:
+    """metrics.changes between the as-of state at `before` and at `as_of`: started and completed in between,
+    newly overdue nodes, every district before and now (district_movers)."""
+    from metrics import changes
+
+    now_frame, before_frame = ledger(version, as_of, years, districts), ledger(version, before, years, districts)
+    movers = changes.district_movers(progress(version, as_of, years, districts),
+                                     progress(version, before, years, districts))
+    return {"started": changes.started_this_week(now_frame, before_frame),
+            "completed": changes.completed_this_week(now_frame, before_frame),
+            "overdue": changes.newly_overdue(alerts(version, as_of, years, districts),
+                                             alerts(version, before, years, districts)),
+            "movers": movers, "lights": changes.light_changes(movers)}
+
+
+def comparison_date(version: str, as_of: str, years: Years) -> str:
+    """The report date a week before `as_of` (the latest on or before as_of − 7 days), else the first date."""
+    dates = report_dates(version, years)
+    earlier = [d for d in dates if d <= week_before(as_of)]
+    return earlier[-1] if earlier else dates[0]
