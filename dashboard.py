@@ -32,13 +32,14 @@ def _to_overview() -> None:
 OVERVIEW = st.Page(VIEWS / "overview.py", title="总览", icon=":material/dashboard:", url_path="shouye", default=True)
 PAGES = [
     OVERVIEW,
-    st.Page(VIEWS / "map.py", title="地图", icon=":material/map:", url_path="ditu"),
     st.Page(VIEWS / "changes.py", title="本周变化", icon=":material/change_history:", url_path="bianhua"),
     st.Page(VIEWS / "stages.py", title="阶段", icon=":material/filter_alt:", url_path="jieduan"),
+    st.Page(VIEWS / "map.py", title="地图", icon=":material/map:", url_path="ditu"),
     st.Page(VIEWS / "district.py", title="区市", icon=":material/location_city:", url_path="qushi"),
     st.Page(VIEWS / "investment.py", title="投资", icon=":material/payments:", url_path="touzi"),
     st.Page(VIEWS / "ledger.py", title="台账", icon=":material/table_view:", url_path="taizhang"),
     st.Page(VIEWS / "bulletin.py", title="通报", icon=":material/campaign:", url_path="tongbao"),
+    st.Page(VIEWS / "bigscreen.py", title="大屏", icon=":material/tv:", url_path="dapingmu"),
     # The default page is served at "/" only; /zonglan (the overview's address in links already sent round)
     # reaches it through this hidden alias instead of Streamlit's "Page not found".
     st.Page(_to_overview, title="总览", url_path="zonglan", visibility="hidden"),

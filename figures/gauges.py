@@ -39,14 +39,16 @@ def _num(x: float) -> str:
 
 
 def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "light",
-                    title: str | None = None, rules: dict | None = None, note: bool = True) -> go.Figure:
+                    title: str | None = None, rules: dict | None = None, note: bool = True,
+                    row_gap: float = 0.08) -> go.Figure:
     """One Indicator gauge per district of `progress` (a district_progress frame), in laggards_first order.
 
     Each gauge: value = start rate (gauge_value: one decimal, "%" suffix), axis 0–100 (wider when a rate
     exceeds 100), the bar in the district's light colour, a threshold mark at its schedule rate (序时进度), and
     `已开工x个/计划y个` under the district's name. Trace `name` is the district; `meta` holds district, light,
     start_rate (unrounded) and schedule_rate. With `note`, a key under the gauges explains the mark and the
-    colours (thresholds from `rules` or config/warnings.toml).
+    colours (thresholds from `rules` or config/warnings.toml). `row_gap` (share of the plot height between
+    rows) must leave room for the names of the next row when the figure is short (the big screen).
     """
     if progress is None or len(progress) == 0:
         return empty_figure("暂无区市数据", theme, title)
@@ -80,7 +82,7 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
                              f"已开工{fmt_int(row.started)}个/计划{fmt_int(row.planned)}个</span>"),
                        font=dict(size=18)),
             gauge=gauge,
-            domain=_cell(i // columns, i % columns, rows, columns, note),
+            domain=_cell(i // columns, i % columns, rows, columns, row_gap),
         ))
     if note:
         narrow = columns <= 2
@@ -92,10 +94,10 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
     return apply_theme(fig, theme, title)
 
 
-def _cell(row: int, column: int, rows: int, columns: int, note: bool) -> dict:
-    """The x/y domain of one gauge: equal cells with gaps, the bottom strip kept for the note."""
-    bottom = 0.0   # the note sits in the bottom margin
-    xgap, ygap = 0.05, 0.08
+def _cell(row: int, column: int, rows: int, columns: int, ygap: float) -> dict:
+    """The x/y domain of one gauge: equal cells with gaps (the note sits in the bottom margin)."""
+    bottom = 0.0
+    xgap = 0.05
     width = (1 - xgap * (columns - 1)) / columns
     height = (1 - bottom - ygap * (rows - 1)) / rows
     x0 = column * (width + xgap)

@@ -132,3 +132,65 @@ def test_the_bulletin_preview_shows_whole_tables_with_their_total_row(store_cach
         wait_for_visuals(page, {"table": 2})
         assert not _inner_scroll(page), _inner_scroll(page)
         assert_page_is_clean(page, monitor, "通报")
+
+
+OUTSIDE = """() => {
+  const out = [];
+  const w = window.innerWidth, h = window.innerHeight;
+  const main = document.querySelector('[data-testid="stMain"]');
+  const scrolls = [document.scrollingElement, main].filter(Boolean)
+      .filter(e => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1)
+      .map(e => `${e.tagName}.${e.className}`.slice(0, 60) + ` ${e.scrollWidth}x${e.scrollHeight} in ${e.clientWidth}x${e.clientHeight}`);
+  document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]').forEach(e => {
+    const r = e.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) return;
+    if (r.left < -1 || r.top < -1 || r.right > w + 1 || r.bottom > h + 1)
+      out.push(`${e.innerText.slice(0, 30)} ${Math.round(r.left)},${Math.round(r.top)}–${Math.round(r.right)},${Math.round(r.bottom)}`);
+  });
+  return {scrolls, out};
+}"""
+
+
+def test_the_big_screen_fills_1920x1080_without_scrolling_dark_by_default(store_cache, tmp_path):
+    with fresh_server(store_cache, tmp_path) as server, chromium({"width": 1920, "height": 1080}) as browser:
+        page = browser.new_page()
+        monitor = Monitor(page)
+        page.goto(f"{server.url}/dapingmu", timeout=60_000)
+        page.wait_for_url("**embed_options=dark_theme**", timeout=60_000)
+        settle(page)
+        wait_for_visuals(page, {"plotly": 2, "deck": 1})
+        background = "getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor"
+        assert page.evaluate(background) == "rgb(14, 17, 23)"
+        SHOT_DIR.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOT_DIR / "20_dapingmu_1920x1080.png"))
+        layout = page.evaluate(OUTSIDE)
+        assert not layout["scrolls"], layout["scrolls"]
+        assert not layout["out"], layout["out"]
+        main = page.locator('[data-testid="stMain"]').inner_text()
+        assert "数据截至2022年5月31日" in main and "300个" in main and "94.3%" in main and "平度市" in main
+        assert not page.locator('[data-testid="stSidebar"]').is_visible()
+        assert_page_is_clean(page, monitor, "大屏")
+
+
+def test_the_big_screen_shows_a_new_ledger_without_a_reload(store_cache, tmp_path):
+    from datetime import date
+
+    from loaders.reader import read_ledger
+    from loaders.store import LedgerStore
+
+    source = ROOT / "sample_data" / "ledgers" / "2022-05-31" / "崂山区.csv"
+    with fresh_server(store_cache, tmp_path) as server, chromium({"width": 1920, "height": 1080}) as browser:
+        page = browser.new_page()
+        monitor = Monitor(page)
+        page.goto(f"{server.url}/dapingmu?embed_options=dark_theme", timeout=60_000)
+        settle(page)
+        wait_for_visuals(page, {"plotly": 2, "deck": 1})
+        assert "数据截至2022年5月31日" in page.locator('[data-testid="stMain"]').inner_text()
+        page.evaluate("() => { window.__same_page = true; }")     # gone if the page reloads
+        result = read_ledger(source, report_date=date(2022, 6, 7))
+        assert not result.errors
+        LedgerStore(server.db).import_result(result)
+        page.get_by_text("数据截至2022年6月7日", exact=False).first.wait_for(timeout=60_000)
+        assert page.evaluate("() => window.__same_page === true"), "the page reloaded"
+        assert "date=2022-06-07" in page.url
+        assert_page_is_clean(page, monitor, "大屏 after an import")

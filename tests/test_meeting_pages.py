@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_pages import (AS_OF, _values, assert_clean, dataframe, db, figures, fresh_caches, markdown,  # noqa: F401
+from test_pages import (AS_OF, _values, assert_clean, dataframe, db, figures, fresh_caches, gauges, markdown,  # noqa: F401,E501
                         metric, open_app, sample_db, sample_ledger)
 
 THREE_YEARS = {"batch": ["2022", "2023", "2024"], "date": AS_OF}
@@ -128,3 +128,19 @@ def test_what_changed_this_week(db, sample_ledger):
     at.selectbox(key="changes_before").set_value("2021-12-31").run()
     side = next(d.value for d in at.dataframe if "开工率（前）" in d.value.columns)
     assert side["已开工（前）"].sum() == 0
+
+
+def test_the_big_screen_shows_the_meeting_figures_and_rotates_through_the_districts(db):
+    at = open_app("views/bigscreen.py")
+    html = " ".join(h.proto.body for h in at.get("html"))
+    assert "数据截至2022年5月31日 · 全市" in html and "300个" in html and "94.3%" in html
+    assert "平度市" in html and "即墨区" in html                       # the laggards: 红 and 黄
+    assert len(gauges(at)) == 10
+    at.toggle(key="bigscreen_rotate").set_value(True).run()
+    assert_clean(at)
+    html = " ".join(h.proto.body for h in at.get("html"))
+    assert "数据截至2022年5月31日 · 市南区" in html                     # the first district, and it stays
+    at.session_state["bigscreen_turned_at"] = -1e9                     # the rotation time is up
+    at.run()
+    html = " ".join(h.proto.body for h in at.get("html"))
+    assert "数据截至2022年5月31日 · 市北区" in html

@@ -22,6 +22,8 @@ APP = ROOT / "dashboard.py"
 AS_OF = "2022-05-31"
 PAGES = {  # page file -> a heading only that page shows
     "views/overview.py": "## 总览 · 周调度",
+    "views/changes.py": "## 本周变化 · 两期对比",
+    "views/stages.py": "## 阶段 · 项目节点进度",
     "views/map.py": "## 地图 · 小区改造状态",
     "views/district.py": "## 区市 · 分区调度",
     "views/investment.py": "## 投资 · 完成情况",
