@@ -194,3 +194,41 @@ def test_the_big_screen_shows_a_new_ledger_without_a_reload(store_cache, tmp_pat
         assert page.evaluate("() => window.__same_page === true"), "the page reloaded"
         assert "date=2022-06-07" in page.url
         assert_page_is_clean(page, monitor, "大屏 after an import")
+
+
+def _click_row(page, grid, row: int = 0) -> None:
+    """Select a row of a Streamlit data grid by its row marker (the checkbox column at its left edge)."""
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.move(box["x"] + 18, box["y"] + 35 + 35 * row + 17)
+    time.sleep(0.3)
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 * row + 17)
+
+
+def test_drill_down_from_the_ranking_to_a_district_and_to_a_community(store_cache, tmp_path):
+    from loaders.store import LedgerStore
+    from metrics.progress import district_progress
+
+    with fresh_server(store_cache, tmp_path) as server, chromium({"width": 1600, "height": 1000}) as browser:
+        frame = LedgerStore(server.db).ledger_as_of("2022-05-31", batch_years=[2022])
+        first = district_progress(frame, "2022-05-31").sort_values("rank_start")["district"].iloc[0]
+        page = browser.new_page()
+        monitor = Monitor(page)
+        page.goto(server.url, timeout=60_000)
+        settle(page)
+        wait_for_visuals(page, {"plotly": 3, "deck": 1, "table": 2})
+        _click_row(page, page.locator('[data-testid="stDataFrame"]').last)
+        page.get_by_role("heading", name="区市 · 分区调度").wait_for(timeout=60_000)
+        settle(page)
+        assert f"1个区市台账 · {int((frame['district'] == first).sum())}个小区 · 2022年度 · {first}" in \
+            page.locator('[data-testid="stMain"]').inner_text()
+        assert "batch=2022" in page.url and "date=2022-05-31" in page.url
+        wait_for_visuals(page, {"table": 2})
+        _click_row(page, page.locator('[data-testid="stDataFrame"]').first)
+        settle(page)
+        name = frame[frame["district"] == first]["name"].iloc[0]
+        page.locator(".js-plotly-plot", has_text=f"{name} · 项目节点计划与实际").wait_for(timeout=60_000)
+        assert f"{name} · 基本情况" in page.locator('[data-testid="stMain"]').inner_text()
+        SHOT_DIR.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOT_DIR / "21_qushi_drilldown.png"), full_page=False)
+        assert_page_is_clean(page, monitor, "drill-down")

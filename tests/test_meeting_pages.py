@@ -144,3 +144,19 @@ def test_the_big_screen_shows_the_meeting_figures_and_rotates_through_the_distri
     at.run()
     html = " ".join(h.proto.body for h in at.get("html"))
     assert "数据截至2022年5月31日 · 市北区" in html
+
+
+def test_the_ranking_shows_the_rank_change_and_the_overview_names_fast_and_slow(db, sample_ledger):
+    from loaders.store import LedgerStore
+    from metrics.numbers import fmt_rank_change
+    from metrics.progress import district_progress, ranking_change
+
+    at = open_app()
+    ranking = dataframe(at, "ranking")
+    assert ranking.columns[:2].tolist() == ["开工率排名", "名次变化"]
+    week = LedgerStore(db).ledger_as_of("2022-05-24", batch_years=[2022])
+    expected = ranking_change(district_progress(sample_ledger, AS_OF), district_progress(week, "2022-05-24"))
+    expected = expected.sort_values("rank_start")
+    assert ranking["名次变化"].tolist() == [fmt_rank_change(v) for v in expected["rank_change"]]
+    line = next(m for m in markdown(at) if m.startswith("**快慢对比**"))
+    assert "已全部开工" in line and "平度市（65.0%）" in line

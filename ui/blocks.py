@@ -67,3 +67,64 @@ def programme(f: Filters, *, theme: str, key: str) -> None:
     st.dataframe(table.rename(columns=PROGRAMME_HEADERS), column_config=config, hide_index=True, height="content",
                  key=f"{key}_years")
     layout.chart(programme_district_figure(p["districts"], theme=theme, title=None), key=f"{key}_districts")
+
+
+def fast_slow(f: Filters) -> None:
+    """快慢对比 on the overview, the bulletin's own sentence (全部开工, the fastest, the slowest)."""
+    from bulletin.content import fast_slow_sentence
+
+    st.markdown(f"**快慢对比**　{fast_slow_sentence(data.progress(*f.args))}")
+
+
+def ranking(f: Filters, *, key: str) -> None:
+    """The district ranking by start rate with 名次变化 against last week; a click on a row opens that district's
+    page (区市) with the same filters."""
+    from metrics.numbers import fmt_rank_change
+    from metrics.progress import ranking_change
+    from ui import tables
+
+    now = data.progress(*f.args)
+    moved = ranking_change(now, data.progress(f.version, data.week_before(f.as_of), f.years, f.districts))
+    table, config = tables.ranking_table(moved)
+    change = moved.sort_values("rank_start")["rank_change"] if len(moved) else []
+    table.insert(1, "名次变化", [fmt_rank_change(v) for v in change])
+    st.caption("名次变化：与上周相比。点击一行打开该区（市）的页面。")
+    event = st.dataframe(tables.light_style(table, "预警"), column_config=config, hide_index=True, key=key,
+                         placeholder="—", on_select="rerun", selection_mode="single-row")
+    rows = event.selection.rows if event is not None else []
+    if rows:
+        open_district(f, str(table["区市"].iloc[rows[0]]))
+
+
+def open_district(f: Filters, district: str) -> None:
+    """Switch to the 区市 page showing `district`, keeping batch, date and the district filter."""
+    st.session_state["focus_district"] = district
+    params = {"batch": [str(y) for y in f.years], "date": f.as_of, "focus_district": district}
+    if f.districts:
+        params["district"] = list(f.districts)
+    st.switch_page("views/district.py", query_params=params)
+
+
+def community_table(f: Filters, frame, columns, *, key: str, theme: str, height: int = 380) -> None:
+    """A table of communities; a click on a row shows that community's details and its node timeline under it."""
+    from figures.timeline import node_timeline
+    from ui import tables
+
+    table, config = tables.ledger_view(frame, columns)
+    st.caption("点击一行查看该小区的基本情况和项目节点。")
+    event = st.dataframe(table, column_config=config, hide_index=True, height=height, placeholder="—", key=key,
+                         on_select="rerun", selection_mode="single-row")
+    rows = event.selection.rows if event is not None else []
+    if not rows:
+        return
+    community = data.community(*f.args, str(frame["community_id"].iloc[rows[0]]))
+    if community.empty:
+        return
+    row = community.iloc[0]
+    details, timeline = st.columns([1, 2], gap="medium")
+    with details:
+        st.markdown(f"##### {row['name']} · 基本情况")
+        layout.table(tables.community_details(row), key=f"{key}_details", height=420)
+    with timeline:
+        layout.chart(node_timeline(community, f.as_of, theme=theme, title=f"{row['name']} · 项目节点计划与实际"),
+                     key=f"{key}_timeline")

@@ -34,8 +34,7 @@ with trend_column:
     blocks.investment_trend(focus, theme=theme, key="district_trend")
 
 st.markdown(f"#### {district}小区台账")
-communities, community_columns = tables.ledger_view(data.ledger(*one), tables.COMMUNITY_COLUMNS)
-layout.table(communities, community_columns, key="district_communities", height=380)
+blocks.community_table(focus, data.ledger(*one), tables.COMMUNITY_COLUMNS, key="district_communities", theme=theme)
 
 st.markdown("#### 项目节点计划与实际　延误最多的小区在上，红色为延误节点")
 layout.chart(node_timeline(data.ledger(*one), f.as_of, theme=theme, title=None), key="district_timeline")

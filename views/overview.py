@@ -18,6 +18,7 @@ if len(f.years) > 1:   # a programme of several batches (2022–2024): each year
 
 st.markdown("#### 各区（市）开工率　落后在前，颜色按序时进度预警")
 layout.chart(district_gauges(data.progress(*f.args), theme=theme), key="overview_gauges")
+blocks.fast_slow(f)
 
 left, right = st.columns([1, 1], gap="medium")
 with left:
@@ -37,5 +38,4 @@ alerts, alert_columns = tables.alerts_table(alert_view["rows"])
 layout.table(tables.light_style(alerts, "预警"), alert_columns, key="overview_alerts")
 
 st.markdown("#### 各区（市）排名　按开工率，并列投资排名")
-ranking, ranking_columns = tables.ranking_table(data.progress(*f.args))
-layout.table(tables.light_style(ranking, "预警"), ranking_columns, key="overview_ranking")
+blocks.ranking(f, key="overview_ranking")
