@@ -160,3 +160,15 @@ def test_the_ranking_shows_the_rank_change_and_the_overview_names_fast_and_slow(
     assert ranking["名次变化"].tolist() == [fmt_rank_change(v) for v in expected["rank_change"]]
     line = next(m for m in markdown(at) if m.startswith("**快慢对比**"))
     assert "已全部开工" in line and "平度市（65.0%）" in line
+
+
+@pytest.mark.parametrize("word,column", [("已开工", "填报进度"), ("施工中", "填报进度"), ("加装电梯", "改造内容")])
+def test_the_ledger_search_covers_every_visible_column(db, sample_ledger, word, column):
+    from exports.tables import ledger_table
+
+    at = open_app("views/ledger.py")
+    at.text_input(key="ledger_search").input(word).run()
+    shown = dataframe(at, "communities")
+    expected = ledger_table(sample_ledger)
+    expected = expected[expected[column].astype("string").str.contains(word, regex=False).fillna(False)]
+    assert 0 < len(shown) and sorted(shown["小区编号"]) == sorted(expected["小区编号"])

@@ -272,16 +272,34 @@ def community(version: str, as_of: str, years: Years, districts: Names, communit
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def search(version: str, as_of: str, years: Years, districts: Names, text: str) -> pd.DataFrame:
-    """The as-of state narrowed to rows whose id, name, street, bundle, status or responsible person contains
-    `text` (case-insensitive); all rows when `text` is blank."""
+    """The as-of state narrowed to rows where any column the ledger table shows contains `text`
+    (case-insensitive; dates as YYYY-MM-DD): 已开工 finds 填报进度, 加装电梯 finds 改造内容. All rows when `text` is
+    blank."""
     frame = ledger(version, as_of, years, districts)
     text = text.strip()
     if not text:
         return frame
-    hit = pd.Series(False, index=frame.index)
-    for col in ("community_id", "name", "street", "district", "bundle", "status", "responsible", "renovation_class"):
-        hit |= frame[col].astype("string").str.contains(text, case=False, regex=False).fillna(False)
+    hit = pd.Series(False, index=range(len(frame)))
+    for _, column in _shown_text(version, as_of, years, districts).items():
+        hit |= column.str.contains(text, case=False, regex=False).fillna(False).to_numpy()
     return frame[hit.to_numpy()].reset_index(drop=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _shown_text(version: str, as_of: str, years: Years, districts: Names) -> pd.DataFrame:
+    """Every column of the ledger table (exports.ledger_table) as the text a reader sees, row for row with the
+    as-of state: built once per state, searched on every keystroke."""
+    from exports.tables import ledger_table
+
+    table = ledger_table(ledger(version, as_of, years, districts)).reset_index(drop=True)
+    out = {}
+    for col in table.columns:
+        values = table[col]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            out[col] = values.dt.strftime("%Y-%m-%d").astype("string")
+        else:
+            out[col] = values.astype("string")
+    return pd.DataFrame(out)
 
 
 # ----------------------------------------------------------------------------- the weekly meeting (issue 12)

@@ -9,7 +9,7 @@ ROW_LIMIT = 5000  # rows drawn on the page; the downloads hold every matching ro
 
 f = layout.page_header("台账 · 明细与导入", stop_when_empty=False)
 if f is not None:
-    search = st.text_input("搜索", key="ledger_search", placeholder="输入小区名称、编号、街道、打包项目、状态或责任人",
+    search = st.text_input("搜索", key="ledger_search", placeholder="输入表中任一列的内容：小区名称、编号、街道、进度、改造内容、责任人……",
                            bind="query-params")
     rows = data.search(*f.args, search)
     table, columns = tables.ledger_view(rows.head(ROW_LIMIT))
