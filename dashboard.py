@@ -20,7 +20,9 @@ if str(ROOT) not in sys.path:  # `streamlit run` from another folder
 from ui import layout  # noqa: E402
 from ui.filters import sidebar_filters  # noqa: E402
 
-st.set_page_config(page_title=layout.APP_TITLE, page_icon=str(ROOT / "ui" / "favicon.png"), layout="wide", initial_sidebar_state="expanded")
+# initial_sidebar_state="auto": open on a desktop, closed on a phone (where it would cover the page)
+st.set_page_config(page_title=layout.APP_TITLE, page_icon=str(ROOT / "ui" / "favicon.png"), layout="wide",
+                   initial_sidebar_state="auto")
 
 VIEWS = ROOT / "views"
 
@@ -50,6 +52,7 @@ st.sidebar.markdown(f"**{layout.APP_TITLE}**")
 try:
     sidebar_filters()
     layout.theme_switch()
+    layout.print_and_phone_css()
     page.run()
 except Exception as exc:  # st.stop / st.rerun / st.switch_page are BaseException and pass through
     layout.show_error(exc)

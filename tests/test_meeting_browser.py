@@ -232,3 +232,67 @@ def test_drill_down_from_the_ranking_to_a_district_and_to_a_community(store_cach
         SHOT_DIR.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOT_DIR / "21_qushi_drilldown.png"), full_page=False)
         assert_page_is_clean(page, monitor, "drill-down")
+
+
+PHONE = {"width": 390, "height": 844}
+IPHONE_AGENT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+                "Mobile/15E148 wxwork/4.1.0 MicroMessenger/7.0.1")
+
+
+def test_the_overview_on_a_phone(store_cache, tmp_path):
+    with fresh_server(store_cache, tmp_path) as server, playwright_api.sync_playwright() as pw, \
+            tempfile.TemporaryDirectory() as profile:
+        browser = pw.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True,
+                                                        viewport=PHONE, user_agent=IPHONE_AGENT, is_mobile=True,
+                                                        has_touch=True, device_scale_factor=2, locale="zh-CN",
+                                                        args=FLAGS)
+        try:
+            page = browser.new_page()
+            monitor = Monitor(page)
+            page.goto(server.url, timeout=60_000)
+            settle(page)
+            wait_for_visuals(page, {"plotly": 3, "deck": 1})
+            SHOT_DIR.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOT_DIR / "30_zonglan_phone.png"))
+            sidebar = page.locator('[data-testid="stSidebar"]').bounding_box()
+            assert sidebar is None or sidebar["x"] + sidebar["width"] <= 1, f"the sidebar covers the page: {sidebar}"
+            assert page.locator(".modebar-container .modebar").count() == 0, "chart tool bars on a phone"
+            width = page.evaluate("() => document.scrollingElement.scrollWidth")
+            assert width <= PHONE["width"] + 1, f"the page scrolls sideways ({width}px)"
+            gauges = page.locator(".js-plotly-plot").first
+            assert "平度市" in gauges.inner_text()
+            boxes = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')][0]
+                .querySelectorAll('g.indicatorlayer g.trace').length""")
+            assert boxes == 10
+            gauges.scroll_into_view_if_needed()
+            time.sleep(0.5)
+            page.screenshot(path=str(SHOT_DIR / "31_zonglan_phone_gauges.png"))
+            page.locator('[data-testid="stDeckGlJsonChart"]').first.scroll_into_view_if_needed()
+            time.sleep(1.0)
+            page.screenshot(path=str(SHOT_DIR / "32_zonglan_phone_map.png"))
+            assert_page_is_clean(page, monitor, "phone")
+        finally:
+            browser.close()
+
+
+def test_the_overview_prints_on_a4_landscape_without_the_sidebar(store_cache, tmp_path):
+    with fresh_server(store_cache, tmp_path) as server, chromium({"width": 1600, "height": 1000}) as browser:
+        page = browser.new_page()
+        monitor = Monitor(page)
+        page.goto(server.url, timeout=60_000)
+        settle(page)
+        wait_for_visuals(page, {"plotly": 3, "deck": 1, "table": 2})
+        page.emulate_media(media="print")
+        page.set_viewport_size({"width": 1047, "height": 740})       # A4 landscape less 10 mm margins
+        time.sleep(1.5)
+        assert not page.locator('[data-testid="stSidebar"]').is_visible()
+        right = page.evaluate("""() => Math.max(...[...document.querySelectorAll(
+            '.js-plotly-plot, [data-testid="stDataFrame"], [data-testid="stMetric"]')].map(e => {
+              const r = e.getBoundingClientRect(); const z = parseFloat(getComputedStyle(
+                document.querySelector('[data-testid="stAppViewContainer"]')).zoom || 1);
+              return r.right * (z || 1); }))""")
+        assert right <= 1047, f"something is cut at the right edge of the paper ({right}px)"
+        pdf = page.pdf(format="A4", landscape=True, print_background=True)
+        (SHOT_DIR / "33_zonglan_a4.pdf").write_bytes(pdf)
+        assert len(pdf) > 50_000
+        assert_page_is_clean(page, monitor, "print")

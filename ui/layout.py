@@ -93,7 +93,7 @@ def table(frame, column_config: dict | None = None, *, key: str, height: int | s
 
 def chart(fig, key: str, height: int | None = None) -> None:
     """A plotly figure from figures/ with its own template (Streamlit's theme would restyle it)."""
-    st.plotly_chart(fig, theme=None, key=key, config=chart_config(displaylogo=False),
+    st.plotly_chart(fig, theme=None, key=key, config=chart_config(displaylogo=False, displayModeBar=not is_phone()),
                     **({"height": height} if height else {}))
 
 
@@ -110,3 +110,32 @@ def chinese_file_uploader() -> None:
       [data-testid="stFileUploaderDropzoneInstructions"] > div::after {{
         content: "拖入文件或点击选择 · 单个文件不超过{limit_mb}MB · XLSX、XLS、CSV"; font-size: 0.875rem; opacity: 0.7; }}
     </style>""")
+
+
+PRINT_CSS = """<style>
+@media print {
+  @page { size: landscape; margin: 10mm; }
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
+  [data-testid="stFileUploader"], .modebar-container { display: none !important; }
+  [data-testid="stMain"] { margin-left: 0 !important; }
+  [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: none !important; }
+  [data-testid="stElementContainer"], [data-testid="stHorizontalBlock"], [data-testid="stMetric"] {
+    break-inside: avoid; page-break-inside: avoid; }
+}
+/* A4 landscape (277 mm of paper, about 1050 CSS pixels) gets the screen layout at 80 %: the gauges and tables
+   are drawn for a 1300-pixel main column and are not redrawn for paper. A3 (400 mm) prints at full size. */
+@media print and (max-width: 1200px) { [data-testid="stAppViewContainer"] { zoom: 0.78; } }
+</style>"""
+
+
+def print_and_phone_css() -> None:
+    """Printing (A4/A3 landscape, no sidebar, no chart cut by a page break) and the phone's narrow screen."""
+    st.html(PRINT_CSS)
+
+
+def is_phone() -> bool:
+    """A phone's browser (政务微信 included), from its User-Agent: figures are laid out for a narrow screen and
+    chart tool bars, which would sit on the legends, are left out."""
+    agent = (st.context.headers.get("User-Agent") or "") if st.context.headers else ""
+    return any(word in agent for word in ("iPhone", "Android", "Mobile", "wxwork", "MicroMessenger"))
