@@ -122,6 +122,7 @@ PRINT_CSS = """<style>
   [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: none !important; }
   [data-testid="stElementContainer"], [data-testid="stHorizontalBlock"], [data-testid="stMetric"] {
     break-inside: avoid; page-break-inside: avoid; }
+  [data-testid="stElementContainer"]:has(h4) { break-after: avoid; page-break-after: avoid; }
 }
 /* A4 landscape (277 mm of paper, about 1050 CSS pixels) gets the screen layout at 80 %: the gauges and tables
    are drawn for a 1300-pixel main column and are not redrawn for paper. A3 (400 mm) prints at full size. */
