@@ -296,3 +296,62 @@ def test_the_overview_prints_on_a4_landscape_without_the_sidebar(store_cache, tm
         (SHOT_DIR / "33_zonglan_a4.pdf").write_bytes(pdf)
         assert len(pdf) > 50_000
         assert_page_is_clean(page, monitor, "print")
+
+
+NEW_SCREENS = [   # (file name, address, heading, what must render)
+    ("zonglan_3years", "?batch=2022&batch=2023&batch=2024&date=2022-05-31", "总览 · 周调度", {"plotly": 5, "deck": 1}),
+    ("bianhua", "bianhua", "本周变化 · 两期对比", {"table": 3}),
+    ("jieduan", "jieduan?batch=2022&date=2021-12-31", "阶段 · 项目节点进度", {"plotly": 3}),
+]
+
+
+@pytest.mark.parametrize("size", ["1920x1080", "390x844"])
+def test_screenshots_of_the_new_screens(store_cache, tmp_path, size):
+    width, height = (int(v) for v in size.split("x"))
+    phone = width < 600
+    with fresh_server(store_cache, tmp_path) as server, playwright_api.sync_playwright() as pw, \
+            tempfile.TemporaryDirectory() as profile:
+        extra = dict(user_agent=IPHONE_AGENT, is_mobile=True, has_touch=True) if phone else {}
+        browser = pw.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True,
+                                                        viewport={"width": width, "height": height},
+                                                        locale="zh-CN", args=FLAGS, **extra)
+        try:
+            SHOT_DIR.mkdir(parents=True, exist_ok=True)
+            for name, address, heading, need in NEW_SCREENS + [("dapingmu", "dapingmu", None, {"plotly": 2})]:
+                page = browser.new_page()
+                monitor = Monitor(page)
+                page.goto(f"{server.url}/{address}", timeout=60_000)
+                settle(page)
+                if heading:
+                    page.get_by_role("heading", name=heading).wait_for(timeout=60_000)
+                wait_for_visuals(page, need)
+                page.screenshot(path=str(SHOT_DIR / f"40_{name}_{size}.png"))
+                full = page.evaluate("""() => document.querySelector('[data-testid="stMain"]').scrollHeight""")
+                if not phone:
+                    page.set_viewport_size({"width": width, "height": min(int(full) + 40, 7000)})
+                    time.sleep(1.5)
+                    page.screenshot(path=str(SHOT_DIR / f"40_{name}_{size}_full.png"))
+                assert page.evaluate("() => document.scrollingElement.scrollWidth") <= width + 1
+                assert_page_is_clean(page, monitor, f"{name} at {size}")
+                page.close()
+        finally:
+            browser.close()
+
+
+def test_streamlits_own_words_are_chinese(store_cache, tmp_path):
+    with fresh_server(store_cache, tmp_path) as server, chromium({"width": 1600, "height": 1000}) as browser:
+        page = browser.new_page()
+        monitor = Monitor(page)
+        page.goto(f"{server.url}/taizhang", timeout=60_000)
+        settle(page)
+        wait_for_visuals(page, {"table": 2})
+        grid = page.locator('[data-testid="stDataFrame"]').first
+        grid.hover()
+        time.sleep(0.8)
+        labels = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stElementToolbar"] button')]
+            .map(b => b.getAttribute('aria-label') || b.getAttribute('title') || b.innerText)""")
+        assert labels and "全屏" in labels and not any(label and label.isascii() for label in labels), labels
+        modebar = page.evaluate("""() => { const c = [...document.querySelectorAll('.modebar-btn')]
+            .map(b => b.getAttribute('data-title')); return c; }""")
+        assert not any(t and t.isascii() for t in modebar), modebar
+        assert_page_is_clean(page, monitor, "Chinese words")

@@ -131,8 +131,9 @@ PRINT_CSS = """<style>
 
 
 def print_and_phone_css() -> None:
-    """Printing (A4/A3 landscape, no sidebar, no chart cut by a page break) and the phone's narrow screen."""
+    """Printing (A4/A3 landscape, no sidebar, no chart cut by a page break) and Streamlit's words in Chinese."""
     st.html(PRINT_CSS)
+    chinese_streamlit_words()
 
 
 def is_phone() -> bool:
@@ -140,3 +141,82 @@ def is_phone() -> bool:
     chart tool bars, which would sit on the legends, are left out."""
     agent = (st.context.headers.get("User-Agent") or "") if st.context.headers else ""
     return any(word in agent for word in ("iPhone", "Android", "Mobile", "wxwork", "MicroMessenger"))
+
+
+# Streamlit (1.67) writes its own menus, tool bars and status in English with no option to change them: these
+# words are swapped for Chinese in the page as they appear (text and tooltips), by a script that runs once per
+# page load. The uploader's words are CSS (chinese_file_uploader), plotly's come with its locale.
+STREAMLIT_WORDS = {
+    "Sort ascending": "升序排列",
+    "Sort descending": "降序排列",
+    "Autosize": "自动列宽",
+    "Pin column": "固定此列",
+    "Unpin column": "取消固定",
+    "Hide column": "隐藏此列",
+    "Format": "数字格式",
+    "Copy column name": "复制列名",
+    "Show/hide columns": "显示/隐藏列",
+    "Search": "搜索",
+    "Close Search": "关闭搜索",
+    "Fullscreen": "全屏",
+    "Close fullscreen": "退出全屏",
+    "Download as CSV": "下载CSV",
+    "Clear selection": "清除选择",
+    "Select all": "全选",
+    "No data": "无数据",
+    "Automatic": "自动",
+    "Localized": "本地格式",
+    "Plain": "普通",
+    "Percent": "百分比",
+    "Scientific": "科学计数",
+    "Accounting": "会计格式",
+    "Compact": "紧凑",
+    "Calendar": "日历",
+    "Stop": "停止",
+    "Running...": "运行中…",
+    "Rerun": "重新运行",
+    "Settings": "设置",
+    "Print": "打印",
+    "About": "关于",
+    "Clear cache": "清除缓存",
+    "No results": "无匹配项",
+    "Press Enter to apply": "按回车键确认",
+    "Press Enter to submit form": "按回车键提交",
+    "Choose an option": "请选择",
+    "Close": "关闭",
+}
+
+_SWAP_SCRIPT = """<script>
+if (!window.__ledgerChinese) {
+  window.__ledgerChinese = true;
+  const words = %s;
+  const text = node => {
+    const t = node.nodeValue.trim();
+    if (t in words) node.nodeValue = node.nodeValue.replace(t, words[t]);
+  };
+  const swap = root => {
+    if (root.nodeType === 3) return text(root);
+    if (root.nodeType !== 1) return;
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) text(n);
+    [root, ...root.querySelectorAll("[title], [aria-label], [placeholder]")].forEach(e => {
+      for (const a of ["title", "aria-label", "placeholder"]) {
+        const v = e.getAttribute && e.getAttribute(a);
+        if (v && v in words) e.setAttribute(a, words[v]);
+      }
+    });
+  };
+  new MutationObserver(changes => changes.forEach(c => {
+    if (c.type === "characterData") text(c.target);
+    else if (c.type === "attributes") swap(c.target);
+    else c.addedNodes.forEach(swap);
+  })).observe(document.body, {subtree: true, childList: true, characterData: true,
+                              attributes: true, attributeFilter: ["title", "aria-label", "placeholder"]});
+  swap(document.body);
+}
+</script>"""
+
+
+def chinese_streamlit_words() -> None:
+    """Swap Streamlit's own English words (STREAMLIT_WORDS) for Chinese in the browser."""
+    st.html(_SWAP_SCRIPT % json.dumps(STREAMLIT_WORDS, ensure_ascii=False), unsafe_allow_javascript=True)
