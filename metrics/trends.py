@@ -16,7 +16,8 @@ SERIES_COLUMNS = ["report_date", "district", "completed_investment_wan", "planne
 def _select(totals: pd.DataFrame, batch_year: int, districts=None) -> pd.DataFrame:
     if totals is None or len(totals) == 0:
         return pd.DataFrame(columns=["report_date", "district", "completed_investment_wan", "planned_investment_wan"])
-    mask = pd.to_numeric(totals["batch_year"], errors="coerce") == int(batch_year)
+    years = [int(y) for y in batch_year] if isinstance(batch_year, (list, tuple)) else [int(batch_year)]
+    mask = pd.to_numeric(totals["batch_year"], errors="coerce").isin(years)
     if districts:
         mask &= totals["district"].isin(list(districts))
     out = totals[mask].copy()
@@ -88,8 +89,9 @@ def _until(totals: pd.DataFrame, as_of) -> pd.DataFrame:
     return totals if as_of is None else totals[totals["report_date"] <= pd.Timestamp(as_of)]
 
 
-def district_investment_series(totals: pd.DataFrame, batch_year: int, districts=None, as_of=None) -> pd.DataFrame:
-    """Per district and report date of `batch_year` (up to `as_of`): cumulative completed and planned investment
+def district_investment_series(totals: pd.DataFrame, batch_year, districts=None, as_of=None) -> pd.DataFrame:
+    """Per district and report date of `batch_year` (one year, or a list: their sum) up to `as_of`: cumulative
+    completed and planned investment
     and the weekly increment (change from the district's previous report date; NaN on its first).
     Columns SERIES_COLUMNS, sorted by date then official district order."""
     rows = _select(_until(totals, as_of), batch_year, districts)

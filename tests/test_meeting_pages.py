@@ -172,3 +172,10 @@ def test_the_ledger_search_covers_every_visible_column(db, sample_ledger, word, 
     expected = ledger_table(sample_ledger)
     expected = expected[expected[column].astype("string").str.contains(word, regex=False).fillna(False)]
     assert 0 < len(shown) and sorted(shown["小区编号"]) == sorted(expected["小区编号"])
+
+
+def test_the_weekly_increments_of_three_batches_are_not_empty(db):
+    at = open_app("views/investment.py", query=THREE_YEARS)
+    bars = [fig for fig in figures(at) if fig["data"] and fig["data"][0].get("type") == "bar"
+            and fig["layout"].get("barmode") == "relative"]
+    assert bars and len(bars[0]["data"]) == 10

@@ -111,3 +111,11 @@ def test_batch_trends_keep_each_batch_and_sum_to_the_programme():
     assert total["completed_investment_wan"].tolist() == [10000.0, 70000.0, 175999.0]
     assert total["planned_investment_wan"].tolist() == [90000.0, 150000.0, 249999.0]
     assert len(batch_trends(_totals(), [2022], as_of="2022-03-01")) == 1     # cut at the as-of date
+
+
+def test_district_series_of_several_batches_is_their_sum():
+    one = district_investment_series(_totals(), 2022)
+    both = district_investment_series(_totals(), [2022, 2023])
+    huangdao = both[both["district"] == "黄岛区"]
+    assert huangdao["completed_investment_wan"].tolist() == [99999.0]
+    assert len(both) == len(one) + 1

@@ -177,10 +177,11 @@ def trend(version: str, as_of: str, batch_year: int, districts: Names = ()) -> p
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def district_series(version: str, as_of: str, batch_year: int, districts: Names = ()) -> pd.DataFrame:
+def district_series(version: str, as_of: str, years: Years, districts: Names = ()) -> pd.DataFrame:
+    """metrics.trends.district_investment_series of the selected batches together (a programme: their sum)."""
     from metrics.trends import district_investment_series
 
-    return district_investment_series(totals(version, (batch_year,), districts), batch_year, as_of=as_of)
+    return district_investment_series(totals(version, years, districts), list(years), as_of=as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

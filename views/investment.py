@@ -20,7 +20,7 @@ with plan_column:
     layout.chart(investment_bar(data.progress(*f.args), theme=theme, title=None), key="investment_by_district")
 with weekly_column:
     st.markdown("#### 各区（市）每期新增完成投资（万元）")
-    layout.chart(weekly_investment_figure(data.district_series(f.version, f.as_of, f.year, f.districts), theme=theme,
+    layout.chart(weekly_investment_figure(data.district_series(*f.args), theme=theme,
                                           title=None), key="investment_weekly")
 
 st.markdown("#### 资金来源（万元）")
