@@ -325,6 +325,8 @@ def test_ledger_downloads_are_print_ready(browser, server):
     assert excel.value.suggested_filename.endswith(".xlsx")
     assert [c.value for c in sheet[1]][:3] == ["小区编号", "小区名称", "所属区市"]
     assert sheet.freeze_panes == "A2" and sheet.max_row == 1 + 318
+    assert sheet.max_column == 13                                     # legible on an A4 width, not 42 columns
+    assert "截至2022年5月31日" in sheet.oddHeader.center.text
     with page.expect_download(timeout=60_000) as csv:
         page.get_by_role("button", name="下载 CSV").click()
     text = Path(csv.value.path()).read_bytes().decode("utf-8-sig")

@@ -179,3 +179,4 @@ def test_the_weekly_increments_of_three_batches_are_not_empty(db):
     bars = [fig for fig in figures(at) if fig["data"] and fig["data"][0].get("type") == "bar"
             and fig["layout"].get("barmode") == "relative"]
     assert bars and len(bars[0]["data"]) == 10
+

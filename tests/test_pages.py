@@ -329,7 +329,7 @@ def test_ledger_table_search_and_history(db, sample_ledger):
     history = dataframe(at, "history")
     assert len(history) == len(LedgerStore(db).snapshots())
     assert history.columns.tolist()[:4] == ["截至日期", "区市", "改造年度", "小区数（行）"]
-    assert [b.label for b in at.get("download_button")] == ["下载 Excel（打印格式）", "下载 CSV"]
+    assert [b.label for b in at.get("download_button")] == ["下载 Excel（打印格式）", "下载 Excel（全部列）", "下载 CSV"]
 
 
 def test_streamlit_table_download_is_off():
