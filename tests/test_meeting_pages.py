@@ -180,3 +180,15 @@ def test_the_weekly_increments_of_three_batches_are_not_empty(db):
             and fig["layout"].get("barmode") == "relative"]
     assert bars and len(bars[0]["data"]) == 10
 
+
+
+def test_the_map_can_be_saved_as_an_image(db, sample_ledger):
+    import json
+
+    at = open_app("views/map.py")
+    chart = next(c for c in at.get("plotly_chart") if "老旧小区改造状态（截至2022年5月31日）" in c.proto.spec)
+    spec, config = json.loads(chart.proto.spec), json.loads(chart.proto.config)
+    assert config["toImageButtonOptions"]["filename"] == f"老旧小区改造地图_{AS_OF}"
+    points = sum(len(_values(t["x"])) for t in spec["data"] if t.get("mode") == "markers")
+    assert points == 318
+    assert {t["name"] for t in spec["data"] if t.get("mode") == "markers"} <= {"未启动", "前期工作", "施工中", "已完工", "已验收"}

@@ -372,3 +372,20 @@ def comparison_date(version: str, as_of: str, years: Years) -> str:
     dates = report_dates(version, years)
     earlier = [d for d in dates if d <= week_before(as_of)]
     return earlier[-1] if earlier else dates[0]
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def map_image(version: str, as_of: str, years: Years, districts: Names = (), groups: Names = (),
+              map_districts: Names = (), classes: Names = (), bundles: Names = (), theme: str = "light"):
+    """figures.map_image.map_image_figure of what the map shows (same filters as map_deck), for saving."""
+    from figures.map import _features
+    from figures.map_image import map_image_figure
+    from metrics.numbers import fmt_date_cn
+
+    frame = _thinned(map_communities(version, as_of, years, districts, groups, map_districts, classes, bundles))
+    shown = set(frame["district"].dropna()) if map_districts else None
+    features = [f for f in _features(boundaries_geojson(), "name", 0.0008)
+                if shown is None or f["properties"]["name"] in shown]
+    area = "、".join(map_districts or districts) or "全市"
+    return map_image_figure(frame, {"type": "FeatureCollection", "features": features}, theme=theme,
+                            title=f"{area}老旧小区改造状态（截至{fmt_date_cn(as_of)}）")

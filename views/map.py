@@ -40,3 +40,8 @@ with detail_column:
 if community is not None and not community.empty:
     layout.chart(node_timeline(community, f.as_of, theme=theme, title=f"{community.iloc[0]['name']} · 项目节点计划与实际"),
                  key="community_timeline")
+
+with st.expander("保存地图图片", icon=":material/image:"):
+    st.caption("点击图片右上角的相机按钮（下载为PNG图片）保存。")
+    layout.chart(data.map_image(*f.args, tuple(groups), tuple(map_districts), tuple(classes), tuple(bundles), theme),
+                 key="map_image", filename="老旧小区改造地图_" + f.as_of)
