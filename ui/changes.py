@@ -42,3 +42,15 @@ def communities_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Communities (id, name, district, street, status, responsible) with the ledger's Chinese headers."""
     labels = table_labels()
     return frame.rename(columns={c: labels.get(c, c) for c in frame.columns}).reset_index(drop=True)
+
+
+def movers_line(movers: pd.DataFrame) -> str:
+    """**开工率变化最大**：市北区（提高2.1个百分点），…　**完成投资增加最多**：…"""
+    from metrics.changes import biggest_movers, fmt_money_change, fmt_points_change
+
+    def line(column: str, label: str, fmt) -> str:
+        top = biggest_movers(movers, column)
+        named = "，".join(f"{r['district']}（{fmt(r[column])}）" for _, r in top.iterrows())
+        return f"**{label}**：{named or '无变化'}"
+    return (line("start_rate_change", "开工率变化最大", fmt_points_change) + "　　"
+            + line("investment_change_wan", "完成投资增加最多", fmt_money_change))

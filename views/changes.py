@@ -2,7 +2,6 @@
 that became overdue, districts whose light changed colour, the biggest movers, and the two dates side by side."""
 import streamlit as st
 
-from metrics.changes import biggest_movers, fmt_money_change, fmt_points_change
 from metrics.numbers import fmt_date_cn, fmt_int
 from ui import changes, data, layout, tables
 
@@ -23,15 +22,7 @@ cols[1].metric("新完工小区", f"{fmt_int(len(c['completed']))}个", border=T
 cols[2].metric("新增逾期节点", f"{fmt_int(len(c['overdue']))}个", border=True)
 cols[3].metric("预警颜色变化的区市", f"{fmt_int(len(c['lights']))}个", border=True)
 
-
-def mover_line(column: str, label: str, fmt) -> str:
-    top = biggest_movers(c["movers"], column)
-    named = "，".join(f"{r['district']}（{fmt(r[column])}）" for _, r in top.iterrows())
-    return f"**{label}**：{named or '无变化'}"
-
-
-st.markdown(mover_line("start_rate_change", "开工率变化最大", fmt_points_change) + "　　"
-            + mover_line("investment_change_wan", "完成投资增加最多", fmt_money_change))
+st.markdown(changes.movers_line(c["movers"]))
 
 if len(c["lights"]):
     st.markdown("#### 预警颜色变化")
