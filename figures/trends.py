@@ -110,7 +110,7 @@ def programme_trend_figure(batch_trend: pd.DataFrame, theme: str = "light",
     """A programme of several batches (e.g. 2022–2024) from a batch_trends frame, y in 亿元: the programme's
     cumulative completed investment (the sum, bold, labelled at its latest point), each batch's own curve, and
     the programme's plan (dotted: the batches' planned investment summed). Trace names: "{a}—{b}年度合计",
-    "{y}年度", "计划投资（{a}—{b}年度合计）"."""
+    "{y}年度", "计划投资（合计）"; the legend sits under the plot, clear of the mode bar."""
     if batch_trend is None or len(batch_trend) == 0:
         return empty_figure("暂无投资数据", theme, title)
     p = palette(theme)
@@ -121,7 +121,7 @@ def programme_trend_figure(batch_trend: pd.DataFrame, theme: str = "light",
     dates = pd.to_datetime(total["report_date"])
     fig = go.Figure()
     fig.add_trace(go.Scatter(
-        x=dates, y=_yi(total["planned_investment_wan"]), name=f"计划投资（{span}合计）", mode="lines",
+        x=dates, y=_yi(total["planned_investment_wan"]), name="计划投资（合计）", mode="lines",
         line=dict(color=p["plan"], width=2, dash="dot"), text=[fmt_yi(v) for v in total["planned_investment_wan"]],
         hovertemplate="%{x|%Y年%m月%d日}<br>计划投资：%{text}<extra></extra>",
     ))
@@ -148,4 +148,6 @@ def programme_trend_figure(batch_trend: pd.DataFrame, theme: str = "light",
                        bgcolor=p["paper"], bordercolor=p["current"], borderwidth=1)
     fig.update_layout(xaxis=dict(title=None, tickformat="%Y年%-m月"), yaxis=dict(title="亿元", rangemode="tozero",
                       tickformat=",.0f"), hovermode="x unified", height=560)
-    return apply_theme(fig, theme, title)
+    apply_theme(fig, theme, title)
+    return fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.12, x=0, xanchor="left"),
+                             margin=dict(t=40 if title is None else 90))

@@ -41,7 +41,7 @@ def test_programme_figure_draws_each_batch_the_sum_and_the_plan():
         "planned_investment_wan": [300000.0, 500000.0, 300000.0, 500000.0]})
     fig = programme_trend_figure(frame)
     names = [t.name for t in fig.data]
-    assert names == ["计划投资（2022—2023年度合计）", "2022年度", "2023年度", "2022—2023年度合计"]
+    assert names == ["计划投资（合计）", "2022年度", "2023年度", "2022—2023年度合计"]
     assert list(fig.data[3].y) == [7.0, 8.05] and list(fig.data[0].y) == [80.0, 80.0]
     assert fig.layout.annotations[0].text.startswith("8.1亿元")
 

@@ -24,7 +24,7 @@ def test_three_batches_show_the_programme_not_the_latest_batch_alone(db, page):
     assert "#### 2022—2024年度累计完成投资　各年度及合计，与计划投资对比（亿元）" in markdown(at)
     assert not any(m.startswith("#### 2024年度累计完成投资") for m in markdown(at))
     fig = _trend(at)
-    total, plan = _trace(fig, "2022—2024年度合计"), _trace(fig, "计划投资（2022—2024年度合计）")
+    total, plan = _trace(fig, "2022—2024年度合计"), _trace(fig, "计划投资（合计）")
     dates = [str(v)[:10] for v in _values(total["x"])]
     assert len(dates) == len(set(dates)) > 40 and dates[-1] == AS_OF
     assert f"{_values(total['y'])[-1]:.2f}" == "7.03"          # 70,339万元: all of it the 2022 batch's
