@@ -43,7 +43,7 @@ def funnel_history_figure(history: pd.DataFrame, theme: str = "light", title: st
             mode="lines", line=dict(color=colors[i % len(colors)], width=3),
             hovertemplate=f"{stage}：%{{y:,d}}个<extra></extra>",
         ))
-    fig.update_layout(xaxis=dict(title=None, tickformat="%Y年%-m月"), yaxis=dict(title="小区（个）", rangemode="tozero",
+    fig.update_layout(xaxis=dict(title=None, tickformat="%Y年%-m月", dtick="M1"), yaxis=dict(title="小区（个）", rangemode="tozero",
                       tickformat=",d"), hovermode="x unified", height=height)
     return apply_theme(fig, theme, title)
 

@@ -146,7 +146,7 @@ def programme_trend_figure(batch_trend: pd.DataFrame, theme: str = "light",
                             f"计划{fmt_yi(last['planned_investment_wan'])}</span>",
                        showarrow=True, arrowhead=0, ax=-60, ay=-45, font=dict(size=18, color=p["current"]),
                        bgcolor=p["paper"], bordercolor=p["current"], borderwidth=1)
-    fig.update_layout(xaxis=dict(title=None, tickformat="%Y年%-m月"), yaxis=dict(title="亿元", rangemode="tozero",
+    fig.update_layout(xaxis=dict(title=None, tickformat="%Y年%-m月", dtick="M1"), yaxis=dict(title="亿元", rangemode="tozero",
                       tickformat=",.0f"), hovermode="x unified", height=560)
     apply_theme(fig, theme, title)
     return fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.12, x=0, xanchor="left"),

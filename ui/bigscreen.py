@@ -37,6 +37,11 @@ SCREEN_CSS = """<style>
   .bs-weeks { display: grid; grid-template-columns: repeat(2, 1fr); gap: 8px; margin-top: 12px; }
   .bs-week { border: 1px solid rgba(128,128,128,.35); border-radius: 6px; padding: 4px 12px; }
   .bs-week .label { font-size: 17px; opacity: .8; } .bs-week .value { font-size: 32px; font-weight: 700; }
+  @media (max-width: 700px) {   /* the screen opened on a phone: stacked, not squeezed */
+    .bs-tiles, .bs-weeks { grid-template-columns: repeat(2, 1fr); }
+    .bs-title { flex-direction: column; gap: 4px; } .bs-title h1 { font-size: 24px; }
+    .bs-tile .value { font-size: 28px; } .bs-laggards { font-size: 16px; }
+  }
   .bs-light { display: inline-block; min-width: 30px; text-align: center; border-radius: 4px; padding: 0 4px; }
 </style>"""
 

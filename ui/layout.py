@@ -223,3 +223,11 @@ if (!window.__ledgerChinese) {
 def chinese_streamlit_words() -> None:
     """Swap Streamlit's own English words (STREAMLIT_WORDS) for Chinese in the browser."""
     st.html(_SWAP_SCRIPT % json.dumps(STREAMLIT_WORDS, ensure_ascii=False), unsafe_allow_javascript=True)
+
+
+def gauge_grid(columns: int = 5, **screen) -> dict:
+    """district_gauges arguments for this browser: on a phone two gauges a row, small enough for 390 pixels;
+    else `columns` and the page's own `screen` settings."""
+    if is_phone():
+        return dict(columns=2, row_height=200, number_size=22, row_gap=0.07)
+    return dict(columns=columns, **screen)

@@ -64,13 +64,15 @@ st.html(bigscreen.tiles_html(overview_cards(data.headline(*focus.args),
                                                           focus.districts))))
 
 st.html('<div class="bs-section">各区（市）开工率　落后在前，刻线为序时进度</div>')
-layout.chart(bigscreen.gauges_for_screen(district_gauges(data.progress(*f.args), columns=5, theme=theme, note=False,
-                                                             row_gap=0.3)), key="bigscreen_gauges", height=450)
+gauges = district_gauges(data.progress(*f.args), theme=theme, note=False, **layout.gauge_grid(row_gap=0.3))
+layout.chart(gauges if layout.is_phone() else bigscreen.gauges_for_screen(gauges), key="bigscreen_gauges",
+             height=None if layout.is_phone() else 450)
 
 map_column, trend_column, laggard_column = st.columns([5, 5, 4], gap="small")
 with map_column:
     st.html('<div class="bs-section">小区改造状态分布</div>')
-    maps.show_map(focus, key="bigscreen_map", theme=theme, height=310, width=640, legend=False)
+    maps.show_map(focus, key="bigscreen_map", theme=theme, height=310, width=330 if layout.is_phone() else 640,
+                  legend=False)
 with trend_column:
     st.html(f'<div class="bs-section">{blocks.trend_title(focus).split("　")[0]}（亿元）</div>')
     blocks.investment_trend(focus, theme=theme, key="bigscreen_trend", height=310)

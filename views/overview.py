@@ -17,10 +17,8 @@ if len(f.years) > 1:   # a programme of several batches (2022–2024): each year
     blocks.programme(f, theme=theme, key="overview_programme")
 
 st.markdown("#### 各区（市）开工率　落后在前，颜色按序时进度预警")
-phone = layout.is_phone()     # a phone's narrow screen: two gauges a row, the map fitted to its width
-layout.chart(district_gauges(data.progress(*f.args), theme=theme,
-                             **(dict(columns=2, row_height=200, number_size=22, row_gap=0.07) if phone else {})),
-             key="overview_gauges")
+phone = layout.is_phone()     # a phone: the map fitted to its 390-pixel width
+layout.chart(district_gauges(data.progress(*f.args), theme=theme, **layout.gauge_grid()), key="overview_gauges")
 blocks.fast_slow(f)
 
 left, right = st.columns([1, 1], gap="medium")
