@@ -16,7 +16,7 @@ def trend_title(f: Filters) -> str:
     return f"{f.year}年度累计完成投资　与计划投资、上年同期对比（亿元）"
 
 
-def investment_trend(f: Filters, *, theme: str, key: str, height: int | None = None) -> None:
+def investment_trend(f: Filters, *, theme: str, key: str, height: int | None = None, toolbar: bool = True) -> None:
     """One batch: its curve against last year's and the plan. Several batches (a 2022–2024 programme): each
     batch's curve, their sum and the summed plan — never the latest batch alone."""
     if len(f.years) > 1:
@@ -24,7 +24,7 @@ def investment_trend(f: Filters, *, theme: str, key: str, height: int | None = N
     else:
         fig = investment_trend_figure(data.trend(f.version, f.as_of, f.year, f.districts), f.year, theme=theme,
                                       title=None)
-    layout.chart(fig, key=key, height=height)
+    layout.chart(fig, key=key, height=height, toolbar=toolbar)
 
 
 PROGRAMME_HEADERS = {

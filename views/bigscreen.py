@@ -66,7 +66,7 @@ st.html(bigscreen.tiles_html(overview_cards(data.headline(*focus.args),
 st.html('<div class="bs-section">各区（市）开工率　落后在前，刻线为序时进度</div>')
 gauges = district_gauges(data.progress(*f.args), theme=theme, note=False, **layout.gauge_grid(row_gap=0.3))
 layout.chart(gauges if layout.is_phone() else bigscreen.gauges_for_screen(gauges), key="bigscreen_gauges",
-             height=None if layout.is_phone() else 450)
+             height=None if layout.is_phone() else 450, toolbar=False)
 
 map_column, trend_column, laggard_column = st.columns([5, 5, 4], gap="small")
 with map_column:
@@ -75,7 +75,7 @@ with map_column:
                   legend=False)
 with trend_column:
     st.html(f'<div class="bs-section">{blocks.trend_title(focus).split("　")[0]}（亿元）</div>')
-    blocks.investment_trend(focus, theme=theme, key="bigscreen_trend", height=310)
+    blocks.investment_trend(focus, theme=theme, key="bigscreen_trend", height=310, toolbar=False)
 with laggard_column:
     st.html('<div class="bs-section">进度滞后区市</div>')
     st.html(bigscreen.laggards_html(bigscreen.laggards(data.progress(*f.args))))
