@@ -302,7 +302,10 @@ def test_selecting_a_community_on_the_map_shows_its_details(browser, server):
     wait_for_visuals(page, {"deck": 1})
     canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
     box = canvas.bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2 + (x - cx), box["y"] + box["height"] / 2 + (y - cy))
+    target = (box["x"] + box["width"] / 2 + (x - cx), box["y"] + box["height"] / 2 + (y - cy))
+    page.mouse.move(*target)      # as a person does: the point is picked on hover, then clicked
+    time.sleep(0.5)
+    page.mouse.click(*target)
     settle(page)
     title = f"{row['name']} · 项目节点计划与实际"
     page.locator(".js-plotly-plot", has_text=title).wait_for(timeout=30_000)
