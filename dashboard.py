@@ -1,8 +1,12 @@
 """青岛市城镇老旧小区改造调度平台: the frame around every page.
 
 Page config, the store handle, the shared sidebar filters (kept in the page address), the theme switch and the
-navigation. Run with `streamlit run dashboard.py`. Pages live in pages/ and only wire widgets to ui/, metrics/
+navigation. Run with `streamlit run dashboard.py`. Pages live in views/ and only wire widgets to ui/, metrics/
 and figures/.
+
+The folder is deliberately not called pages/: Streamlit (1.67) runs the first session after a server start in its
+older pages-directory mode when a pages/ folder sits beside the entry file, so a bookmarked /taizhang opened first
+shows its English "Page not found" dialog and the sidebar flashes the file names (tests/test_meeting_browser.py).
 """
 import sys
 from pathlib import Path
@@ -16,21 +20,34 @@ if str(ROOT) not in sys.path:  # `streamlit run` from another folder
 from ui import auth, layout  # noqa: E402
 from ui.filters import sidebar_filters  # noqa: E402
 
-st.set_page_config(page_title=layout.APP_TITLE, page_icon=str(ROOT / "ui" / "favicon.png"), layout="wide", initial_sidebar_state="expanded")
+# initial_sidebar_state="auto": open on a desktop, closed on a phone (where it would cover the page)
+st.set_page_config(page_title=layout.APP_TITLE, page_icon=str(ROOT / "ui" / "favicon.png"), layout="wide",
+                   initial_sidebar_state="auto")
 
-# url_path never equals the file's stem: with a pages/ folder beside the entry file, Streamlit's older
-# pages-directory lookup hashes "overview" the same way as url_path="overview" and can then run the page file
-# without this frame (no sidebar filters) — AppTest does so on every rerun.
+VIEWS = ROOT / "views"
+
+
+def _to_overview() -> None:
+    st.switch_page(OVERVIEW, query_params={key: st.query_params.get_all(key) for key in st.query_params})
+
+
+OVERVIEW = st.Page(VIEWS / "overview.py", title="总览", icon=":material/dashboard:", url_path="shouye", default=True)
 PAGES = [
-    st.Page(ROOT / "pages" / "overview.py", title="总览", icon=":material/dashboard:", url_path="zonglan", default=True),
-    st.Page(ROOT / "pages" / "map.py", title="地图", icon=":material/map:", url_path="ditu"),
-    st.Page(ROOT / "pages" / "district.py", title="区市", icon=":material/location_city:", url_path="qushi"),
-    st.Page(ROOT / "pages" / "investment.py", title="投资", icon=":material/payments:", url_path="touzi"),
-    st.Page(ROOT / "pages" / "ledger.py", title="台账", icon=":material/table_view:", url_path="taizhang"),
-    st.Page(ROOT / "pages" / "bulletin.py", title="通报", icon=":material/campaign:", url_path="tongbao"),
-    st.Page(ROOT / "pages" / "reporting.py", title="报送", icon=":material/fact_check:", url_path="baosong"),
-    st.Page(ROOT / "pages" / "accounts.py", title="账号", icon=":material/manage_accounts:", url_path="zhanghao"),
-    st.Page(ROOT / "pages" / "audit.py", title="审计", icon=":material/policy:", url_path="shenji"),
+    OVERVIEW,
+    st.Page(VIEWS / "changes.py", title="本周变化", icon=":material/change_history:", url_path="bianhua"),
+    st.Page(VIEWS / "stages.py", title="阶段", icon=":material/filter_alt:", url_path="jieduan"),
+    st.Page(VIEWS / "map.py", title="地图", icon=":material/map:", url_path="ditu"),
+    st.Page(VIEWS / "district.py", title="区市", icon=":material/location_city:", url_path="qushi"),
+    st.Page(VIEWS / "investment.py", title="投资", icon=":material/payments:", url_path="touzi"),
+    st.Page(VIEWS / "ledger.py", title="台账", icon=":material/table_view:", url_path="taizhang"),
+    st.Page(VIEWS / "bulletin.py", title="通报", icon=":material/campaign:", url_path="tongbao"),
+    st.Page(VIEWS / "reporting.py", title="报送", icon=":material/fact_check:", url_path="baosong"),
+    st.Page(VIEWS / "accounts.py", title="账号", icon=":material/manage_accounts:", url_path="zhanghao"),
+    st.Page(VIEWS / "audit.py", title="审计", icon=":material/policy:", url_path="shenji"),
+    st.Page(VIEWS / "bigscreen.py", title="大屏", icon=":material/tv:", url_path="dapingmu"),
+    # The default page is served at "/" only; /zonglan (the overview's address in links already sent round)
+    # reaches it through this hidden alias instead of Streamlit's "Page not found".
+    st.Page(_to_overview, title="总览", url_path="zonglan", visibility="hidden"),
 ]
 
 page = st.navigation(auth.allowed_pages(PAGES))   # 账号 and 审计 only for city administrators
@@ -39,6 +56,7 @@ try:
     auth.sidebar()
     sidebar_filters()
     layout.theme_switch()
+    layout.print_and_phone_css()
     page.run()
 except Exception as exc:  # st.stop / st.rerun / st.switch_page are BaseException and pass through
     layout.show_error(exc)

@@ -39,14 +39,17 @@ def _num(x: float) -> str:
 
 
 def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "light",
-                    title: str | None = None, rules: dict | None = None, note: bool = True) -> go.Figure:
+                    title: str | None = None, rules: dict | None = None, note: bool = True,
+                    row_gap: float = 0.08, row_height: int = 300, number_size: int = 30) -> go.Figure:
     """One Indicator gauge per district of `progress` (a district_progress frame), in laggards_first order.
 
     Each gauge: value = start rate (gauge_value: one decimal, "%" suffix), axis 0–100 (wider when a rate
     exceeds 100), the bar in the district's light colour, a threshold mark at its schedule rate (序时进度), and
     `已开工x个/计划y个` under the district's name. Trace `name` is the district; `meta` holds district, light,
     start_rate (unrounded) and schedule_rate. With `note`, a key under the gauges explains the mark and the
-    colours (thresholds from `rules` or config/warnings.toml).
+    colours (thresholds from `rules` or config/warnings.toml). `row_gap` (share of the plot height between
+    rows) must leave room for the names of the next row when the figure is short (the big screen);
+    `row_height` (pixels per row) and `number_size` shrink the gauges for a phone's narrow cells.
     """
     if progress is None or len(progress) == 0:
         return empty_figure("暂无区市数据", theme, title)
@@ -75,27 +78,27 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
             meta=dict(district=str(row.district), light=str(row.light),
                       start_rate=None if row.start_rate is None or pd.isna(row.start_rate) else float(row.start_rate),
                       schedule_rate=schedule),
-            number=dict(suffix="%", valueformat=".1f", font=dict(size=30, color=p["text"])),
+            number=dict(suffix="%", valueformat=".1f", font=dict(size=number_size, color=p["text"])),
             title=dict(text=(f"<b>{row.district}</b><br><span style='font-size:14px;color:{p['muted']}'>"
                              f"已开工{fmt_int(row.started)}个/计划{fmt_int(row.planned)}个</span>"),
                        font=dict(size=18)),
             gauge=gauge,
-            domain=_cell(i // columns, i % columns, rows, columns, note),
+            domain=_cell(i // columns, i % columns, rows, columns, row_gap),
         ))
     if note:
         narrow = columns <= 2
         fig.add_annotation(text=gauge_note(rules, wrap=narrow), x=0.5, y=0, xref="paper", yref="paper",
                            xanchor="center", yanchor="top", showarrow=False, font=dict(size=14, color=p["muted"]))
     note_px = (70 if columns <= 2 else 30) if note else 0
-    fig.update_layout(height=300 * rows + note_px + (130 if title else 70),
+    fig.update_layout(height=row_height * rows + note_px + (130 if title else 70),
                       margin=dict(l=30, r=30, t=130 if title else 70, b=note_px + 10))
     return apply_theme(fig, theme, title)
 
 
-def _cell(row: int, column: int, rows: int, columns: int, note: bool) -> dict:
-    """The x/y domain of one gauge: equal cells with gaps, the bottom strip kept for the note."""
-    bottom = 0.0   # the note sits in the bottom margin
-    xgap, ygap = 0.05, 0.08
+def _cell(row: int, column: int, rows: int, columns: int, ygap: float) -> dict:
+    """The x/y domain of one gauge: equal cells with gaps (the note sits in the bottom margin)."""
+    bottom = 0.0
+    xgap = 0.05
     width = (1 - xgap * (columns - 1)) / columns
     height = (1 - bottom - ygap * (rows - 1)) / rows
     x0 = column * (width + xgap)

@@ -262,7 +262,8 @@ def tile_layers(tile_url: str, bbox: tuple[float, float, float, float], zoom: in
 
 def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: pd.DataFrame | None = None,
                    tile_url: str = "", theme: str = "light", name_field: str = "name", height: int = 720,
-                   point_radius_m: float = 120, simplify_deg: float = 0.0008) -> pdk.Deck:
+                   point_radius_m: float = 120, simplify_deg: float = 0.0008,
+                   view_px: tuple[int, int] = (VIEW_WIDTH_PX, VIEW_HEIGHT_PX)) -> pdk.Deck:
     """The map deck. Layers, bottom to top:
     optional raster tiles (ids "basemap-tile-z-x-y", only when tile_url is set), the district boundaries
     ("district-boundaries", filled and outlined), optionally the start-rate choropleth ("district-start-rate",
@@ -272,7 +273,8 @@ def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: 
     when the choropleth is on).
     `boundaries_geojson`: a FeatureCollection dict, a path to one, or a GeoDataFrame (WGS-84); boundaries are
     simplified to `simplify_deg` degrees (0.0008° ≈ 80 m, under a pixel at city zoom; 0 keeps them as they are).
-    The initial view fits the points, else the boundaries. Tooltip: {"html": TOOLTIP_HTML} over pre-escaped
+    The initial view fits the boundaries of the districts that have points, and the points (every boundary when
+    there is no point) into `view_px` (width, height) pixels, the size the map is drawn at. Tooltip: {"html": TOOLTIP_HTML} over pre-escaped
     fields; map_provider=None and no map_style argument (JSON mapStyle "__MAP_STYLE__"), so Streamlit draws no
     base map and fetches nothing from a map service.
     """
@@ -286,12 +288,16 @@ def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: 
 
     layers = []
     bounds = _coords_bounds([f["geometry"]["coordinates"] for f in features]) if features else None
-    if records:
-        view = fit_view([r["lon"] for r in records], [r["lat"] for r in records])
-    elif bounds:
-        view = fit_view([bounds[0], bounds[2]], [bounds[1], bounds[3]], padding=0.02)
-    else:
-        view = fit_view([], [])
+    # The view frames what is shown: the whole boundary of every district that has a point (all of them when
+    # nothing is filtered), with the points, at the size the map is drawn (view_px), so no district is cropped
+    # and a filtered district keeps its outline instead of filling the view.
+    lons, lats = [r["lon"] for r in records], [r["lat"] for r in records]
+    shown = {escape(d) for d in frame["district"].dropna()} if records and "district" in frame.columns else set()
+    framed = [f["geometry"]["coordinates"] for f in features if f["properties"]["name"] in shown]
+    frame_bounds = _coords_bounds(framed) if framed else (bounds if not records else None)
+    if frame_bounds:
+        lons, lats = lons + [frame_bounds[0], frame_bounds[2]], lats + [frame_bounds[1], frame_bounds[3]]
+    view = fit_view(lons, lats, *view_px, padding=0.03)
     if tile_url:
         tb = bounds or (view.longitude - 0.5, view.latitude - 0.5, view.longitude + 0.5, view.latitude + 0.5)
         layers += tile_layers(tile_url, tb, int(round(view.zoom)) + 1)

@@ -40,6 +40,16 @@ _PALETTE = {
 # Categorical colours for districts and funding sources (Okabe–Ito first, then Tableau).
 CATEGORY_COLORS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000",
                    "#8c564b", "#7f7f7f", "#bcbd22", "#17becf"]
+# On the dark paper Okabe–Ito's black (the eighth series: 胶州市 in district order) would vanish: light grey
+# takes its place, and the dark blue is lifted so it stands off #0e1117.
+_DARK_SWAPS = {"#000000": "#d0d7de", "#0072b2": "#3d9be0", "#8c564b": "#c49c94"}
+
+
+def category_colors(theme: str = "light") -> list[str]:
+    """The categorical colours of a theme: every one legible on that theme's paper."""
+    if check_theme(theme) == "light":
+        return list(CATEGORY_COLORS)
+    return [_DARK_SWAPS.get(c, c) for c in CATEGORY_COLORS]
 
 
 def check_theme(theme: str) -> str:
@@ -66,7 +76,7 @@ def _build_template(theme: str) -> go.layout.Template:
                           xanchor="left")
     t.layout.paper_bgcolor = p["paper"]
     t.layout.plot_bgcolor = p["plot"]
-    t.layout.colorway = CATEGORY_COLORS
+    t.layout.colorway = category_colors(theme)
     t.layout.hoverlabel = dict(font=dict(family=FONT_FAMILY, size=BASE_FONT_SIZE))
     # legend top right, so it never runs into the title at the top left
     t.layout.legend = dict(font=dict(size=BASE_FONT_SIZE), orientation="h", yanchor="bottom", y=1.02, x=1,

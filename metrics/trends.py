@@ -16,7 +16,8 @@ SERIES_COLUMNS = ["report_date", "district", "completed_investment_wan", "planne
 def _select(totals: pd.DataFrame, batch_year: int, districts=None) -> pd.DataFrame:
     if totals is None or len(totals) == 0:
         return pd.DataFrame(columns=["report_date", "district", "completed_investment_wan", "planned_investment_wan"])
-    mask = pd.to_numeric(totals["batch_year"], errors="coerce") == int(batch_year)
+    years = [int(y) for y in batch_year] if isinstance(batch_year, (list, tuple)) else [int(batch_year)]
+    mask = pd.to_numeric(totals["batch_year"], errors="coerce").isin(years)
     if districts:
         mask &= totals["district"].isin(list(districts))
     out = totals[mask].copy()
@@ -88,8 +89,9 @@ def _until(totals: pd.DataFrame, as_of) -> pd.DataFrame:
     return totals if as_of is None else totals[totals["report_date"] <= pd.Timestamp(as_of)]
 
 
-def district_investment_series(totals: pd.DataFrame, batch_year: int, districts=None, as_of=None) -> pd.DataFrame:
-    """Per district and report date of `batch_year` (up to `as_of`): cumulative completed and planned investment
+def district_investment_series(totals: pd.DataFrame, batch_year, districts=None, as_of=None) -> pd.DataFrame:
+    """Per district and report date of `batch_year` (one year, or a list: their sum) up to `as_of`: cumulative
+    completed and planned investment
     and the weekly increment (change from the district's previous report date; NaN on its first).
     Columns SERIES_COLUMNS, sorted by date then official district order."""
     rows = _select(_until(totals, as_of), batch_year, districts)
@@ -123,3 +125,32 @@ def funding_by_source(frame: pd.DataFrame) -> pd.DataFrame:
 def fund_label(column: str) -> str:
     """The Chinese name of a fund_* column (中央补助资金 …)."""
     return dict(FUND_SOURCES).get(column, column)
+
+
+BATCH_TREND_COLUMNS = ["report_date", "batch_year", "completed_investment_wan", "planned_investment_wan"]
+
+
+def batch_trends(totals: pd.DataFrame, batch_years, districts=None, as_of=None) -> pd.DataFrame:
+    """Cumulative investment of each of `batch_years` at every report date (up to `as_of`), columns
+    BATCH_TREND_COLUMNS, sorted by date then batch: a programme of several batches (2022–2024) is each batch's
+    curve and their sum against the summed plan. `totals` is store.totals_by_date over those batches: every
+    batch appears at every report date with its as-of state, so a batch that has only its plan (no progress
+    report yet) adds its plan and zero completed investment on each date."""
+    parts = []
+    for year in sorted({int(y) for y in batch_years}):
+        rows = _by_date(_select(_until(totals, as_of), year, districts))
+        rows.insert(1, "batch_year", year)
+        parts.append(rows)
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in BATCH_TREND_COLUMNS})
+    out = pd.concat(parts, ignore_index=True).sort_values(["report_date", "batch_year"], kind="mergesort")
+    return out[BATCH_TREND_COLUMNS].reset_index(drop=True)
+
+
+def programme_totals(batch_trend: pd.DataFrame) -> pd.DataFrame:
+    """The sum over the batches of a batch_trends frame: one row per report date, completed and planned."""
+    cols = ["completed_investment_wan", "planned_investment_wan"]
+    if batch_trend is None or len(batch_trend) == 0:
+        return pd.DataFrame({"report_date": pd.Series(dtype="datetime64[ns]"),
+                             **{c: pd.Series(dtype=float) for c in cols}})
+    return batch_trend.groupby("report_date", as_index=False)[cols].sum().sort_values("report_date")

@@ -15,7 +15,7 @@ from loaders import accounts, audit, writes
 from loaders.store import LedgerStore
 
 APP = Path(__file__).resolve().parents[1] / "dashboard.py"
-LEDGER = "pages/ledger.py"
+LEDGER = "views/ledger.py"
 
 
 @pytest.fixture(autouse=True)
@@ -76,7 +76,7 @@ def test_readers_are_offered_no_write_and_see_why(store, login):
     assert any("上传台账需要以市级管理员或区市填报员的账号登录" in i.value for i in at.info)
     assert "撤回快照" not in labels(at, "selectbox") and "恢复快照" not in labels(at, "selectbox")
     before = state(store)
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     assert not at.exception and state(store) == before
 
 
@@ -144,18 +144,18 @@ def test_a_city_administrator_replaces_withdraws_and_restores_any_district(store
 @pytest.mark.parametrize("login", [None, "viewer1", "shibei1"], ids=["anonymous", "viewer", "clerk"])
 def test_admin_pages_are_not_in_the_navigation_of_others_and_refuse_when_run(store, login):
     at = app(page="", login=login)
-    for page in ("pages/accounts.py", "pages/audit.py"):
+    for page in ("views/accounts.py", "views/audit.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)
-    at.switch_page("pages/reporting.py").run()
+    at.switch_page("views/reporting.py").run()
     assert not at.exception and "## 报送 · 各区市周报情况" in [m.value for m in at.markdown]
     for page, words in (("accounts.py", "只有市级管理员可以管理账号。"), ("audit.py", "只有市级管理员可以查看审计记录。")):
-        alone = AppTest.from_file(str(APP.parent / "pages" / page), default_timeout=60).run()   # without the frame
+        alone = AppTest.from_file(str(APP.parent / "views" / page), default_timeout=60).run()   # without the frame
         assert [w.value for w in alone.warning] == [words] and not alone.dataframe
 
 
 def test_a_city_administrator_manages_accounts_on_the_page_and_reads_the_audit(store):
-    at = app(page="pages/accounts.py", login="city1")
+    at = app(page="views/accounts.py", login="city1")
     table = at.dataframe[0].value
     assert table[["用户名", "角色", "区市", "状态"]].values.tolist() == [
         ["city1", "市级管理员", "全市", "正常"], ["shibei1", "区市填报员", "市北区", "正常"],
@@ -176,7 +176,7 @@ def test_a_city_administrator_manages_accounts_on_the_page_and_reads_the_audit(s
     at.radio(key="change_action").set_value("停用")
     at.button(key="FormSubmitter:account_change-确定").click().run()
     assert any("不能停用自己正在使用的账号" in e.value for e in at.error) and accounts.get_account(store, "city1").active
-    at.switch_page("pages/audit.py").run()
+    at.switch_page("views/audit.py").run()
     assert not at.exception
     assert at.success[0].value.startswith("审计记录链完整")
     assert [m.proto.placeholder for m in at.main.multiselect] == ["全部用户", "全部区市", "全部操作"]
@@ -252,7 +252,7 @@ def test_reporting_page_and_overview_mark_laixi_on_the_sample(sample_db, tmp_pat
     at.run()
     assert ("本周（5月30日—6月5日）报送：9个区市按时报送，0个逾期报送，1个未报送：莱西市（数据截至5月20日，图表中为旧台账）。"
             in [c.value for c in at.caption])
-    at.switch_page("pages/reporting.py").run()
+    at.switch_page("views/reporting.py").run()
     assert not at.exception
     status = at.dataframe[0].value.set_index("区市")
     assert status.loc["莱西市", ["报送状态", "最近一次报送"]].tolist() == ["未报送", "2022年5月20日"]

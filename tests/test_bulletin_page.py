@@ -48,7 +48,7 @@ def open_page(query: dict | None = None) -> AppTest:
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()
-    at.switch_page("pages/bulletin.py")
+    at.switch_page("views/bulletin.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

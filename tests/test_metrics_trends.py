@@ -98,3 +98,24 @@ def test_trend_and_series_end_at_the_report_date():
     s = district_investment_series(_totals(), 2022, as_of="2022-04-30")
     assert s["report_date"].max() == pd.Timestamp("2022-04-30")
     assert len(s) == 3
+
+
+def test_batch_trends_keep_each_batch_and_sum_to_the_programme():
+    from metrics.trends import batch_trends, programme_totals
+
+    t = batch_trends(_totals(), [2022, 2023], as_of="2022-05-07")
+    assert t.columns.tolist() == ["report_date", "batch_year", "completed_investment_wan", "planned_investment_wan"]
+    assert t[t["batch_year"] == 2022]["completed_investment_wan"].tolist() == [10000.0, 70000.0, 76000.0]
+    assert t[t["batch_year"] == 2023]["planned_investment_wan"].tolist() == [99999.0]
+    total = programme_totals(t)
+    assert total["completed_investment_wan"].tolist() == [10000.0, 70000.0, 175999.0]
+    assert total["planned_investment_wan"].tolist() == [90000.0, 150000.0, 249999.0]
+    assert len(batch_trends(_totals(), [2022], as_of="2022-03-01")) == 1     # cut at the as-of date
+
+
+def test_district_series_of_several_batches_is_their_sum():
+    one = district_investment_series(_totals(), 2022)
+    both = district_investment_series(_totals(), [2022, 2023])
+    huangdao = both[both["district"] == "黄岛区"]
+    assert huangdao["completed_investment_wan"].tolist() == [99999.0]
+    assert len(both) == len(one) + 1

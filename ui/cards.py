@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from metrics.numbers import (fmt_count_change, fmt_int, fmt_money_change_yi, fmt_pct, fmt_points_change,
-                             fmt_wanhu, fmt_yi)
+from metrics.changes import fmt_money, fmt_money_change, fmt_points_change
+from metrics.numbers import fmt_count_change, fmt_int, fmt_pct, fmt_wanhu
 
 
 
@@ -42,7 +42,7 @@ def overview_cards(h, last_week=None) -> list[Card]:
     planned, households = change("planned"), change("households_benefited")
     elevators = change("elevators_planned")
     yoy = h.investment_yoy_wan
-    yoy_note = None if yoy is None else (f"同比{fmt_money_change_yi(yoy)}" if _sign(yoy) else "与上年同期持平")
+    yoy_note = None if yoy is None else (f"同比{fmt_money_change(yoy)}" if _sign(yoy) else "与上年同期持平")
     return [
         Card("计划改造小区", f"{fmt_int(h.planned)}个", _count(planned), _sign(planned), None,
              help=f"涉及{fmt_wanhu(h.households)}"),
@@ -56,9 +56,9 @@ def overview_cards(h, last_week=None) -> list[Card]:
         Card("已完工小区", f"{fmt_int(h.completed)}个", _count(h.completed_change), _sign(h.completed_change)),
         Card("受益户数", fmt_wanhu(h.households_benefited), _count(households, "户"), _sign(households), None,
              help="已开工小区的户数"),
-        Card(f"累计完成投资（占计划{fmt_pct(h.investment_completion_rate)}）", fmt_yi(h.completed_investment_wan),
+        Card(f"累计完成投资（占计划{fmt_pct(h.investment_completion_rate)}）", fmt_money(h.completed_investment_wan),
              _money(h.completed_investment_change_wan), _sign(h.completed_investment_change_wan), yoy_note,
-             help=f"计划投资{fmt_yi(h.planned_investment_wan)}；同比：与上一年度批次一年前同日的累计完成投资相比"),
+             help=f"计划投资{fmt_money(h.planned_investment_wan)}；同比：与上一年度批次一年前同日的累计完成投资相比"),
         Card("计划加装电梯", f"{fmt_int(h.elevators_planned)}部", _count(elevators, "部"), _sign(elevators)),
     ]
 
@@ -72,7 +72,7 @@ def _points(delta):
 
 
 def _money(delta_wan):
-    return None if delta_wan is None else fmt_money_change_yi(delta_wan)
+    return None if delta_wan is None else fmt_money_change(delta_wan)
 
 
 def changes_note(last_week_as_of: str) -> str:
@@ -102,11 +102,11 @@ def investment_cards(h) -> list[Card]:
     """The four cards of the 投资 page: completed, planned, completion rate, last year's figure."""
     yoy = h.investment_yoy_wan
     return [
-        Card("累计完成投资", fmt_yi(h.completed_investment_wan), _money(h.completed_investment_change_wan),
+        Card("累计完成投资", fmt_money(h.completed_investment_wan), _money(h.completed_investment_change_wan),
              _sign(h.completed_investment_change_wan)),
-        Card("计划投资", fmt_yi(h.planned_investment_wan)),
+        Card("计划投资", fmt_money(h.planned_investment_wan)),
         Card("投资完成率", fmt_pct(h.investment_completion_rate), help="累计完成投资 ÷ 计划投资"),
-        Card("上年同期完成投资", fmt_yi(h.last_year_completed_investment_wan),
-             None if yoy is None else f"同比{fmt_money_change_yi(yoy)}", _sign(yoy),
+        Card("上年同期完成投资", fmt_money(h.last_year_completed_investment_wan),
+             None if yoy is None else f"同比{fmt_money_change(yoy)}", _sign(yoy),
              help="上一年度批次在一年前同一日期的累计完成投资"),
     ]

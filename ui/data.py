@@ -164,7 +164,7 @@ def alerts_view(version: str, as_of: str, years: Years, districts: Names = (), l
     full = alerts(version, as_of, years, districts)
     levels = full["level"] if len(full) else pd.Series(dtype="string")
     return {"rows": full.head(limit).reset_index(drop=True), "red": int((levels == RED).sum()),
-            "yellow": int((levels == YELLOW).sum()), "limit": limit}
+            "yellow": int((levels == YELLOW).sum()), "limit": limit, "due_soon_days": due_soon_days()}
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -177,10 +177,11 @@ def trend(version: str, as_of: str, batch_year: int, districts: Names = ()) -> p
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def district_series(version: str, as_of: str, batch_year: int, districts: Names = ()) -> pd.DataFrame:
+def district_series(version: str, as_of: str, years: Years, districts: Names = ()) -> pd.DataFrame:
+    """metrics.trends.district_investment_series of the selected batches together (a programme: their sum)."""
     from metrics.trends import district_investment_series
 
-    return district_investment_series(totals(version, (batch_year,), districts), batch_year, as_of=as_of)
+    return district_investment_series(totals(version, years, districts), list(years), as_of=as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -251,7 +252,7 @@ def map_counts(version: str, as_of: str, years: Years, districts: Names = (), gr
 @st.cache_data(show_spinner=False, max_entries=16)
 def map_deck(version: str, as_of: str, years: Years, districts: Names = (), groups: Names = (),
              map_districts: Names = (), classes: Names = (), bundles: Names = (), choropleth: bool = False,
-             theme: str = "light"):
+             theme: str = "light", view_px: tuple[int, int] = (1200, 720)):
     """figures.map.community_deck of the filtered communities over the district boundaries (cached: building
     the point records is the slow part of a map page)."""
     from figures.map import community_deck
@@ -259,7 +260,8 @@ def map_deck(version: str, as_of: str, years: Years, districts: Names = (), grou
     frame = map_communities(version, as_of, years, districts, groups, map_districts, classes, bundles)
     frame = _thinned(frame[frame["lon"].notna() & frame["lat"].notna()])
     rates = progress(version, as_of, years, districts) if choropleth else None
-    return community_deck(frame, boundaries_geojson(), choropleth=rates, tile_url=config.tile_url(), theme=theme)
+    return community_deck(frame, boundaries_geojson(), choropleth=rates, tile_url=config.tile_url(), theme=theme,
+                          view_px=view_px)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -271,13 +273,119 @@ def community(version: str, as_of: str, years: Years, districts: Names, communit
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def search(version: str, as_of: str, years: Years, districts: Names, text: str) -> pd.DataFrame:
-    """The as-of state narrowed to rows whose id, name, street, bundle, status or responsible person contains
-    `text` (case-insensitive); all rows when `text` is blank."""
+    """The as-of state narrowed to rows where any column the ledger table shows contains `text`
+    (case-insensitive; dates as YYYY-MM-DD): 已开工 finds 填报进度, 加装电梯 finds 改造内容. All rows when `text` is
+    blank."""
     frame = ledger(version, as_of, years, districts)
     text = text.strip()
     if not text:
         return frame
-    hit = pd.Series(False, index=frame.index)
-    for col in ("community_id", "name", "street", "district", "bundle", "status", "responsible", "renovation_class"):
-        hit |= frame[col].astype("string").str.contains(text, case=False, regex=False).fillna(False)
+    hit = pd.Series(False, index=range(len(frame)))
+    for _, column in _shown_text(version, as_of, years, districts).items():
+        hit |= column.str.contains(text, case=False, regex=False).fillna(False).to_numpy()
     return frame[hit.to_numpy()].reset_index(drop=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _shown_text(version: str, as_of: str, years: Years, districts: Names) -> pd.DataFrame:
+    """Every column of the ledger table (exports.ledger_table) as the text a reader sees, row for row with the
+    as-of state: built once per state, searched on every keystroke."""
+    from exports.tables import ledger_table
+
+    table = ledger_table(ledger(version, as_of, years, districts)).reset_index(drop=True)
+    out = {}
+    for col in table.columns:
+        values = table[col]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            out[col] = values.dt.strftime("%Y-%m-%d").astype("string")
+        else:
+            out[col] = values.astype("string")
+    return pd.DataFrame(out)
+
+
+# ----------------------------------------------------------------------------- the weekly meeting (issue 12)
+@st.cache_data(show_spinner=False, max_entries=32)
+def batch_trend(version: str, as_of: str, years: Years, districts: Names = ()) -> pd.DataFrame:
+    """metrics.trends.batch_trends: each selected batch's cumulative investment at every report date."""
+    from metrics.trends import batch_trends
+
+    return batch_trends(store().totals_by_date(batch_years=list(years), districts=_districts_arg(districts)),
+                        years, as_of=as_of)
+
+
+def due_soon_days() -> int:
+    """config/warnings.toml [nodes] due_soon_days: the 黄 window of node warnings, as node_alerts applies it."""
+    return int(config.warning_rules()["nodes"]["due_soon_days"])
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def funnel(version: str, as_of: str, years: Years, districts: Names = ()) -> pd.DataFrame:
+    """metrics.funnel.stage_funnel of the as-of state."""
+    from metrics.funnel import stage_funnel
+
+    return stage_funnel(ledger(version, as_of, years, districts))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def funnel_by_district(version: str, as_of: str, years: Years, districts: Names = ()) -> pd.DataFrame:
+    from metrics.funnel import funnel_by_district as by_district
+
+    return by_district(ledger(version, as_of, years, districts))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def funnel_history(version: str, as_of: str, years: Years, districts: Names = ()) -> pd.DataFrame:
+    """metrics.funnel.funnel_history of the as-of ledger at every report date up to as_of."""
+    from metrics.funnel import funnel_history as history
+
+    dates = [d for d in report_dates(version, years) if d <= as_of]
+    return history(ledger(version, as_of, years, districts), dates)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def programme(version: str, as_of: str, years: Years, districts: Names = ()) -> dict:
+    """metrics.programme of the as-of state: by batch year (with 合计) and by district and year."""
+    from metrics.programme import programme_by_district, programme_by_year
+
+    frame = ledger(version, as_of, years, districts)
+    return {"years": programme_by_year(frame, as_of), "districts": programme_by_district(frame, as_of)}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def week_changes(version: str, as_of: str, years: Years, districts: Names, before: str) -> dict:
+    """metrics.changes between the as-of state at `before` and at `as_of`: started and completed in between,
+    newly overdue nodes, every district before and now (district_movers)."""
+    from metrics import changes
+
+    now_frame, before_frame = ledger(version, as_of, years, districts), ledger(version, before, years, districts)
+    movers = changes.district_movers(progress(version, as_of, years, districts),
+                                     progress(version, before, years, districts))
+    return {"started": changes.started_this_week(now_frame, before_frame),
+            "completed": changes.completed_this_week(now_frame, before_frame),
+            "overdue": changes.newly_overdue(alerts(version, as_of, years, districts),
+                                             alerts(version, before, years, districts)),
+            "movers": movers, "lights": changes.light_changes(movers)}
+
+
+def comparison_date(version: str, as_of: str, years: Years) -> str:
+    """The report date a week before `as_of` (the latest on or before as_of − 7 days), else the first date."""
+    dates = report_dates(version, years)
+    earlier = [d for d in dates if d <= week_before(as_of)]
+    return earlier[-1] if earlier else dates[0]
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def map_image(version: str, as_of: str, years: Years, districts: Names = (), groups: Names = (),
+              map_districts: Names = (), classes: Names = (), bundles: Names = (), theme: str = "light"):
+    """figures.map_image.map_image_figure of what the map shows (same filters as map_deck), for saving."""
+    from figures.map import _features
+    from figures.map_image import map_image_figure
+    from metrics.numbers import fmt_date_cn
+
+    frame = _thinned(map_communities(version, as_of, years, districts, groups, map_districts, classes, bundles))
+    shown = set(frame["district"].dropna()) if map_districts else None
+    features = [f for f in _features(boundaries_geojson(), "name", 0.0008)
+                if shown is None or f["properties"]["name"] in shown]
+    area = "、".join(map_districts or districts) or "全市"
+    return map_image_figure(frame, {"type": "FeatureCollection", "features": features}, theme=theme,
+                            title=f"{area}老旧小区改造状态（截至{fmt_date_cn(as_of)}）")

@@ -6,6 +6,7 @@ import logging
 
 import streamlit as st
 
+from figures.locale import chart_config
 from metrics.numbers import fmt_date_cn, fmt_int
 from ui import data
 from ui.filters import Filters, current
@@ -26,9 +27,10 @@ def data_line(filters: Filters) -> str:
             f"{fmt_int(headline.planned)}个小区")
 
 
-def page_header(title: str, *, stop_when_empty: bool = True) -> Filters | None:
+def page_header(title: str, *, stop_when_empty: bool = True, caption: bool = True) -> Filters | None:
     """The page title and the data line. With an empty store: a note, and the page stops (or, with
-    stop_when_empty=False, None is returned so the page can still offer an upload)."""
+    stop_when_empty=False, None is returned so the page can still offer an upload). A page that narrows the
+    filters itself (区市: one district) passes caption=False and calls data_caption() with what it shows."""
     st.markdown(f"## {title}")
     filters = current_or_none()
     if filters is None:
@@ -36,9 +38,15 @@ def page_header(title: str, *, stop_when_empty: bool = True) -> Filters | None:
         if stop_when_empty:
             st.stop()
         return None
+    if caption:
+        data_caption(filters)
+    return filters
+
+
+def data_caption(filters: Filters) -> None:
+    """数据截至… · 10个区市台账 · 318个小区 · 2022年度 · 全市: what the page below shows."""
     years = "、".join(f"{y}年度" for y in filters.years)
     st.caption(f"{data_line(filters)} · {years} · {filters.area}")
-    return filters
 
 
 def current_or_none() -> Filters | None:
@@ -93,9 +101,13 @@ def table(frame, column_config: dict | None = None, *, key: str, height: int | s
     st.dataframe(frame, column_config=column_config, hide_index=True, height=height, placeholder="—", key=key)
 
 
-def chart(fig, key: str, height: int | None = None) -> None:
-    """A plotly figure from figures/ with its own template (Streamlit's theme would restyle it)."""
-    st.plotly_chart(fig, theme=None, key=key, config={"displaylogo": False},
+def chart(fig, key: str, height: int | None = None, filename: str | None = None, toolbar: bool = True) -> None:
+    """A plotly figure from figures/ with its own template (Streamlit's theme would restyle it); `filename`
+    names the PNG the mode bar's camera saves (at twice the drawn size); toolbar=False (the big screen) and a
+    phone have no mode bar."""
+    image = {"toImageButtonOptions": {"filename": filename, "scale": 2}} if filename else {}
+    st.plotly_chart(fig, theme=None, key=key,
+                    config=chart_config(displaylogo=False, displayModeBar=toolbar and not is_phone(), **image),
                     **({"height": height} if height else {}))
 
 
@@ -112,3 +124,121 @@ def chinese_file_uploader() -> None:
       [data-testid="stFileUploaderDropzoneInstructions"] > div::after {{
         content: "拖入文件或点击选择 · 单个文件不超过{limit_mb}MB · XLSX、XLS、CSV"; font-size: 0.875rem; opacity: 0.7; }}
     </style>""")
+
+
+PRINT_CSS = """<style>
+@media print {
+  @page { size: landscape; margin: 10mm; }
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
+  [data-testid="stFileUploader"], .modebar-container { display: none !important; }
+  [data-testid="stMain"] { margin-left: 0 !important; }
+  [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: none !important; }
+  [data-testid="stElementContainer"], [data-testid="stHorizontalBlock"], [data-testid="stMetric"] {
+    break-inside: avoid; page-break-inside: avoid; }
+  [data-testid="stElementContainer"]:has(h4) { break-after: avoid; page-break-after: avoid; }
+}
+/* A4 landscape (277 mm of paper, about 1050 CSS pixels) gets the screen layout at 80 %: the gauges and tables
+   are drawn for a 1300-pixel main column and are not redrawn for paper. A3 (400 mm) prints at full size. */
+@media print and (max-width: 1200px) { [data-testid="stAppViewContainer"] { zoom: 0.78; } }
+</style>"""
+
+
+def print_and_phone_css() -> None:
+    """Printing (A4/A3 landscape, no sidebar, no chart cut by a page break) and Streamlit's words in Chinese."""
+    st.html(PRINT_CSS)
+    chinese_streamlit_words()
+
+
+def is_phone() -> bool:
+    """A phone's browser (政务微信 included), from its User-Agent: figures are laid out for a narrow screen and
+    chart tool bars, which would sit on the legends, are left out."""
+    agent = (st.context.headers.get("User-Agent") or "") if st.context.headers else ""
+    return any(word in agent for word in ("iPhone", "Android", "Mobile", "wxwork", "MicroMessenger"))
+
+
+# Streamlit (1.67) writes its own menus, tool bars and status in English with no option to change them: these
+# words are swapped for Chinese in the page as they appear (text and tooltips), by a script that runs once per
+# page load. The uploader's words are CSS (chinese_file_uploader), plotly's come with its locale.
+STREAMLIT_WORDS = {
+    "Sort ascending": "升序排列",
+    "Sort descending": "降序排列",
+    "Autosize": "自动列宽",
+    "Pin column": "固定此列",
+    "Unpin column": "取消固定",
+    "Hide column": "隐藏此列",
+    "Format": "数字格式",
+    "Copy column name": "复制列名",
+    "Show/hide columns": "显示/隐藏列",
+    "Search": "搜索",
+    "Close Search": "关闭搜索",
+    "Fullscreen": "全屏",
+    "Close fullscreen": "退出全屏",
+    "Download as CSV": "下载CSV",
+    "Clear selection": "清除选择",
+    "Select all": "全选",
+    "No data": "无数据",
+    "Automatic": "自动",
+    "Localized": "本地格式",
+    "Plain": "普通",
+    "Percent": "百分比",
+    "Scientific": "科学计数",
+    "Accounting": "会计格式",
+    "Compact": "紧凑",
+    "Calendar": "日历",
+    "Stop": "停止",
+    "Running...": "运行中…",
+    "Rerun": "重新运行",
+    "Settings": "设置",
+    "Print": "打印",
+    "About": "关于",
+    "Clear cache": "清除缓存",
+    "No results": "无匹配项",
+    "Press Enter to apply": "按回车键确认",
+    "Press Enter to submit form": "按回车键提交",
+    "Choose an option": "请选择",
+    "Close": "关闭",
+}
+
+_SWAP_SCRIPT = """<script>
+if (!window.__ledgerChinese) {
+  window.__ledgerChinese = true;
+  const words = %s;
+  const text = node => {
+    const t = node.nodeValue.trim();
+    if (t in words) node.nodeValue = node.nodeValue.replace(t, words[t]);
+  };
+  const swap = root => {
+    if (root.nodeType === 3) return text(root);
+    if (root.nodeType !== 1) return;
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) text(n);
+    [root, ...root.querySelectorAll("[title], [aria-label], [placeholder]")].forEach(e => {
+      for (const a of ["title", "aria-label", "placeholder"]) {
+        const v = e.getAttribute && e.getAttribute(a);
+        if (v && v in words) e.setAttribute(a, words[v]);
+      }
+    });
+  };
+  new MutationObserver(changes => changes.forEach(c => {
+    if (c.type === "characterData") text(c.target);
+    else if (c.type === "attributes") swap(c.target);
+    else c.addedNodes.forEach(swap);
+  })).observe(document.body, {subtree: true, childList: true, characterData: true,
+                              attributes: true, attributeFilter: ["title", "aria-label", "placeholder"]});
+  swap(document.body);
+}
+</script>"""
+
+
+def chinese_streamlit_words() -> None:
+    """Swap Streamlit's own English words (STREAMLIT_WORDS) for Chinese in the browser."""
+    st.html(_SWAP_SCRIPT % json.dumps(STREAMLIT_WORDS, ensure_ascii=False), unsafe_allow_javascript=True)
+
+
+def gauge_grid(columns: int = 5, **screen) -> dict:
+    """district_gauges arguments for this browser: on a phone two gauges a row, small enough for 390 pixels;
+    else `columns` and the page's own `screen` settings."""
+    if is_phone():
+        return dict(columns=2, row_height=200, number_size=22, row_gap=0.07)
+    return dict(columns=columns, **screen)

@@ -30,10 +30,12 @@ def legend_html(choropleth: bool = False, vertical: bool = False) -> str:
 
 
 def show_map(filters: Filters, *, key: str, theme: str, groups=(), map_districts=(), classes=(), bundles=(),
-             choropleth: bool = False, height: int = 620, selectable: bool = False, legend: bool = True):
-    """Draw the community map; returns the selected community id (or None)."""
+             choropleth: bool = False, height: int = 620, width: int = 900, selectable: bool = False,
+             legend: bool = True):
+    """Draw the community map; returns the selected community id (or None). `width` is the narrowest the map's
+    column is drawn at a 1600-pixel screen: the view is fitted into width × height, so nothing is cropped."""
     deck = data.map_deck(*filters.args, tuple(groups), tuple(map_districts), tuple(classes), tuple(bundles),
-                         choropleth, theme)
+                         choropleth, theme, (width, height))
     if selectable:
         event = st.pydeck_chart(deck, height=height, key=key, on_select="rerun", selection_mode="single-object")
     else:

@@ -80,7 +80,7 @@ ALERT_HEADERS = {
 
 def alerts_note(view: dict) -> str:
     """共12个逾期节点、5个临期节点（显示前200条）."""
-    note = f"共{view['red']:,}个逾期节点（红）、{view['yellow']:,}个14天内到期节点（黄）"
+    note = f"共{view['red']:,}个逾期节点（红）、{view['yellow']:,}个{view['due_soon_days']}天内到期节点（黄）"
     if view["red"] + view["yellow"] > len(view["rows"]):
         note += f"；下表列出最紧迫的{len(view['rows']):,}条"
     return note + "。"

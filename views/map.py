@@ -26,7 +26,7 @@ st.caption(maps.count_note(data.map_counts(*f.args, tuple(groups), tuple(map_dis
 map_column, detail_column = st.columns([3, 1], gap="medium")
 with map_column:
     picked = maps.show_map(f, key="community_map", theme=theme, groups=groups, map_districts=map_districts,
-                           classes=classes, bundles=bundles, choropleth=choropleth, height=640, selectable=True,
+                           classes=classes, bundles=bundles, choropleth=choropleth, height=640, width=900, selectable=True,
                            legend=False)
 with detail_column:
     st.markdown(maps.legend_html(choropleth, vertical=True), unsafe_allow_html=True)
@@ -40,3 +40,8 @@ with detail_column:
 if community is not None and not community.empty:
     layout.chart(node_timeline(community, f.as_of, theme=theme, title=f"{community.iloc[0]['name']} · 项目节点计划与实际"),
                  key="community_timeline")
+
+with st.expander("保存地图图片", icon=":material/image:"):
+    st.caption("点击图片右上角的相机按钮（下载为PNG图片）保存。")
+    layout.chart(data.map_image(*f.args, tuple(groups), tuple(map_districts), tuple(classes), tuple(bundles), theme),
+                 key="map_image", filename="老旧小区改造地图_" + f.as_of)

@@ -2,8 +2,8 @@
 import streamlit as st
 
 from figures.ranking import investment_bar
-from figures.trends import funding_figure, investment_trend_figure, weekly_investment_figure
-from ui import data, layout, tables
+from figures.trends import funding_figure, weekly_investment_figure
+from ui import blocks, data, layout, tables
 from ui.cards import investment_cards, show_cards
 
 f = layout.page_header("投资 · 完成情况")
@@ -11,9 +11,8 @@ theme = layout.figure_theme()
 
 show_cards(investment_cards(data.headline(*f.args)))
 
-st.markdown(f"#### {f.year}年度累计完成投资　与计划投资、上年同期对比（亿元）")
-layout.chart(investment_trend_figure(data.trend(f.version, f.as_of, f.year, f.districts), f.year, theme=theme, title=None),
-             key="investment_trend")
+st.markdown(f"#### {blocks.trend_title(f)}")
+blocks.investment_trend(f, theme=theme, key="investment_trend")
 
 plan_column, weekly_column = st.columns(2, gap="medium")
 with plan_column:
@@ -21,7 +20,7 @@ with plan_column:
     layout.chart(investment_bar(data.progress(*f.args), theme=theme, title=None), key="investment_by_district")
 with weekly_column:
     st.markdown("#### 各区（市）每期新增完成投资（万元）")
-    layout.chart(weekly_investment_figure(data.district_series(f.version, f.as_of, f.year, f.districts), theme=theme,
+    layout.chart(weekly_investment_figure(data.district_series(*f.args), theme=theme,
                                           title=None), key="investment_weekly")
 
 st.markdown("#### 资金来源（万元）")

@@ -74,7 +74,8 @@ with st.container(border=True):
                 frame = display_frame(table)
                 if "预警" in frame.columns:
                     frame = light_style(frame, "预警")
-                st.dataframe(frame, hide_index=True, key=f"bulletin_table_{block.key}")
+                # height="content": a 10-district table and its 合计 row, whole, with no inner scroll
+                st.dataframe(frame, hide_index=True, key=f"bulletin_table_{block.key}", height="content")
             elif isinstance(block, model.ChartRef):
                 layout.chart(c.charts[block.key].figure, key=f"bulletin_chart_{block.key}")
                 st.caption(c.charts[block.key].title)

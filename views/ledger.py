@@ -1,16 +1,21 @@
 """台账: the ledger table with search and print-ready downloads, uploading a new ledger, the snapshot history."""
 import streamlit as st
 
-from exports import ledger_csv, ledger_excel
+from exports import excel_bytes, ledger_csv, ledger_excel, ledger_table
+from exports.tables import ledger_number_formats
+from metrics.numbers import fmt_date_cn
 from loaders.store import StoreError
 from ui import auth, data, layout, tables, upload
 from ui.snapshots import snapshot_actions
 
 ROW_LIMIT = 5000  # rows drawn on the page; the downloads hold every matching row
+PRINT_COLUMNS = ["community_id", "name", "district", "street", "status", "households", "planned_investment_wan",
+                 "completed_investment_wan", "plan_start", "actual_start", "plan_completion", "actual_completion",
+                 "responsible"]
 
 f = layout.page_header("台账 · 明细与导入", stop_when_empty=False)
 if f is not None:
-    search = st.text_input("搜索", key="ledger_search", placeholder="输入小区名称、编号、街道、打包项目、状态或责任人",
+    search = st.text_input("搜索", key="ledger_search", placeholder="输入表中任一列的内容：小区名称、编号、街道、进度、改造内容、责任人……",
                            bind="query-params")
     rows = data.search(*f.args, search)
     table, columns = tables.ledger_view(rows.head(ROW_LIMIT))
@@ -19,9 +24,18 @@ if f is not None:
     layout.table(table, columns, key="ledger_table", height=460)
     stem = f"老旧小区改造台账_{f.as_of}"
     downloads = st.container(horizontal=True)
-    downloads.download_button("下载 Excel（打印格式）", data=lambda: ledger_excel(rows), file_name=f"{stem}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       icon=":material/download:", key="download_xlsx", on_click="ignore")
+    title = f"老旧小区改造台账（截至{fmt_date_cn(f.as_of)}）"
+    # 打印格式: the columns a reader needs on paper (a 42-column sheet fitted to one A4 width is unreadable),
+    # the 截至 date in every page's header; 全部列: every column, for further work in Excel.
+    downloads.download_button("下载 Excel（打印格式）", data=lambda: excel_bytes(
+                                  {"台账": ledger_table(rows, PRINT_COLUMNS)}, title=title,
+                                  number_formats=ledger_number_formats()), file_name=f"{stem}_打印.xlsx",
+                              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                              icon=":material/print:", key="download_xlsx", on_click="ignore")
+    downloads.download_button("下载 Excel（全部列）", data=lambda: ledger_excel(rows, title=title),
+                              file_name=f"{stem}.xlsx",
+                              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                              icon=":material/download:", key="download_xlsx_all", on_click="ignore")
     downloads.download_button("下载 CSV", data=lambda: ledger_csv(rows), file_name=f"{stem}.csv", mime="text/csv",
                        icon=":material/download:", key="download_csv", on_click="ignore")
 

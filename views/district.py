@@ -1,21 +1,26 @@
 """区市: one district's indicators, gauge, trend, communities, node timeline and overdue nodes."""
+from dataclasses import replace
+
 import streamlit as st
 
 from figures.gauges import district_gauges
 from figures.timeline import node_timeline
-from figures.trends import investment_trend_figure
-from ui import data, layout, tables
+from ui import blocks, data, layout, tables
 from ui.cards import changes_note, overview_cards, show_cards
 
-f = layout.page_header("区市 · 分区调度")
+f = layout.page_header("区市 · 分区调度", caption=False)
 theme = layout.figure_theme()
 names = data.map_options(*f.args)["districts"]
 if not names:
     st.info("所选条件下没有区市台账。")
     st.stop()
 
+line = st.empty()   # the data line, above the picker, names the district shown (not 全市)
 district = st.columns([1, 3])[0].selectbox("选择区市", names, key="focus_district", bind="query-params")
-one = (f.version, f.as_of, f.years, (district,))
+focus = replace(f, districts=(district,))
+with line:
+    layout.data_caption(focus)
+one = focus.args
 
 st.caption(changes_note(data.week_before(f.as_of)))
 show_cards(overview_cards(data.headline(*one), data.headline(f.version, data.week_before(f.as_of), f.years, (district,))))
@@ -25,13 +30,11 @@ with gauge_column:
     st.markdown(f"#### {district}开工率")
     layout.chart(district_gauges(data.progress(*one), columns=1, theme=theme), key="district_gauge")
 with trend_column:
-    st.markdown(f"#### {district}{f.year}年度累计完成投资")
-    layout.chart(investment_trend_figure(data.trend(f.version, f.as_of, f.year, (district,)), f.year, theme=theme, title=None),
-                 key="district_trend")
+    st.markdown(f"#### {district}{blocks.trend_title(focus)}")
+    blocks.investment_trend(focus, theme=theme, key="district_trend")
 
 st.markdown(f"#### {district}小区台账")
-communities, community_columns = tables.ledger_view(data.ledger(*one), tables.COMMUNITY_COLUMNS)
-layout.table(communities, community_columns, key="district_communities", height=380)
+blocks.community_table(focus, data.ledger(*one), tables.COMMUNITY_COLUMNS, key="district_communities", theme=theme)
 
 st.markdown("#### 项目节点计划与实际　延误最多的小区在上，红色为延误节点")
 layout.chart(node_timeline(data.ledger(*one), f.as_of, theme=theme, title=None), key="district_timeline")

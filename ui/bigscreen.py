@@ -1,0 +1,120 @@
+"""The big screen (大屏) of the meeting room: one 1920×1080 screen, no scrolling, dark by default, figures large
+enough to read from the back of the room. This module holds its frame (the CSS that drops the sidebar and the
+page chrome, the switch to the dark theme), its headline tiles and its laggards list; views/bigscreen.py lays
+them out with the shared figures."""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from metrics.numbers import fmt_int, fmt_number, fmt_pct
+from metrics.progress import GREEN, laggards_first
+from metrics.status import LIGHT_COLORS, LIGHT_TEXT_COLORS
+from ui.cards import Card, shown_sign
+
+SCREEN_CSS = """<style>
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"] { display: none !important; }
+  [data-testid="stMainBlockContainer"] { padding: 10px 18px 0 18px !important; max-width: 100% !important; }
+  [data-testid="stMain"] [data-testid="stVerticalBlock"] { gap: 8px; }
+  .bs-title { display: flex; align-items: baseline; gap: 24px; margin: 0; }
+  .bs-title h1 { font-size: 34px; margin: 0; padding: 0; line-height: 1.2; }
+  .bs-title span { font-size: 20px; opacity: .75; }
+  .bs-tiles { display: grid; grid-template-columns: repeat(8, 1fr); gap: 10px; }
+  .bs-tile { border: 1px solid rgba(128,128,128,.35); border-radius: 6px; padding: 6px 12px; height: 126px;
+             box-sizing: border-box; overflow: hidden; }
+  .bs-tile .label { font-size: 16px; opacity: .8; line-height: 1.2; height: 20px; white-space: nowrap; }
+  .bs-tile .value { font-size: 40px; font-weight: 700; line-height: 1.3; white-space: nowrap; }
+  .bs-tile .delta { font-size: 18px; line-height: 1.3; white-space: nowrap; }
+  .bs-up { color: #3fb950; } .bs-down { color: #ff6b6b; } .bs-flat { opacity: .7; }
+  .bs-section { font-size: 22px; font-weight: 700; margin: 0 0 2px 0; line-height: 1.3; }
+  .bs-laggards { width: 100%; border-collapse: collapse; font-size: 21px; }
+  .bs-laggards td, .bs-laggards th { padding: 7px 6px; border-bottom: 1px solid rgba(128,128,128,.3); text-align: left;
+                                     white-space: nowrap; }
+  .bs-laggards th { font-size: 16px; opacity: .75; font-weight: 400; }
+  .bs-weeks { display: grid; grid-template-columns: repeat(2, 1fr); gap: 8px; margin-top: 12px; }
+  .bs-week { border: 1px solid rgba(128,128,128,.35); border-radius: 6px; padding: 4px 12px; }
+  .bs-week .label { font-size: 17px; opacity: .8; } .bs-week .value { font-size: 32px; font-weight: 700; }
+  @media (max-width: 700px) {   /* the screen opened on a phone: stacked, not squeezed */
+    .bs-tiles, .bs-weeks { grid-template-columns: repeat(2, 1fr); }
+    .bs-title { flex-direction: column; gap: 4px; } .bs-title h1 { font-size: 24px; }
+    .bs-tile .value { font-size: 28px; } .bs-laggards { font-size: 16px; }
+  }
+  .bs-light { display: inline-block; min-width: 30px; text-align: center; border-radius: 4px; padding: 0 4px; }
+</style>"""
+
+
+def frame() -> None:
+    """The screen's CSS, and the dark theme when the browser shows the light one: Streamlit picks its theme at
+    page load from ?embed_options=dark_theme (see ui.layout.theme_switch), so the page reloads once with it. A
+    sessionStorage mark keeps it to once: a viewer who switches back to light is not sent round in a loop."""
+    st.html(SCREEN_CSS)
+    if st.context.theme.type == "light":
+        st.html("""<script>
+            if (!sessionStorage.getItem("bigscreen_dark")) {
+              sessionStorage.setItem("bigscreen_dark", "1");
+              const url = new URL(window.parent.location.href);
+              url.searchParams.set("embed_options", "dark_theme");
+              window.parent.location.replace(url.toString());
+            }
+        </script>""", unsafe_allow_javascript=True)
+
+
+def title_html(title: str, line: str) -> str:
+    return f'<div class="bs-title"><h1>{html.escape(title)}</h1><span>{html.escape(line)}</span></div>'
+
+
+def tiles_html(cards: list[Card]) -> str:
+    """The headline cards as large tiles: label, value, the change since last week coloured by its sign."""
+    parts = []
+    for card in cards:
+        sign = shown_sign(card)
+        css = {1: "bs-up", -1: "bs-down"}.get(sign, "bs-flat")
+        arrow = {1: "▲ ", -1: "▼ "}.get(sign, "")
+        delta = f'<div class="delta {css}">{arrow}{html.escape(card.delta)}</div>' if card.delta else \
+            '<div class="delta bs-flat">&nbsp;</div>'
+        parts.append(f'<div class="bs-tile"><div class="label">{html.escape(card.label)}</div>'
+                     f'<div class="value">{html.escape(card.value)}</div>{delta}</div>')
+    return f'<div class="bs-tiles">{"".join(parts)}</div>'
+
+
+def laggards(progress: pd.DataFrame, n: int = 6) -> pd.DataFrame:
+    """The districts behind schedule (红, then 黄, lowest start rate first); the lowest rates when none is."""
+    if len(progress) == 0:
+        return progress
+    ordered = laggards_first(progress)
+    behind = ordered[ordered["light"] != GREEN]
+    return (behind if len(behind) else ordered).head(n).reset_index(drop=True)
+
+
+def laggards_html(rows: pd.DataFrame) -> str:
+    if len(rows) == 0:
+        return '<p class="bs-flat">暂无区市数据</p>'
+    body = []
+    for r in rows.itertuples(index=False):
+        light = html.escape(str(r.light))
+        behind = fmt_number(r.behind_points, 1)
+        body.append(
+            f'<tr><td><span class="bs-light" style="background:{LIGHT_COLORS.get(r.light, "#888")};'
+            f'color:{LIGHT_TEXT_COLORS.get(r.light, "#fff")}">{light}</span></td>'
+            f"<td><b>{html.escape(str(r.district))}</b></td><td>{fmt_pct(r.start_rate)}</td>"
+            f"<td>{behind}</td><td>{fmt_int(r.started)}/{fmt_int(r.planned)}</td></tr>")
+    return ('<table class="bs-laggards"><tr><th>预警</th><th>区市</th><th>开工率</th><th>落后百分点</th>'
+            f'<th>已开工/计划</th></tr>{"".join(body)}</table>')
+
+
+def gauges_for_screen(fig):
+    """The ten gauges in two rows of five across a 1920-pixel screen: names and numbers large."""
+    fig.update_traces(number=dict(font=dict(size=34)), title=dict(font=dict(size=22)))
+    return fig.update_layout(margin=dict(l=24, r=24, t=84, b=4))
+
+
+def week_html(changes: dict) -> str:
+    """本周新开工12个 · 新完工8个 · 新增逾期节点3个 · 预警颜色变化1个区市 (metrics.changes via ui.data.week_changes)."""
+    items = [("本周新开工", len(changes["started"]), "个"), ("新完工", len(changes["completed"]), "个"),
+             ("新增逾期节点", len(changes["overdue"]), "个"), ("预警变色区市", len(changes["lights"]), "个")]
+    cells = "".join(f'<div class="bs-week"><div class="label">{html.escape(label)}</div>'
+                    f'<div class="value">{fmt_int(n)}{unit}</div></div>' for label, n, unit in items)
+    return f'<div class="bs-weeks">{cells}</div>'

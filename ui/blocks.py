@@ -1,0 +1,130 @@
+"""Blocks that several pages show the same way (总览, 投资, 大屏): each picks its figure from the filters and draws
+it, so the pages stay one line per block."""
+from __future__ import annotations
+
+import streamlit as st
+
+from figures.trends import investment_trend_figure, programme_trend_figure
+from ui import data, layout
+from ui.filters import Filters
+
+
+def trend_title(f: Filters) -> str:
+    """The heading of the investment trend: one batch, or the programme of the selected batches."""
+    if len(f.years) > 1:
+        return f"{f.years[0]}—{f.years[-1]}年度累计完成投资　各年度及合计，与计划投资对比（亿元）"
+    return f"{f.year}年度累计完成投资　与计划投资、上年同期对比（亿元）"
+
+
+def investment_trend(f: Filters, *, theme: str, key: str, height: int | None = None, toolbar: bool = True) -> None:
+    """One batch: its curve against last year's and the plan. Several batches (a 2022–2024 programme): each
+    batch's curve, their sum and the summed plan — never the latest batch alone."""
+    if len(f.years) > 1:
+        fig = programme_trend_figure(data.batch_trend(*f.args), theme=theme, title=None)
+    else:
+        fig = investment_trend_figure(data.trend(f.version, f.as_of, f.year, f.districts), f.year, theme=theme,
+                                      title=None)
+    layout.chart(fig, key=key, height=height, toolbar=toolbar)
+
+
+PROGRAMME_HEADERS = {
+    "batch_year": "年度", "planned": "计划小区（个）", "households": "户数", "planned_investment_wan": "计划投资（万元）",
+    "started": "已开工（个）", "start_rate": "开工率", "completed": "已完工（个）",
+    "completed_investment_wan": "累计完成投资（万元）", "investment_rate": "投资完成率", "schedule_rate": "序时进度",
+}
+
+
+def programme_sentence(f: Filters, years_frame) -> str:
+    """2022—2024年度计划改造老旧小区1,108个、30.00万户，计划投资140.0亿元；截至…已开工…个，开工率…；累计完成投资…."""
+    from metrics.changes import fmt_money
+    from metrics.numbers import fmt_date_cn, fmt_int, fmt_pct, fmt_wanhu
+
+    t = years_frame.iloc[-1]
+    return (f"{f.years[0]}—{f.years[-1]}年度{f.area}计划改造老旧小区{fmt_int(t['planned'])}个、"
+            f"{fmt_wanhu(t['households'])}，计划投资{fmt_money(t['planned_investment_wan'])}；"
+            f"截至{fmt_date_cn(f.as_of)}，已开工{fmt_int(t['started'])}个，开工率{fmt_pct(t['start_rate'])}，"
+            f"已完工{fmt_int(t['completed'])}个；累计完成投资{fmt_money(t['completed_investment_wan'])}，"
+            f"占计划{fmt_pct(t['investment_rate'])}。")
+
+
+def programme(f: Filters, *, theme: str, key: str) -> None:
+    """The programme of the selected batches: the sentence, each year against its plan, each district by year."""
+    from figures.programme import programme_district_figure
+    from metrics.numbers import round_half_up
+
+    p = data.programme(*f.args)
+    st.markdown(f"#### {f.years[0]}—{f.years[-1]}年度改造计划完成情况")
+    st.markdown(programme_sentence(f, p["years"]))
+    table = p["years"].copy()
+    for col in ("start_rate", "investment_rate", "schedule_rate", "planned_investment_wan", "completed_investment_wan"):
+        table[col] = [None if v is None or v != v else round_half_up(float(v), 1) for v in table[col]]
+    table["batch_year"] = [y if y == "合计" else f"{y}年度" for y in table["batch_year"]]
+    pct = st.column_config.NumberColumn(format="%.1f%%")
+    number = st.column_config.NumberColumn(format="localized")
+    config = {PROGRAMME_HEADERS[c]: pct for c in ("start_rate", "investment_rate", "schedule_rate")}
+    config.update({PROGRAMME_HEADERS[c]: number for c in ("planned", "households", "planned_investment_wan",
+                                                         "started", "completed", "completed_investment_wan")})
+    st.dataframe(table.rename(columns=PROGRAMME_HEADERS), column_config=config, hide_index=True, height="content",
+                 key=f"{key}_years")
+    layout.chart(programme_district_figure(p["districts"], theme=theme, title=None), key=f"{key}_districts")
+
+
+def fast_slow(f: Filters) -> None:
+    """快慢对比 on the overview, the bulletin's own sentence (全部开工, the fastest, the slowest)."""
+    from bulletin.content import fast_slow_sentence
+
+    st.markdown(f"**快慢对比**　{fast_slow_sentence(data.progress(*f.args))}")
+
+
+def ranking(f: Filters, *, key: str) -> None:
+    """The district ranking by start rate with 名次变化 against last week; a click on a row opens that district's
+    page (区市) with the same filters."""
+    from metrics.numbers import fmt_rank_change
+    from metrics.progress import ranking_change
+    from ui import tables
+
+    now = data.progress(*f.args)
+    moved = ranking_change(now, data.progress(f.version, data.week_before(f.as_of), f.years, f.districts))
+    table, config = tables.ranking_table(moved)
+    change = moved.sort_values("rank_start")["rank_change"] if len(moved) else []
+    table.insert(1, "名次变化", [fmt_rank_change(v) for v in change])
+    st.caption("名次变化：与上周相比。点击一行打开该区（市）的页面。")
+    event = st.dataframe(tables.light_style(table, "预警"), column_config=config, hide_index=True, key=key,
+                         placeholder="—", on_select="rerun", selection_mode="single-row")
+    rows = event.selection.rows if event is not None else []
+    if rows:
+        open_district(f, str(table["区市"].iloc[rows[0]]))
+
+
+def open_district(f: Filters, district: str) -> None:
+    """Switch to the 区市 page showing `district`, keeping batch, date and the district filter."""
+    st.session_state["focus_district"] = district
+    params = {"batch": [str(y) for y in f.years], "date": f.as_of, "focus_district": district}
+    if f.districts:
+        params["district"] = list(f.districts)
+    st.switch_page("views/district.py", query_params=params)
+
+
+def community_table(f: Filters, frame, columns, *, key: str, theme: str, height: int = 380) -> None:
+    """A table of communities; a click on a row shows that community's details and its node timeline under it."""
+    from figures.timeline import node_timeline
+    from ui import tables
+
+    table, config = tables.ledger_view(frame, columns)
+    st.caption("点击一行查看该小区的基本情况和项目节点。")
+    event = st.dataframe(table, column_config=config, hide_index=True, height=height, placeholder="—", key=key,
+                         on_select="rerun", selection_mode="single-row")
+    rows = event.selection.rows if event is not None else []
+    if not rows:
+        return
+    community = data.community(*f.args, str(frame["community_id"].iloc[rows[0]]))
+    if community.empty:
+        return
+    row = community.iloc[0]
+    details, timeline = st.columns([1, 2], gap="medium")
+    with details:
+        st.markdown(f"##### {row['name']} · 基本情况")
+        layout.table(tables.community_details(row), key=f"{key}_details", height=420)
+    with timeline:
+        layout.chart(node_timeline(community, f.as_of, theme=theme, title=f"{row['name']} · 项目节点计划与实际"),
+                     key=f"{key}_timeline")

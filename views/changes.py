@@ -1,0 +1,45 @@
+"""本周变化: what changed since last week (or any earlier report date) — communities started and completed, nodes
+that became overdue, districts whose light changed colour, the biggest movers, and the two dates side by side."""
+import streamlit as st
+
+from metrics.numbers import fmt_date_cn, fmt_int
+from ui import changes, data, layout, tables
+
+f = layout.page_header("本周变化 · 两期对比")
+dates = [d for d in data.report_dates(f.version, f.years) if d < f.as_of]
+if not dates:
+    st.info("所选日期之前没有更早的周报，无法对比。")
+    st.stop()
+default = data.comparison_date(f.version, f.as_of, f.years)
+before = st.columns([1, 3])[0].selectbox("对比日期（较早一期）", dates, index=dates.index(default) if default in dates else 0,
+                                         format_func=fmt_date_cn, key="changes_before")
+c = data.week_changes(*f.args, before)
+st.caption(f"{fmt_date_cn(before)} → {fmt_date_cn(f.as_of)}")
+
+cols = st.columns(4)
+cols[0].metric("新开工小区", f"{fmt_int(len(c['started']))}个", border=True)
+cols[1].metric("新完工小区", f"{fmt_int(len(c['completed']))}个", border=True)
+cols[2].metric("新增逾期节点", f"{fmt_int(len(c['overdue']))}个", border=True)
+cols[3].metric("预警颜色变化的区市", f"{fmt_int(len(c['lights']))}个", border=True)
+
+st.markdown(changes.movers_line(c["movers"]))
+
+if len(c["lights"]):
+    st.markdown("#### 预警颜色变化")
+    st.markdown("　".join(f"{r['district']}：{r['light_before']} → {r['light']}" for _, r in c["lights"].iterrows()))
+
+started_column, completed_column = st.columns(2, gap="medium")
+with started_column:
+    st.markdown(f"#### 新开工小区（{fmt_int(len(c['started']))}个）")
+    layout.table(changes.communities_table(c["started"]), key="changes_started", height=300)
+with completed_column:
+    st.markdown(f"#### 新完工小区（{fmt_int(len(c['completed']))}个）")
+    layout.table(changes.communities_table(c["completed"]), key="changes_completed", height=300)
+
+st.markdown(f"#### 新增逾期节点（{fmt_int(len(c['overdue']))}个）")
+overdue, overdue_columns = tables.alerts_table(c["overdue"].head(200))
+layout.table(overdue, overdue_columns, key="changes_overdue", height=300)
+
+st.markdown("#### 各区（市）两期对比")
+movers, movers_columns = changes.movers_table(c["movers"])
+layout.table(tables.light_style(movers, "预警（后）"), movers_columns, key="changes_movers", height="content")
