@@ -117,3 +117,22 @@ def test_map_renders_and_tooltip_shows_name_and_street_as_written(browser, app_u
     assert not monitor.outside, sorted(monitor.outside)
     assert not monitor.errors, monitor.errors[:3]
     page.close()
+
+
+@pytest.mark.parametrize("name, size, expected", [
+    ("周报.xlsx", int(19.5 * 2**20), "文件已损坏"),       # under the product's 20 MiB: reaches the reader
+    ("周报.xlsx", 21 * 2**20, "超过上限20 MB"),            # over it: the reader's Chinese message and real limit
+    ("周报.xlsm", 1000, "文件已损坏"),                     # .xlsm is read by the reader, so the widget takes it
+])
+def test_upload_widget_leaves_limits_to_the_product(browser, app_url, name, size, expected):
+    page, monitor = open_case(browser, app_url, 0)
+    note = page.evaluate("""() => getComputedStyle(document.querySelector(
+        '[data-testid="stFileUploaderDropzoneInstructions"] > div'), '::after').content""")
+    assert note == '"拖入文件或点击选择 · 单个文件不超过20MB · XLSX、XLSM、XLS、CSV"'
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": name, "mimeType": "application/octet-stream", "buffer": b"PK\x03\x04" + b"x" * (size - 4)}])
+    page.get_by_text(expected, exact=False).wait_for(timeout=120_000)
+    widget = page.locator('[data-testid="stFileUploader"]')
+    assert widget.locator('[role="alert"]').count() == 0, widget.inner_text()
+    assert "or smaller" not in widget.inner_html() and "not allowed" not in widget.inner_html()
+    page.close()

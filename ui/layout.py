@@ -87,18 +87,3 @@ def chart(fig, key: str, height: int | None = None) -> None:
     """A plotly figure from figures/ with its own template (Streamlit's theme would restyle it)."""
     st.plotly_chart(fig, theme=None, key=key, config={"displaylogo": False},
                     **({"height": height} if height else {}))
-
-
-def chinese_file_uploader() -> None:
-    """Streamlit (1.67) writes its file uploader's button and size note in English with no option to change
-    them; the bureau's UI is Chinese throughout, so the words are swapped with CSS (the limit comes from
-    server.maxUploadSize, the same setting Streamlit enforces)."""
-    limit_mb = st.get_option("server.maxUploadSize")
-    st.html(f"""<style>
-      [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ display: none; }}
-      [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {{
-        content: "选择文件"; }}
-      [data-testid="stFileUploaderDropzoneInstructions"] span {{ display: none; }}
-      [data-testid="stFileUploaderDropzoneInstructions"] > div::after {{
-        content: "拖入文件或点击选择 · 单个文件不超过{limit_mb}MB · XLSX、XLS、CSV"; font-size: 0.875rem; opacity: 0.7; }}
-    </style>""")
