@@ -249,6 +249,18 @@ def tile_layers(tile_url: str, bbox: tuple[float, float, float, float], zoom: in
     return layers
 
 
+class CommunityDeck(pdk.Deck):
+    """A pdk.Deck that serialises itself once: st.pydeck_chart calls to_json() on every rerun, and a cached
+    deck (ui.data.map_deck) never changes after it is built. Build it completely before the first to_json()."""
+
+    def to_json(self) -> str:
+        text = self.__dict__.get("_json_text")
+        if text is None:
+            text = super().to_json()
+            self._json_text = text
+        return text
+
+
 def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: pd.DataFrame | None = None,
                    tile_url: str = "", theme: str = "light", name_field: str = "name", height: int = 720,
                    point_radius_m: float = 120, simplify_deg: float = 0.0008) -> pdk.Deck:
@@ -335,7 +347,7 @@ def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: 
     # No map_style argument on purpose: pydeck then writes its "__MAP_STYLE__" sentinel, which Streamlit reads
     # as "no base map". An explicit map_style=None leaves mapStyle out of the JSON, and Streamlit (1.67) then
     # fills in a Carto style and fetches it from basemaps.cartocdn.com.
-    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, tooltip=tooltip, height=height)
+    return CommunityDeck(layers=layers, initial_view_state=view, map_provider=None, tooltip=tooltip, height=height)
 
 
 def deck_layer(deck: pdk.Deck, layer_id: str):

@@ -4,7 +4,6 @@ import streamlit as st
 from figures.gauges import district_gauges
 from figures.text import markdown_text
 from figures.timeline import node_timeline
-from figures.trends import investment_trend_figure
 from ui import data, layout, tables
 from ui.cards import changes_note, overview_cards, show_cards
 
@@ -28,8 +27,7 @@ with gauge_column:
     layout.chart(district_gauges(data.progress(*one), columns=1, theme=theme), key="district_gauge")
 with trend_column:
     st.markdown(f"#### {heading}{f.year}年度累计完成投资")
-    layout.chart(investment_trend_figure(data.trend(f.version, f.as_of, f.year, (district,)), f.year, theme=theme, title=None),
-                 key="district_trend")
+    layout.chart(data.trend_figure(f.version, f.as_of, f.year, (district,), theme=theme), key="district_trend")
 
 st.markdown(f"#### {heading}小区台账")
 communities, community_columns = tables.ledger_view(data.ledger(*one), tables.COMMUNITY_COLUMNS)

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from figures.ranking import investment_bar
-from figures.trends import funding_figure, investment_trend_figure, weekly_investment_figure
+from figures.trends import funding_figure, weekly_investment_figure
 from ui import data, layout, tables
 from ui.cards import investment_cards, show_cards
 
@@ -12,8 +12,7 @@ theme = layout.figure_theme()
 show_cards(investment_cards(data.headline(*f.args)))
 
 st.markdown(f"#### {f.year}年度累计完成投资　与计划投资、上年同期对比（亿元）")
-layout.chart(investment_trend_figure(data.trend(f.version, f.as_of, f.year, f.districts), f.year, theme=theme, title=None),
-             key="investment_trend")
+layout.chart(data.trend_figure(f.version, f.as_of, f.year, f.districts, theme=theme), key="investment_trend")
 
 plan_column, weekly_column = st.columns(2, gap="medium")
 with plan_column:

@@ -1,8 +1,6 @@
 """总览: the weekly dispatch meeting's screen — where the programme stands, what changed, who is behind."""
 import streamlit as st
 
-from figures.gauges import district_gauges
-from figures.trends import investment_trend_figure
 from ui import data, layout, maps, tables
 from ui.cards import changes_note, overview_cards, show_cards
 
@@ -14,7 +12,7 @@ show_cards(overview_cards(data.headline(*f.args),
                           data.headline(f.version, data.week_before(f.as_of), f.years, f.districts)))
 
 st.markdown("#### 各区（市）开工率　落后在前，颜色按序时进度预警")
-layout.chart(district_gauges(data.progress(*f.args), theme=theme), key="overview_gauges")
+layout.chart(data.gauges_figure(*f.args, theme=theme), key="overview_gauges")
 
 left, right = st.columns([1, 1], gap="medium")
 with left:
@@ -22,8 +20,7 @@ with left:
     maps.show_map(f, key="overview_map", theme=theme, height=520)
 with right:
     st.markdown(f"#### {f.year}年度累计完成投资")
-    layout.chart(investment_trend_figure(data.trend(f.version, f.as_of, f.year, f.districts), f.year, theme=theme,
-                                         title=None), key="overview_trend")
+    layout.chart(data.trend_figure(f.version, f.as_of, f.year, f.districts, theme=theme), key="overview_trend")
 
 st.markdown("#### 节点预警　红：已逾期　黄：14天内到期")
 alert_view = data.alerts_view(*f.args)
