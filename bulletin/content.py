@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from figures.text import DOCUMENT_TEXT_LIMIT, document_text, is_cut
 from loaders import config
 from metrics import numbers
 from metrics.alerts import due_next_days, node_alerts, stale_districts
@@ -31,6 +32,7 @@ TOP_OVERDUE = 15          # most overdue nodes printed in the document (all of t
 TOP_DUE = 30              # next week's deadlines printed in the document
 WECHAT_LIMIT = 300
 CN_NUMERALS = "一二三四五六七八九十"
+CUT_NOTE = f"注：超过{DOCUMENT_TEXT_LIMIT}字的名称已截断（以“…”结尾），完整内容见台账。"
 LIGHT_WORD = {RED: "红色预警", YELLOW: "黄色预警", GREEN: "未达预警线"}
 
 
@@ -266,7 +268,7 @@ def overdue_paragraph(overdue: pd.DataFrame) -> str:
     table = (f"逾期时间最长的{TOP_OVERDUE}个小区见表3，全部逾期节点见附表（Excel）"
              if communities > TOP_OVERDUE else "各小区逾期情况见表3")
     return (f"共有{numbers.fmt_int(communities)}个小区的{numbers.fmt_int(len(overdue))}个节点逾期未完成，"
-            f"涉及{lead}{more}小区。逾期最久的是{top['district']}{top['name']}{top['node']}节点，"
+            f"涉及{lead}{more}小区。逾期最久的是{top['district']}{document_text(top['name'])}{top['node']}节点，"
             f"计划{numbers.fmt_date_cn(top['planned_date'])}完成，已逾期{numbers.fmt_int(top['days_late'])}天；"
             f"{table}。")
 
@@ -388,6 +390,18 @@ def due_table(figs: Figures, limit: int | None = TOP_DUE) -> model.Table:
     return model.Table("due_next_week" if limit is not None else "due_all", title, "下周到期节点", cols, out)
 
 
+def fit_text_cells(table: model.Table) -> model.Table:
+    """The table with its text cells as the documents can print them (figures.text.document_text: a
+    10,000-character name would fill forty pages); the note says when a cell was cut."""
+    text_columns = {i for i, c in enumerate(table.columns) if c.kind == model.TEXT}
+    cut = any(is_cut(row[i]) for row in table.rows for i in text_columns)
+    table.rows = [[document_text(v) if i in text_columns and v is not None else v for i, v in enumerate(row)]
+                  for row in table.rows]
+    if cut:
+        table.note = f"{table.note}\n{CUT_NOTE}" if table.note else CUT_NOTE
+    return table
+
+
 def stale_table(figs: Figures) -> model.Table:
     rows = [[r["district"], None if pd.isna(r["latest_date"]) else r["latest_date"].date(), _num(r["days_old"])]
             for _, r in figs.stale.iterrows()]
@@ -455,9 +469,9 @@ def build_content(store, as_of, batch_years: list[int] | None = None, districts:
 
 def assemble(inputs: Inputs, figs: Figures, issue: int | None = None) -> model.BulletinContent:
     issue = issue if issue is not None else issue_number(inputs.first_date, inputs.as_of)
-    tables = {t.key: t for t in (start_ranking_table(figs), investment_ranking_table(figs), overdue_table(figs),
-                                 due_table(figs), overdue_table(figs, None), due_table(figs, None),
-                                 stale_table(figs))}
+    tables = {t.key: fit_text_cells(t) for t in (
+        start_ranking_table(figs), investment_ranking_table(figs), overdue_table(figs), due_table(figs),
+        overdue_table(figs, None), due_table(figs, None), stale_table(figs))}
     chart_map = charts(figs, inputs.batch_years[-1])
     headline_text = overall_paragraph(inputs, figs)
 

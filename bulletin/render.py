@@ -16,6 +16,27 @@ PRINT_SCALE = 3   # a 1000 px wide figure becomes 3000 px: ~490 dpi across the 1
 # The project installs Chromium through apt; kaleido must use it and never download its own.
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
+# kaleido's Chromium only draws a local page, yet on its own it resolves accounts.google.com and
+# clients2.google.com (sign-in, extension and variations checks). These flags switch those services off, and the
+# resolver rule answers every host name "not found" without asking any DNS server (a page that tried to fetch
+# anything would fail, which is what an offline intranet needs). What remains is Chromium's IPv6 reachability
+# check: a UDP connect() to 2001:4860:4860::8888 that only asks the kernel for a route and sends no packet; no
+# switch turns it off.
+# tests/test_offline_bulletin.py traces the network calls of a bulletin render.
+OFFLINE_CHROMIUM_FLAGS = (
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--disable-background-networking",
+    "--disable-client-side-phishing-detection",
+    "--disable-default-apps",
+    "--disable-domain-reliability",
+    "--disable-features=OptimizationHints,MediaRouter,DialMediaRouteProvider,Translate,NetworkTimeServiceQuerying,"
+    "AutofillServerCommunication,CertificateTransparencyComponentUpdater,CalculateNativeWinOcclusion",
+    "--disable-quic",
+    "--dns-prefetch-disable",
+    "--no-pings",
+    "--no-proxy-server",
+)
+
 
 class RenderError(RuntimeError):
     """A chart or PDF could not be produced; str() is a Chinese sentence for the user."""
@@ -45,13 +66,26 @@ def figures_to_png(figures: dict, scale: int = PRINT_SCALE, sizes: dict | None =
 
         out = {}
         # mathjax=False: kaleido would otherwise point the page at a CDN; the plotly.js bundled with plotly is used.
-        async with kaleido.Kaleido(path=path, mathjax=False, timeout=60) as k:
+        # browser_cls and enable_extensions go through kaleido to choreographer.Browser.
+        async with kaleido.Kaleido(path=path, mathjax=False, timeout=60, browser_cls=_offline_chromium(),
+                                   enable_extensions=False) as k:
             for key, fig in figures.items():
                 w, h = sizes.get(key, (1000, 560))
                 out[key] = await k.calc_fig(fig, opts={"format": "png", "scale": scale, "width": w, "height": h})
         return out
 
     return _run_async(render)
+
+
+def _offline_chromium():
+    """choreographer's Chromium with OFFLINE_CHROMIUM_FLAGS added to its command line."""
+    from choreographer.browsers.chromium import Chromium
+
+    class OfflineChromium(Chromium):
+        def get_cli(self):
+            return [*super().get_cli(), *OFFLINE_CHROMIUM_FLAGS]
+
+    return OfflineChromium
 
 
 def _run_async(factory):

@@ -1,5 +1,5 @@
 """The bulletin's tables as an Excel workbook, through exports.excel_bytes (frozen header, header repeated on
-print, A4, 红/黄/绿 fills, formulas neutralised): numbers stay numbers, the units are in the headers."""
+print, A4, 红/黄/绿 fills, text as string cells that never run as formulas): numbers stay numbers, the units are in the headers."""
 from __future__ import annotations
 
 import pandas as pd

@@ -1,7 +1,7 @@
 """Downloads for people: the ledger table and any other table as Excel (formatted for print) and CSV.
 
-Pure functions returning bytes; no streamlit. Every export goes through `neutralise_formulas`, so a cell a user
-typed as `=HYPERLINK(...)` or `@SUM(...)` is shown as text by Excel, WPS and LibreOffice, never run.
+Pure functions returning bytes; no streamlit. No export runs a formula a user typed (`=HYPERLINK(...)`,
+`@SUM(...)`): Excel files hold text as string cells, CSV text goes through `neutralise_formulas` (exports.safety).
 """
 from exports.safety import neutralise_formulas, neutralise_text
 from exports.tables import LEDGER_COLUMNS, ledger_table, table_labels

@@ -2,8 +2,9 @@
 
 Excel: frozen header row, the header repeated on every printed page, A4 landscape fitted to the page width,
 page numbers in the footer, numbers written as numbers with thousands separators, dates as dates, and 红/黄/绿
-cells filled in their colour. CSV: UTF-8 with a BOM (Excel opens it in the right encoding), dates as YYYY-MM-DD,
-numbers without separators so that they stay numbers.
+cells filled in their colour, text as string cells (never formulas, no prefix: exports.safety). CSV: UTF-8 with
+a BOM (Excel opens it in the right encoding), dates as YYYY-MM-DD, numbers without separators so that they stay
+numbers, text through exports.safety.neutralise_formulas (OWASP).
 """
 from __future__ import annotations
 
@@ -66,8 +67,8 @@ def excel_bytes(sheets: pd.DataFrame | Mapping[str, pd.DataFrame], *, title: str
         light_fmts = {word: book.add_format({"bg_color": colour}) for word, colour in LIGHT_FILLS.items()}
         formats: dict[str, object] = {}
         for sheet_name, frame in sheets.items():
-            safe = neutralise_formulas(frame.reset_index(drop=True))
-            # Nullable dtypes -> plain objects with None, which xlsxwriter writes as blank cells.
+            # Text is written as string cells (strings_to_formulas off), which no spreadsheet runs: no prefix.
+            safe = frame.reset_index(drop=True)
             safe.to_excel(writer, sheet_name=sheet_name[:31], index=False)
             sheet = writer.sheets[sheet_name[:31]]
             rows, cols = safe.shape

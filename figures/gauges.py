@@ -6,6 +6,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from figures.text import plotly_text
 from figures.theme import LIGHT_COLORS, apply_theme, empty_figure, palette
 from metrics.numbers import fmt_int, round_half_up
 from metrics.progress import laggards_first, schedule_thresholds
@@ -74,12 +75,12 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
         fig.add_trace(go.Indicator(
             mode="gauge+number",
             value=gauge_value(row.start_rate),
-            name=str(row.district),
+            name=plotly_text(row.district),
             meta=dict(district=str(row.district), light=str(row.light),
                       start_rate=None if row.start_rate is None or pd.isna(row.start_rate) else float(row.start_rate),
                       schedule_rate=schedule),
             number=dict(suffix="%", valueformat=".1f", font=dict(size=number_size, color=p["text"])),
-            title=dict(text=(f"<b>{row.district}</b><br><span style='font-size:14px;color:{p['muted']}'>"
+            title=dict(text=(f"<b>{plotly_text(row.district)}</b><br><span style='font-size:14px;color:{p['muted']}'>"
                              f"已开工{fmt_int(row.started)}个/计划{fmt_int(row.planned)}个</span>"),
                        font=dict(size=18)),
             gauge=gauge,

@@ -2,12 +2,16 @@
 coloured by status group, an optional start-rate choropleth and optional raster tiles.
 
 Built with map_provider=None and without a map_style argument (see community_deck): otherwise
-st.pydeck_chart fetches a Carto base map, which fails on an offline intranet. Every text that reaches the deck (tooltip fields, labels, ids) is passed
-through html.escape here, whatever the Streamlit version does with tooltip values.
+st.pydeck_chart fetches a Carto base map, which fails on an offline intranet.
+
+Text from the ledger reaches the deck as data deck.gl does not interpret: every layer's data passes through
+figures.text.deck_data (Streamlit's JSON converter would evaluate a name starting with "@@="), and the tooltip is
+one plain-text field shown with innerText ("text" tooltip): no HTML is built from data, nothing is escaped by hand
+(Streamlit escapes "html" tooltip values itself, so escaping here showed "&quot;"), and a name holding "{street}"
+cannot capture another field's placeholder.
 """
 from __future__ import annotations
 
-import html
 import json
 import math
 from pathlib import Path
@@ -15,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pydeck as pdk
 
+from figures.text import MISSING, deck_data, is_missing
 from figures.theme import DECK_FONT_FAMILY, check_theme, deck_palette, hex_to_rgb
 from metrics.numbers import fmt_date_cn, fmt_pct, fmt_wan_many
 from metrics.status import status_color, status_group, next_due_node
@@ -25,10 +30,9 @@ CHOROPLETH_LAYER_ID = "district-start-rate"
 LABEL_LAYER_ID = "district-labels"
 TILE_LAYER_PREFIX = "basemap-tile"
 
-TOOLTIP_HTML = ("<b>{name}</b><br/>{district} · {street}<br/>状态：{status}<br/>"
-                "投资：{investment}<br/>下一节点：{next_node}")
-
-# Literal string props must be quoted for pydeck, which otherwise turns a string into a "@@=" expression.
+# One placeholder only: Streamlit fills placeholders one after another with String.replace, so a value holding
+# "{street}" would capture the next field's value.
+TOOLTIP_TEXT = "{tooltip}"
 
 # Start-rate ramp for the choropleth (ColorBrewer Purples, sequential and colour-blind safe), 0–100%.
 CHOROPLETH_STOPS = [(0, "#f2f0f7"), (25, "#cbc9e2"), (50, "#9e9ac8"), (75, "#756bb1"), (100, "#54278f")]
@@ -37,11 +41,8 @@ CHOROPLETH_ALPHA = 170
 VIEW_WIDTH_PX, VIEW_HEIGHT_PX = 1200, 720   # used to choose the initial zoom
 
 
-def escape(value) -> str:
-    """Text for the deck: HTML-escaped, "—" when missing."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "—"
-    return html.escape(str(value), quote=True)
+def _text(value) -> str:
+    return MISSING if is_missing(value) else str(value)
 
 
 def choropleth_color(rate) -> list[int]:
@@ -62,19 +63,9 @@ def choropleth_legend() -> list[dict]:
     return [{"label": f"{x}%", "color": c} for x, c in CHOROPLETH_STOPS]
 
 
-def _escaped(series: pd.Series) -> pd.Series:
-    """escape() over a column, computed once per distinct value (names repeat little, districts a lot)."""
-    cache: dict = {}
-    out = []
-    for v in series.astype(object).tolist():
-        if v is None or v is pd.NA or (isinstance(v, float) and v != v):
-            out.append("—")
-            continue
-        text = cache.get(v)
-        if text is None:
-            text = cache[v] = html.escape(str(v), quote=True)
-        out.append(text)
-    return pd.Series(out, index=series.index, dtype=object)
+def _plain(series: pd.Series) -> pd.Series:
+    """A text column with "—" for missing values."""
+    return series.astype(object).map(_text)
 
 
 def _money_text(series: pd.Series) -> pd.Series:
@@ -83,9 +74,10 @@ def _money_text(series: pd.Series) -> pd.Series:
 
 
 def community_records(frame: pd.DataFrame) -> list[dict]:
-    """The points of the map, one record per community that has coordinates: lon, lat, color, and the
-    tooltip fields (name, district, street, status, investment, next_node) already HTML-escaped, plus the
-    escaped community_id for selections. Vectorised: 220,000 communities take about a second."""
+    """The points of the map, one record per community that has coordinates: community_id (for selections),
+    lon, lat, color, and `tooltip`, the plain text the tooltip shows (name; district · street; 状态; 投资;
+    下一节点, one per line). Text is as written: community_deck makes it inert for deck.gl. Vectorised: 220,000
+    communities take about a second."""
     if frame is None or len(frame) == 0:
         return []
     lon = pd.to_numeric(frame["lon"], errors="coerce")
@@ -107,17 +99,14 @@ def community_records(frame: pd.DataFrame) -> list[dict]:
     investment = ("完成" + _money_text(f.get("completed_investment_wan", zero)) + " / 计划"
                   + _money_text(f.get("planned_investment_wan", zero)))
     colors = {g: status_color(g, 235) for g in groups.unique()}
+    tooltip = (_plain(f["name"]) + "\n" + _plain(f["district"]) + " · " + _plain(f["street"])
+               + "\n状态：" + status + "\n投资：" + investment + "\n下一节点：" + next_text)
     out = pd.DataFrame({
-        "community_id": _escaped(f["community_id"]),
+        "community_id": _plain(f["community_id"]),
         "lon": lon[mask].round(6),
         "lat": lat[mask].round(6),
         "color": groups.map(colors),
-        "name": _escaped(f["name"]),
-        "district": _escaped(f["district"]),
-        "street": _escaped(f["street"]),
-        "status": _escaped(status),
-        "investment": _escaped(investment),
-        "next_node": _escaped(next_text),
+        "tooltip": tooltip.astype(object),
     })
     keys = list(out.columns)
     return [dict(zip(keys, row)) for row in zip(*(out[k].tolist() for k in keys))]
@@ -183,7 +172,7 @@ def _simplify(geometry: dict, tolerance_deg: float) -> dict:
 
 
 def _features(geojson: dict | None, name_field: str, simplify_deg: float = 0.0) -> list[dict]:
-    """Boundary features with only the district name kept (escaped), simplified and rounded to keep the deck
+    """Boundary features with only the district name kept, simplified and rounded to keep the deck
     small: Streamlit sends the whole deck JSON, pretty-printed, on every rerun."""
     if not geojson:
         return []
@@ -195,7 +184,7 @@ def _features(geojson: dict | None, name_field: str, simplify_deg: float = 0.0) 
         name = (feat.get("properties") or {}).get(name_field)
         geometry = _simplify(feat["geometry"], simplify_deg)
         geometry = {"type": geometry["type"], "coordinates": _round_coords(geometry["coordinates"])}
-        out.append({"type": "Feature", "geometry": geometry, "properties": {"name": escape(name)}})
+        out.append({"type": "Feature", "geometry": geometry, "properties": {"name": _text(name)}})
     return out
 
 
@@ -260,6 +249,18 @@ def tile_layers(tile_url: str, bbox: tuple[float, float, float, float], zoom: in
     return layers
 
 
+class CommunityDeck(pdk.Deck):
+    """A pdk.Deck that serialises itself once: st.pydeck_chart calls to_json() on every rerun, and a cached
+    deck (ui.data.map_deck) never changes after it is built. Build it completely before the first to_json()."""
+
+    def to_json(self) -> str:
+        text = self.__dict__.get("_json_text")
+        if text is None:
+            text = super().to_json()
+            self._json_text = text
+        return text
+
+
 def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: pd.DataFrame | None = None,
                    tile_url: str = "", theme: str = "light", name_field: str = "name", height: int = 720,
                    point_radius_m: float = 120, simplify_deg: float = 0.0008,
@@ -274,8 +275,9 @@ def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: 
     `boundaries_geojson`: a FeatureCollection dict, a path to one, or a GeoDataFrame (WGS-84); boundaries are
     simplified to `simplify_deg` degrees (0.0008° ≈ 80 m, under a pixel at city zoom; 0 keeps them as they are).
     The initial view fits the boundaries of the districts that have points, and the points (every boundary when
-    there is no point) into `view_px` (width, height) pixels, the size the map is drawn at. Tooltip: {"html": TOOLTIP_HTML} over pre-escaped
-    fields; map_provider=None and no map_style argument (JSON mapStyle "__MAP_STYLE__"), so Streamlit draws no
+    there is no point) into `view_px` (width, height) pixels, the size the map is drawn at. Tooltip:
+    {"text": TOOLTIP_TEXT}; every layer's data through deck_data; map_provider=None and no map_style argument
+    (JSON mapStyle "__MAP_STYLE__"), so Streamlit draws no
     base map and fetches nothing from a map service.
     """
     check_theme(theme)
@@ -284,7 +286,7 @@ def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: 
     features = _features(_load_geojson(boundaries_geojson), name_field, simplify_deg)
     rates = {}
     if choropleth is not None and len(choropleth):
-        rates = {escape(d): r for d, r in zip(choropleth["district"], choropleth["start_rate"])}
+        rates = {_text(d): r for d, r in zip(choropleth["district"], choropleth["start_rate"])}
 
     layers = []
     bounds = _coords_bounds([f["geometry"]["coordinates"] for f in features]) if features else None
@@ -333,7 +335,7 @@ def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: 
                 continue
             text = f["properties"]["name"]
             if rates and text in rates:
-                text = f"{text}\n{escape(fmt_pct(rates[text]))}"
+                text = f"{text}\n{fmt_pct(rates[text])}"
             labels.append({"position": [round(pt[0], 6), round(pt[1], 6)], "label": text})
         layers.append(pdk.Layer(
             "TextLayer", id=LABEL_LAYER_ID, data=labels, get_position="position", get_text="label",
@@ -343,14 +345,16 @@ def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: 
             pickable=False,
         ))
 
-    tooltip = {"html": TOOLTIP_HTML,
+    for layer in layers:
+        layer.data = deck_data(layer.data)
+    tooltip = {"text": TOOLTIP_TEXT,
                "style": {"backgroundColor": colors["tooltip_bg"], "color": colors["tooltip_text"],
                          "border": f"1px solid {colors['tooltip_border']}", "fontFamily": DECK_FONT_FAMILY,
-                         "fontSize": "14px", "lineHeight": "1.5"}}
+                         "fontSize": "14px", "lineHeight": "1.5", "whiteSpace": "pre-line"}}
     # No map_style argument on purpose: pydeck then writes its "__MAP_STYLE__" sentinel, which Streamlit reads
     # as "no base map". An explicit map_style=None leaves mapStyle out of the JSON, and Streamlit (1.67) then
     # fills in a Carto style and fetches it from basemaps.cartocdn.com.
-    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, tooltip=tooltip, height=height)
+    return CommunityDeck(layers=layers, initial_view_state=view, map_provider=None, tooltip=tooltip, height=height)
 
 
 def deck_layer(deck: pdk.Deck, layer_id: str):

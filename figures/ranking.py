@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from figures.text import plotly_texts
 from figures.theme import LIGHT_COLORS, LIGHT_TEXT_COLORS, apply_theme, empty_figure, palette
 from metrics.numbers import fmt_int, fmt_pct, fmt_wan, fmt_yi, round_half_up
 
@@ -24,7 +25,7 @@ def start_rate_bar(progress: pd.DataFrame, theme: str = "light", title: str | No
     rates = [_rate_or_zero(v) for v in ordered["start_rate"]]
     top = max(rates + [100.0])
     fig = go.Figure(go.Bar(
-        x=rates, y=list(ordered["district"]), orientation="h", name="开工率", showlegend=False,  # colours = lights
+        x=rates, y=plotly_texts(ordered["district"]), orientation="h", name="开工率", showlegend=False,  # colours = lights
         marker=dict(color=[LIGHT_COLORS.get(light, p["current"]) for light in ordered["light"]]),
         # labels inside the bar's base, so the schedule mark near the bar's end never covers them
         text=[fmt_pct(v) for v in ordered["start_rate"]], textposition="inside", insidetextanchor="start",
@@ -36,7 +37,7 @@ def start_rate_bar(progress: pd.DataFrame, theme: str = "light", title: str | No
     ))
     if show_schedule and "schedule_rate" in ordered.columns and ordered["schedule_rate"].notna().any():
         fig.add_trace(go.Scatter(
-            x=[_rate_or_zero(v) for v in ordered["schedule_rate"]], y=list(ordered["district"]), mode="markers",
+            x=[_rate_or_zero(v) for v in ordered["schedule_rate"]], y=plotly_texts(ordered["district"]), mode="markers",
             name="序时进度", marker=dict(symbol="line-ns", size=30, color=p["text"], line=dict(color=p["text"], width=4)),
             text=[fmt_pct(v) for v in ordered["schedule_rate"]],
             hovertemplate="%{y}<br>序时进度：%{text}<extra></extra>",
@@ -59,13 +60,13 @@ def investment_bar(progress: pd.DataFrame, theme: str = "light", title: str | No
     fig = go.Figure()
     if show_plan:
         fig.add_trace(go.Bar(
-            x=[float(v) for v in ordered["planned_investment_wan"].fillna(0)], y=list(ordered["district"]),
+            x=[float(v) for v in ordered["planned_investment_wan"].fillna(0)], y=plotly_texts(ordered["district"]),
             orientation="h", name="计划投资", marker=dict(color=p["planned_bar"]),
             text=[fmt_yi(v) for v in ordered["planned_investment_wan"]],
             hovertemplate="%{y}<br>计划投资：%{text}<extra></extra>",
         ))
     fig.add_trace(go.Bar(
-        x=done, y=list(ordered["district"]), orientation="h", name="累计完成投资", marker=dict(color=p["current"]),
+        x=done, y=plotly_texts(ordered["district"]), orientation="h", name="累计完成投资", marker=dict(color=p["current"]),
         text=[fmt_wan(v) for v in ordered["completed_investment_wan"]], textposition="outside", cliponaxis=False,
         textfont=dict(size=15, color=p["text"]),
         customdata=[fmt_yi(v) for v in ordered["completed_investment_wan"]],

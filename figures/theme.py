@@ -11,6 +11,8 @@ import copy
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from figures.text import plotly_text
+
 from metrics.status import LIGHT_COLORS, LIGHT_TEXT_COLORS, STATUS_COLORS  # noqa: F401  (re-exported)
 
 FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
@@ -95,10 +97,11 @@ for _theme in THEMES:
 
 
 def apply_theme(fig: go.Figure, theme: str = "light", title: str | None = None) -> go.Figure:
-    """Give `fig` the shared template (and a title); returns the same figure."""
+    """Give `fig` the shared template (and a title: plain text, often holding a community name, so it passes
+    through plotly_text); returns the same figure."""
     fig.update_layout(template=template_name(theme))
     if title is not None:
-        fig.update_layout(title_text=title)
+        fig.update_layout(title_text=plotly_text(title))
     return fig
 
 

@@ -1,11 +1,10 @@
 """Node timeline: planned against actual dates for each community and node; late nodes in red."""
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import plotly.graph_objects as go
 
+from figures.text import plotly_texts
 from figures.theme import apply_theme, empty_figure, palette
 from loaders.schema import NODES, actual_column, plan_column
 from metrics.numbers import fmt_date_cn
@@ -47,12 +46,12 @@ def node_rows(frame: pd.DataFrame, as_of) -> pd.DataFrame:
 
 
 def _community_labels(frame: pd.DataFrame) -> dict:
-    """The y label of each community: its name (HTML-escaped, as plotly renders a subset of HTML), with the
-    id appended when two communities share a name."""
+    """The y label of each community: its name (figures.text.plotly_text: plotly renders a subset of HTML),
+    with the id appended when two communities share a name."""
     names = frame["name"].astype("string").fillna("（未命名）")
     dup = names.duplicated(keep=False)
     labels = names.where(~dup, names + "（" + frame["community_id"].astype("string").fillna("") + "）")
-    return {idx: html.escape(str(label)) for idx, label in labels.items()}
+    return dict(zip(labels.index, plotly_texts(labels)))
 
 
 def default_as_of(frame: pd.DataFrame) -> pd.Timestamp:

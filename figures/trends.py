@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from figures.text import plotly_text, plotly_texts
 from figures.theme import apply_theme, category_colors, empty_figure, palette
 from metrics.numbers import fmt_date_cn, fmt_wan, fmt_yi
 from metrics.trends import fund_label, programme_totals
@@ -75,9 +76,9 @@ def weekly_investment_figure(series: pd.DataFrame, theme: str = "light",
     for i, (district, group) in enumerate(rows.groupby("district", sort=False)):
         fig.add_trace(go.Bar(
             x=pd.to_datetime(group["report_date"]), y=[float(v) for v in group["weekly_increment_wan"]],
-            name=str(district), marker=dict(color=colors[i % len(colors)]),
+            name=plotly_text(district), marker=dict(color=colors[i % len(colors)]),
             text=[fmt_wan(v) for v in group["weekly_increment_wan"]], textposition="none",
-            hovertemplate=f"{district}<br>%{{x|%Y年%m月%d日}}：%{{text}}<extra></extra>",
+            hovertemplate="%{fullData.name}<br>%{x|%Y年%m月%d日}：%{text}<extra></extra>",
         ))
     fig.update_layout(barmode="relative", xaxis=dict(title=None, tickformat="%-m月%-d日"),
                       yaxis=dict(title="万元", tickformat=",.0f"), height=520)
@@ -95,7 +96,7 @@ def funding_figure(funding: pd.DataFrame, theme: str = "light", title: str | Non
     fig = go.Figure()
     for i, col in enumerate(sources):
         fig.add_trace(go.Bar(
-            x=[float(v) for v in ordered[col].fillna(0)], y=list(ordered["district"]), orientation="h",
+            x=[float(v) for v in ordered[col].fillna(0)], y=plotly_texts(ordered["district"]), orientation="h",
             name=fund_label(col), marker=dict(color=colors[i % len(colors)]),
             text=[fmt_wan(v) for v in ordered[col]], textposition="none",
             hovertemplate=f"%{{y}}<br>{fund_label(col)}：%{{text}}<extra></extra>",

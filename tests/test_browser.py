@@ -351,7 +351,7 @@ def test_upload_bad_then_good_ledger(browser, server):
     go(page, "台账")
     before = _digest(server.db)
     file_input = page.locator('[data-testid="stFileUploader"] input[type="file"]')
-    # Streamlit's own English words on the uploader are replaced by Chinese ones (ui.layout.chinese_file_uploader)
+    # Streamlit's own English words on the uploader are replaced by Chinese ones (ui.upload.file_input)
     button_label = page.evaluate("""() => getComputedStyle(document.querySelector(
         '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]'), '::after').content""")
     assert button_label == '"选择文件"'

@@ -1,4 +1,3 @@
-import html
 import json
 
 import pandas as pd
@@ -54,19 +53,31 @@ def test_offline_deck_no_map_provider_no_style():
     assert "cartocdn" not in text and "mapbox" not in text
 
 
-def test_tooltip_values_are_escaped():
+def test_tooltip_is_plain_text_as_written():
+    # A "text" tooltip is shown with innerText: markup from data stays text, and is not escaped by hand (Streamlit
+    # escapes "html" tooltip values itself, which showed "&lt;" and "&quot;" on screen).
     f = ledger([dict(name=XSS, district="市南区", street="<script>x</script>", node=6, lon=120.35, lat=36.05)])
     deck = community_deck(f, SQUARES)
-    raw = deck.to_json()
-    assert html.escape(XSS) in raw
-    assert "<img" not in raw and "<script" not in raw
+    assert deck._tooltip["text"] == "{tooltip}" and "html" not in deck._tooltip
     rec = deck_layer(deck, COMMUNITY_LAYER_ID).data[0]
-    assert rec["name"] == "&lt;img src=x onerror=alert(1)&gt;"
-    assert rec["street"] == "&lt;script&gt;x&lt;/script&gt;"
-    assert "{name}" in deck._tooltip["html"]
-    assert rec["status"] == "施工中（开工）"
-    assert rec["next_node"] == "完工"
-    assert rec["investment"] == "完成0.0万元 / 计划100.0万元"
+    assert rec["tooltip"].splitlines() == [XSS, "市南区 · <script>x</script>", "状态：施工中（开工）",
+                                           "投资：完成0.0万元 / 计划100.0万元", "下一节点：完工"]
+
+
+def test_deck_expressions_in_data_stay_text():
+    f = ledger([dict(name="@@=alert(8)", community_id="@@#GL.ONE", district="市南区", street="@@=lon", node=6,
+                     lon=120.35, lat=36.05)])
+    spec = json.loads(community_deck(f, SQUARES).to_json())
+    data = [layer for layer in spec["layers"] if layer["id"] == COMMUNITY_LAYER_ID][0]["data"]
+    strings = [v for rec in data for v in rec.values() if isinstance(v, str)]
+    assert strings and not any(v.startswith("@@") for v in strings)
+    assert data[0]["tooltip"] == "\u2060@@=alert(8)\n市南区 · @@=lon\n状态：施工中（开工）\n投资：完成0.0万元 / 计划100.0万元\n下一节点：完工"
+    from ui.maps import selected_community
+
+    class Event:
+        selection = {"objects": {COMMUNITY_LAYER_ID: [data[0]]}}
+
+    assert selected_community(Event()) == "@@#GL.ONE"
 
 
 def test_boundaries_labels_and_choropleth():

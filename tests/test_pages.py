@@ -400,9 +400,10 @@ def test_hostile_community_names_reach_the_map_escaped(tmp_path, monkeypatch):
     monkeypatch.setenv("LEDGER_DB", str(store.path))
     at = open_app("views/map.py")
     points = deck_points(at)
-    names = sorted(p["name"] for p in points)
-    assert "&lt;img src=x onerror=alert(1)&gt;" in names
-    assert not any("<img" in json.dumps(p, ensure_ascii=False) for p in points)
+    # The tooltip is plain text shown with innerText (figures.map): the name as written, never HTML.
+    lines = sorted(p["tooltip"].splitlines()[0] for p in points)
+    assert lines == sorted([hostile, "台东小区"])
+    assert json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)["text"] == "{tooltip}"
     at = open_app("views/ledger.py")
     assert hostile in dataframe(at, "communities")["小区名称"].tolist()  # the grid shows text, never HTML
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from figures.trends import investment_trend_figure, programme_trend_figure
+from figures.trends import programme_trend_figure
 from ui import data, layout
 from ui.filters import Filters
 
@@ -22,8 +22,7 @@ def investment_trend(f: Filters, *, theme: str, key: str, height: int | None = N
     if len(f.years) > 1:
         fig = programme_trend_figure(data.batch_trend(*f.args), theme=theme, title=None)
     else:
-        fig = investment_trend_figure(data.trend(f.version, f.as_of, f.year, f.districts), f.year, theme=theme,
-                                      title=None)
+        fig = data.trend_figure(f.version, f.as_of, f.year, f.districts, theme=theme)
     layout.chart(fig, key=key, height=height, toolbar=toolbar)
 
 

@@ -5,12 +5,17 @@
   tuples and ISO dates), never by a DataFrame argument: hashing a 220,000-row frame on every rerun would cost
   more than the query. After an import the version changes, so old entries are never read again, and
   `clear_after_import()` drops them to free memory.
+- Concurrent sessions share that work: st.cache_data holds a lock per key while one session computes a value
+  and the others wait for it (streamlit.runtime.caching.cache_utils, compute_value_lock). What each session
+  still does alone is build and serialise its figures, under one GIL: the overview's gauges, trend and map are
+  therefore cached too, as plotly specs and a deck that serialises itself once (bench/bench_load.py).
 """
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from loaders import config
@@ -191,6 +196,37 @@ def funding(version: str, as_of: str, years: Years, districts: Names = ()) -> pd
     return funding_by_source(ledger(version, as_of, years, districts))
 
 
+# ---------------------------------------------------------------------------------------------- cached figures
+def _figure(spec: dict) -> go.Figure:
+    # The spec was built and validated by figures/ before it was cached: skip plotly's second validation.
+    return go.Figure(spec, _validate=False)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _gauges_spec(version: str, as_of: str, years: Years, districts: Names, theme: str, grid: tuple) -> dict:
+    from figures.gauges import district_gauges
+
+    return district_gauges(progress(version, as_of, years, districts), theme=theme, **dict(grid)).to_plotly_json()
+
+
+def gauges_figure(version: str, as_of: str, years: Years, districts: Names = (), theme: str = "light",
+                  **grid) -> go.Figure:
+    """figures.gauges.district_gauges of the as-of state (cached); `grid`: its layout arguments."""
+    return _figure(_gauges_spec(version, as_of, years, districts, theme, tuple(sorted(grid.items()))))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _trend_spec(version: str, as_of: str, year: int, districts: Names, theme: str) -> dict:
+    from figures.trends import investment_trend_figure
+
+    return investment_trend_figure(trend(version, as_of, year, districts), year, theme=theme, title=None).to_plotly_json()
+
+
+def trend_figure(version: str, as_of: str, year: int, districts: Names = (), theme: str = "light") -> go.Figure:
+    """figures.trends.investment_trend_figure of the batch `year`, untitled (cached)."""
+    return _figure(_trend_spec(version, as_of, year, districts, theme))
+
+
 # ------------------------------------------------------------------------------------------------------ map
 def _unique_text(series: pd.Series) -> list[str]:
     return sorted(str(v) for v in series.dropna().unique() if str(v).strip())
@@ -260,8 +296,10 @@ def map_deck(version: str, as_of: str, years: Years, districts: Names = (), grou
     frame = map_communities(version, as_of, years, districts, groups, map_districts, classes, bundles)
     frame = _thinned(frame[frame["lon"].notna() & frame["lat"].notna()])
     rates = progress(version, as_of, years, districts) if choropleth else None
-    return community_deck(frame, boundaries_geojson(), choropleth=rates, tile_url=config.tile_url(), theme=theme,
+    deck = community_deck(frame, boundaries_geojson(), choropleth=rates, tile_url=config.tile_url(), theme=theme,
                           view_px=view_px)
+    deck.to_json()   # serialised once, here: the cached copy every session gets carries its JSON
+    return deck
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -7,6 +7,7 @@ import logging
 import streamlit as st
 
 from figures.locale import chart_config
+from figures.text import markdown_text
 from metrics.numbers import fmt_date_cn, fmt_int
 from ui import data
 from ui.filters import Filters, current
@@ -46,7 +47,7 @@ def page_header(title: str, *, stop_when_empty: bool = True, caption: bool = Tru
 def data_caption(filters: Filters) -> None:
     """数据截至… · 10个区市台账 · 318个小区 · 2022年度 · 全市: what the page below shows."""
     years = "、".join(f"{y}年度" for y in filters.years)
-    st.caption(f"{data_line(filters)} · {years} · {filters.area}")
+    st.caption(f"{data_line(filters)} · {years} · {markdown_text(filters.area)}")   # district names come from ledgers
 
 
 def current_or_none() -> Filters | None:
@@ -111,21 +112,6 @@ def chart(fig, key: str, height: int | None = None, filename: str | None = None,
                     **({"height": height} if height else {}))
 
 
-def chinese_file_uploader() -> None:
-    """Streamlit (1.67) writes its file uploader's button and size note in English with no option to change
-    them; the bureau's UI is Chinese throughout, so the words are swapped with CSS (the limit comes from
-    server.maxUploadSize, the same setting Streamlit enforces)."""
-    limit_mb = st.get_option("server.maxUploadSize")
-    st.html(f"""<style>
-      [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ display: none; }}
-      [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {{
-        content: "选择文件"; }}
-      [data-testid="stFileUploaderDropzoneInstructions"] span {{ display: none; }}
-      [data-testid="stFileUploaderDropzoneInstructions"] > div::after {{
-        content: "拖入文件或点击选择 · 单个文件不超过{limit_mb}MB · XLSX、XLS、CSV"; font-size: 0.875rem; opacity: 0.7; }}
-    </style>""")
-
-
 PRINT_CSS = """<style>
 @media print {
   @page { size: landscape; margin: 10mm; }
@@ -159,7 +145,7 @@ def is_phone() -> bool:
 
 # Streamlit (1.67) writes its own menus, tool bars and status in English with no option to change them: these
 # words are swapped for Chinese in the page as they appear (text and tooltips), by a script that runs once per
-# page load. The uploader's words are CSS (chinese_file_uploader), plotly's come with its locale.
+# page load. The uploader's words are the product's own (ui.upload.file_input), plotly's come with its locale.
 STREAMLIT_WORDS = {
     "Sort ascending": "升序排列",
     "Sort descending": "降序排列",

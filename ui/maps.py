@@ -6,6 +6,7 @@ import html
 import streamlit as st
 
 from figures.map import COMMUNITY_LAYER_ID, choropleth_legend
+from figures.text import from_deck_text
 from metrics.status import status_legend
 from ui import data
 from ui.filters import Filters
@@ -57,7 +58,7 @@ def count_note(counts: dict) -> str:
 
 
 def selected_community(event) -> str | None:
-    """The community id picked on the map (ids reach the deck HTML-escaped, so unescape them)."""
+    """The community id picked on the map (as written: figures.text.deck_data may have neutralised it)."""
     if not event:
         return None
     try:
@@ -67,4 +68,4 @@ def selected_community(event) -> str | None:
     if not objects:
         return None
     value = objects[0].get("community_id")
-    return html.unescape(value) if value else None
+    return from_deck_text(value) if value else None

@@ -3,6 +3,12 @@
 The file is read by loaders.reader.read_ledger exactly as the CLI reads it; nothing touches the store until the
 user confirms, and store.import_result is all-or-nothing, so a rejected file changes nothing. The reading is
 kept in the session (keyed by the file and the optional date/batch given) so reruns do not read it again.
+
+The widget accepts any file up to a transport limit well above the product's own ([upload] max_file_mb): the
+reader then refuses what it cannot take with its Chinese sentence (size, format), instead of the widget's English
+"File must be 20.0MB or smaller" (the widget counts decimal megabytes, the reader MiB, so a 19.5 MiB file the
+reader accepts was refused) or "files are not allowed" for an .xlsm the reader reads.
+Every message here holds a file name or ledger text and goes to a markdown element: figures.text.markdown_text.
 """
 from __future__ import annotations
 
@@ -14,6 +20,8 @@ import streamlit as st
 
 from loaders import writes
 from loaders.audit import file_sha256
+from figures.text import markdown_text
+from loaders import config
 from loaders.report import LedgerResult
 from metrics.numbers import fmt_date_cn, fmt_int
 from ui import auth, data
@@ -43,6 +51,27 @@ def form_key(name: str) -> str:
     """A key of the upload form (the file, its 截至日期 and 改造年度); new ones after an import start the next
     upload empty, so a date typed for one file is never applied to the next."""
     return f"{name}_{st.session_state.get(_UPLOADER, 0)}"
+
+
+def product_limit_mb() -> float:
+    """The reader's size limit ([upload] max_file_mb, in MiB as the reader counts)."""
+    return float(config.upload_limits().get("max_file_mb", 20))
+
+
+def file_input(label: str, key: str):
+    """The ledger file input: any type and up to server.maxUploadSize (the transport limit), in Chinese.
+    Streamlit (1.67) writes the button and the size note in English with no option to change them, so the words
+    are swapped with CSS; the note gives the product's limit, not the transport's."""
+    limit = f"{product_limit_mb():g}"
+    st.html(f"""<style>
+      [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ display: none; }}
+      [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {{
+        content: "选择文件"; }}
+      [data-testid="stFileUploaderDropzoneInstructions"] span {{ display: none; }}
+      [data-testid="stFileUploaderDropzoneInstructions"] > div::after {{
+        content: "拖入文件或点击选择 · 单个文件不超过{limit}MB · XLSX、XLSM、XLS、CSV"; font-size: 0.875rem; opacity: 0.7; }}
+    </style>""")
+    return st.file_uploader(label, type=None, key=key)
 
 
 def check(uploaded, report_date: date | None, batch_year: int | None) -> UploadCheck:
@@ -84,22 +113,34 @@ def _duplicates(result: LedgerResult) -> list[tuple]:
 
 
 def summary(check: UploadCheck) -> str:
-    """One line about what the file holds."""
+    """One line about what the file holds (markdown-safe)."""
     r = check.result
     districts = r.frame["district"].dropna().nunique()
     when = fmt_date_cn(r.report_date) if r.report_date else "未注明截至日期"
-    return (f"「{check.name}」：{fmt_int(len(r.frame))}个小区，{fmt_int(districts)}个区市，{when}；"
-            f"错误{len(r.errors)}个，提示{len(r.warnings)}个。")
+    return markdown_text(f"「{check.name}」：{fmt_int(len(r.frame))}个小区，{fmt_int(districts)}个区市，{when}；"
+                         f"错误{len(r.errors)}个，提示{len(r.warnings)}个。")
+
+
+def unreadable_message(check: UploadCheck) -> str:
+    """无法读取「file」：the reader's sentence (markdown-safe: both may quote the file)."""
+    return markdown_text(f"无法读取「{check.name}」：{check.unreadable}")
+
+
+def duplicates_message(check: UploadCheck) -> str:
+    """The snapshots of the same date the store already holds (markdown-safe)."""
+    listed = "、".join(f"{d}{b}年度{w.isoformat()}" for d, b, w in check.duplicates)
+    return markdown_text(f"数据库中已有同一日期的快照：{listed}。")
 
 
 def confirm_import(check: UploadCheck, replace: bool) -> str:
-    """Store the checked result (all or nothing); returns the Chinese confirmation. Raises StoreError."""
+    """Store the checked result (all or nothing) as the acting user; returns the Chinese confirmation
+    (markdown-safe). Raises StoreError."""
     outcome = writes.import_ledger(data.store(), check.result, auth.current_actor(), replace=replace,
                                    file_name=check.name, file_sha256=check.sha256)
     data.clear_after_import()
     show_latest_next_run()
     lines = "；".join(s.describe() for s in outcome.snapshots)
-    message = f"已导入「{check.name}」：{fmt_int(outcome.rows)}行，{len(outcome.snapshots)}个快照（{lines}）。"
+    message = markdown_text(f"已导入「{check.name}」：{fmt_int(outcome.rows)}行，{len(outcome.snapshots)}个快照（{lines}）。")
     st.session_state[_DONE] = message
     st.session_state.pop(_CHECK, None)
     st.session_state[_UPLOADER] = st.session_state.get(_UPLOADER, 0) + 1

@@ -1,5 +1,7 @@
 """通报: the weekly bulletin of the selected report date (shared filters) — preview, then the Word document, the
 workbook, the chart images and the work-group text. A past date gives that week's bulletin as it was."""
+import html
+
 import streamlit as st
 
 from bulletin.build import generate
@@ -7,6 +9,7 @@ from bulletin.content import BulletinError
 from bulletin.render import RenderError
 from bulletin import model
 from bulletin.cells import display_frame
+from figures.text import markdown_text
 from ui import data, layout
 from ui.tables import light_style
 
@@ -58,24 +61,28 @@ st.text_area(f"共{len(files.text)}字（不超过300字）", files.text, height
 
 st.markdown("#### 预览")
 with st.container(border=True):
-    st.markdown(f"<h3 style='text-align:center;color:#c00000'>{c.title}</h3>"
+    # The bulletin's text holds community names from the ledgers: markdown_text on every line (html.escape in
+    # the one HTML line), so nothing from a file is rendered as markup.
+    st.markdown(f"<h3 style='text-align:center;color:#c00000'>{html.escape(c.title)}</h3>"
                 f"<p style='text-align:center'>（第{c.issue_number}期）</p>", unsafe_allow_html=True)
-    st.caption(f"{c.office}　　{c.date_line}")
+    st.caption(markdown_text(f"{c.office}　　{c.date_line}"))
     for section in c.sections:
-        st.markdown(f"##### {section.heading}")
+        st.markdown(f"##### {markdown_text(section.heading)}")
         for block in section.blocks:
             if isinstance(block, model.Paragraph):
-                st.markdown(block.text)
+                st.markdown(markdown_text(block.text))
             elif isinstance(block, model.Subheading):
-                st.markdown(f"**{block.text}**")
+                st.markdown(f"**{markdown_text(block.text)}**")
             elif isinstance(block, model.TableRef):
                 table = c.tables[block.key]
-                st.caption(table.title)
+                st.caption(markdown_text(table.title))
                 frame = display_frame(table)
                 if "预警" in frame.columns:
                     frame = light_style(frame, "预警")
                 # height="content": a 10-district table and its 合计 row, whole, with no inner scroll
                 st.dataframe(frame, hide_index=True, key=f"bulletin_table_{block.key}", height="content")
+                if table.note:
+                    st.caption(markdown_text(table.note))
             elif isinstance(block, model.ChartRef):
                 layout.chart(c.charts[block.key].figure, key=f"bulletin_chart_{block.key}")
-                st.caption(c.charts[block.key].title)
+                st.caption(markdown_text(c.charts[block.key].title))

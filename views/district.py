@@ -4,6 +4,7 @@ from dataclasses import replace
 import streamlit as st
 
 from figures.gauges import district_gauges
+from figures.text import markdown_text
 from figures.timeline import node_timeline
 from ui import blocks, data, layout, tables
 from ui.cards import changes_note, overview_cards, show_cards
@@ -21,25 +22,26 @@ focus = replace(f, districts=(district,))
 with line:
     layout.data_caption(focus)
 one = focus.args
+heading = markdown_text(district)   # the district name as written, in the headings below
 
 st.caption(changes_note(data.week_before(f.as_of)))
 show_cards(overview_cards(data.headline(*one), data.headline(f.version, data.week_before(f.as_of), f.years, (district,))))
 
 gauge_column, trend_column = st.columns([1, 2], gap="medium")
 with gauge_column:
-    st.markdown(f"#### {district}开工率")
+    st.markdown(f"#### {heading}开工率")
     layout.chart(district_gauges(data.progress(*one), columns=1, theme=theme), key="district_gauge")
 with trend_column:
-    st.markdown(f"#### {district}{blocks.trend_title(focus)}")
+    st.markdown(f"#### {heading}{blocks.trend_title(focus)}")
     blocks.investment_trend(focus, theme=theme, key="district_trend")
 
-st.markdown(f"#### {district}小区台账")
+st.markdown(f"#### {heading}小区台账")
 blocks.community_table(focus, data.ledger(*one), tables.COMMUNITY_COLUMNS, key="district_communities", theme=theme)
 
 st.markdown("#### 项目节点计划与实际　延误最多的小区在上，红色为延误节点")
 layout.chart(node_timeline(data.ledger(*one), f.as_of, theme=theme, title=None), key="district_timeline")
 
-st.markdown(f"#### {district}逾期与临期节点")
+st.markdown(f"#### {heading}逾期与临期节点")
 alert_view = data.alerts_view(*one)
 st.caption(tables.alerts_note(alert_view))
 alerts, alert_columns = tables.alerts_table(alert_view["rows"])

@@ -3,6 +3,7 @@ import streamlit as st
 
 from exports import excel_bytes, ledger_csv, ledger_excel, ledger_table
 from exports.tables import ledger_number_formats
+from figures.text import markdown_text
 from metrics.numbers import fmt_date_cn
 from loaders.store import StoreError
 from ui import auth, data, layout, tables, upload
@@ -47,9 +48,8 @@ may_upload = auth.permitted("import")
 if not may_upload:
     st.info("上传台账需要以市级管理员或区市填报员的账号登录（左侧栏“登录”）；区市填报员只能上传本区市的台账。",
             icon=":material/lock:")
-layout.chinese_file_uploader()
-uploaded = None if not may_upload else st.file_uploader("选择一个区市或全市的周报台账（Excel 或 CSV）", type=["xlsx", "xls", "csv"],
-                            key=upload.form_key("ledger_upload"))
+uploaded = None if not may_upload else upload.file_input("选择一个区市或全市的周报台账（Excel 或 CSV）",
+                                                         key=upload.form_key("ledger_upload"))
 o1, o2, _ = st.columns([1, 1, 2])
 report_date = o1.date_input("截至日期（文件未注明时填写）", value=None, key=upload.form_key("upload_report_date"),
                              format="YYYY-MM-DD")
@@ -58,9 +58,9 @@ batch_year = o2.number_input("改造年度（文件未注明时填写）", value
 if uploaded is not None:
     check = upload.check(uploaded, report_date, batch_year)
     if check.unreadable:
-        st.error(f"无法读取「{check.name}」：{check.unreadable}", icon=":material/block:")
+        st.error(upload.unreadable_message(check), icon=":material/block:")
     elif check.refusal:
-        st.error(check.refusal, icon=":material/block:")
+        st.error(markdown_text(check.refusal), icon=":material/block:")
     else:
         st.markdown(upload.summary(check))
         report = tables.issues_table(check.result)
@@ -72,15 +72,14 @@ if uploaded is not None:
         else:
             replace = False
             if check.duplicates:
-                listed = "、".join(f"{d}{b}年度{w.isoformat()}" for d, b, w in check.duplicates)
-                st.warning(f"数据库中已有同一日期的快照：{listed}。", icon=":material/warning:")
+                st.warning(upload.duplicates_message(check), icon=":material/warning:")
                 replace = st.checkbox("替换这些快照（原版本保留在数据库中，可恢复）", key="upload_replace")
             if st.button("确认导入", type="primary", key="upload_confirm", disabled=bool(check.duplicates) and not replace):
                 try:
                     upload.confirm_import(check, replace)
                     st.rerun()
                 except StoreError as exc:
-                    st.error(f"未导入：{exc}", icon=":material/block:")
+                    st.error(markdown_text(f"未导入：{exc}"), icon=":material/block:")
 
 st.markdown("#### 快照历史")
 history, history_columns = tables.snapshot_table(data.snapshots(data.version()))

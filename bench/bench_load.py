@@ -1,0 +1,113 @@
+"""Concurrent first loads of the overview: N sessions open it at the same moment against a real `streamlit run`.
+
+Each session is a WebSocket client speaking Streamlit's own protocol (what the browser's frontend sends: a
+rerun_script BackMsg), timed from its request to the script's end (script_finished). Prints each session's time,
+then the median and the slowest; a second round with warm caches follows. The browser's drawing is not included:
+this measures the server, which is what concurrent sessions share.
+
+Run: python bench/bench_load.py [--sessions 30] [--db path/to/store.sqlite]
+(without --db, the sample store is built or copied from the test cache).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def sample_store(folder: Path) -> Path:
+    """A copy of the sample store (the tests' cached build when there is one)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_pages import copy_sample_store
+
+    return copy_sample_store(ROOT / ".pytest_cache" / "d" / "dashboard-sample-store", folder)
+
+
+async def open_overview(url: str) -> float:
+    """Seconds from the rerun request to script_finished for one new session on the default page."""
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    # No keepalive pings: a server busy with 30 first loads answers them late, which is what is measured.
+    async with websockets.connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=120,
+                                  ping_interval=None) as ws:
+        msg = BackMsg()
+        msg.rerun_script.query_string = ""
+        msg.rerun_script.page_script_hash = ""
+        start = time.perf_counter()
+        await ws.send(msg.SerializeToString())
+        while True:
+            forward = ForwardMsg()
+            forward.ParseFromString(await asyncio.wait_for(ws.recv(), timeout=300))
+            if forward.WhichOneof("type") == "script_finished":
+                return time.perf_counter() - start
+
+
+async def round_of(url: str, sessions: int) -> list[float]:
+    return list(await asyncio.gather(*(open_overview(url) for _ in range(sessions))))
+
+
+def report(name: str, times: list[float]) -> None:
+    print(f"{name}: " + " ".join(f"{t:.1f}" for t in sorted(times)))
+    print(f"  median {statistics.median(times):.1f} s, slowest {max(times):.1f} s, sessions {len(times)}")
+
+
+@contextlib.contextmanager
+def serve(db: Path, folder: Path):
+    """`streamlit run dashboard.py` on a free loopback port with `db` as the store; yields the WebSocket URL."""
+    port = free_port()
+    with open(folder / f"streamlit-{port}.log", "w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+                                   "--server.port", str(port), "--server.address", "127.0.0.1"],
+                                  cwd=ROOT, env={**os.environ, "LEDGER_DB": str(db)}, stdout=log,
+                                  stderr=subprocess.STDOUT)
+        try:
+            for _ in range(240):
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+                    break
+                except OSError:
+                    time.sleep(0.5)
+            yield f"ws://127.0.0.1:{port}/_stcore/stream"
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=30)
+    parser.add_argument("--db", type=Path)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        folder = Path(tmp)
+        db = args.db or sample_store(folder)
+        with serve(db, folder) as url:     # every session's first load at the same moment, nothing cached
+            report(f"{args.sessions} sessions at once, fresh server", asyncio.run(round_of(url, args.sessions)))
+        with serve(db, folder) as url:
+            report("one session, fresh server", asyncio.run(round_of(url, 1)))
+            report("one session, warm", asyncio.run(round_of(url, 1)))
+            report(f"{args.sessions} sessions at once, warm", asyncio.run(round_of(url, args.sessions)))
+
+
+if __name__ == "__main__":
+    main()
