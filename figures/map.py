@@ -294,7 +294,7 @@ def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: 
     # nothing is filtered), with the points, at the size the map is drawn (view_px), so no district is cropped
     # and a filtered district keeps its outline instead of filling the view.
     lons, lats = [r["lon"] for r in records], [r["lat"] for r in records]
-    shown = {escape(d) for d in frame["district"].dropna()} if records and "district" in frame.columns else set()
+    shown = {_text(d) for d in frame["district"].dropna()} if records and "district" in frame.columns else set()
     framed = [f["geometry"]["coordinates"] for f in features if f["properties"]["name"] in shown]
     frame_bounds = _coords_bounds(framed) if framed else (bounds if not records else None)
     if frame_bounds:

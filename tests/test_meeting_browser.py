@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import pytest
 
-from test_browser import (CHROMIUM, SHOT_DIR, Monitor, _free_port, assert_page_is_clean, copy_sample_store,
+from test_browser import (CHROMIUM, SHOT_DIR, Monitor, _free_port, assert_page_is_clean,
                           playwright_api, settle, wait_for_visuals)
 from test_pages import ROOT
 
@@ -39,9 +39,13 @@ new MutationObserver(() => {
 
 
 @contextlib.contextmanager
-def fresh_server(cache_dir: Path, folder: Path):
-    """A `streamlit run` started for one test only: its first session is the first visit after a start."""
-    db = copy_sample_store(cache_dir, folder)
+def fresh_server(store_file: Path, folder: Path):
+    """A `streamlit run` started for one test only, on a copy of `store_file`: its first session is the first
+    visit after a start."""
+    import shutil
+
+    db = folder / "ledger.sqlite"
+    shutil.copyfile(store_file, db)
     port = _free_port()
     log_path = folder / "streamlit.log"
     with open(log_path, "w") as log:
@@ -79,11 +83,6 @@ def chromium(viewport: dict):
             context.close()
 
 
-@pytest.fixture(scope="module")
-def store_cache(request) -> Path:
-    return Path(request.config.cache.mkdir("dashboard-sample-store"))
-
-
 BOOKMARKS = [
     ("taizhang", "", "台账 · 明细与导入"),
     ("touzi", f"?batch=2022&date=2022-05-31&district={quote('市北区')}", "投资 · 完成情况"),
@@ -92,8 +91,8 @@ BOOKMARKS = [
 
 
 @pytest.mark.parametrize("path,query,heading", BOOKMARKS, ids=[b[0] for b in BOOKMARKS])
-def test_a_bookmarked_link_opens_cleanly_on_a_fresh_server(store_cache, tmp_path, path, query, heading):
-    with fresh_server(store_cache, tmp_path) as server, chromium({"width": 1600, "height": 1000}) as browser:
+def test_a_bookmarked_link_opens_cleanly_on_a_fresh_server(sample_store_file, tmp_path, path, query, heading):
+    with fresh_server(sample_store_file, tmp_path) as server, chromium({"width": 1600, "height": 1000}) as browser:
         for visit in ("first", "second"):
             page = browser.new_page()
             page.add_init_script(RECORDER)
@@ -121,8 +120,8 @@ def _inner_scroll(page) -> list[dict]:
     }).filter(g => g && g.scroll > g.client + 2)""")
 
 
-def test_the_bulletin_preview_shows_whole_tables_with_their_total_row(store_cache, tmp_path):
-    with fresh_server(store_cache, tmp_path) as server, chromium({"width": 1600, "height": 1000}) as browser:
+def test_the_bulletin_preview_shows_whole_tables_with_their_total_row(sample_store_file, tmp_path):
+    with fresh_server(sample_store_file, tmp_path) as server, chromium({"width": 1600, "height": 1000}) as browser:
         page = browser.new_page()
         monitor = Monitor(page)
         page.goto(f"{server.url}/tongbao", timeout=60_000)
@@ -151,8 +150,8 @@ OUTSIDE = """() => {
 }"""
 
 
-def test_the_big_screen_fills_1920x1080_without_scrolling_dark_by_default(store_cache, tmp_path):
-    with fresh_server(store_cache, tmp_path) as server, chromium({"width": 1920, "height": 1080}) as browser:
+def test_the_big_screen_fills_1920x1080_without_scrolling_dark_by_default(sample_store_file, tmp_path):
+    with fresh_server(sample_store_file, tmp_path) as server, chromium({"width": 1920, "height": 1080}) as browser:
         page = browser.new_page()
         monitor = Monitor(page)
         page.goto(f"{server.url}/dapingmu", timeout=60_000)
@@ -172,14 +171,14 @@ def test_the_big_screen_fills_1920x1080_without_scrolling_dark_by_default(store_
         assert_page_is_clean(page, monitor, "大屏")
 
 
-def test_the_big_screen_shows_a_new_ledger_without_a_reload(store_cache, tmp_path):
+def test_the_big_screen_shows_a_new_ledger_without_a_reload(sample_store_file, tmp_path):
     from datetime import date
 
     from loaders.reader import read_ledger
     from loaders.store import LedgerStore
 
     source = ROOT / "sample_data" / "ledgers" / "2022-05-31" / "崂山区.csv"
-    with fresh_server(store_cache, tmp_path) as server, chromium({"width": 1920, "height": 1080}) as browser:
+    with fresh_server(sample_store_file, tmp_path) as server, chromium({"width": 1920, "height": 1080}) as browser:
         page = browser.new_page()
         monitor = Monitor(page)
         page.goto(f"{server.url}/dapingmu?embed_options=dark_theme", timeout=60_000)
@@ -205,11 +204,11 @@ def _click_row(page, grid, row: int = 0) -> None:
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 * row + 17)
 
 
-def test_drill_down_from_the_ranking_to_a_district_and_to_a_community(store_cache, tmp_path):
+def test_drill_down_from_the_ranking_to_a_district_and_to_a_community(sample_store_file, tmp_path):
     from loaders.store import LedgerStore
     from metrics.progress import district_progress
 
-    with fresh_server(store_cache, tmp_path) as server, chromium({"width": 1600, "height": 1000}) as browser:
+    with fresh_server(sample_store_file, tmp_path) as server, chromium({"width": 1600, "height": 1000}) as browser:
         frame = LedgerStore(server.db).ledger_as_of("2022-05-31", batch_years=[2022])
         first = district_progress(frame, "2022-05-31").sort_values("rank_start")["district"].iloc[0]
         page = browser.new_page()
@@ -239,8 +238,8 @@ IPHONE_AGENT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWeb
                 "Mobile/15E148 wxwork/4.1.0 MicroMessenger/7.0.1")
 
 
-def test_the_overview_on_a_phone(store_cache, tmp_path):
-    with fresh_server(store_cache, tmp_path) as server, playwright_api.sync_playwright() as pw, \
+def test_the_overview_on_a_phone(sample_store_file, tmp_path):
+    with fresh_server(sample_store_file, tmp_path) as server, playwright_api.sync_playwright() as pw, \
             tempfile.TemporaryDirectory() as profile:
         browser = pw.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True,
                                                         viewport=PHONE, user_agent=IPHONE_AGENT, is_mobile=True,
@@ -275,8 +274,8 @@ def test_the_overview_on_a_phone(store_cache, tmp_path):
             browser.close()
 
 
-def test_the_overview_prints_on_a4_landscape_without_the_sidebar(store_cache, tmp_path):
-    with fresh_server(store_cache, tmp_path) as server, chromium({"width": 1600, "height": 1000}) as browser:
+def test_the_overview_prints_on_a4_landscape_without_the_sidebar(sample_store_file, tmp_path):
+    with fresh_server(sample_store_file, tmp_path) as server, chromium({"width": 1600, "height": 1000}) as browser:
         page = browser.new_page()
         monitor = Monitor(page)
         page.goto(server.url, timeout=60_000)
@@ -306,10 +305,10 @@ NEW_SCREENS = [   # (file name, address, heading, what must render)
 
 
 @pytest.mark.parametrize("size", ["1920x1080", "390x844"])
-def test_screenshots_of_the_new_screens(store_cache, tmp_path, size):
+def test_screenshots_of_the_new_screens(sample_store_file, tmp_path, size):
     width, height = (int(v) for v in size.split("x"))
     phone = width < 600
-    with fresh_server(store_cache, tmp_path) as server, playwright_api.sync_playwright() as pw, \
+    with fresh_server(sample_store_file, tmp_path) as server, playwright_api.sync_playwright() as pw, \
             tempfile.TemporaryDirectory() as profile:
         extra = dict(user_agent=IPHONE_AGENT, is_mobile=True, has_touch=True) if phone else {}
         browser = pw.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True,
@@ -338,8 +337,8 @@ def test_screenshots_of_the_new_screens(store_cache, tmp_path, size):
             browser.close()
 
 
-def test_streamlits_own_words_are_chinese(store_cache, tmp_path):
-    with fresh_server(store_cache, tmp_path) as server, chromium({"width": 1600, "height": 1000}) as browser:
+def test_streamlits_own_words_are_chinese(sample_store_file, tmp_path):
+    with fresh_server(sample_store_file, tmp_path) as server, chromium({"width": 1600, "height": 1000}) as browser:
         page = browser.new_page()
         monitor = Monitor(page)
         page.goto(f"{server.url}/taizhang", timeout=60_000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from test_pages import (AS_OF, _values, assert_clean, dataframe, db, figures, fresh_caches, gauges, markdown,  # noqa: F401,E501
-                        metric, open_app, sample_db, sample_ledger)
+                        metric, open_app, sample_ledger)
 
 THREE_YEARS = {"batch": ["2022", "2023", "2024"], "date": AS_OF}
 
