@@ -270,8 +270,8 @@ class LedgerStore:
     @contextmanager
     def _write(self, *, bump: bool = True) -> Iterator[sqlite3.Connection]:
         """One write transaction: all of it or nothing. `bump`: it changes what ledger queries return."""
-        if self._read_open is not None:   # opening it for writing failed already (a read-only folder or disk)
-            raise _read_only(self.path)
+        if self._read_open is not None or self._own_tables_missing:
+            raise _read_only(self.path)   # found at open: a read-only folder, disk or file
         with self._sqlite_errors():
             con = self._connect()
             try:
@@ -318,15 +318,7 @@ class LedgerStore:
                         "请用 --db 指定台账数据库，或指定一个尚不存在的文件以新建数据库。")
                 if self._read_open is None and con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     con.execute("PRAGMA journal_mode = WAL")
-                present = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-                missing = [ddl for ddl in _OWN_TABLES_DDL if _table_of(ddl) not in present]
-                if missing and self._read_open is None:   # a store made before accounts and the audit log
-                    con.execute("BEGIN IMMEDIATE")
-                    for ddl in missing:
-                        con.execute(ddl)
-                    con.execute("COMMIT")
-                else:
-                    self._own_tables_missing = missing
+                self._add_own_tables(con)
             finally:
                 con.close()
             return
@@ -347,6 +339,27 @@ class LedgerStore:
             con.execute("PRAGMA journal_mode = WAL")
         finally:
             con.close()
+
+    def _add_own_tables(self, con: sqlite3.Connection) -> None:
+        """A store made before accounts and the audit log gets their tables; one that cannot be written reads
+        them as empty (temporary stand-ins on each read connection)."""
+        present = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = [ddl for ddl in _OWN_TABLES_DDL if _table_of(ddl) not in present]
+        if not missing:
+            return
+        if self._read_open is None:
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                for ddl in missing:
+                    con.execute(ddl)
+                con.execute("COMMIT")
+                return
+            except sqlite3.OperationalError as exc:   # a file without write permission opens read-only
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                if not getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+                    raise
+        self._own_tables_missing = missing
 
     def _readable(self) -> sqlite3.Connection:
         """A connection that can read the file, read-only if it cannot be written (sets self._read_open)."""

@@ -531,13 +531,13 @@ class PgLedgerStore:
         return history_frame(rows)
 
 
-# a quoted text, a ? placeholder or a % (which psycopg would read as the start of a placeholder)
+# a quoted text (its ? is text), a ? placeholder or a % (which psycopg reads as a placeholder, even in quotes)
 _QMARK_TOKENS = re.compile(r"'(?:[^']|'')*'|\?|%")
 
 
 @lru_cache(maxsize=256)
 def _pyformat(sql: str) -> str:
-    return _QMARK_TOKENS.sub(lambda m: {"?": "%s", "%": "%%"}.get(m.group(0), m.group(0)), sql)
+    return _QMARK_TOKENS.sub(lambda m: "%s" if m.group(0) == "?" else m.group(0).replace("%", "%%"), sql)
 
 
 class QmarkConnection:
