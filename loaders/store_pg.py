@@ -573,18 +573,24 @@ def _masked(url: str) -> str:
 
 def copy_from_sqlite(source, target: PgLedgerStore) -> int:
     """Copy a SQLite store (LedgerStore) into an empty PgLedgerStore: every import, every snapshot (replaced
-    versions included, with their ids) and every row in file order, in one transaction. Returns the rows copied.
+    versions included, with their ids), every row in file order, the accounts and the audit log (its entries as
+    written, so the hash chain still verifies), in one transaction. Returns the ledger rows copied.
     How a deployment moves to the server store without re-importing its history."""
     copied = 0
     with target._write("import") as pg, source._read() as lite:
-        if pg.execute("SELECT count(*) FROM imports").fetchone()[0]:
-            raise StoreError(f"目标数据库 {target.where} 中已有台账，未复制；请指定一个空的台账数据库。")
+        if pg.execute("SELECT (SELECT count(*) FROM imports) + (SELECT count(*) FROM accounts) "
+                      "+ (SELECT count(*) FROM audit_log)").fetchone()[0]:
+            raise StoreError(f"目标数据库 {target.where} 中已有台账、账号或审计记录，未复制；请指定一个空的台账数据库。")
         tables = {
             "imports": "id, source_name, sha256, imported_at, report_date, rows, replace",
             "snapshots": "id, import_id, district, batch_year, report_date, rows, active, replaced_by, imported_at",
             "snapshot_totals": f"snapshot_id, {', '.join(TOTAL_COLUMNS)}",
+            "accounts": "login, role, districts, password_hash, active, demo, failed_logins, locked_until, "
+                        "created_at, updated_at",
+            "audit_log": 'id, "time", "user", role, districts, action, outcome, reason, file_name, file_sha256, '
+                         "report_date, rows, detail, prev_hash, hash",
         }
-        booleans = {"imports": [6], "snapshots": [6]}
+        booleans = {"imports": [6], "snapshots": [6], "accounts": [4, 5]}
         for table, columns in tables.items():
             flags = booleans.get(table, [])
             with pg.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:

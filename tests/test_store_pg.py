@@ -429,11 +429,24 @@ def test_a_copied_sqlite_store_gives_the_same_answers(tmp_path, pg_store):
     from loaders.store import LedgerStore
     from loaders.store_pg import copy_from_sqlite
 
+    from loaders import accounts, audit
+
     lite = LedgerStore(tmp_path / "s.sqlite")
     lite.import_result(week1())
     lite.import_result(week2())
     replaced = lite.import_result(ledger(date(2022, 3, 4), community("SB1", node=3, street="台东街道")), replace=True)
+    accounts.create_account(lite, accounts.operator(), "chief", "city", (), "long-enough-1")
+    accounts.create_account(lite, accounts.operator(), "sb", "district", ("市北区",), "long-enough-2")
+    with pytest.raises(accounts.LoginRefused):
+        accounts.authenticate(lite, "sb", "wrong-password")
+    accounts.set_active(lite, accounts.operator(), "chief", False)
     assert copy_from_sqlite(lite, pg_store) == 8
+    # accounts and the audit log move with the store: the same accounts, the same chain, still whole
+    assert accounts.list_accounts(pg_store) == accounts.list_accounts(lite)
+    assert audit.entries(pg_store) == audit.entries(lite) and len(audit.entries(lite)) == 4
+    assert audit.verify(pg_store) == audit.verify(lite) and audit.verify(pg_store).ok
+    assert accounts.authenticate(pg_store, "sb", "long-enough-2").districts == ("市北区",)
+    assert audit.verify(pg_store).ok and audit.verify(pg_store).count == 5    # the chain goes on from the copy
     assert_same_answers(lite, pg_store, [None, date(2022, 3, 4), date(2022, 3, 8)])
     pd.testing.assert_frame_equal(lite.community_history("SB1"), pg_store.community_history("SB1"))
     # both go on alike: restore the replaced version, then a new import gets a fresh id on both
@@ -441,7 +454,7 @@ def test_a_copied_sqlite_store_gives_the_same_answers(tmp_path, pg_store):
     nxt = ledger(date(2022, 3, 18), community("SB1", node=7))
     assert lite.import_result(nxt).snapshots == pg_store.import_result(nxt).snapshots
     assert_same_answers(lite, pg_store, [None])
-    with pytest.raises(Exception, match="中已有台账，未复制"):
+    with pytest.raises(Exception, match="中已有台账、账号或审计记录，未复制"):
         copy_from_sqlite(lite, pg_store)
 
 
