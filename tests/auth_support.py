@@ -73,13 +73,14 @@ def city_login(at, store, login: str = "admin1"):
 
 def browser_login(page, db, login: str = "admin1", password: str = PASSWORD, *, role: str = "city",
                   districts=()) -> None:
-    """Create the account in the store at `db` (if missing) and log in through the sidebar form in Chromium."""
+    """Create the account in the store at `db` (a SQLite path or a postgresql:// URL; if missing) and log in
+    through the sidebar form in Chromium."""
     import time
 
     from loaders import accounts
-    from loaders.store import LedgerStore
+    from loaders.store_common import open_store
 
-    store = LedgerStore(db)
+    store = open_store(db)
     if accounts.get_account(store, login) is None:
         accounts.create_account(store, accounts.operator(), login, role, districts, password)
     sidebar = page.locator('[data-testid="stSidebar"]')

@@ -173,6 +173,7 @@ def test_first_visit_gets_a_route_cookie_and_stays(deployment):
 
 
 def test_an_upload_in_one_process_shows_in_the_other_on_its_next_rerun(deployment):
+    from auth_support import browser_login
     from test_browser import Monitor, assert_page_is_clean, go, settle
 
     routes = route_to_each_backend(deployment)
@@ -197,6 +198,7 @@ def test_an_upload_in_one_process_shows_in_the_other_on_its_next_rerun(deploymen
             main.get_by_text("数据截至2022年5月20日 · 1个区市台账", exact=False).wait_for(timeout=60_000)
 
             uploader, monitor = pages[a]
+            browser_login(uploader, deployment.pg_url)      # uploading needs a city or district account
             go(uploader, "台账")
             uploader.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
                 files=[{"name": "莱西市.csv", "mimeType": "text/csv", "buffer": (LEDGERS / "莱西市.csv").read_bytes()}])
