@@ -48,11 +48,12 @@ def _column_width(name: str, series: pd.Series) -> int:
 
 
 def excel_bytes(sheets: pd.DataFrame | Mapping[str, pd.DataFrame], *, title: str | None = None,
-                number_formats: Mapping[str, str] | None = None) -> bytes:
+                number_formats: Mapping[str, str] | None = None, title_row: bool = False) -> bytes:
     """An .xlsx workbook of one table or of several named sheets, formatted for print.
 
     `number_formats` maps a column header to an Excel format ("0.0%", "#,##0.0", "0"); other numeric columns get
-    "#,##0" (integers) or "#,##0.00" (floats), dates "yyyy-mm-dd". `title` goes in every printed page's header.
+    "#,##0" (integers) or "#,##0.00" (floats), dates "yyyy-mm-dd". `title` goes in every printed page's header,
+    and with `title_row` also in a merged first row above the table (the sheet as a document of its own).
     """
     if isinstance(sheets, pd.DataFrame):
         sheets = {"Sheet1": sheets}
@@ -65,31 +66,36 @@ def excel_bytes(sheets: pd.DataFrame | Mapping[str, pd.DataFrame], *, title: str
         header_fmt = book.add_format({"bold": True, "text_wrap": True, "valign": "vcenter", "align": "center",
                                       "border": 1, "bg_color": "#E7EEF7"})
         light_fmts = {word: book.add_format({"bg_color": colour}) for word, colour in LIGHT_FILLS.items()}
+        title_fmt = book.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
         formats: dict[str, object] = {}
+        top = 1 if title and title_row else 0   # the header's row
         for sheet_name, frame in sheets.items():
             # Text is written as string cells (strings_to_formulas off), which no spreadsheet runs: no prefix.
             safe = frame.reset_index(drop=True)
-            safe.to_excel(writer, sheet_name=sheet_name[:31], index=False)
+            safe.to_excel(writer, sheet_name=sheet_name[:31], index=False, startrow=top)
             sheet = writer.sheets[sheet_name[:31]]
             rows, cols = safe.shape
+            if top:
+                sheet.merge_range(0, 0, 0, max(cols - 1, 1), title, title_fmt)
+                sheet.set_row(0, 28)
             for j, name in enumerate(safe.columns):
-                sheet.write_string(0, j, str(name), header_fmt)
+                sheet.write_string(top, j, str(name), header_fmt)
                 fmt_code = number_formats.get(str(name)) or _default_format(safe[name])
                 if fmt_code and fmt_code not in formats:
                     formats[fmt_code] = book.add_format({"num_format": fmt_code})
                 sheet.set_column(j, j, _column_width(str(name), safe[name]), formats.get(fmt_code))
-            sheet.set_row(0, 32)
-            sheet.freeze_panes(1, 0)
+            sheet.set_row(top, 32)
+            sheet.freeze_panes(top + 1, 0)
             if cols:
-                sheet.autofilter(0, 0, max(rows, 1), cols - 1)
+                sheet.autofilter(top, 0, top + max(rows, 1), cols - 1)
             if rows and cols:
                 for word, light_fmt in light_fmts.items():
-                    sheet.conditional_format(1, 0, rows, cols - 1, {"type": "cell", "criteria": "==",
-                                                                    "value": f'"{word}"', "format": light_fmt})
+                    sheet.conditional_format(top + 1, 0, top + rows, cols - 1, {
+                        "type": "cell", "criteria": "==", "value": f'"{word}"', "format": light_fmt})
             sheet.set_paper(9)  # A4
             sheet.set_landscape()
             sheet.fit_to_pages(1, 0)
-            sheet.repeat_rows(0)
+            sheet.repeat_rows(top)
             sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
             if title:
                 sheet.set_header(f"&C&\"SimHei,Bold\"&12{_header_text(title)}")

@@ -143,3 +143,17 @@ def test_excel_bytes_colours_lights_and_takes_formats():
 def test_csv_bytes_of_any_table():
     data = csv_bytes(pd.DataFrame({"名称": ["-1+1", "好"], "数量": [1, 2]}))
     assert data.decode("utf-8-sig").splitlines() == ["名称,数量", "'-1+1,1", "好,2"]
+
+
+def test_print_format_excel_has_a_title_row_above_the_table():
+    import openpyxl
+
+    table = pd.DataFrame({"小区名称": ["台东小区", "=1+2"], "户数": [120, 80]})
+    book = openpyxl.load_workbook(io.BytesIO(excel_bytes({"台账": table}, title="老旧小区改造台账（截至2022年5月31日）",
+                                                         title_row=True)))
+    sheet = book["台账"]
+    assert sheet["A1"].value == "老旧小区改造台账（截至2022年5月31日）"
+    assert [c.value for c in sheet[2]] == ["小区名称", "户数"]
+    assert [c.value for c in sheet[4]] == ["=1+2", 80] and sheet["A4"].data_type == "s"   # text, not a formula
+    assert sheet.freeze_panes == "A3" and sheet.print_title_rows == "$2:$2"
+    assert "A1:B1" in {str(r) for r in sheet.merged_cells.ranges}

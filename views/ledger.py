@@ -27,9 +27,9 @@ if f is not None:
     downloads = st.container(horizontal=True)
     title = f"老旧小区改造台账（截至{fmt_date_cn(f.as_of)}）"
     # 打印格式: the columns a reader needs on paper (a 42-column sheet fitted to one A4 width is unreadable),
-    # the 截至 date in every page's header; 全部列: every column, for further work in Excel.
+    # a title row with the 截至 date, repeated in every page's header; 全部列: every column, for further work in Excel.
     downloads.download_button("下载 Excel（打印格式）", data=lambda: excel_bytes(
-                                  {"台账": ledger_table(rows, PRINT_COLUMNS)}, title=title,
+                                  {"台账": ledger_table(rows, PRINT_COLUMNS)}, title=title, title_row=True,
                                   number_formats=ledger_number_formats()), file_name=f"{stem}_打印.xlsx",
                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                               icon=":material/print:", key="download_xlsx", on_click="ignore")
