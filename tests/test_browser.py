@@ -322,8 +322,9 @@ def test_ledger_downloads_are_print_ready(browser, server):
         page.get_by_role("button", name="下载 Excel（打印格式）").click()
     sheet = openpyxl.load_workbook(io.BytesIO(Path(excel.value.path()).read_bytes()))["台账"]
     assert excel.value.suggested_filename.endswith(".xlsx")
-    assert [c.value for c in sheet[1]][:3] == ["小区编号", "小区名称", "所属区市"]
-    assert sheet.freeze_panes == "A2" and sheet.max_row == 1 + 318
+    assert sheet["A1"].value == "老旧小区改造台账（截至2022年5月31日）"          # the title row
+    assert [c.value for c in sheet[2]][:3] == ["小区编号", "小区名称", "所属区市"]
+    assert sheet.freeze_panes == "A3" and sheet.max_row == 2 + 318
     assert sheet.max_column == 13                                     # legible on an A4 width, not 42 columns
     assert "截至2022年5月31日" in sheet.oddHeader.center.text
     with page.expect_download(timeout=60_000) as csv:
