@@ -12,7 +12,7 @@ import pytest
 
 from auth_support import PASSWORD, ROOT, add_accounts, fast_settings, read, shibei_ledger
 from loaders import accounts, audit, writes
-from loaders.store import LedgerStore
+from loaders.store import LedgerStore, StoreUnavailable
 
 
 @pytest.fixture(autouse=True)
@@ -293,3 +293,61 @@ def test_users_commands_end_to_end_recorded_under_the_os_user(tmp_path):
     assert changes == [(me, "operator", "account_created", "accepted"), (me, "operator", "account_created", "accepted"),
                        (me, "operator", "account_created", "refused"), (me, "operator", "password_changed", "accepted"),
                        (me, "operator", "account_disabled", "accepted"), (me, "operator", "account_disabled", "refused")]
+
+
+# ------------------------------------------------------------------ a write and its audit entry: both or neither
+def _fail_accepted_entries(monkeypatch):
+    """audit.append fails (as on a full disk) for every accepted entry; refusals are still written."""
+    real = audit.append
+
+    def append(con, actor, action, outcome="accepted", **fields):
+        if outcome == "accepted":
+            raise StoreUnavailable("磁盘空间不足，无法写入数据库。")
+        return real(con, actor, action, outcome, **fields)
+
+    monkeypatch.setattr(audit, "append", append)
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_an_import_whose_audit_entry_cannot_be_written_is_not_stored(store, actors, tmp_path, monkeypatch,
+                                                                     replace):
+    ledger = read(shibei_ledger(tmp_path))
+    if replace:
+        writes.import_ledger(store, ledger, actors["city1"])
+    before = store.snapshots(include_inactive=True).values.tolist()
+    version = store.version()
+    _fail_accepted_entries(monkeypatch)
+    with pytest.raises(StoreUnavailable):
+        writes.import_ledger(store, ledger, actors["city1"], replace=replace)
+    assert store.snapshots(include_inactive=True).values.tolist() == before
+    assert store.version() == version
+    last = audit.entries(store)[-1]
+    assert (last.action, last.outcome, last.reason) == ("replace" if replace else "import", "refused",
+                                                        "磁盘空间不足，无法写入数据库。")
+    assert audit.verify(store).ok
+
+
+def test_a_restore_whose_audit_entry_cannot_be_written_is_not_applied(store, actors, tmp_path, monkeypatch):
+    ledger = read(shibei_ledger(tmp_path))
+    writes.import_ledger(store, ledger, actors["city1"])
+    writes.import_ledger(store, ledger, actors["city1"], replace=True)
+    before = store.snapshots(include_inactive=True)[["snapshot_id", "active"]].values.tolist()
+    _fail_accepted_entries(monkeypatch)
+    with pytest.raises(StoreUnavailable):
+        writes.restore_snapshot(store, 1, actors["city1"])
+    assert store.snapshots(include_inactive=True)[["snapshot_id", "active"]].values.tolist() == before
+    assert [(e.action, e.outcome) for e in audit.entries(store)][-1] == ("restore", "refused")
+
+
+def test_an_import_that_fails_leaves_no_accepted_entry(store, actors, tmp_path, monkeypatch):
+    ledger = read(shibei_ledger(tmp_path))
+
+    def broken_rows(*args, **kwargs):   # the store fails while writing the communities' rows
+        raise StoreUnavailable("读写数据库文件时发生磁盘错误。")
+
+    monkeypatch.setattr("loaders.store._totals", broken_rows)
+    with pytest.raises(StoreUnavailable):
+        writes.import_ledger(store, ledger, actors["city1"])
+    assert store.snapshots(include_inactive=True).empty
+    assert [(e.action, e.outcome, e.reason) for e in audit.entries(store) if e.action == "import"] == [
+        ("import", "refused", "读写数据库文件时发生磁盘错误。")]
