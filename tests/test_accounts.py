@@ -97,6 +97,17 @@ def test_a_disabled_account_cannot_log_in_nor_write_with_a_session_it_still_hold
         writes.import_ledger(store, read(shibei_ledger(tmp_path)), actors["shibei1"])
     assert "已停用" in str(write.value)
     assert store.snapshots().empty
+    # withdraw and restore with a session held before the account was disabled: refused too
+    ledger = read(shibei_ledger(tmp_path))
+    writes.import_ledger(store, ledger, accounts.operator())
+    writes.import_ledger(store, ledger, accounts.operator(), replace=True)
+    before = store.snapshots(include_inactive=True)[["snapshot_id", "active"]].values.tolist()
+    with pytest.raises(accounts.NotAuthorized, match="账号 shibei1 已停用或不存在"):
+        writes.withdraw_snapshot(store, 2, actors["shibei1"])
+    accounts.set_active(store, accounts.operator(), "city1", False)
+    with pytest.raises(accounts.NotAuthorized, match="账号 city1 已停用或不存在"):
+        writes.restore_snapshot(store, 1, actors["city1"])
+    assert store.snapshots(include_inactive=True)[["snapshot_id", "active"]].values.tolist() == before
 
 
 @pytest.mark.parametrize("login,allowed", [("city1", True), ("shibei1", False), ("viewer1", False)])
@@ -156,8 +167,8 @@ MATRIX = {  # role -> the write paths it may take (every other one is refused an
     None: set(),
     "viewer1": set(),
     "shibei1": {"import own", "replace own", "withdraw own"},
-    "city1": {"import own", "replace own", "replace other", "withdraw own", "withdraw other", "restore",
-              "accounts"},
+    "city1": {"import own", "replace own", "replace other", "withdraw own", "withdraw other", "restore own",
+              "restore", "accounts"},
 }
 
 
@@ -178,6 +189,13 @@ def test_write_matrix_through_the_functions_every_write_path_calls(tmp_path, log
             writes.import_ledger(store, own, operator)
         return int(store.snapshots().query("district == '市北区'")["snapshot_id"].iloc[0])
 
+    def replaced_own_id():   # an older version of the clerk's own district, for "restore own"
+        own_id()
+        writes.import_ledger(store, own, operator, replace=True)
+        snaps = store.snapshots(include_inactive=True).query("district == '市北区' and not active")
+        return int(snaps["snapshot_id"].max())
+
+    prepared = {}
     paths = {
         "import own": lambda: writes.import_ledger(store, own, actor),
         "replace own": lambda: writes.import_ledger(store, own, actor, replace=True),
@@ -185,6 +203,7 @@ def test_write_matrix_through_the_functions_every_write_path_calls(tmp_path, log
         "withdraw own": lambda: writes.withdraw_snapshot(store, own_id(), actor),
         "withdraw other": lambda: writes.withdraw_snapshot(
             store, int(store.snapshots().query("district == '市南区'")["snapshot_id"].iloc[0]), actor),
+        "restore own": lambda: writes.restore_snapshot(store, prepared["restore own"], actor),
         "restore": lambda: writes.restore_snapshot(store, 1, actor),
         "accounts": lambda: accounts.create_account(store, actor, "newcomer", "viewer", (), "long-enough-1"),
     }
@@ -192,6 +211,8 @@ def test_write_matrix_through_the_functions_every_write_path_calls(tmp_path, log
     for name, path in paths.items():
         if name in ("replace own", "withdraw own"):
             own_id()
+        if name == "restore own":
+            prepared[name] = replaced_own_id()
         before, entries_before = state(), len(audit.entries(store))
         try:
             path()
