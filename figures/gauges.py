@@ -42,7 +42,7 @@ def _num(x: float) -> str:
 def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "light",
                     title: str | None = None, rules: dict | None = None, note: bool = True,
                     row_gap: float = 0.08, row_height: int = 300, number_size: int = 30,
-                    notes: dict[str, str] | None = None) -> go.Figure:
+                    notes: dict[str, str] | None = None, note_inline: bool = False) -> go.Figure:
     """One Indicator gauge per district of `progress` (a district_progress frame), in laggards_first order.
 
     Each gauge: value = start rate (gauge_value: one decimal, "%" suffix), axis 0–100 (wider when a rate
@@ -53,7 +53,8 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
     rows) must leave room for the names of the next row when the figure is short (the big screen);
     `row_height` (pixels per row) and `number_size` shrink the gauges for a phone's narrow cells. `notes`:
     district -> "数据截至5月20日" for districts shown with an older ledger (metrics.reporting.older_ledger_notes),
-    added to the name's second line and to `meta` as data_note.
+    added to `meta` as data_note and shown in red under the line 已开工…, or at its end with `note_inline` (the
+    big screen: wide cells, and no room above the top row for a third line).
     """
     if progress is None or len(progress) == 0:
         return empty_figure("暂无区市数据", theme, title)
@@ -86,7 +87,7 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
             number=dict(suffix="%", valueformat=".1f", font=dict(size=number_size, color=p["text"])),
             title=dict(text=(f"<b>{plotly_text(row.district)}</b><br><span style='font-size:14px;color:{p['muted']}'>"
                              f"已开工{fmt_int(row.started)}个/计划{fmt_int(row.planned)}个"
-                             f"{_note_text(notes.get(str(row.district)), p)}</span>"),
+                             f"{_note_text(notes.get(str(row.district)), p, note_inline)}</span>"),
                        font=dict(size=18)),
             gauge=gauge,
             domain=_cell(i // columns, i % columns, rows, columns, row_gap),
@@ -101,8 +102,9 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
     return apply_theme(fig, theme, title)
 
 
-def _note_text(note: str | None, p: dict) -> str:
-    return f" · <span style='color:{p['late']}'>{plotly_text(note)}</span>" if note else ""
+def _note_text(note: str | None, p: dict, inline: bool) -> str:
+    # a line of its own on the pages: beside 已开工x个/计划y个 it would run into the next gauge on a 1280-pixel screen
+    return f"{' · ' if inline else '<br>'}<span style='color:{p['late']}'>{plotly_text(note)}</span>" if note else ""
 
 
 def _cell(row: int, column: int, rows: int, columns: int, ygap: float) -> dict:

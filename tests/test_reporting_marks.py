@@ -45,13 +45,16 @@ def test_the_builders_mark_only_the_noted_district():
     notes = {"莱西市": LAIXI}
     fig = district_gauges(_progress(), notes=notes)
     titles = {t.name: t.title.text for t in fig.data}
-    assert LAIXI in titles["莱西市"].split("<br>")[1] and LAIXI not in titles["市南区"]
+    assert LAIXI in titles["莱西市"].split("<br>")[2] and LAIXI not in titles["市南区"]
     assert {t.name: t.meta["data_note"] for t in fig.data} == {"莱西市": LAIXI, "市南区": ""}
+    inline = {t.name: t.title.text for t in district_gauges(_progress(), notes=notes, note_inline=True).data}
+    assert len(inline["莱西市"].split("<br>")) == 2 and LAIXI in inline["莱西市"].split("<br>")[1]
     for bar in (start_rate_bar(_progress(), notes=notes), investment_bar(_progress(), notes=notes)):
         assert sorted(bar.data[0].y) == ["市南区", "莱西市（数据截至5月20日）"]
     table, config = ranking_table(_progress(), notes)
-    assert table[["区市", "台账"]].values.tolist() == [["莱西市", LAIXI], ["市南区", ""]]
-    assert "台账" not in ranking_table(_progress())[0].columns
+    assert table.columns[1:3].tolist() == ["区市", "数据截至"]          # header and cell read 数据截至 5月20日
+    assert table[["区市", "数据截至"]].values.tolist() == [["莱西市", "5月20日"], ["市南区", ""]]
+    assert "数据截至" not in ranking_table(_progress())[0].columns
     html = laggards_html(_progress(), notes)
     assert html.count(LAIXI) == 1 and html.index("莱西市") < html.index(LAIXI)
 
@@ -67,8 +70,9 @@ def test_the_overview_marks_laixi_on_its_gauge_and_ranking_row(db):
     assert LAIXI in titles["莱西市"] and LAIXI not in titles["市南区"]
     assert [n for n, t in titles.items() if "数据截至" in t] == ["莱西市"]
     ranking = next(d.value for d in at.dataframe if "开工率排名" in d.value.columns)
-    marks = dict(zip(ranking["区市"], ranking["台账"]))
-    assert marks["莱西市"] == LAIXI and marks["市南区"] == ""
+    marks = dict(zip(ranking["区市"], ranking["数据截至"]))
+    assert marks["莱西市"] == "5月20日" and marks["市南区"] == ""
+    assert ranking.columns.get_loc("数据截至") == ranking.columns.get_loc("区市") + 1
     assert [d for d, m in marks.items() if m] == ["莱西市"]
 
 

@@ -65,7 +65,7 @@ st.html(bigscreen.tiles_html(overview_cards(data.headline(*focus.args),
 
 st.html('<div class="bs-section">各区（市）开工率　落后在前，刻线为序时进度</div>')
 notes = reporting.data_notes(*f.args)   # districts shown with an older ledger: marked on gauges and laggards
-gauges = district_gauges(data.progress(*f.args), theme=theme, note=False, notes=notes,
+gauges = district_gauges(data.progress(*f.args), theme=theme, note=False, notes=notes, note_inline=True,
                          **layout.gauge_grid(row_gap=0.3))
 layout.chart(gauges if layout.is_phone() else bigscreen.gauges_for_screen(gauges), key="bigscreen_gauges",
              height=None if layout.is_phone() else 450, toolbar=False)
