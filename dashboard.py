@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:  # `streamlit run` from another folder
     sys.path.insert(0, str(ROOT))
 
-from ui import auth, layout  # noqa: E402
+from ui import auth, bigscreen, layout  # noqa: E402
 from ui.filters import sidebar_filters  # noqa: E402
 
 # initial_sidebar_state="auto": open on a desktop, closed on a phone (where it would cover the page)
@@ -44,18 +44,35 @@ PAGES = [
     st.Page(VIEWS / "reporting.py", title="报送", icon=":material/fact_check:", url_path="baosong"),
     st.Page(VIEWS / "accounts.py", title="账号", icon=":material/manage_accounts:", url_path="zhanghao"),
     st.Page(VIEWS / "audit.py", title="审计", icon=":material/policy:", url_path="shenji"),
-    st.Page(VIEWS / "bigscreen.py", title="大屏", icon=":material/tv:", url_path="dapingmu"),
+    st.Page(VIEWS / "bigscreen.py", title="大屏", icon=":material/tv:", url_path=bigscreen.URL_PATH),
     # The default page is served at "/" only; /zonglan (the overview's address in links already sent round)
     # reaches it through this hidden alias instead of Streamlit's "Page not found".
     st.Page(_to_overview, title="总览", url_path="zonglan", visibility="hidden"),
 ]
 
-page = st.navigation(auth.allowed_pages(PAGES))   # 账号 and 审计 only for city administrators
+
+
+def _open_requested(pages) -> None:
+    """?open=<page> at the root (a theme reload, ui.layout.reload_with_theme): on to that page, filters kept."""
+    wanted = st.query_params.get("open")
+    if wanted is None:
+        return
+    params = {key: st.query_params.get_all(key) for key in st.query_params if key != "open"}
+    target = next((p for p in pages if p.url_path == wanted), None)
+    if target is None:
+        del st.query_params["open"]
+        return
+    st.switch_page(target, query_params=params)
+
+
+allowed = auth.allowed_pages(PAGES)   # 账号 and 审计 only for city administrators
+page = st.navigation(allowed)
+_open_requested(allowed)
 st.sidebar.markdown(f"**{layout.APP_TITLE}**")
 try:
     auth.sidebar()
     sidebar_filters()
-    layout.theme_switch()
+    layout.theme_switch(page.url_path)
     layout.print_and_phone_css()
     page.run()
 except Exception as exc:  # st.stop / st.rerun / st.switch_page are BaseException and pass through

@@ -1,4 +1,4 @@
-"""Accounts, roles and the one authorization rule every write path asks (table accounts in the store's file).
+"""Accounts, roles and the one authorization rule every write path asks (table accounts in the store).
 
 Roles: city (市级管理员) imports for any district, replaces, withdraws and restores snapshots, manages accounts,
 reads the audit log; district (区市填报员) checks, imports, replaces and withdraws ledgers of its own districts;
@@ -14,7 +14,6 @@ import getpass
 import json
 import logging
 import re
-import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,18 +52,7 @@ _hasher = PasswordHasher()
 # Verified against when a login does not exist, so that an unknown name takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 
-DDL = """CREATE TABLE IF NOT EXISTS accounts (
-    login TEXT PRIMARY KEY,
-    role TEXT NOT NULL,
-    districts TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    active INTEGER NOT NULL,
-    demo INTEGER NOT NULL,
-    failed_logins INTEGER NOT NULL,
-    locked_until TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-)"""
+# The table is made by the store (loaders.store, loaders.store_pg); its SQL here runs on both engines.
 _COLUMNS = ["login", "role", "districts", "active", "demo", "failed_logins", "locked_until", "created_at",
             "updated_at"]
 
@@ -190,12 +178,7 @@ def _account(row: tuple) -> Account:
 
 
 def _select(con, where: str = "", params: tuple = ()) -> list[tuple]:
-    try:
-        return con.execute(f"SELECT {', '.join(_COLUMNS)} FROM accounts {where} ORDER BY login", params).fetchall()
-    except sqlite3.OperationalError as exc:
-        if "no such table" in str(exc):   # no account was ever created in this store
-            return []
-        raise
+    return con.execute(f"SELECT {', '.join(_COLUMNS)} FROM accounts {where} ORDER BY login", params).fetchall()
 
 
 def list_accounts(store) -> list[Account]:
@@ -260,12 +243,11 @@ def create_account(store, actor: Actor | None, login: str, role: str, districts=
         digest = _hasher.hash(password)
         stamp = _now().isoformat(timespec="seconds")
         with store.transaction(write=True) as con:
-            con.execute(DDL)
             if con.execute("SELECT 1 FROM accounts WHERE login = ?", (login,)).fetchone():
                 raise AccountError(f"账号 {login} 已存在；修改密码请用 users passwd {login}。")
             con.execute(f"INSERT INTO accounts (login, role, districts, password_hash, active, demo, failed_logins, "
-                        f"locked_until, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, 0, '', ?, ?)",
-                        (login, role, json.dumps(list(districts), ensure_ascii=False), digest, int(demo), stamp,
+                        f"locked_until, created_at, updated_at) VALUES (?, ?, ?, ?, true, ?, 0, '', ?, ?)",
+                        (login, role, json.dumps(list(districts), ensure_ascii=False), digest, bool(demo), stamp,
                          stamp))
             audit.append(con, actor, "account_created", detail={**detail, "account": login,
                                                                 "districts": list(districts)})
@@ -279,7 +261,6 @@ def _change(store, actor, login: str, action: str, detail: dict, assignments: di
     try:
         authorize(store, actor, "accounts")
         with store.transaction(write=True) as con:
-            con.execute(DDL)
             if not con.execute("SELECT 1 FROM accounts WHERE login = ?", (login,)).fetchone():
                 raise AccountError(f"账号 {login} 不存在（users list 可列出全部账号）。")
             assignments = {**assignments, "updated_at": _now().isoformat(timespec="seconds")}
@@ -306,7 +287,7 @@ def set_active(store, actor: Actor | None, login: str, active: bool) -> Account:
         raise _refused(store, actor, "account_disabled", AccountError("不能停用自己正在使用的账号。"),
                        detail={"account": login})
     return _change(store, actor, login, "account_changed" if active else "account_disabled",
-                   {"active": active}, {"active": int(active), "failed_logins": 0, "locked_until": ""})
+                   {"active": active}, {"active": bool(active), "failed_logins": 0, "locked_until": ""})
 
 
 def set_role(store, actor: Actor | None, login: str, role: str, districts=()) -> Account:

@@ -1,4 +1,4 @@
-"""The audit log: one append-only, hash-chained record per event, kept in the store's file (table audit_log).
+"""The audit log: one append-only, hash-chained record per event, kept in the store (table audit_log).
 
 Each entry carries `hash` = SHA-256 over its own fields and the hash of the entry before it (`prev_hash`; the
 first entry's is 64 zeros). Changing, removing or inserting an entry anywhere breaks the chain from there on, and
@@ -6,13 +6,13 @@ verify() names the first entry that does not match. What a chain cannot show is 
 `python -m loaders audit --verify` prints the count and the last hash so an administrator can note them elsewhere
 (see docs/accounts.md).
 
-The SQL is plain (one table, ? parameters) so that another store behind the same interface can hold it.
+The SQL is plain (one table, ? parameters, the store's transaction()), so both engines hold it: the store makes
+the table, and serialises its writers (SQLite has one; PgLedgerStore holds a lock), so the chain stays linear.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
@@ -37,23 +37,8 @@ GENESIS = "0" * 64
 _FIELDS = ["id", "time", "user", "role", "districts", "action", "outcome", "reason", "file_name", "file_sha256",
            "report_date", "rows", "detail", "prev_hash"]
 
-DDL = """CREATE TABLE IF NOT EXISTS audit_log (
-    id INTEGER PRIMARY KEY,
-    time TEXT NOT NULL,
-    user TEXT NOT NULL,
-    role TEXT NOT NULL,
-    districts TEXT NOT NULL,
-    action TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    file_name TEXT NOT NULL,
-    file_sha256 TEXT NOT NULL,
-    report_date TEXT NOT NULL,
-    rows INTEGER,
-    detail TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL
-)"""
+# "time" and "user" are quoted: in PostgreSQL a bare `user` is the session's user, not the column.
+_COLUMNS_SQL = ", ".join(f'"{f}"' for f in [*_FIELDS, "hash"])
 
 
 @dataclass(frozen=True)
@@ -112,7 +97,6 @@ def append(con, actor, action: str, outcome: str = "accepted", *, reason: str = 
     defaults to the actor's."""
     if action not in ACTIONS or outcome not in OUTCOMES:
         raise ValueError(f"unknown audit action/outcome {action!r}/{outcome!r}")
-    con.execute(DDL)
     last = con.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     values = {
         "id": (last[0] + 1) if last else 1,
@@ -132,7 +116,7 @@ def append(con, actor, action: str, outcome: str = "accepted", *, reason: str = 
     }
     digest = entry_hash(values)
     con.execute(
-        f"INSERT INTO audit_log ({', '.join(_FIELDS)}, hash) VALUES ({', '.join('?' * (len(_FIELDS) + 1))})",
+        f"INSERT INTO audit_log ({_COLUMNS_SQL}) VALUES ({', '.join('?' * (len(_FIELDS) + 1))})",
         (*[_stored(f, values[f]) for f in _FIELDS], digest),
     )
     return _entry({**values, "hash": digest})
@@ -157,15 +141,9 @@ def _entry(values: dict) -> Entry:
 
 
 def _rows(store, where: str = "", params: tuple = ()) -> list[tuple]:
-    """Raw rows in id order; none when no entry was ever written (the table does not exist yet)."""
+    """Raw rows in id order."""
     with store.transaction(write=False) as con:
-        try:
-            return con.execute(f"SELECT {', '.join(_FIELDS)}, hash FROM audit_log {where} ORDER BY id",
-                               params).fetchall()
-        except sqlite3.OperationalError as exc:
-            if "no such table" in str(exc):
-                return []
-            raise
+        return con.execute(f"SELECT {_COLUMNS_SQL} FROM audit_log {where} ORDER BY id", params).fetchall()
 
 
 def _decoded(row: tuple) -> dict:
@@ -179,10 +157,10 @@ def entries(store, *, since: date | None = None, user: str | None = None) -> lis
     """Entries in order, optionally from a day on (local time of the entry) and of one login."""
     where, params = [], []
     if since is not None:
-        where.append("time >= ?")
+        where.append('"time" >= ?')
         params.append(since.isoformat())
     if user is not None:
-        where.append("user = ?")
+        where.append('"user" = ?')
         params.append(user)
     rows = _rows(store, ("WHERE " + " AND ".join(where)) if where else "", tuple(params))
     return [_entry(_decoded(r)) for r in rows]

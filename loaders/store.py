@@ -13,6 +13,7 @@ Tables
   snapshots        one row per (district, batch_year, report_date) version; active = the version queries use
   snapshot_totals  per-snapshot aggregates written at import, so trends never scan community rows
   communities      the canonical rows of every snapshot (dates as integer days since 1970-01-01)
+  accounts         loaders.accounts; audit_log: loaders.audit (their SQL goes through transaction())
 """
 from __future__ import annotations
 
@@ -87,6 +88,44 @@ _DDL = [
     "CREATE INDEX IF NOT EXISTS communities_by_snapshot ON communities(snapshot_id)",
     "CREATE INDEX IF NOT EXISTS communities_by_id ON communities(community_id)",
 ]
+# The tables of loaders.accounts and loaders.audit, made with the store (and added to a store made before them),
+# so that their queries never meet a missing table on either engine (PostgreSQL: store_pg.MIGRATIONS).
+_OWN_TABLES_DDL = [
+    """CREATE TABLE IF NOT EXISTS accounts (
+        login TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        districts TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        active INTEGER NOT NULL,
+        demo INTEGER NOT NULL,
+        failed_logins INTEGER NOT NULL,
+        locked_until TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS audit_log (
+        id INTEGER PRIMARY KEY,
+        "time" TEXT NOT NULL,
+        "user" TEXT NOT NULL,
+        role TEXT NOT NULL,
+        districts TEXT NOT NULL,
+        action TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        file_sha256 TEXT NOT NULL,
+        report_date TEXT NOT NULL,
+        rows INTEGER,
+        detail TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    )""",
+]
+_DDL += _OWN_TABLES_DDL
+
+
+def _table_of(ddl: str) -> str:
+    return ddl.split("EXISTS", 1)[1].split("(", 1)[0].strip()
 
 
 class StoreDamaged(StoreUnavailable):
@@ -178,6 +217,7 @@ class LedgerStore:
         # demo store only, by an explicit call).
         self.path = Path(path)
         self._read_open: str | None = None   # URI parameters for reading when the file cannot be written
+        self._own_tables_missing: list[str] = []   # a read-only store made before accounts: read them as empty
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -219,6 +259,8 @@ class LedgerStore:
         with self._sqlite_errors():
             con = self._connect(self._read_open)
             try:
+                for ddl in self._own_tables_missing:   # empty stand-ins in the connection's temp database
+                    con.execute(ddl.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
                 con.execute("BEGIN")
                 yield con
                 con.execute("COMMIT")
@@ -228,8 +270,8 @@ class LedgerStore:
     @contextmanager
     def _write(self, *, bump: bool = True) -> Iterator[sqlite3.Connection]:
         """One write transaction: all of it or nothing. `bump`: it changes what ledger queries return."""
-        if self._read_open is not None:   # opening it for writing failed already (a read-only folder or disk)
-            raise _read_only(self.path)
+        if self._read_open is not None or self._own_tables_missing:
+            raise _read_only(self.path)   # found at open: a read-only folder, disk or file
         with self._sqlite_errors():
             con = self._connect()
             try:
@@ -276,6 +318,7 @@ class LedgerStore:
                         "请用 --db 指定台账数据库，或指定一个尚不存在的文件以新建数据库。")
                 if self._read_open is None and con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     con.execute("PRAGMA journal_mode = WAL")
+                self._add_own_tables(con)
             finally:
                 con.close()
             return
@@ -296,6 +339,27 @@ class LedgerStore:
             con.execute("PRAGMA journal_mode = WAL")
         finally:
             con.close()
+
+    def _add_own_tables(self, con: sqlite3.Connection) -> None:
+        """A store made before accounts and the audit log gets their tables; one that cannot be written reads
+        them as empty (temporary stand-ins on each read connection)."""
+        present = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = [ddl for ddl in _OWN_TABLES_DDL if _table_of(ddl) not in present]
+        if not missing:
+            return
+        if self._read_open is None:
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                for ddl in missing:
+                    con.execute(ddl)
+                con.execute("COMMIT")
+                return
+            except sqlite3.OperationalError as exc:   # a file without write permission opens read-only
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                if not getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+                    raise
+        self._own_tables_missing = missing
 
     def _readable(self) -> sqlite3.Connection:
         """A connection that can read the file, read-only if it cannot be written (sets self._read_open)."""

@@ -14,14 +14,18 @@ What a server adds:
   second import of the same part waits for the first and is then refused as a duplicate (or replaces it).
 - An import is one transaction: a lost connection, a full disk or a timeout leaves nothing of it.
 - Every server failure becomes a StoreUnavailable with one Chinese sentence naming the server and what to do.
+- Accounts and the audit log (loaders.accounts, loaders.audit) keep their tables here too, through
+  transaction(): the same SQL text as on SQLite (? placeholders), the audit entries appended one at a time.
 """
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from contextlib import contextmanager
+from functools import lru_cache
 from datetime import date
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import pandas as pd
 import psycopg
@@ -49,6 +53,7 @@ POOL_SIZE = 4
 # sharing the server keep their own key space.
 LOCK_SPACE = 0x1ED6E
 MIGRATION_LOCK = 0
+AUDIT_LOCK = 1      # held by every write of transaction(): one audit entry after the other
 
 
 def _sql_type(dtype: str) -> str:
@@ -104,6 +109,40 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         )""",
         "CREATE INDEX communities_by_id ON communities (community_id)",
         "INSERT INTO meta VALUES ('store_id', %(store_id)s), ('generation', '0')",
+    ]),
+    # loaders.accounts and loaders.audit. Times and report dates stay the ISO text they were hashed as (a
+    # timestamptz would give them back in another form and break the chain); districts and detail are JSON text
+    # for the same reason. audit_log.id is given by loaders.audit (the hash covers it), under AUDIT_LOCK.
+    (2, [
+        """CREATE TABLE accounts (
+            login text PRIMARY KEY,
+            role text NOT NULL,
+            districts text NOT NULL,
+            password_hash text NOT NULL,
+            active boolean NOT NULL,
+            demo boolean NOT NULL,
+            failed_logins integer NOT NULL,
+            locked_until text NOT NULL,
+            created_at text NOT NULL,
+            updated_at text NOT NULL
+        )""",
+        """CREATE TABLE audit_log (
+            id bigint PRIMARY KEY,
+            "time" text NOT NULL,
+            "user" text NOT NULL,
+            role text NOT NULL,
+            districts text NOT NULL,
+            action text NOT NULL,
+            outcome text NOT NULL,
+            reason text NOT NULL,
+            file_name text NOT NULL,
+            file_sha256 text NOT NULL,
+            report_date text NOT NULL,
+            rows integer,
+            detail text NOT NULL,
+            prev_hash text NOT NULL,
+            hash text NOT NULL
+        )""",
     ]),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -220,7 +259,7 @@ class PgLedgerStore:
     # -- connections
     @contextmanager
     def _pg_errors(self, doing: str) -> Iterator[None]:
-        """Server failures as one Chinese sentence; `doing` is "open", "read", "import" or "restore"."""
+        """Server failures as one Chinese sentence; `doing` is "open", "read", "import", "restore" or "write"."""
         try:
             yield
         except PoolTimeout as exc:   # an OperationalError too: first
@@ -234,7 +273,8 @@ class PgLedgerStore:
             raise problem from exc
 
     def _unusable(self, exc: psycopg.Error, doing: str) -> StoreUnavailable | None:
-        undone = {"import": "本次导入的内容已全部撤销，", "restore": "本次恢复未生效，"}.get(doing, "")
+        undone = {"import": "本次导入的内容已全部撤销，", "restore": "本次恢复未生效，",
+                  "write": "本次操作未生效，"}.get(doing, "")
         text = str(exc)
         state = getattr(exc, "sqlstate", None) or ""
         if isinstance(exc, pg_errors.DiskFull) or state.startswith("53100") or "No space left" in text:
@@ -277,6 +317,26 @@ class PgLedgerStore:
         with self._pg_errors("read"), self._pool.connection(timeout=POOL_WAIT_S) as con:
             yield con
 
+    # -- the one hook for modules that keep their own tables in the store (loaders.accounts, loaders.audit)
+    @contextmanager
+    def transaction(self, *, write: bool, data_changed: bool = False) -> Iterator[QmarkConnection]:
+        """As LedgerStore.transaction: all of it or nothing, plain SQL with ? parameters (the connection given
+        converts them). write=False reads one consistent state (repeatable read, read only: a replica serves
+        it). A write holds AUDIT_LOCK until commit, so audit entries are appended one after the other whichever
+        process writes them (the hash chain stays linear), as SQLite's one writer does. `data_changed` bumps
+        the generation, the version caches key on."""
+        if not write:
+            with self._read() as con, con.transaction():
+                con.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                yield QmarkConnection(con)
+            return
+        with self._pg_errors("write"), self._pool.connection(timeout=POOL_WAIT_S) as con:
+            with con.transaction():
+                con.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_SPACE, AUDIT_LOCK))
+                yield QmarkConnection(con)
+                if data_changed:
+                    con.execute("UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation'")
+
     @contextmanager
     def _write(self, doing: str) -> Iterator[psycopg.Connection]:
         """One write transaction: all of it or nothing; bumps the generation (the version) on commit."""
@@ -301,15 +361,18 @@ class PgLedgerStore:
         return f"{rows.get('store_id', '')}-{rows.get('generation', '0')}"
 
     # -- writing
-    def import_result(self, result: LedgerResult, replace: bool = False) -> ImportOutcome:
+    def import_result(self, result: LedgerResult, replace: bool = False, *,
+                      on_write: Callable[[QmarkConnection, ImportOutcome], None] | None = None) -> ImportOutcome:
         """Store an accepted ledger as one snapshot per (district, batch_year). All or nothing.
 
-        Raises ImportRefused and DuplicateSnapshot as LedgerStore does; in both cases nothing is written."""
+        Raises ImportRefused and DuplicateSnapshot as LedgerStore does; in both cases nothing is written.
+        `on_write(con, outcome)` as LedgerStore's: inside the transaction, with ? parameters."""
         prep = prepare_import(result, dates_as_days=False)
         report_date, iso, arrays = prep.report_date, prep.iso, prep.arrays
         stamp = _now()
         keys = [key for key, _, _ in prep.parts]
         with self._write("import") as con:
+            self._audit_lock(con, on_write)
             self._lock_parts(con, [(d, b, iso) for d, b in keys])
             found = {(d, b): i for i, d, b in con.execute(
                 "SELECT s.id, s.district, s.batch_year FROM snapshots s "
@@ -348,15 +411,28 @@ class PgLedgerStore:
                 for snap, (_, a, b) in zip(stored, prep.parts):
                     for row_no, row in enumerate(prep.rows[a:b]):
                         copy.write_row((snap.snapshot_id, row_no, *row))
+            outcome = ImportOutcome(import_id, prep.source_name, report_date, prep.sha256, stored,
+                                    (int(same[0]), str(same[1])) if same else None)
+            if on_write is not None:
+                on_write(QmarkConnection(con), outcome)
         log.info("imported %s: %d rows in %d snapshots", prep.source_name, len(prep.frame), len(stored))
-        return ImportOutcome(import_id, prep.source_name, report_date, prep.sha256, stored,
-                             (int(same[0]), str(same[1])) if same else None)
+        return outcome
 
-    def restore(self, snapshot_id: int) -> StoredSnapshot:
-        """Make an inactive (replaced) version the active one again; the version it displaces becomes inactive."""
+    @staticmethod
+    def _audit_lock(con: psycopg.Connection, on_write) -> None:
+        """A write that appends an audit entry (on_write) takes AUDIT_LOCK first, as transaction() does: taken
+        after the part or row locks it could deadlock with a withdrawal holding it."""
+        if on_write is not None:
+            con.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_SPACE, AUDIT_LOCK))
+
+    def restore(self, snapshot_id: int, *,
+                on_write: Callable[[QmarkConnection, StoredSnapshot], None] | None = None) -> StoredSnapshot:
+        """Make an inactive (replaced) version the active one again; the version it displaces becomes inactive.
+        `on_write(con, restored)` as LedgerStore's."""
         if not 0 < snapshot_id < 2**63:   # beyond bigint: cannot name a snapshot
             raise no_such_snapshot(snapshot_id)
         with self._write("restore") as con:
+            self._audit_lock(con, on_write)
             row = con.execute("SELECT district, batch_year, report_date FROM snapshots WHERE id = %s",
                               (snapshot_id,)).fetchone()
             if row is None:
@@ -376,7 +452,10 @@ class PgLedgerStore:
                 con.execute("UPDATE snapshots SET active = false, replaced_by = %s WHERE id = %s",
                             (snapshot_id, displaced))
             con.execute("UPDATE snapshots SET active = true, replaced_by = NULL WHERE id = %s", (snapshot_id,))
-        return StoredSnapshot(snapshot_id, district, int(batch), day, int(rows), displaced)
+            restored = StoredSnapshot(snapshot_id, district, int(batch), day, int(rows), displaced)
+            if on_write is not None:
+                on_write(QmarkConnection(con), restored)
+        return restored
 
     # -- reading
     def snapshots(self, include_inactive: bool = False) -> pd.DataFrame:
@@ -471,6 +550,27 @@ class PgLedgerStore:
         return history_frame(rows)
 
 
+# a quoted text (its ? is text), a ? placeholder or a % (which psycopg reads as a placeholder, even in quotes)
+_QMARK_TOKENS = re.compile(r"'(?:[^']|'')*'|\?|%")
+
+
+@lru_cache(maxsize=256)
+def _pyformat(sql: str) -> str:
+    return _QMARK_TOKENS.sub(lambda m: "%s" if m.group(0) == "?" else m.group(0).replace("%", "%%"), sql)
+
+
+class QmarkConnection:
+    """What PgLedgerStore.transaction() yields: execute(sql, params) with sqlite3's ? placeholders, returning a
+    cursor with fetchone(), fetchall(), rowcount and iteration (rows are tuples), so that loaders.accounts,
+    loaders.audit and loaders.writes run one SQL text on both engines."""
+
+    def __init__(self, con: psycopg.Connection):
+        self._con = con
+
+    def execute(self, sql: str, params: tuple | list = ()) -> psycopg.Cursor:
+        return self._con.execute(_pyformat(sql), params) if params else self._con.execute(sql)
+
+
 def _any(column: str, values: list | None, params: list) -> str:
     if values is None:
         return ""
@@ -492,18 +592,24 @@ def _masked(url: str) -> str:
 
 def copy_from_sqlite(source, target: PgLedgerStore) -> int:
     """Copy a SQLite store (LedgerStore) into an empty PgLedgerStore: every import, every snapshot (replaced
-    versions included, with their ids) and every row in file order, in one transaction. Returns the rows copied.
+    versions included, with their ids), every row in file order, the accounts and the audit log (its entries as
+    written, so the hash chain still verifies), in one transaction. Returns the ledger rows copied.
     How a deployment moves to the server store without re-importing its history."""
     copied = 0
     with target._write("import") as pg, source._read() as lite:
-        if pg.execute("SELECT count(*) FROM imports").fetchone()[0]:
-            raise StoreError(f"目标数据库 {target.where} 中已有台账，未复制；请指定一个空的台账数据库。")
+        if pg.execute("SELECT (SELECT count(*) FROM imports) + (SELECT count(*) FROM accounts) "
+                      "+ (SELECT count(*) FROM audit_log)").fetchone()[0]:
+            raise StoreError(f"目标数据库 {target.where} 中已有台账、账号或审计记录，未复制；请指定一个空的台账数据库。")
         tables = {
             "imports": "id, source_name, sha256, imported_at, report_date, rows, replace",
             "snapshots": "id, import_id, district, batch_year, report_date, rows, active, replaced_by, imported_at",
             "snapshot_totals": f"snapshot_id, {', '.join(TOTAL_COLUMNS)}",
+            "accounts": "login, role, districts, password_hash, active, demo, failed_logins, locked_until, "
+                        "created_at, updated_at",
+            "audit_log": 'id, "time", "user", role, districts, action, outcome, reason, file_name, file_sha256, '
+                         "report_date, rows, detail, prev_hash, hash",
         }
-        booleans = {"imports": [6], "snapshots": [6]}
+        booleans = {"imports": [6], "snapshots": [6], "accounts": [4, 5]}
         for table, columns in tables.items():
             flags = booleans.get(table, [])
             with pg.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:

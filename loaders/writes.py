@@ -138,7 +138,7 @@ def withdraw_snapshot(store: LedgerStore, snapshot_id: int, actor: Actor | None,
             raise StoreError(f"快照#{snapshot_id}（{snap['district']} 截至{snap['report_date']}）不是当前版本，无需撤回")
         authorize(store, actor, "withdraw", [str(snap["district"])])
         with store.transaction(write=True, data_changed=True) as con:
-            changed = con.execute("UPDATE snapshots SET active = 0 WHERE id = ? AND active = 1",
+            changed = con.execute("UPDATE snapshots SET active = false WHERE id = ? AND active",
                                   (snapshot_id,)).rowcount
             if changed != 1:   # withdrawn or replaced meanwhile by another session
                 raise StoreError(f"快照#{snapshot_id}已不是当前版本，未撤回")

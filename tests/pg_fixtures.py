@@ -155,3 +155,38 @@ def stored_state(store) -> object:
         tables = [r[0] for r in con.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY 1", (SCHEMA,)).fetchall()]
         return {t: con.execute(f"SELECT * FROM {SCHEMA}.{t} ORDER BY 1, 2").fetchall() for t in tables}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def either_store(request, tmp_path):
+    """One test on both engines: a new LedgerStore file, or a PgLedgerStore on a new database."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("pg_store")
+    from loaders.store import LedgerStore
+
+    return LedgerStore(tmp_path / "ledger.sqlite")
+
+
+def store_target(store) -> str:
+    """What --db and LEDGER_DB take to name this store (the PostgreSQL URL with its password)."""
+    return getattr(store, "url", None) or str(store.path)
+
+
+def tamper(store, sql: str, params=()) -> None:
+    """Change the stored tables behind the product's back, as someone with the database's password could."""
+    from loaders.store import LedgerStore
+
+    if isinstance(store, LedgerStore):
+        import sqlite3
+
+        con = sqlite3.connect(store.path)
+        con.execute(sql, params)
+        con.commit()
+        con.close()
+        return
+    import psycopg
+
+    from loaders.store_pg import SCHEMA
+
+    with psycopg.connect(store.url, options=f"-c search_path={SCHEMA}", autocommit=True) as con:
+        con.execute(sql.replace("?", "%s"), params or None)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import sqlite3
 import subprocess
 import sys
 
@@ -13,6 +12,7 @@ import pytest
 from auth_support import PASSWORD, ROOT, add_accounts, fast_settings, read, shibei_ledger
 from loaders import accounts, audit, writes
 from loaders.store import LedgerStore, StoreUnavailable
+from pg_fixtures import store_target, stored_state
 
 
 @pytest.fixture(autouse=True)
@@ -22,8 +22,8 @@ def settings(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def store(tmp_path):
-    return LedgerStore(tmp_path / "ledger.sqlite")
+def store(either_store):
+    return either_store
 
 
 @pytest.fixture
@@ -32,12 +32,13 @@ def actors(store):
 
 
 def test_password_is_stored_only_as_an_argon2id_hash(store, actors):
-    raw = (store.path.read_bytes() + (store.path.with_name(store.path.name + "-wal").read_bytes()
-                                      if store.path.with_name(store.path.name + "-wal").exists() else b""))
-    assert PASSWORD.encode() not in raw
-    con = sqlite3.connect(store.path)
-    hashes = [r[0] for r in con.execute("SELECT password_hash FROM accounts ORDER BY login")]
-    con.close()
+    if isinstance(store, LedgerStore):
+        wal = store.path.with_name(store.path.name + "-wal")
+        assert PASSWORD.encode() not in store.path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    else:
+        assert PASSWORD not in repr(stored_state(store))
+    with store.transaction(write=False) as con:
+        hashes = [r[0] for r in con.execute("SELECT password_hash FROM accounts ORDER BY login").fetchall()]
     assert len(hashes) == 3 and all(h.startswith("$argon2id$") for h in hashes)
     assert len(set(hashes)) == 3          # salted: the same password gives different hashes
     assert all(PASSWORD not in json.dumps(e.to_dict()) for e in audit.entries(store))
@@ -173,8 +174,7 @@ MATRIX = {  # role -> the write paths it may take (every other one is refused an
 
 
 @pytest.mark.parametrize("login", list(MATRIX), ids=lambda v: v or "anonymous")
-def test_write_matrix_through_the_functions_every_write_path_calls(tmp_path, login):
-    store = LedgerStore(tmp_path / "matrix.sqlite")
+def test_write_matrix_through_the_functions_every_write_path_calls(store, tmp_path, login):
     actor = add_accounts(store).get(login)
     operator = accounts.operator()
     own, nanqu = read(shibei_ledger(tmp_path)), read(nanqu_ledger(tmp_path))
@@ -276,21 +276,48 @@ def test_the_demo_store_has_the_readme_demo_accounts_and_a_named_store_has_none(
         accounts.authenticate(bureau, "demo-admin", accounts.DEMO_PASSWORD)
 
 
+def test_a_store_made_before_accounts_gets_their_tables_and_read_only_reads_none(tmp_path, monkeypatch):
+    import sqlite3
+
+    for name in ("old.sqlite", "old-ro.sqlite"):
+        LedgerStore(tmp_path / name)
+        con = sqlite3.connect(tmp_path / name)
+        con.execute("DROP TABLE accounts")      # as the store was before accounts and the audit log existed
+        con.execute("DROP TABLE audit_log")
+        con.commit()
+        con.close()
+    old = LedgerStore(tmp_path / "old.sqlite")
+    assert accounts.list_accounts(old) == [] and audit.entries(old) == []
+    add_accounts(old)
+    assert [a.login for a in accounts.list_accounts(old)] == ["city1", "shibei1", "viewer1"]
+    assert audit.verify(old).count == 3
+    # as SQLite opens a file without write permission (chmod cannot make one for root, who runs these tests)
+    connect = LedgerStore._connect
+    monkeypatch.setattr(LedgerStore, "_connect", lambda self, uri_params=None: connect(self, uri_params or "mode=ro"))
+    before = (tmp_path / "old-ro.sqlite").read_bytes()
+    read_only = LedgerStore(tmp_path / "old-ro.sqlite")
+    assert accounts.list_accounts(read_only) == [] and audit.entries(read_only) == []
+    assert audit.verify(read_only).ok and audit.verify(read_only).count == 0
+    with pytest.raises(StoreUnavailable, match="^没有写入数据库 .* 的权限"):
+        audit.record(read_only, accounts.operator(), "logout")
+    assert (tmp_path / "old-ro.sqlite").read_bytes() == before
+
+
 # ------------------------------------------------------------------------------------------- command line
 def _cli(*args, stdin: str = "", env=None):
     return subprocess.run([sys.executable, "-m", "loaders", *args], input=stdin, capture_output=True, text=True,
                           cwd=ROOT, env=env, timeout=120)
 
 
-def test_users_commands_end_to_end_recorded_under_the_os_user(tmp_path):
+def test_users_commands_end_to_end_recorded_under_the_os_user(store, tmp_path):
     import os
 
     env = {**os.environ, "LEDGER_SETTINGS": str(fast_settings(tmp_path))}
-    db = str(tmp_path / "bureau.sqlite")
+    db = store_target(store)
     first = _cli("users", "add", "chief", "--role", "city", "--password-stdin", "--db", db,
                  stdin="first-admin-pw\n", env=env)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.strip() == f"已新建账号 chief（市级管理员）（数据库 {db}）。"
+    assert first.stdout.strip() == f"已新建账号 chief（市级管理员）（数据库 {store.path}）。"
     clerk = _cli("users", "add", "sb", "--role", "district", "--district", "市北区", "--district", "李沧区",
                  "--password-stdin", "--db", db, stdin="clerk-pw-123\n", env=env)
     assert clerk.returncode == 0, clerk.stderr
@@ -303,7 +330,6 @@ def test_users_commands_end_to_end_recorded_under_the_os_user(tmp_path):
     assert _cli("users", "passwd", "sb", "--password-stdin", "--db", db, stdin="new-clerk-pw\n",
                 env=env).returncode == 0
     assert _cli("users", "disable", "sb", "--db", db, env=env).returncode == 0
-    store = LedgerStore(db)
     assert not accounts.get_account(store, "sb").active
     with pytest.raises(accounts.LoginRefused, match="已停用"):
         accounts.authenticate(store, "sb", "new-clerk-pw")
@@ -366,7 +392,7 @@ def test_an_import_that_fails_leaves_no_accepted_entry(store, actors, tmp_path, 
     def broken_rows(*args, **kwargs):   # the store fails while writing the communities' rows
         raise StoreUnavailable("读写数据库文件时发生磁盘错误。")
 
-    monkeypatch.setattr("loaders.store._totals", broken_rows)
+    monkeypatch.setattr(f"{type(store).__module__}._totals", broken_rows)   # loaders.store or loaders.store_pg
     with pytest.raises(StoreUnavailable):
         writes.import_ledger(store, ledger, actors["city1"])
     assert store.snapshots(include_inactive=True).empty

@@ -4,7 +4,6 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from datetime import datetime
@@ -13,7 +12,7 @@ import pytest
 
 from auth_support import PASSWORD, ROOT, add_accounts, fast_settings, read, shibei_ledger
 from loaders import accounts, audit, writes
-from loaders.store import LedgerStore
+from pg_fixtures import store_target, tamper
 
 
 @pytest.fixture(autouse=True)
@@ -23,8 +22,8 @@ def settings(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def store(tmp_path):
-    return LedgerStore(tmp_path / "ledger.sqlite")
+def store(either_store):
+    return either_store
 
 
 def test_an_import_replace_withdraw_and_restore_are_recorded_field_by_field(store, tmp_path):
@@ -72,19 +71,12 @@ def test_withdraw_changes_the_store_version_and_an_audit_entry_does_not(store, t
     assert store.version() != before and store.snapshots().empty
 
 
-def _tamper(store, sql: str, params=()):
-    con = sqlite3.connect(store.path)
-    con.execute(sql, params)
-    con.commit()
-    con.close()
-
-
 @pytest.mark.parametrize("sql,broken_at", [
-    ("UPDATE audit_log SET user = 'someone' WHERE id = 3", 3),
+    ("UPDATE audit_log SET \"user\" = 'someone' WHERE id = 3", 3),
     ("UPDATE audit_log SET outcome = 'accepted' WHERE id = 5", 5),
     ("UPDATE audit_log SET detail = '{\"account\": \"x\"' WHERE id = 2", 2),      # not even JSON any more
     ("DELETE FROM audit_log WHERE id = 4", 5),
-    ("INSERT INTO audit_log SELECT 99, time, user, role, districts, action, outcome, reason, file_name, "
+    ("INSERT INTO audit_log SELECT 99, \"time\", \"user\", role, districts, action, outcome, reason, file_name, "
      "file_sha256, report_date, rows, detail, prev_hash, hash FROM audit_log WHERE id = 2", 99),
 ])
 def test_a_broken_chain_is_detected_where_it_breaks(store, sql, broken_at):
@@ -93,7 +85,7 @@ def test_a_broken_chain_is_detected_where_it_breaks(store, sql, broken_at):
         with pytest.raises(accounts.LoginRefused):
             accounts.authenticate(store, "city1", "wrong-password")   # entries 4, 5 refused
     assert audit.verify(store).ok
-    _tamper(store, sql)
+    tamper(store, sql)
     result = audit.verify(store)
     assert not result.ok and result.broken_at == broken_at
     assert result.message.startswith(f"审计记录链在第{broken_at}条处断开")
@@ -108,7 +100,7 @@ def test_audit_command_lists_filters_and_verifies(store, tmp_path):
     add_accounts(store)
     accounts.authenticate(store, "viewer1", PASSWORD)
     env = {**os.environ, "LEDGER_SETTINGS": str(fast_settings(tmp_path))}
-    db = str(store.path)
+    db = store_target(store)
     listed = json.loads(_cli("audit", "--json", "--db", db, env=env).stdout)
     assert [(e["user"], e["action"], e["outcome"]) for e in listed] == [
         (getpass.getuser(), "account_created", "accepted")] * 3 + [("viewer1", "login", "accepted")]
@@ -121,8 +113,47 @@ def test_audit_command_lists_filters_and_verifies(store, tmp_path):
     assert human.returncode == 0 and "viewer1  查看  登录  成功" in human.stdout
     ok = _cli("audit", "--verify", "--db", db, env=env)
     assert ok.returncode == 0 and ok.stdout.startswith("审计记录链完整：共4条")
-    _tamper(store, "UPDATE audit_log SET role = 'city' WHERE id = 4")
+    tamper(store, "UPDATE audit_log SET role = 'city' WHERE id = 4")
     broken = _cli("audit", "--verify", "--db", db, env=env)
     assert broken.returncode == 1 and broken.stderr.startswith("审计记录链在第4条处断开")
     bad = _cli("audit", "--since", "2022/13/01", "--db", db, env=env)
     assert bad.returncode == 2 and "日期「2022/13/01」无法识别" in bad.stderr
+
+
+def test_writers_at_the_same_moment_keep_one_linear_chain(store):
+    """Eight sessions appending at once (own connections, as separate processes would): every entry follows the
+    one before it, none is lost, ids are the insertion order."""
+    import threading
+
+    start = threading.Barrier(8)
+    failures = []
+
+    def session(n):
+        actor = accounts.Actor(f"user{n}", "viewer")
+        try:
+            start.wait(10)
+            for _ in range(5):
+                audit.record(store, actor, "logout")
+        except Exception as exc:   # reported below: a lost entry or a forked chain is the failure
+            failures.append(exc)
+
+    threads = [threading.Thread(target=session, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert failures == []
+    entries = audit.entries(store)
+    assert [e.id for e in entries] == list(range(1, 41))
+    assert sorted(e.user for e in entries) == sorted(f"user{n}" for n in range(8) for _ in range(5))
+    assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:]))
+    assert audit.verify(store).ok and audit.verify(store).count == 40
+
+
+def test_entries_filter_by_user_and_day_on_the_column_not_the_session_user(store):
+    audit.record(store, accounts.Actor("alice", "viewer"), "login")
+    audit.record(store, accounts.Actor("bob", "viewer"), "login")
+    # in PostgreSQL a bare `user` is the session's user (here "ledger"): the filter must name the column
+    assert [e.user for e in audit.entries(store, user="bob")] == ["bob"]
+    today = datetime.fromisoformat(audit.entries(store)[0].time).date()
+    assert [e.user for e in audit.entries(store, since=today, user="alice")] == ["alice"]

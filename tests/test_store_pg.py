@@ -42,11 +42,30 @@ def test_schema_version_is_recorded_and_reopening_changes_nothing(pg_store, pg_u
     before = stored_state(pg_store)
     with pg_store._read() as con:
         versions = con.execute(f"SELECT version FROM {SCHEMA}.schema_version").fetchall()
-    assert versions == [(SCHEMA_VERSION,)]
+    assert versions == [(1,), (2,)] and SCHEMA_VERSION == 2
     with PgLedgerStore(pg_url) as again:
         assert again.version() == pg_store.version()
         assert again.report_dates() == [date(2022, 3, 4)]
     assert stored_state(pg_store) == before
+
+
+def test_a_store_of_schema_version_1_gets_accounts_and_the_audit_log_and_keeps_its_ledger(pg_store, pg_url,
+                                                                                         pg_server):
+    from loaders import accounts, audit
+
+    pg_store.import_result(week1())
+    with pg_server.admin(pg_url.rsplit("/", 1)[1]) as con:   # as the product before accounts left it
+        con.execute(f"DROP TABLE {SCHEMA}.accounts, {SCHEMA}.audit_log")
+        con.execute(f"DELETE FROM {SCHEMA}.schema_version WHERE version = 2")
+    ledger_before = pg_store.ledger_as_of()
+    with PgLedgerStore(pg_url) as again:
+        assert accounts.list_accounts(again) == [] and audit.entries(again) == []
+        accounts.create_account(again, accounts.operator(), "chief", "city", (), "long-enough-1")
+        assert [a.login for a in accounts.list_accounts(again)] == ["chief"]
+        assert audit.verify(again).count == 1
+        pd.testing.assert_frame_equal(again.ledger_as_of(), ledger_before)
+        with again._read() as con:
+            assert con.execute(f"SELECT version FROM {SCHEMA}.schema_version ORDER BY 1").fetchall() == [(1,), (2,)]
 
 
 def test_a_schema_from_a_newer_product_is_refused_untouched(pg_store, pg_url, pg_server):
@@ -410,11 +429,24 @@ def test_a_copied_sqlite_store_gives_the_same_answers(tmp_path, pg_store):
     from loaders.store import LedgerStore
     from loaders.store_pg import copy_from_sqlite
 
+    from loaders import accounts, audit
+
     lite = LedgerStore(tmp_path / "s.sqlite")
     lite.import_result(week1())
     lite.import_result(week2())
     replaced = lite.import_result(ledger(date(2022, 3, 4), community("SB1", node=3, street="台东街道")), replace=True)
+    accounts.create_account(lite, accounts.operator(), "chief", "city", (), "long-enough-1")
+    accounts.create_account(lite, accounts.operator(), "sb", "district", ("市北区",), "long-enough-2")
+    with pytest.raises(accounts.LoginRefused):
+        accounts.authenticate(lite, "sb", "wrong-password")
+    accounts.set_active(lite, accounts.operator(), "chief", False)
     assert copy_from_sqlite(lite, pg_store) == 8
+    # accounts and the audit log move with the store: the same accounts, the same chain, still whole
+    assert accounts.list_accounts(pg_store) == accounts.list_accounts(lite)
+    assert audit.entries(pg_store) == audit.entries(lite) and len(audit.entries(lite)) == 4
+    assert audit.verify(pg_store) == audit.verify(lite) and audit.verify(pg_store).ok
+    assert accounts.authenticate(pg_store, "sb", "long-enough-2").districts == ("市北区",)
+    assert audit.verify(pg_store).ok and audit.verify(pg_store).count == 5    # the chain goes on from the copy
     assert_same_answers(lite, pg_store, [None, date(2022, 3, 4), date(2022, 3, 8)])
     pd.testing.assert_frame_equal(lite.community_history("SB1"), pg_store.community_history("SB1"))
     # both go on alike: restore the replaced version, then a new import gets a fresh id on both
@@ -422,7 +454,7 @@ def test_a_copied_sqlite_store_gives_the_same_answers(tmp_path, pg_store):
     nxt = ledger(date(2022, 3, 18), community("SB1", node=7))
     assert lite.import_result(nxt).snapshots == pg_store.import_result(nxt).snapshots
     assert_same_answers(lite, pg_store, [None])
-    with pytest.raises(Exception, match="中已有台账，未复制"):
+    with pytest.raises(Exception, match="中已有台账、账号或审计记录，未复制"):
         copy_from_sqlite(lite, pg_store)
 
 
@@ -509,3 +541,33 @@ def test_a_read_only_server_says_so(pg_store, pg_server, pg_url):
     assert str(got.value) == (f"台账数据库 {pg_store.where} 是只读的（可能连接的是备库），不能写入。"
                               "请在 LEDGER_DB 或设置文件 [store] url 中填写主库的地址。")
     assert stored_state(pg_store) == before
+
+
+# --------------------------------------------------------------------------- transaction(): accounts and audit
+def test_transaction_runs_the_sqlite_sql_text(pg_store, tmp_path):
+    """The same text with ? placeholders on both engines; a quoted ? or a % stays as written."""
+    from loaders.store import LedgerStore
+
+    for store in (LedgerStore(tmp_path / "s.sqlite"), pg_store):
+        with store.transaction(write=False) as con:
+            assert con.execute("SELECT '?%', ?, ? || 'b'", (1, "a")).fetchone() == ("?%", 1, "ab")
+            assert con.execute("SELECT '50%'").fetchall() == [("50%",)]
+
+
+def test_a_failed_transaction_leaves_nothing_and_a_read_cannot_write(pg_store):
+    before, state = pg_store.version(), stored_state(pg_store)
+    with pytest.raises(RuntimeError):
+        with pg_store.transaction(write=True, data_changed=True) as con:
+            con.execute("UPDATE meta SET value = ? WHERE key = 'store_id'", ("changed",))
+            raise RuntimeError("halfway")
+    assert pg_store.version() == before and stored_state(pg_store) == state
+    with pytest.raises(StoreUnavailable, match="是只读的"):   # a read transaction is READ ONLY on the server
+        with pg_store.transaction(write=False) as con:
+            con.execute("DELETE FROM meta")
+    assert stored_state(pg_store) == state
+    with pg_store.transaction(write=True) as con:   # accounts and audit entries keep the cache key
+        con.execute("UPDATE meta SET value = value WHERE key = 'store_id'")
+    assert pg_store.version() == before
+    with pg_store.transaction(write=True, data_changed=True):
+        pass
+    assert pg_store.version() != before

@@ -12,7 +12,10 @@ import streamlit as st
 from metrics.numbers import fmt_int, fmt_number, fmt_pct
 from metrics.progress import GREEN, laggards_first
 from metrics.status import LIGHT_COLORS, LIGHT_TEXT_COLORS
+from ui import layout
 from ui.cards import Card, shown_sign
+
+URL_PATH = "dapingmu"   # the page's address (dashboard.py)
 
 SCREEN_CSS = """<style>
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
@@ -53,14 +56,7 @@ def frame() -> None:
     sessionStorage mark keeps it to once: a viewer who switches back to light is not sent round in a loop."""
     st.html(SCREEN_CSS)
     if st.context.theme.type == "light":
-        st.html("""<script>
-            if (!sessionStorage.getItem("bigscreen_dark")) {
-              sessionStorage.setItem("bigscreen_dark", "1");
-              const url = new URL(window.parent.location.href);
-              url.searchParams.set("embed_options", "dark_theme");
-              window.parent.location.replace(url.toString());
-            }
-        </script>""", unsafe_allow_javascript=True)
+        layout.reload_with_theme("dark", URL_PATH, once="bigscreen_dark")
 
 
 def title_html(title: str, line: str) -> str:

@@ -72,7 +72,7 @@ def show_error(exc: BaseException) -> None:
              "如仍有问题请联系系统管理员并告知错误编号。", icon=":material/error:")
 
 
-def theme_switch() -> None:
+def theme_switch(page_path: str) -> None:
     """A sidebar switch between the light theme (screenshots) and the dark one (meeting-room screens).
 
     Streamlit chooses its theme in the browser, at page load, and honours ?embed_options=dark_theme (or
@@ -83,12 +83,29 @@ def theme_switch() -> None:
     wanted = st.sidebar.toggle("深色主题（会议室大屏）", value=is_dark, key="dark_theme",
                                help="切换后页面重新载入，筛选条件保持不变")
     if wanted != is_dark:
-        option = json.dumps("dark_theme" if wanted else "light_theme")
-        st.html(f"""<script>
-            const url = new URL(window.location.href);
-            url.searchParams.set("embed_options", {option});
-            window.location.replace(url.toString());
-        </script>""", unsafe_allow_javascript=True)
+        reload_with_theme("dark" if wanted else "light", page_path)
+
+
+def reload_with_theme(theme: str, page_path: str, *, once: str = "") -> None:
+    """Reload the app in `theme` and come back to the page at `page_path`. The reload goes to the app's root
+    with ?open=<page> (dashboard.py switches there): Streamlit's frontend, loaded at a page's own address, first
+    asks for <page>/_stcore/host-config and logs a 404 before it finds the root. `once`: a sessionStorage mark
+    that makes it happen once per browser tab."""
+    option, page, mark = json.dumps(f"{theme}_theme"), json.dumps(page_path or ""), json.dumps(once)
+    st.html(f"""<script>
+        const url = new URL(window.parent.location.href), page = {page}, mark = {mark};
+        if (mark && sessionStorage.getItem(mark)) {{
+          /* already done in this tab */
+        }} else {{
+        if (mark) sessionStorage.setItem(mark, "1");
+        if (page && url.pathname.endsWith("/" + page)) {{
+          url.pathname = url.pathname.slice(0, -page.length);
+          url.searchParams.set("open", page);
+        }}
+        url.searchParams.set("embed_options", {option});
+        window.parent.location.replace(url.toString());
+        }}
+    </script>""", unsafe_allow_javascript=True)
 
 
 def figure_theme() -> str:
