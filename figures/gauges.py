@@ -41,7 +41,8 @@ def _num(x: float) -> str:
 
 def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "light",
                     title: str | None = None, rules: dict | None = None, note: bool = True,
-                    row_gap: float = 0.08, row_height: int = 300, number_size: int = 30) -> go.Figure:
+                    row_gap: float = 0.08, row_height: int = 300, number_size: int = 30,
+                    notes: dict[str, str] | None = None, note_inline: bool = False) -> go.Figure:
     """One Indicator gauge per district of `progress` (a district_progress frame), in laggards_first order.
 
     Each gauge: value = start rate (gauge_value: one decimal, "%" suffix), axis 0–100 (wider when a rate
@@ -50,11 +51,15 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
     start_rate (unrounded) and schedule_rate. With `note`, a key under the gauges explains the mark and the
     colours (thresholds from `rules` or config/warnings.toml). `row_gap` (share of the plot height between
     rows) must leave room for the names of the next row when the figure is short (the big screen);
-    `row_height` (pixels per row) and `number_size` shrink the gauges for a phone's narrow cells.
+    `row_height` (pixels per row) and `number_size` shrink the gauges for a phone's narrow cells. `notes`:
+    district -> "数据截至5月20日" for districts shown with an older ledger (metrics.reporting.older_ledger_notes),
+    added to `meta` as data_note and shown in red under the line 已开工…, or at its end with `note_inline` (the
+    big screen: wide cells, and no room above the top row for a third line).
     """
     if progress is None or len(progress) == 0:
         return empty_figure("暂无区市数据", theme, title)
     p = palette(theme)
+    notes = notes or {}
     ordered = laggards_first(progress)
     columns = max(1, min(int(columns), len(ordered)))
     rows = math.ceil(len(ordered) / columns)
@@ -78,10 +83,11 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
             name=plotly_text(row.district),
             meta=dict(district=str(row.district), light=str(row.light),
                       start_rate=None if row.start_rate is None or pd.isna(row.start_rate) else float(row.start_rate),
-                      schedule_rate=schedule),
+                      schedule_rate=schedule, data_note=notes.get(str(row.district), "")),
             number=dict(suffix="%", valueformat=".1f", font=dict(size=number_size, color=p["text"])),
             title=dict(text=(f"<b>{plotly_text(row.district)}</b><br><span style='font-size:14px;color:{p['muted']}'>"
-                             f"已开工{fmt_int(row.started)}个/计划{fmt_int(row.planned)}个</span>"),
+                             f"已开工{fmt_int(row.started)}个/计划{fmt_int(row.planned)}个"
+                             f"{_note_text(notes.get(str(row.district)), p, note_inline)}</span>"),
                        font=dict(size=18)),
             gauge=gauge,
             domain=_cell(i // columns, i % columns, rows, columns, row_gap),
@@ -94,6 +100,11 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
     fig.update_layout(height=row_height * rows + note_px + (130 if title else 70),
                       margin=dict(l=30, r=30, t=130 if title else 70, b=note_px + 10))
     return apply_theme(fig, theme, title)
+
+
+def _note_text(note: str | None, p: dict, inline: bool) -> str:
+    # a line of its own on the pages: beside 已开工x个/计划y个 it would run into the next gauge on a 1280-pixel screen
+    return f"{' · ' if inline else '<br>'}<span style='color:{p['late']}'>{plotly_text(note)}</span>" if note else ""
 
 
 def _cell(row: int, column: int, rows: int, columns: int, ygap: float) -> dict:

@@ -23,7 +23,7 @@ import uuid
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import pandas as pd
 
@@ -402,11 +402,14 @@ class LedgerStore:
                 con.close()
 
     # -- writing
-    def import_result(self, result: LedgerResult, replace: bool = False) -> ImportOutcome:
+    def import_result(self, result: LedgerResult, replace: bool = False, *,
+                      on_write: Callable[[sqlite3.Connection, ImportOutcome], None] | None = None) -> ImportOutcome:
         """Store an accepted ledger as one snapshot per (district, batch_year). All or nothing.
 
         Raises ImportRefused (errors, no report date, no rows, rows without district or batch year) and
         DuplicateSnapshot (a key already stored and replace=False); in both cases nothing is written.
+        `on_write(con, outcome)` runs inside the same write transaction once the rows are in (the audit entry):
+        if it raises, nothing of the import is stored.
         """
         prep = prepare_import(result)
         report_date, iso, arrays = prep.report_date, prep.iso, prep.arrays
@@ -454,12 +457,17 @@ class LedgerStore:
                 )
                 con.executemany(insert_sql, ((snapshot_id, *row) for row in prep.rows[a:b]))
                 stored.append(StoredSnapshot(snapshot_id, key[0], key[1], report_date, b - a, old))
+            outcome = ImportOutcome(import_id, prep.source_name, report_date, prep.sha256, stored,
+                                    (int(same[0]), str(same[1])) if same else None)
+            if on_write is not None:
+                on_write(con, outcome)
         log.info("imported %s: %d rows in %d snapshots", prep.source_name, len(prep.frame), len(stored))
-        return ImportOutcome(import_id, prep.source_name, report_date, prep.sha256, stored,
-                             (int(same[0]), str(same[1])) if same else None)
+        return outcome
 
-    def restore(self, snapshot_id: int) -> StoredSnapshot:
-        """Make an inactive (replaced) version the active one again; the version it displaces becomes inactive."""
+    def restore(self, snapshot_id: int, *,
+                on_write: Callable[[sqlite3.Connection, StoredSnapshot], None] | None = None) -> StoredSnapshot:
+        """Make an inactive (replaced) version the active one again; the version it displaces becomes inactive.
+        `on_write(con, restored)` runs inside the same write transaction (the audit entry), as for import_result."""
         with self._write() as con:
             # a number beyond SQLite's integers cannot name a snapshot (and could not be bound)
             row = con.execute(
@@ -479,7 +487,10 @@ class LedgerStore:
                 displaced = current[0]
                 con.execute("UPDATE snapshots SET active = 0, replaced_by = ? WHERE id = ?", (snapshot_id, displaced))
             con.execute("UPDATE snapshots SET active = 1, replaced_by = NULL WHERE id = ?", (snapshot_id,))
-        return StoredSnapshot(snapshot_id, district, int(batch), date.fromisoformat(iso), int(rows), displaced)
+            restored = StoredSnapshot(snapshot_id, district, int(batch), date.fromisoformat(iso), int(rows), displaced)
+            if on_write is not None:
+                on_write(con, restored)
+        return restored
 
     # -- reading
     def snapshots(self, include_inactive: bool = False) -> pd.DataFrame:

@@ -25,7 +25,7 @@ import uuid
 from contextlib import contextmanager
 from functools import lru_cache
 from datetime import date
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import pandas as pd
 import psycopg
@@ -361,15 +361,18 @@ class PgLedgerStore:
         return f"{rows.get('store_id', '')}-{rows.get('generation', '0')}"
 
     # -- writing
-    def import_result(self, result: LedgerResult, replace: bool = False) -> ImportOutcome:
+    def import_result(self, result: LedgerResult, replace: bool = False, *,
+                      on_write: Callable[[QmarkConnection, ImportOutcome], None] | None = None) -> ImportOutcome:
         """Store an accepted ledger as one snapshot per (district, batch_year). All or nothing.
 
-        Raises ImportRefused and DuplicateSnapshot as LedgerStore does; in both cases nothing is written."""
+        Raises ImportRefused and DuplicateSnapshot as LedgerStore does; in both cases nothing is written.
+        `on_write(con, outcome)` as LedgerStore's: inside the transaction, with ? parameters."""
         prep = prepare_import(result, dates_as_days=False)
         report_date, iso, arrays = prep.report_date, prep.iso, prep.arrays
         stamp = _now()
         keys = [key for key, _, _ in prep.parts]
         with self._write("import") as con:
+            self._audit_lock(con, on_write)
             self._lock_parts(con, [(d, b, iso) for d, b in keys])
             found = {(d, b): i for i, d, b in con.execute(
                 "SELECT s.id, s.district, s.batch_year FROM snapshots s "
@@ -408,15 +411,28 @@ class PgLedgerStore:
                 for snap, (_, a, b) in zip(stored, prep.parts):
                     for row_no, row in enumerate(prep.rows[a:b]):
                         copy.write_row((snap.snapshot_id, row_no, *row))
+            outcome = ImportOutcome(import_id, prep.source_name, report_date, prep.sha256, stored,
+                                    (int(same[0]), str(same[1])) if same else None)
+            if on_write is not None:
+                on_write(QmarkConnection(con), outcome)
         log.info("imported %s: %d rows in %d snapshots", prep.source_name, len(prep.frame), len(stored))
-        return ImportOutcome(import_id, prep.source_name, report_date, prep.sha256, stored,
-                             (int(same[0]), str(same[1])) if same else None)
+        return outcome
 
-    def restore(self, snapshot_id: int) -> StoredSnapshot:
-        """Make an inactive (replaced) version the active one again; the version it displaces becomes inactive."""
+    @staticmethod
+    def _audit_lock(con: psycopg.Connection, on_write) -> None:
+        """A write that appends an audit entry (on_write) takes AUDIT_LOCK first, as transaction() does: taken
+        after the part or row locks it could deadlock with a withdrawal holding it."""
+        if on_write is not None:
+            con.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_SPACE, AUDIT_LOCK))
+
+    def restore(self, snapshot_id: int, *,
+                on_write: Callable[[QmarkConnection, StoredSnapshot], None] | None = None) -> StoredSnapshot:
+        """Make an inactive (replaced) version the active one again; the version it displaces becomes inactive.
+        `on_write(con, restored)` as LedgerStore's."""
         if not 0 < snapshot_id < 2**63:   # beyond bigint: cannot name a snapshot
             raise no_such_snapshot(snapshot_id)
         with self._write("restore") as con:
+            self._audit_lock(con, on_write)
             row = con.execute("SELECT district, batch_year, report_date FROM snapshots WHERE id = %s",
                               (snapshot_id,)).fetchone()
             if row is None:
@@ -436,7 +452,10 @@ class PgLedgerStore:
                 con.execute("UPDATE snapshots SET active = false, replaced_by = %s WHERE id = %s",
                             (snapshot_id, displaced))
             con.execute("UPDATE snapshots SET active = true, replaced_by = NULL WHERE id = %s", (snapshot_id,))
-        return StoredSnapshot(snapshot_id, district, int(batch), day, int(rows), displaced)
+            restored = StoredSnapshot(snapshot_id, district, int(batch), day, int(rows), displaced)
+            if on_write is not None:
+                on_write(QmarkConnection(con), restored)
+        return restored
 
     # -- reading
     def snapshots(self, include_inactive: bool = False) -> pd.DataFrame:

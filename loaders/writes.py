@@ -84,17 +84,19 @@ def import_ledger(store: LedgerStore, result: LedgerResult, actor: Actor | None,
     districts. Raises NotAuthorized or the store's refusals; nothing is stored then."""
     fields = _file_fields(result, file_name, file_sha256)
     districts = _result_districts(result)
+
+    def record_accepted(con, outcome: ImportOutcome) -> None:   # in the import's own transaction: both or neither
+        audit.append(con, actor, "replace" if outcome.replaced else "import", districts=districts, detail={
+            "import_id": outcome.import_id, "snapshot_ids": [s.snapshot_id for s in outcome.snapshots],
+            "replaced_snapshot_ids": outcome.replaced, "content_sha256": outcome.sha256}, **fields)
+
     try:
         _authorize_ledger(store, actor, "replace" if replace else "import", result)
-        outcome = store.import_result(result, replace=replace)
+        return store.import_result(result, replace=replace, on_write=record_accepted)
     except StoreError as exc:
         audit.record(store, actor, "replace" if replace else "import", "refused", reason=str(exc),
                      districts=districts, **fields)
         raise
-    audit.record(store, actor, "replace" if outcome.replaced else "import", districts=districts, detail={
-        "import_id": outcome.import_id, "snapshot_ids": [s.snapshot_id for s in outcome.snapshots],
-        "replaced_snapshot_ids": outcome.replaced, "content_sha256": outcome.sha256}, **fields)
-    return outcome
 
 
 def _snapshot(store: LedgerStore, snapshot_id: int) -> pd.Series:
@@ -117,13 +119,12 @@ def restore_snapshot(store: LedgerStore, snapshot_id: int, actor: Actor | None) 
         snap = _snapshot(store, snapshot_id)
         fields.update(_snapshot_fields(snap))
         authorize(store, actor, "restore", [str(snap["district"])])
-        restored = store.restore(snapshot_id)
+        return store.restore(snapshot_id, on_write=lambda con, restored: audit.append(
+            con, actor, "restore", **{**fields, "detail": {
+                "snapshot_id": snapshot_id, "displaced_snapshot_id": restored.replaced_snapshot_id}}))
     except StoreError as exc:
         audit.record(store, actor, "restore", "refused", reason=str(exc), **fields)
         raise
-    audit.record(store, actor, "restore", **{**fields, "detail": {
-        "snapshot_id": snapshot_id, "displaced_snapshot_id": restored.replaced_snapshot_id}})
-    return restored
 
 
 def withdraw_snapshot(store: LedgerStore, snapshot_id: int, actor: Actor | None, reason: str = "") -> StoredSnapshot:

@@ -115,6 +115,18 @@ def weekly_status(snapshots: pd.DataFrame, districts: list[str], day: date, dead
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def older_ledger_notes(selected: pd.DataFrame, day: date) -> dict[str, str]:
+    """District -> "数据截至5月20日" for every district whose figures at `day` come from an older ledger: the
+    newest report date among the snapshots the figures use (the store's selected_snapshots: district,
+    report_date) is before `day`. Districts shown with a ledger of `day` are left out. The newest date counts, so
+    a batch whose plan was last sent long ago (a later year's programme) does not mark a district that reports."""
+    if selected is None or len(selected) == 0:
+        return {}
+    newest = selected.assign(report_date=[pd.Timestamp(d).date() for d in selected["report_date"]]) \
+        .groupby("district", sort=False)["report_date"].max()
+    return {str(d): f"数据截至{fmt_month_day_cn(r)}" for d, r in newest.items() if r < day}
+
+
 def history(snapshots: pd.DataFrame, districts: list[str], until: date, weeks: int, deadline: Deadline,
             ) -> pd.DataFrame:
     """The state of each district in each of the `weeks` weeks up to the one holding `until`, newest first:

@@ -98,6 +98,17 @@ def test_a_disabled_account_cannot_log_in_nor_write_with_a_session_it_still_hold
         writes.import_ledger(store, read(shibei_ledger(tmp_path)), actors["shibei1"])
     assert "已停用" in str(write.value)
     assert store.snapshots().empty
+    # withdraw and restore with a session held before the account was disabled: refused too
+    ledger = read(shibei_ledger(tmp_path))
+    writes.import_ledger(store, ledger, accounts.operator())
+    writes.import_ledger(store, ledger, accounts.operator(), replace=True)
+    before = store.snapshots(include_inactive=True)[["snapshot_id", "active"]].values.tolist()
+    with pytest.raises(accounts.NotAuthorized, match="账号 shibei1 已停用或不存在"):
+        writes.withdraw_snapshot(store, 2, actors["shibei1"])
+    accounts.set_active(store, accounts.operator(), "city1", False)
+    with pytest.raises(accounts.NotAuthorized, match="账号 city1 已停用或不存在"):
+        writes.restore_snapshot(store, 1, actors["city1"])
+    assert store.snapshots(include_inactive=True)[["snapshot_id", "active"]].values.tolist() == before
 
 
 @pytest.mark.parametrize("login,allowed", [("city1", True), ("shibei1", False), ("viewer1", False)])
@@ -157,8 +168,8 @@ MATRIX = {  # role -> the write paths it may take (every other one is refused an
     None: set(),
     "viewer1": set(),
     "shibei1": {"import own", "replace own", "withdraw own"},
-    "city1": {"import own", "replace own", "replace other", "withdraw own", "withdraw other", "restore",
-              "accounts"},
+    "city1": {"import own", "replace own", "replace other", "withdraw own", "withdraw other", "restore own",
+              "restore", "accounts"},
 }
 
 
@@ -178,6 +189,13 @@ def test_write_matrix_through_the_functions_every_write_path_calls(store, tmp_pa
             writes.import_ledger(store, own, operator)
         return int(store.snapshots().query("district == '市北区'")["snapshot_id"].iloc[0])
 
+    def replaced_own_id():   # an older version of the clerk's own district, for "restore own"
+        own_id()
+        writes.import_ledger(store, own, operator, replace=True)
+        snaps = store.snapshots(include_inactive=True).query("district == '市北区' and not active")
+        return int(snaps["snapshot_id"].max())
+
+    prepared = {}
     paths = {
         "import own": lambda: writes.import_ledger(store, own, actor),
         "replace own": lambda: writes.import_ledger(store, own, actor, replace=True),
@@ -185,6 +203,7 @@ def test_write_matrix_through_the_functions_every_write_path_calls(store, tmp_pa
         "withdraw own": lambda: writes.withdraw_snapshot(store, own_id(), actor),
         "withdraw other": lambda: writes.withdraw_snapshot(
             store, int(store.snapshots().query("district == '市南区'")["snapshot_id"].iloc[0]), actor),
+        "restore own": lambda: writes.restore_snapshot(store, prepared["restore own"], actor),
         "restore": lambda: writes.restore_snapshot(store, 1, actor),
         "accounts": lambda: accounts.create_account(store, actor, "newcomer", "viewer", (), "long-enough-1"),
     }
@@ -192,6 +211,8 @@ def test_write_matrix_through_the_functions_every_write_path_calls(store, tmp_pa
     for name, path in paths.items():
         if name in ("replace own", "withdraw own"):
             own_id()
+        if name == "restore own":
+            prepared[name] = replaced_own_id()
         before, entries_before = state(), len(audit.entries(store))
         try:
             path()
@@ -319,3 +340,61 @@ def test_users_commands_end_to_end_recorded_under_the_os_user(store, tmp_path):
     assert changes == [(me, "operator", "account_created", "accepted"), (me, "operator", "account_created", "accepted"),
                        (me, "operator", "account_created", "refused"), (me, "operator", "password_changed", "accepted"),
                        (me, "operator", "account_disabled", "accepted"), (me, "operator", "account_disabled", "refused")]
+
+
+# ------------------------------------------------------------------ a write and its audit entry: both or neither
+def _fail_accepted_entries(monkeypatch):
+    """audit.append fails (as on a full disk) for every accepted entry; refusals are still written."""
+    real = audit.append
+
+    def append(con, actor, action, outcome="accepted", **fields):
+        if outcome == "accepted":
+            raise StoreUnavailable("磁盘空间不足，无法写入数据库。")
+        return real(con, actor, action, outcome, **fields)
+
+    monkeypatch.setattr(audit, "append", append)
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_an_import_whose_audit_entry_cannot_be_written_is_not_stored(store, actors, tmp_path, monkeypatch,
+                                                                     replace):
+    ledger = read(shibei_ledger(tmp_path))
+    if replace:
+        writes.import_ledger(store, ledger, actors["city1"])
+    before = store.snapshots(include_inactive=True).values.tolist()
+    version = store.version()
+    _fail_accepted_entries(monkeypatch)
+    with pytest.raises(StoreUnavailable):
+        writes.import_ledger(store, ledger, actors["city1"], replace=replace)
+    assert store.snapshots(include_inactive=True).values.tolist() == before
+    assert store.version() == version
+    last = audit.entries(store)[-1]
+    assert (last.action, last.outcome, last.reason) == ("replace" if replace else "import", "refused",
+                                                        "磁盘空间不足，无法写入数据库。")
+    assert audit.verify(store).ok
+
+
+def test_a_restore_whose_audit_entry_cannot_be_written_is_not_applied(store, actors, tmp_path, monkeypatch):
+    ledger = read(shibei_ledger(tmp_path))
+    writes.import_ledger(store, ledger, actors["city1"])
+    writes.import_ledger(store, ledger, actors["city1"], replace=True)
+    before = store.snapshots(include_inactive=True)[["snapshot_id", "active"]].values.tolist()
+    _fail_accepted_entries(monkeypatch)
+    with pytest.raises(StoreUnavailable):
+        writes.restore_snapshot(store, 1, actors["city1"])
+    assert store.snapshots(include_inactive=True)[["snapshot_id", "active"]].values.tolist() == before
+    assert [(e.action, e.outcome) for e in audit.entries(store)][-1] == ("restore", "refused")
+
+
+def test_an_import_that_fails_leaves_no_accepted_entry(store, actors, tmp_path, monkeypatch):
+    ledger = read(shibei_ledger(tmp_path))
+
+    def broken_rows(*args, **kwargs):   # the store fails while writing the communities' rows
+        raise StoreUnavailable("读写数据库文件时发生磁盘错误。")
+
+    monkeypatch.setattr(f"{type(store).__module__}._totals", broken_rows)   # loaders.store or loaders.store_pg
+    with pytest.raises(StoreUnavailable):
+        writes.import_ledger(store, ledger, actors["city1"])
+    assert store.snapshots(include_inactive=True).empty
+    assert [(e.action, e.outcome, e.reason) for e in audit.entries(store) if e.action == "import"] == [
+        ("import", "refused", "读写数据库文件时发生磁盘错误。")]

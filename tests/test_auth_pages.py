@@ -75,9 +75,58 @@ def test_readers_are_offered_no_write_and_see_why(store, login):
     assert not at.get("file_uploader")
     assert any("上传台账需要以市级管理员或区市填报员的账号登录" in i.value for i in at.info)
     assert "撤回快照" not in labels(at, "selectbox") and "恢复快照" not in labels(at, "selectbox")
+    assert not at.checkbox and not [b.key for b in at.button if b.key.startswith(
+        ("upload", "FormSubmitter:withdraw_form", "FormSubmitter:restore_form"))]
     before = state(store)
     at.switch_page("views/overview.py").run()
     assert not at.exception and state(store) == before
+    # what the server does when this session's user calls the write functions anyway (a crafted request)
+    actor = at.session_state["_auth_actor"] if login else None
+    assert (actor.role if actor else None) == ("viewer" if login else None)
+    ledger = read(store.path.parent / "市南区.xlsx")
+    assert (writes.check_ledger(store, ledger, actor) or "").startswith("账号 viewer1（查看） 无权" if login else "请先登录")
+    for write in (lambda: writes.import_ledger(store, ledger, actor),
+                  lambda: writes.import_ledger(store, ledger, actor, replace=True),
+                  lambda: writes.withdraw_snapshot(store, 2, actor),
+                  lambda: writes.restore_snapshot(store, 1, actor)):
+        with pytest.raises(accounts.NotAuthorized):
+            write()
+    assert state(store) == before
+    assert [(e.user, e.outcome) for e in audit.entries(store)[-5:]] == [(login or "（未登录）", "refused")] * 5
+
+
+def test_a_clerk_session_cannot_withdraw_or_restore_another_districts_snapshot(store, tmp_path):
+    at = app(login="shibei1")
+    upload(at, shibei_ledger(tmp_path))
+    at.button(key="upload_confirm").click().run()
+    upload(at, shibei_ledger(tmp_path))
+    at.checkbox(key="upload_replace").check().run()
+    at.button(key="upload_confirm").click().run()            # 市北区 #3 replaced by #4
+    assert [o.split(" ")[0] for o in at.selectbox(key="withdraw_choice").options] == ["#4"]
+    assert "恢复快照" not in labels(at, "selectbox")
+    actor = at.session_state["_auth_actor"]
+    before = state(store)
+    with pytest.raises(accounts.NotAuthorized, match="市南区"):
+        writes.withdraw_snapshot(store, 2, actor)             # 市南区's snapshot
+    for snapshot_id in (1, 3):                                # 市南区's older version, and the clerk's own
+        with pytest.raises(accounts.NotAuthorized):
+            writes.restore_snapshot(store, snapshot_id, actor)
+    assert state(store) == before
+
+
+@pytest.mark.parametrize("login,form", [("shibei1", "withdraw"), ("city1", "restore")])
+def test_an_account_disabled_during_a_session_is_refused_at_its_next_withdraw_or_restore(store, tmp_path,
+                                                                                        login, form):
+    writes.import_ledger(store, read(shibei_ledger(tmp_path)), accounts.operator())   # 市北区 #3
+    at = app(login=login)
+    accounts.set_active(store, accounts.operator(), login, False)
+    before = state(store)
+    choice = at.selectbox(key=f"{form}_choice")
+    choice.set_value(next(o for o in choice.options if o.startswith("#3 " if form == "withdraw" else "#1 ")))
+    at.button(key=f"FormSubmitter:{form}_form-{'撤回' if form == 'withdraw' else '恢复'}").click().run()
+    assert any(f"账号 {login} 已停用或不存在" in e.value for e in at.error), [e.value for e in at.error]
+    assert state(store) == before
+    assert [(e.user, e.action, e.outcome) for e in audit.entries(store)][-1] == (login, form, "refused")
 
 
 def test_a_clerk_imports_and_replaces_own_district_only(store, tmp_path):

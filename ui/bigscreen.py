@@ -45,6 +45,7 @@ SCREEN_CSS = """<style>
     .bs-title { flex-direction: column; gap: 4px; } .bs-title h1 { font-size: 24px; }
     .bs-tile .value { font-size: 28px; } .bs-laggards { font-size: 16px; }
   }
+  .bs-note { font-size: 15px; color: #ff9f43; font-weight: 400; }
   .bs-light { display: inline-block; min-width: 30px; text-align: center; border-radius: 4px; padding: 0 4px; }
 </style>"""
 
@@ -85,7 +86,10 @@ def laggards(progress: pd.DataFrame, n: int = 6) -> pd.DataFrame:
     return (behind if len(behind) else ordered).head(n).reset_index(drop=True)
 
 
-def laggards_html(rows: pd.DataFrame) -> str:
+def laggards_html(rows: pd.DataFrame, notes: dict[str, str] | None = None) -> str:
+    """The laggards as a table; a district shown with an older ledger (`notes`, district -> "数据截至5月20日")
+    says so under its name."""
+    notes = notes or {}
     if len(rows) == 0:
         return '<p class="bs-flat">暂无区市数据</p>'
     body = []
@@ -95,10 +99,15 @@ def laggards_html(rows: pd.DataFrame) -> str:
         body.append(
             f'<tr><td><span class="bs-light" style="background:{LIGHT_COLORS.get(r.light, "#888")};'
             f'color:{LIGHT_TEXT_COLORS.get(r.light, "#fff")}">{light}</span></td>'
-            f"<td><b>{html.escape(str(r.district))}</b></td><td>{fmt_pct(r.start_rate)}</td>"
+            f"<td><b>{html.escape(str(r.district))}</b>{_note_html(notes.get(str(r.district)))}</td>"
+            f"<td>{fmt_pct(r.start_rate)}</td>"
             f"<td>{behind}</td><td>{fmt_int(r.started)}/{fmt_int(r.planned)}</td></tr>")
     return ('<table class="bs-laggards"><tr><th>预警</th><th>区市</th><th>开工率</th><th>落后百分点</th>'
             f'<th>已开工/计划</th></tr>{"".join(body)}</table>')
+
+
+def _note_html(note: str | None) -> str:
+    return f'<br><span class="bs-note">{html.escape(note)}</span>' if note else ""
 
 
 def gauges_for_screen(fig):

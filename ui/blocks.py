@@ -80,11 +80,11 @@ def ranking(f: Filters, *, key: str) -> None:
     page (区市) with the same filters."""
     from metrics.numbers import fmt_rank_change
     from metrics.progress import ranking_change
-    from ui import tables
+    from ui import reporting, tables
 
     now = data.progress(*f.args)
     moved = ranking_change(now, data.progress(f.version, data.week_before(f.as_of), f.years, f.districts))
-    table, config = tables.ranking_table(moved)
+    table, config = tables.ranking_table(moved, reporting.data_notes(*f.args))
     change = moved.sort_values("rank_start")["rank_change"] if len(moved) else []
     table.insert(1, "名次变化", [fmt_rank_change(v) for v in change])
     st.caption("名次变化：与上周相比。点击一行打开该区（市）的页面。")

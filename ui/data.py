@@ -203,16 +203,20 @@ def _figure(spec: dict) -> go.Figure:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _gauges_spec(version: str, as_of: str, years: Years, districts: Names, theme: str, grid: tuple) -> dict:
+def _gauges_spec(version: str, as_of: str, years: Years, districts: Names, theme: str, grid: tuple,
+                 notes: tuple) -> dict:
     from figures.gauges import district_gauges
 
-    return district_gauges(progress(version, as_of, years, districts), theme=theme, **dict(grid)).to_plotly_json()
+    return district_gauges(progress(version, as_of, years, districts), theme=theme, notes=dict(notes),
+                           **dict(grid)).to_plotly_json()
 
 
 def gauges_figure(version: str, as_of: str, years: Years, districts: Names = (), theme: str = "light",
-                  **grid) -> go.Figure:
-    """figures.gauges.district_gauges of the as-of state (cached); `grid`: its layout arguments."""
-    return _figure(_gauges_spec(version, as_of, years, districts, theme, tuple(sorted(grid.items()))))
+                  notes: dict[str, str] | None = None, **grid) -> go.Figure:
+    """figures.gauges.district_gauges of the as-of state (cached); `grid`: its layout arguments, `notes` the
+    districts shown with an older ledger (ui.reporting.data_notes)."""
+    return _figure(_gauges_spec(version, as_of, years, districts, theme, tuple(sorted(grid.items())),
+                                tuple(sorted((notes or {}).items()))))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

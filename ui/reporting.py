@@ -44,3 +44,11 @@ def weekly(version: str, as_of: str) -> pd.DataFrame:
 def history(version: str, as_of: str, weeks: int) -> pd.DataFrame:
     return reporting.history(_snapshots(version), config.district_names(), date.fromisoformat(as_of), weeks,
                              deadline())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def data_notes(version: str, as_of: str, years: tuple[int, ...], districts: tuple[str, ...] = ()) -> dict[str, str]:
+    """metrics.reporting.older_ledger_notes of the snapshots the pages' figures use (f.args): the districts
+    shown with an older ledger, for their gauges, ranking rows and data lines."""
+    selected = data.store().selected_snapshots(as_of, list(years), list(districts) or None)
+    return reporting.older_ledger_notes(selected, date.fromisoformat(as_of))

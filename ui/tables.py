@@ -44,10 +44,19 @@ RANKING_HEADERS = {
 }
 
 
-def ranking_table(progress: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """District ranking by start rate, with the investment ranking beside it."""
+RANKING_NOTE = "数据截至"   # the column that marks a district shown with an older ledger: 数据截至 | 5月20日
+
+
+def ranking_table(progress: pd.DataFrame, notes: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict]:
+    """District ranking by start rate, with the investment ranking beside it. `notes` (district ->
+    "数据截至5月20日", metrics.reporting.older_ledger_notes) fill a 数据截至 column beside the district's name
+    with the older ledger's date (empty for a district shown with the selected date's ledger): the date alone,
+    so that the table still fits a 1600-pixel screen."""
     ordered = progress.sort_values("rank_start") if len(progress) else progress
     out = ordered[[c for c in RANKING_HEADERS if c in ordered.columns]].copy()
+    if notes:
+        out.insert(out.columns.get_loc("district") + 1, RANKING_NOTE,
+                   [notes.get(str(d), "").removeprefix(RANKING_NOTE) for d in out["district"]])
     for col in ("start_rate", "household_start_rate", "schedule_rate", "behind_points"):
         out[col] = _round(out[col], 1)
     out["completed_investment_wan"] = _round(out["completed_investment_wan"], 1)
@@ -66,8 +75,10 @@ def ranking_table(progress: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
                    RANKING_HEADERS["completed"]: st.column_config.NumberColumn(**small),
                    RANKING_HEADERS["rank_start"]: st.column_config.NumberColumn(**small),
                    RANKING_HEADERS["rank_investment"]: st.column_config.NumberColumn(**small),
-                   RANKING_HEADERS["light"]: st.column_config.TextColumn(**small),
-                   RANKING_HEADERS["district"]: st.column_config.TextColumn(**small)})
+                   RANKING_HEADERS["light"]: st.column_config.TextColumn(width=52),   # one character: room for 数据截至
+                   RANKING_HEADERS["district"]: st.column_config.TextColumn(**small),
+                   RANKING_NOTE: st.column_config.TextColumn(
+                       width=64, help="该区（市）的数字来自所选日期之前的旧台账，数据截至此日；空白：所选日期的台账")})
     return out, config
 
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from figures.gauges import district_gauges
 from metrics.numbers import fmt_date_cn
-from ui import bigscreen, blocks, data, layout, maps
+from ui import bigscreen, blocks, data, layout, maps, reporting
 from ui.cards import overview_cards
 from ui.filters import show_latest_next_run
 
@@ -64,7 +64,9 @@ st.html(bigscreen.tiles_html(overview_cards(data.headline(*focus.args),
                                                           focus.districts))))
 
 st.html('<div class="bs-section">各区（市）开工率　落后在前，刻线为序时进度</div>')
-gauges = district_gauges(data.progress(*f.args), theme=theme, note=False, **layout.gauge_grid(row_gap=0.3))
+notes = reporting.data_notes(*f.args)   # districts shown with an older ledger: marked on gauges and laggards
+gauges = district_gauges(data.progress(*f.args), theme=theme, note=False, notes=notes, note_inline=True,
+                         **layout.gauge_grid(row_gap=0.3))
 layout.chart(gauges if layout.is_phone() else bigscreen.gauges_for_screen(gauges), key="bigscreen_gauges",
              height=None if layout.is_phone() else 450, toolbar=False)
 
@@ -78,5 +80,5 @@ with trend_column:
     blocks.investment_trend(focus, theme=theme, key="bigscreen_trend", height=310, toolbar=False)
 with laggard_column:
     st.html('<div class="bs-section">进度滞后区市</div>')
-    st.html(bigscreen.laggards_html(bigscreen.laggards(data.progress(*f.args))))
+    st.html(bigscreen.laggards_html(bigscreen.laggards(data.progress(*f.args)), notes))
     st.html(bigscreen.week_html(data.week_changes(*focus.args, data.comparison_date(f.version, f.as_of, f.years))))

@@ -6,7 +6,7 @@ import streamlit as st
 from figures.gauges import district_gauges
 from figures.text import markdown_text
 from figures.timeline import node_timeline
-from ui import blocks, data, layout, tables
+from ui import blocks, data, layout, reporting, tables
 from ui.cards import changes_note, overview_cards, show_cards
 
 f = layout.page_header("区市 · 分区调度", caption=False)
@@ -16,11 +16,14 @@ if not names:
     st.info("所选条件下没有区市台账。")
     st.stop()
 
-line = st.empty()   # the data line, above the picker, names the district shown (not 全市)
+line = st.container()   # the data line, above the picker, names the district shown (not 全市)
 district = st.columns([1, 3])[0].selectbox("选择区市", names, key="focus_district", bind="query-params")
 focus = replace(f, districts=(district,))
+notes = reporting.data_notes(*focus.args)   # this district's figures from an older ledger: said on its data line
 with line:
     layout.data_caption(focus)
+    if district in notes:
+        st.caption(f"注意：{markdown_text(district)}的图表和数字来自旧台账，{notes[district]}。")
 one = focus.args
 heading = markdown_text(district)   # the district name as written, in the headings below
 
@@ -30,7 +33,7 @@ show_cards(overview_cards(data.headline(*one), data.headline(f.version, data.wee
 gauge_column, trend_column = st.columns([1, 2], gap="medium")
 with gauge_column:
     st.markdown(f"#### {heading}开工率")
-    layout.chart(district_gauges(data.progress(*one), columns=1, theme=theme), key="district_gauge")
+    layout.chart(district_gauges(data.progress(*one), columns=1, theme=theme, notes=notes), key="district_gauge")
 with trend_column:
     st.markdown(f"#### {heading}{blocks.trend_title(focus)}")
     blocks.investment_trend(focus, theme=theme, key="district_trend")

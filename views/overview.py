@@ -19,7 +19,8 @@ if len(f.years) > 1:   # a programme of several batches (2022–2024): each year
 st.markdown("#### 各区（市）开工率　落后在前，颜色按序时进度预警")
 st.caption(overview_note(reporting.weekly(f.version, f.as_of), f.as_of_date))   # who reported; older data marked
 phone = layout.is_phone()     # a phone: the map fitted to its 390-pixel width
-layout.chart(data.gauges_figure(*f.args, theme=theme, **layout.gauge_grid()), key="overview_gauges")
+layout.chart(data.gauges_figure(*f.args, theme=theme, notes=reporting.data_notes(*f.args), **layout.gauge_grid()),
+             key="overview_gauges")
 blocks.fast_slow(f)
 
 left, right = st.columns([1, 1], gap="medium")
