@@ -15,13 +15,14 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
+
+from streamlit_server import free_port
 
 APP_USER = "ledger"
 APP_PASSWORD = "ledger-test-pw"
@@ -38,19 +39,13 @@ def pg_bindir() -> Path | None:
     return Path(initdb).resolve().parent if initdb else None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PgServer:
     def __init__(self, bindir: Path):
         self.bindir = bindir
         self.run_as = "postgres" if os.geteuid() == 0 else None
         self.root = Path(tempfile.mkdtemp(prefix="ledger-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         if self.run_as:
             entry = pwd.getpwnam(self.run_as)
             os.chown(self.root, entry.pw_uid, entry.pw_gid)

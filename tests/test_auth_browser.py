@@ -7,51 +7,15 @@ Run: pytest -m browser tests/test_auth_browser.py
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
-from contextlib import contextmanager
-from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from auth_support import PASSWORD, add_accounts, fast_settings, read, shibei_ledger
-from test_browser import (ROOT, SHOT_DIR, Monitor, _free_port, assert_page_is_clean, browser, go,  # noqa: F401
-                          settle)
+from streamlit_server import streamlit_server
+from test_browser import SHOT_DIR, Monitor, assert_page_is_clean, browser, go, settle  # noqa: F401
 
 pytestmark = pytest.mark.browser
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@contextmanager
-def streamlit_server(folder: Path, env: dict, *, cwd: Path = ROOT, port: int | None = None):
-    """`streamlit run dashboard.py` on a loopback port until the block ends (its log in folder/streamlit.log)."""
-    port = port or _free_port()
-    log = open(folder / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=cwd, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(f"streamlit exited: {(folder / 'streamlit.log').read_text()[-2000:]}")
-                time.sleep(0.5)
-        yield SimpleNamespace(url=url, port=port, log=folder / "streamlit.log")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,8 @@ import pytest
 
 from auth_support import read, shibei_ledger
 from test_auth_browser import XLSX, streamlit_server
-from test_browser import ROOT, SHOT_DIR, _free_port, browser, settle  # noqa: F401
+from streamlit_server import free_port
+from test_browser import ROOT, SHOT_DIR, browser, settle  # noqa: F401
 
 pytestmark = pytest.mark.browser
 OIDC = ROOT / "tests" / "oidc"
@@ -29,7 +30,7 @@ def provider(tmp_path_factory):
     if node is None or not (OIDC / "node_modules" / "oidc-provider").is_dir():
         pytest.fail("the OIDC tests need node and tests/oidc/node_modules: run scripts/install_test_deps.sh")
     folder = tmp_path_factory.mktemp("oidc")
-    port, app_port = _free_port(), _free_port()
+    port, app_port = free_port(), free_port()
     log = open(folder / "provider.log", "w")
     proc = subprocess.Popen([node, str(OIDC / "provider.mjs"), str(port), CLIENT_ID, CLIENT_SECRET,
                              f"http://127.0.0.1:{app_port}/oauth2callback"], stdout=log, stderr=subprocess.STDOUT)

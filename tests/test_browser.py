@@ -13,13 +13,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import socket
-import subprocess
-import sys
 import shutil
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlparse
@@ -27,6 +23,7 @@ from urllib.parse import urlparse
 import pytest
 
 from auth_support import browser_login
+from streamlit_server import streamlit_server
 from test_pages import ROOT
 
 pytestmark = pytest.mark.browser
@@ -53,12 +50,6 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM} (apt install chromium fonts-noto-cjk)", allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _digest(db: Path) -> str:
     """The stored ledgers: the store's version (changed by every import, replace, withdraw or restore) and its
     snapshots. Checking a file does write to the file, its entry in the audit log (tests/test_audit.py)."""
@@ -74,31 +65,8 @@ def server(sample_store_file, tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser-store")
     db = folder / "ledger.sqlite"
     shutil.copyfile(sample_store_file, db)
-    port = _free_port()
-    log = open(folder / "streamlit.log", "w")
-    env = {**os.environ, "LEDGER_DB": str(db)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(f"streamlit exited: {(folder / 'streamlit.log').read_text()[-2000:]}")
-                time.sleep(0.5)
-        yield SimpleNamespace(url=url, db=db, log=folder / "streamlit.log")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    with streamlit_server(folder, {"LEDGER_DB": str(db)}) as running:
+        yield SimpleNamespace(url=running.url, db=db, log=running.log)
 
 
 def _base_path_probe(url: str) -> bool:

@@ -21,7 +21,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from pg_fixtures import _free_port
+from streamlit_server import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -96,7 +96,7 @@ def deployment(pg_server, tmp_path_factory):
     with PgLedgerStore(url) as store:
         store.import_result(read_ledger(LEDGERS / "崂山区.csv", source_name="崂山区.csv",
                                         report_date=date(2022, 5, 20)))
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     procs, logs = [], []
     env = {**os.environ, "LEDGER_DB": url,
            # the same secret in every process: a session's XSRF cookie stays valid if it ever moves
@@ -109,7 +109,7 @@ def deployment(pg_server, tmp_path_factory):
                 [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
                  "--server.address", "127.0.0.1", "--server.headless", "true"],
                 cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT))
-        front = _free_port()
+        front = free_port()
         conf = nginx_config(folder, front, ports)
         check = subprocess.run([nginx, "-t", "-c", str(conf), "-p", str(folder), "-e", "stderr"],
                                capture_output=True, text=True, timeout=30)

@@ -6,15 +6,13 @@ Runs tests/fixtures/hostile_app.py with `streamlit run` on a loopback port (see 
 """
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
 
-from test_browser import CHROMIUM, Monitor, _free_port, browser, settle, wait_for_visuals  # noqa: F401
+from streamlit_server import streamlit_server
+from test_browser import CHROMIUM, Monitor, browser, settle, wait_for_visuals  # noqa: F401
 from test_pages import ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
@@ -27,24 +25,8 @@ BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    port = _free_port()
-    log = open(tmp_path_factory.mktemp("hostile-app") / "streamlit.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
+    with streamlit_server(tmp_path_factory.mktemp("hostile-app"), {}, app=APP) as running:
+        yield running.url
 
 
 def shown(text: str) -> str:

@@ -7,18 +7,16 @@ Run: pytest -m browser tests/test_meeting_browser.py   (needs chromium and fonts
 from __future__ import annotations
 
 import contextlib
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import quote
 
 import pytest
 
-from test_browser import (CHROMIUM, SHOT_DIR, Monitor, _free_port, assert_page_is_clean,
+from streamlit_server import streamlit_server
+from test_browser import (CHROMIUM, SHOT_DIR, Monitor, assert_page_is_clean,
                           playwright_api, settle, wait_for_visuals)
 from test_pages import ROOT
 
@@ -46,30 +44,8 @@ def fresh_server(store_file: Path, folder: Path):
 
     db = folder / "ledger.sqlite"
     shutil.copyfile(store_file, db)
-    port = _free_port()
-    log_path = folder / "streamlit.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, env={**__import__("os").environ, "LEDGER_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(240):
-                try:
-                    urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-                    break
-                except OSError:
-                    if proc.poll() is not None:
-                        pytest.fail(f"streamlit exited: {log_path.read_text()[-2000:]}")
-                    time.sleep(0.5)
-            yield SimpleNamespace(url=url, db=db)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with streamlit_server(folder, {"LEDGER_DB": str(db)}) as running:
+        yield SimpleNamespace(url=running.url, db=db)
 
 
 @contextlib.contextmanager

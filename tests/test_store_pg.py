@@ -298,9 +298,9 @@ def test_threads_share_the_pool(pg_store):
 
 # ------------------------------------------------------------------------------------------------------- faults
 def test_server_down_at_start(pg_server):
-    from pg_fixtures import _free_port
+    from streamlit_server import free_port
 
-    port = _free_port()
+    port = free_port()
     with pytest.raises(StoreUnavailable) as got:
         PgLedgerStore(f"postgresql://ledger:x@127.0.0.1:{port}/ledger")
     assert str(got.value) == (f"无法连接台账数据库服务器 127.0.0.1:{port}/ledger（服务器未启动、地址或端口不对，或网络不通）。"
