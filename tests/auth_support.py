@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
 
@@ -90,3 +92,16 @@ def browser_login(page, db, login: str = "admin1", password: str = PASSWORD, *, 
     sidebar.get_by_role("button", name="登录").click()
     sidebar.get_by_role("button", name="退出").wait_for(timeout=60_000)
     time.sleep(0.5)
+
+
+# Fixtures shared by the accounts and audit tests (imported there): fast hashing settings, and a store on
+# either engine (pg_fixtures.either_store).
+@pytest.fixture(autouse=True)
+def fast_auth_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("LEDGER_SETTINGS", str(fast_settings(tmp_path)))
+    monkeypatch.delenv("LEDGER_DB", raising=False)
+
+
+@pytest.fixture
+def store(either_store):
+    return either_store

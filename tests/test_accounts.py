@@ -9,21 +9,11 @@ import sys
 
 import pytest
 
-from auth_support import PASSWORD, ROOT, add_accounts, fast_settings, read, shibei_ledger
+from auth_support import (PASSWORD, ROOT, add_accounts, fast_auth_settings, fast_settings, read,  # noqa: F401
+                          shibei_ledger, store)
 from loaders import accounts, audit, writes
 from loaders.store import LedgerStore, StoreUnavailable
 from pg_fixtures import store_target, stored_state
-
-
-@pytest.fixture(autouse=True)
-def settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("LEDGER_SETTINGS", str(fast_settings(tmp_path)))
-    monkeypatch.delenv("LEDGER_DB", raising=False)
-
-
-@pytest.fixture
-def store(either_store):
-    return either_store
 
 
 @pytest.fixture

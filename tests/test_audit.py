@@ -10,20 +10,10 @@ from datetime import datetime
 
 import pytest
 
-from auth_support import PASSWORD, ROOT, add_accounts, fast_settings, read, shibei_ledger
+from auth_support import (PASSWORD, ROOT, add_accounts, fast_auth_settings, fast_settings, read,  # noqa: F401
+                          shibei_ledger, store)
 from loaders import accounts, audit, writes
 from pg_fixtures import store_target, tamper
-
-
-@pytest.fixture(autouse=True)
-def settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("LEDGER_SETTINGS", str(fast_settings(tmp_path)))
-    monkeypatch.delenv("LEDGER_DB", raising=False)
-
-
-@pytest.fixture
-def store(either_store):
-    return either_store
 
 
 def test_an_import_replace_withdraw_and_restore_are_recorded_field_by_field(store, tmp_path):

@@ -7,24 +7,15 @@ import time
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from auth_support import PASSWORD, XLSX, add_accounts, fast_settings, log_in, read, shibei_ledger
 from loaders import accounts, audit, writes
 from loaders.store import LedgerStore
+from test_pages import fresh_caches  # noqa: F401 (autouse: both caches cleared around every test)
 
 APP = Path(__file__).resolve().parents[1] / "dashboard.py"
 LEDGER = "views/ledger.py"
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 @pytest.fixture
