@@ -93,7 +93,9 @@ def sidebar_filters() -> Filters | None:
             _seed(DATE, url_date[0] if url_date and url_date[0] in dates else dates[-1])
         elif st.session_state[DATE] not in dates:
             _seed(DATE, dates[-1])
-        as_of = st.selectbox("截至日期（周报快照）", dates, key=DATE, format_func=_date_label(dates[-1]))
+        # Newest first: when the browser sends no value (seen on a page change in a slow CI run) the selectbox
+        # falls back to its first option, which must be the latest week, not the programme's first.
+        as_of = st.selectbox("截至日期（周报快照）", dates[::-1], key=DATE, format_func=_date_label(dates[-1]))
         names = _district_options(version)
         districts = st.multiselect("区市", names, key=DISTRICT, bind="query-params", placeholder="全市（全部区市）")
 
