@@ -118,3 +118,23 @@ def test_upload_widget_leaves_limits_to_the_product(browser, app_url, name, size
     assert widget.locator('[role="alert"]').count() == 0, widget.inner_text()
     assert "or smaller" not in widget.inner_html() and "not allowed" not in widget.inner_html()
     page.close()
+
+
+def test_file_over_the_transport_limit_is_refused_in_chinese(browser, app_url, tmp_path):
+    """A file over server.maxUploadSize never reaches the server: the widget refuses it, and its English words
+    ("File must be 64.0MB or smaller") are replaced, on the chip and in its hover tooltip."""
+    too_big = tmp_path / "全市台账.xlsx"
+    too_big.write_bytes(b"PK\x03\x04" + b"x" * (65 * 2**20))
+    page, monitor = open_case(browser, app_url, 0)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(too_big))
+    chip = page.locator('[data-testid="stFileChip"][aria-invalid="true"]')
+    chip.wait_for(timeout=60_000)
+    expected = '"无法上传：文件超过64MB的传输上限，或上传中断。台账文件不超过20MB，每次上传一个文件。"'
+    assert page.evaluate("""() => getComputedStyle(document.querySelector('[data-testid="stFileChips"]'),
+                                                    '::after').content""") == expected
+    chip.hover()
+    tip = page.locator('[data-testid="stTooltipErrorContent"]')
+    tip.wait_for(timeout=10_000)
+    assert tip.evaluate("e => getComputedStyle(e).fontSize") == "0px"
+    assert tip.evaluate("e => getComputedStyle(e, '::after').content") == expected
+    page.close()

@@ -60,9 +60,13 @@ def product_limit_mb() -> float:
 
 def file_input(label: str, key: str):
     """The ledger file input: any type and up to server.maxUploadSize (the transport limit), in Chinese.
-    Streamlit (1.67) writes the button and the size note in English with no option to change them, so the words
-    are swapped with CSS; the note gives the product's limit, not the transport's."""
+    Streamlit (1.67) writes the button, the size note and a refused file's message ("File must be 64.0MB or
+    smaller", shown on the file chip's hover tooltip) in English with no option to change them, so the words are
+    swapped with CSS; the note gives the product's limit, not the transport's. A file the widget refuses never
+    reaches the server, so its Chinese message can only be drawn here."""
     limit = f"{product_limit_mb():g}"
+    refused = (f"无法上传：文件超过{st.get_option('server.maxUploadSize'):g}MB的传输上限，或上传中断。"
+               f"台账文件不超过{limit}MB，每次上传一个文件。")
     st.html(f"""<style>
       [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ display: none; }}
       [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {{
@@ -70,6 +74,10 @@ def file_input(label: str, key: str):
       [data-testid="stFileUploaderDropzoneInstructions"] span {{ display: none; }}
       [data-testid="stFileUploaderDropzoneInstructions"] > div::after {{
         content: "拖入文件或点击选择 · 单个文件不超过{limit}MB · XLSX、XLSM、XLS、CSV"; font-size: 0.875rem; opacity: 0.7; }}
+      [data-testid="stFileChips"]:has([data-testid="stFileChip"][aria-invalid="true"])::after {{
+        content: "{refused}"; display: block; color: var(--st-red-color, #d93025); font-size: 0.875rem; }}
+      [data-testid="stTooltipErrorContent"] {{ font-size: 0; }}
+      [data-testid="stTooltipErrorContent"]::after {{ content: "{refused}"; font-size: 0.875rem; }}
     </style>""")
     return st.file_uploader(label, type=None, key=key)
 
