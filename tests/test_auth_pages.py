@@ -247,16 +247,32 @@ def test_login_form_messages_and_logout(store):
     assert [(e.user, e.action) for e in audit.entries(store)][-2:] == [("city1", "login"), ("city1", "logout")]
 
 
+class _Clock:
+    """ui.auth's clock, moved on by the test: a slow machine must not expire the session before the first check."""
+
+    def __init__(self):
+        self.ahead = 0.0
+
+    def time(self) -> float:
+        return time.time() + self.ahead
+
+
 def test_a_session_expires_after_the_idle_time(store, tmp_path, monkeypatch):
-    monkeypatch.setenv("LEDGER_SETTINGS", str(fast_settings(tmp_path, "idle_timeout_minutes = 0.005\n")))
+    import ui.auth
+
+    clock = _Clock()
+    monkeypatch.setattr(ui.auth, "time", clock)
+    monkeypatch.setenv("LEDGER_SETTINGS", str(fast_settings(tmp_path, "idle_timeout_minutes = 2\n")))
     at = app(login="shibei1")
+    clock.ahead = 100                       # within the two minutes: still logged in
+    at.run()
     assert at.get("file_uploader")
-    time.sleep(0.5)
+    clock.ahead = 100 + 121                 # then idle for more than two minutes
     at.run()
     assert not at.get("file_uploader")
-    assert [e.value for e in at.error] == ["登录已超时（0.005分钟未操作），请重新登录。"]
+    assert [e.value for e in at.error] == ["登录已超时（2分钟未操作），请重新登录。"]
     assert [(e.user, e.action, e.reason) for e in audit.entries(store)][-1] == \
-        ("shibei1", "logout", "登录已超时（0.005分钟未操作），请重新登录。")
+        ("shibei1", "logout", "登录已超时（2分钟未操作），请重新登录。")
 
 
 def test_an_account_disabled_during_a_session_cannot_import(store, tmp_path):
