@@ -113,7 +113,10 @@ def points_outside_district(lon, lat, districts, boundaries: gpd.GeoDataFrame | 
     """
     b = load_boundaries() if boundaries is None else boundaries
     x, y = _xy(lon, lat)
-    codes, stated = pd.factorize(pd.Series(np.ravel(np.asarray(districts, dtype=object))).astype("string").str.strip())
+    # a few districts over many rows: each distinct name trimmed once
+    codes, written = pd.factorize(pd.Series(np.ravel(np.asarray(districts, dtype=object))).astype("string"))
+    trimmed, stated = pd.factorize(pd.Series(written, dtype="string").str.strip())
+    codes = np.where(codes >= 0, trimmed[np.maximum(codes, 0)] if len(trimmed) else -1, -1)
     if len(codes) != x.size:
         raise ValueError(f"districts has {len(codes)} values for {x.size} points")
     valid = np.isfinite(x) & np.isfinite(y)

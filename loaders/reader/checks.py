@@ -137,7 +137,10 @@ def duplicates(frame: pd.DataFrame, rep: Report, header_of: dict) -> None:
     ids = frame["community_id"]
     key = ids.astype(object)
     # only ids with a non-ASCII character or a space can change (the rest are their own normal form)
-    odd = [i for i, x in enumerate(key.tolist()) if isinstance(x, str) and not (x.isascii() and " " not in x)]
+    listed = key.to_numpy()
+    written = "\x00".join(listed[~pd.isna(listed)].tolist())    # one look at every id first: usually none can change
+    odd = ([i for i, x in enumerate(listed.tolist()) if isinstance(x, str) and not (x.isascii() and " " not in x)]
+           if not written.isascii() or " " in written else [])
     if odd:
         key = key.copy()
         key.iloc[odd] = ids.iloc[odd].str.normalize("NFKC").str.replace(r"\s+", "", regex=True).astype(object)

@@ -89,11 +89,16 @@ class Table:
                 return text
             except TypeError:     # unhashable
                 return display(v)
+        # a check can name a row in most rows of a national ledger (135,000 overdue nodes): the frozen
+        # dataclass's __init__ (one object.__setattr__ per field) would cost more than the check itself
+        new = object.__new__
         for i in np.flatnonzero(mask).tolist():
             v = value[i] if value is not None else (show(raw[i]) if raw is not None else None)
             h = hdr[i] if per_row_hdr else hdr
-            sink.append(Issue(level, sheet[i], row[i], h if h is not None else label, v,
-                              message[i] if per_row_msg else message))
+            issue = new(Issue)
+            issue.__dict__.update(level=level, sheet=sheet[i], row=row[i], column=h if h is not None else label,
+                                  value=v, message=message[i] if per_row_msg else message)
+            sink.append(issue)
 
 
 def convert(t: Table, opts: Options) -> None:
@@ -112,7 +117,9 @@ def _identity(t: Table, opts: Options) -> None:
     # identity
     for fld in ("community_id", "name"):
         txt = values.text_array(raw.get(fld, none), codes=t.codes.get(fld))
-        multi = np.flatnonzero([isinstance(x, str) and ("\n" in x or "\r" in x) for x in txt])
+        written = "\x00".join(txt[txt != None].tolist())  # noqa: E711 - one look at every cell, not a loop
+        multi = (np.flatnonzero([isinstance(x, str) and ("\n" in x or "\r" in x) for x in txt])
+                 if "\n" in written or "\r" in written else [])
         if len(multi):       # Alt+Enter inside a name or id: the line break is not part of it
             txt[multi] = [re.sub(r"\s*[\r\n]+\s*", "", x) for x in txt[multi]]
         out[fld] = txt
@@ -127,7 +134,8 @@ def _identity(t: Table, opts: Options) -> None:
         if fld == "community_id" and fld in raw:
             # 3.70212E+11: Excel showed a long numeric id in scientific notation and the file kept what it showed
             sci = np.zeros(n, dtype=bool)
-            sci[[i for i, x in enumerate(txt.tolist()) if x is not None and "+" in x and _SCIENTIFIC_RE.match(x)]] = True
+            if "+" in written:
+                sci[[i for i, x in enumerate(txt.tolist()) if x is not None and "+" in x and _SCIENTIFIC_RE.match(x)]] = True
             t.issues("error", fld, sci, "小区编号是科学计数法（如3.70212E+11）：Excel把长数字编号显示成科学计数法，"
                                         "保存时只留下了前几位，原编号已无法还原。请把该列设为文本格式、重新录入完整编号后再报送。")
 

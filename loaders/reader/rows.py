@@ -33,20 +33,25 @@ EXAMPLE_NAME_RE = re.compile(r"[(（]\s*(?:示例|样例|范例|例)\s*[)）]|(?
 EXAMPLE_LIKE_NAME_RE = re.compile(r"示例|样例|范例|(?:^|\x00)[XxＸｘ×]{2,}")
 
 
-def marked(raw: dict, rcodes: dict, columns, pattern: re.Pattern, needles: str) -> np.ndarray:
+def marked(raw: dict, rcodes: dict, columns, pattern: re.Pattern, needles: str,
+           memo: dict | None = None) -> np.ndarray:
     """Rows whose text in any of the columns matches pattern: one regex pass over the distinct texts joined by
     NUL (a NUL never occurs in a cell; anchors are written (?:^|\x00)), hits mapped back to their rows.
-    needles: characters of which every match holds one; without any, the (slower) regex pass is skipped."""
+    needles: characters of which every match holds one; without any, the (slower) regex pass is skipped.
+    memo: a dict kept over several calls on the same cells, so each column's distinct texts are found once."""
     n = len(next(iter(raw.values()))) if raw else 0
     hit = np.zeros(n, dtype=bool)
+    memo = {} if memo is None else memo
     for col in columns:
         if col is None:
             continue
-        texts = np.flatnonzero(rcodes[col.index] == 2)
+        if col.index not in memo:
+            texts = np.flatnonzero(rcodes[col.index] == 2)
+            codes, uniq = pd.factorize(raw[col.index][texts]) if len(texts) else (None, None)
+            memo[col.index] = (texts, codes, uniq, "\x00".join(uniq.tolist()) if len(texts) else "")
+        texts, codes, uniq, joined = memo[col.index]
         if not len(texts):
             continue
-        codes, uniq = pd.factorize(raw[col.index][texts])
-        joined = "\x00".join(uniq.tolist())
         if not any(c in joined for c in needles):
             continue
         ends = np.cumsum(np.fromiter(map(len, uniq), dtype=np.int64, count=len(uniq)) + 1)
@@ -226,7 +231,8 @@ def classify(b: Block, continuation: np.ndarray, rep: Report) -> RowKinds:
             look.add(by_field[fld][0].index)
     look &= set(raw)
     first_chars = "".join({w[0] for w in headers.subtotal_words() if w})
-    id_word = marked(raw, rcodes, (id_col,), words, first_chars)       # an id cell holding 合计/小计…
+    distinct: dict = {}         # the id and name columns' distinct texts, for every marked() below
+    id_word = marked(raw, rcodes, (id_col,), words, first_chars, distinct)       # an id cell holding 合计/小计…
     # the words in any looked-at cell, only on the (few) rows without a proper id ('—' or '/' is none either)
     id_none = id_empty.copy()
     if id_col is not None:
@@ -253,9 +259,9 @@ def classify(b: Block, continuation: np.ndarray, rep: Report) -> RowKinds:
             for h in b.header_cells.get(col.index, ()):
                 if isinstance(h, str) and h.strip():
                     repeated |= (raw[col.index] == h)
-    id_example = marked(raw, rcodes, (id_col,), EXAMPLE_ID_RE, "例Xxｘ×Ｘ")
-    example = (id_example | marked(raw, rcodes, (name_col,), EXAMPLE_NAME_RE, "例")
-               | (marked(raw, rcodes, (name_col,), EXAMPLE_LIKE_NAME_RE, "例Xxｘ×Ｘ") & (id_none | id_example)))
+    id_example = marked(raw, rcodes, (id_col,), EXAMPLE_ID_RE, "例Xxｘ×Ｘ", distinct)
+    example = (id_example | marked(raw, rcodes, (name_col,), EXAMPLE_NAME_RE, "例", distinct)
+               | (marked(raw, rcodes, (name_col,), EXAMPLE_LIKE_NAME_RE, "例Xxｘ×Ｘ", distinct) & (id_none | id_example)))
     example &= ~blank & ~subtotal
     for i in np.flatnonzero(example):
         rep.warn(name, b.line(i), None, None, "示例行（填报样例），不是小区，已忽略。")
