@@ -42,7 +42,7 @@ def test_schema_version_is_recorded_and_reopening_changes_nothing(pg_store, pg_u
     before = stored_state(pg_store)
     with pg_store._read() as con:
         versions = con.execute(f"SELECT version FROM {SCHEMA}.schema_version").fetchall()
-    assert versions == [(1,), (2,)] and SCHEMA_VERSION == 2
+    assert versions == [(1,), (2,), (4,)] and SCHEMA_VERSION == 4
     with PgLedgerStore(pg_url) as again:
         assert again.version() == pg_store.version()
         assert again.report_dates() == [date(2022, 3, 4)]
@@ -54,9 +54,11 @@ def test_a_store_of_schema_version_1_gets_accounts_and_the_audit_log_and_keeps_i
     from loaders import accounts, audit
 
     pg_store.import_result(week1())
+    summary_before = pg_store.summary_as_of()
     with pg_server.admin(pg_url.rsplit("/", 1)[1]) as con:   # as the product before accounts left it
-        con.execute(f"DROP TABLE {SCHEMA}.accounts, {SCHEMA}.audit_log")
-        con.execute(f"DELETE FROM {SCHEMA}.schema_version WHERE version = 2")
+        con.execute(f"DROP TABLE {SCHEMA}.accounts, {SCHEMA}.audit_log, {SCHEMA}.snapshot_statuses, "
+                    f"{SCHEMA}.snapshot_bundles")
+        con.execute(f"DELETE FROM {SCHEMA}.schema_version WHERE version IN (2, 4)")
     ledger_before = pg_store.ledger_as_of()
     with PgLedgerStore(pg_url) as again:
         assert accounts.list_accounts(again) == [] and audit.entries(again) == []
@@ -65,7 +67,9 @@ def test_a_store_of_schema_version_1_gets_accounts_and_the_audit_log_and_keeps_i
         assert audit.verify(again).count == 1
         pd.testing.assert_frame_equal(again.ledger_as_of(), ledger_before)
         with again._read() as con:
-            assert con.execute(f"SELECT version FROM {SCHEMA}.schema_version ORDER BY 1").fetchall() == [(1,), (2,)]
+            assert con.execute(f"SELECT version FROM {SCHEMA}.schema_version ORDER BY 1").fetchall() == [
+                (1,), (2,), (4,)]
+        assert again.summary_as_of() == summary_before   # the aggregates computed from the rows (migration 4)
 
 
 def test_a_schema_from_a_newer_product_is_refused_untouched(pg_store, pg_url, pg_server):
@@ -420,6 +424,7 @@ def assert_same_answers(lite, pg, dates):
         pd.testing.assert_frame_equal(lite.ledger_as_of(as_of), pg.ledger_as_of(as_of))
         pd.testing.assert_frame_equal(lite.selected_snapshots(as_of, batch_years=2022),
                                       pg.selected_snapshots(as_of, batch_years=2022))
+        assert lite.summary_as_of(as_of) == pg.summary_as_of(as_of)
     pd.testing.assert_frame_equal(lite.totals_by_date(), pg.totals_by_date())
     pd.testing.assert_frame_equal(lite.totals_by_date(batch_years=[2021], districts=["市北区"]),
                                   pg.totals_by_date(batch_years=[2021], districts=["市北区"]))
