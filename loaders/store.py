@@ -226,15 +226,16 @@ _SOUND_AT_OPEN: set[tuple] = set()
 
 
 def _file_state(path: Path) -> tuple | None:
-    """The file and its write-ahead log as (device, inode, size, mtime in ns) each: any write by SQLite or by
-    anything else (a torn copy, a disk tool) changes one of them. None when the file cannot be looked at."""
+    """The file and its write-ahead log as (device, inode, size, mtime in ns): any write by SQLite or by
+    anything else (a torn copy, a disk tool) changes one of them. An empty log holds nothing (SQLite makes a new
+    one for every first connection and removes it after the last). None when the file cannot be looked at."""
     try:
         main = path.stat()
     except OSError:
         return None
     try:
         wal = Path(f"{path}-wal").stat()
-        wal_state = (wal.st_ino, wal.st_size, wal.st_mtime_ns)
+        wal_state = (wal.st_ino, wal.st_size, wal.st_mtime_ns) if wal.st_size else None
     except OSError:
         wal_state = None
     return (str(path.absolute()), main.st_dev, main.st_ino, main.st_size, main.st_mtime_ns, wal_state)
