@@ -74,6 +74,7 @@ def _summary_figures(store, as_of: date | None, batch_years: list[int] | None) -
         figures["by_batch"] = {int(year): _batch_sums(part)
                                for year, part in frame.groupby("batch_year", sort=True)}
     latest, by_batch = figures.pop("report_date"), figures.pop("by_batch")
+    figures.pop("totals", None)
     used = as_of if as_of is not None else latest
     summary = {"report_date": used.isoformat() if used else None}
     for key in SUMMARY_KEYS[1:]:

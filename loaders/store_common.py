@@ -343,8 +343,9 @@ def already_current(snapshot_id: int, district: str, batch_year: int, report_dat
 def aggregate_summary(picked: list[tuple], statuses: list[tuple], bundles: int) -> dict:
     """store.summary_as_of(): `picked` (district, batch_year, report_date, *TOTAL_COLUMNS) of the selected
     snapshots, `statuses` their summed (node_reached, status, communities), `bundles` their distinct bundles.
-    ledger_summary's figures, plus report_date (the latest snapshot's, a date or None) and by_batch
-    {batch_year: the by_district figures summed over the districts}, for the summary's table by year."""
+    ledger_summary's figures, plus report_date (the latest snapshot's, a date or None), by_batch
+    {batch_year: the by_district figures summed over the districts}, for the summary's table by year, and totals
+    (every TOTAL_COLUMNS sum and report_date: metrics.headline's figures)."""
     from metrics.summary import summary_of_totals
 
     at = [3 + TOTAL_COLUMNS.index(c) for c in _SUMMARY_TOTALS]
@@ -357,6 +358,8 @@ def aggregate_summary(picked: list[tuple], statuses: list[tuple], bundles: int) 
         for c, i in zip(_SUMMARY_TOTALS, at):
             sums[c] += r[i]
     figures["by_batch"] = by_batch
+    figures["totals"] = {c: sum(r[3 + i] for r in picked) for i, c in enumerate(TOTAL_COLUMNS)}
+    figures["totals"]["report_date"] = figures["report_date"]
     return figures
 
 

@@ -561,3 +561,15 @@ def test_a_read_only_store_made_before_the_aggregates_summarises_its_rows(store,
     again = LedgerStore(store.path)
     assert again.summary_as_of() is None
     assert store_summary(again) == expected
+
+
+def test_a_headline_from_the_kept_sums_equals_the_headline_of_the_rows(store):
+    from metrics.headline import headline
+
+    _bundled_history(store)
+    states = [date(2022, 3, 11), date(2022, 3, 4), date(2022, 3, 1)]
+    from_rows = headline(*(store.ledger_as_of(d, [2022]) for d in states))
+    from_sums = headline(*(store.summary_as_of(d, [2022])["totals"] for d in states))
+    assert from_sums == from_rows
+    assert from_sums.new_started == 1 and from_sums.report_date == pd.Timestamp("2022-03-11")
+    assert from_sums.last_year_completed_investment_wan is None
