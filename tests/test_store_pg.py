@@ -430,7 +430,7 @@ def assert_same_answers(lite, pg, dates):
                                   pg.totals_by_date(batch_years=[2021], districts=["市北区"]))
 
 
-def test_a_copied_sqlite_store_gives_the_same_answers(tmp_path, pg_store):
+def test_a_copied_sqlite_store_gives_the_same_answers(tmp_path, pg_store, monkeypatch):
     from loaders.store import LedgerStore
     from loaders.store_pg import copy_from_sqlite
 
@@ -457,6 +457,9 @@ def test_a_copied_sqlite_store_gives_the_same_answers(tmp_path, pg_store):
     # both go on alike: restore the replaced version, then a new import gets a fresh id on both
     assert lite.restore(replaced.replaced[0]) == pg_store.restore(replaced.replaced[0])
     nxt = ledger(date(2022, 3, 18), community("SB1", node=7))
+    # one stamp for both imports: on a loaded machine the second one can start a second later
+    for module in ("loaders.store", "loaders.store_pg"):
+        monkeypatch.setattr(f"{module}._now", lambda: "2026-12-02T12:00:00+00:00")
     assert lite.import_result(nxt).snapshots == pg_store.import_result(nxt).snapshots
     assert_same_answers(lite, pg_store, [None])
     with pytest.raises(Exception, match="中已有台账、账号或审计记录，未复制"):
