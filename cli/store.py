@@ -56,25 +56,40 @@ def _snapshot_number(text: str) -> int:
 
 # --------------------------------------------------------------------------------------------- summary
 def store_summary(store, as_of: date | None = None, batch_years: list[int] | None = None) -> dict:
-    """The summary figures of the store's state as of a date (JSON-ready, keys SUMMARY_KEYS)."""
-    frame = store.ledger_as_of(as_of, batch_years=batch_years, columns=SUMMARY_COLUMNS)
-    return _summary_of(frame, as_of)
+    """The summary figures of the store's state as of a date (JSON-ready, keys SUMMARY_KEYS), from the
+    aggregates the store keeps with each snapshot (from the community rows on a read-only store made before them).
+    """
+    return _summary_figures(store, as_of, batch_years)[0]
 
 
-def _summary_of(frame, as_of: date | None) -> dict:
+def _summary_figures(store, as_of: date | None, batch_years: list[int] | None) -> tuple[dict, dict]:
+    """store_summary's figures, and the by_district figures of each batch year."""
     from metrics.summary import ledger_summary
 
-    if as_of is not None:
-        used = as_of
-    else:
-        used = frame["report_date"].max().date() if len(frame) else None
-    figures = ledger_summary(frame.drop(columns=["report_date"]))
+    figures = store.summary_as_of(as_of, batch_years=batch_years)
+    if figures is None:
+        frame = store.ledger_as_of(as_of, batch_years=batch_years, columns=SUMMARY_COLUMNS)
+        figures = ledger_summary(frame.drop(columns=["report_date"]))
+        figures["report_date"] = frame["report_date"].max().date() if len(frame) else None
+        figures["by_batch"] = {int(year): _batch_sums(part)
+                               for year, part in frame.groupby("batch_year", sort=True)}
+    latest, by_batch = figures.pop("report_date"), figures.pop("by_batch")
+    figures.pop("totals", None)
+    used = as_of if as_of is not None else latest
     summary = {"report_date": used.isoformat() if used else None}
     for key in SUMMARY_KEYS[1:]:
         summary[key] = figures.get(key)
     for key, value in figures.items():  # anything extra ledger_summary offers, after the documented keys
         summary.setdefault(key, value)
-    return summary
+    return summary, by_batch
+
+
+def _batch_sums(frame) -> dict:
+    from metrics.summary import ledger_summary
+
+    figures = ledger_summary(frame.drop(columns=["report_date"]))
+    d = list(figures["by_district"].values())
+    return {k: sum(v[k] for v in d) for k in _FIGURE_KEYS}
 
 
 def _figures_row(label: list[str], communities, started, completed, households, planned, completed_wan) -> list[str]:
@@ -130,15 +145,9 @@ def years_text(years: list[int]) -> str:
     return "、".join(str(y) for y in years)
 
 
-def _batch_table(frame) -> list[str]:
+def _batch_table(by_batch: dict) -> list[str]:
     """One row per batch year (shown when the selection spans several)."""
-    from metrics.summary import ledger_summary
-
-    rows = []
-    for year, part in frame.groupby("batch_year", sort=True):
-        figures = ledger_summary(part.drop(columns=["report_date"]))
-        d = list(figures["by_district"].values())
-        rows.append(_figures_row([f"{int(year)}年度"], figures["rows"], *(sum(v[k] for v in d) for k in _FIGURE_KEYS[1:])))
+    rows = [_figures_row([f"{year}年度"], *(sums[k] for k in _FIGURE_KEYS)) for year, sums in by_batch.items()]
     header = ["改造年度", *_FIGURE_HEADERS]
     return ["", "按改造年度：", *table(header, rows, right=set(range(1, len(header))))]
 
@@ -147,8 +156,7 @@ def run_summary(args) -> int:
     as_of = parse_date(args.as_of, "截至日期")
     batch_years = parse_batch_years(args.batch_year) if args.batch_year else None
     store = open_store(args.db, must_exist=True)
-    frame = store.ledger_as_of(as_of, batch_years=batch_years, columns=SUMMARY_COLUMNS)
-    summary = _summary_of(frame, as_of)
+    summary, by_batch = _summary_figures(store, as_of, batch_years)
     if args.json:
         out(json.dumps(summary, ensure_ascii=False, indent=2))
         return 0
@@ -158,8 +166,8 @@ def run_summary(args) -> int:
         ds = sorted({d.isoformat() for d in group["report_date"]})
         dates[str(name)] = ds[-1] if len(ds) == 1 else f"{ds[0]}至{ds[-1]}"
     out(render_summary(summary, dates, batch_years))
-    if frame["batch_year"].nunique() > 1:
-        out("\n".join(_batch_table(frame)))
+    if len(by_batch) > 1:
+        out("\n".join(_batch_table(by_batch)))
     return 0
 
 

@@ -25,6 +25,7 @@ from metrics.numbers import fmt_date_cn, fmt_pct, fmt_wan_many
 from metrics.status import status_color, status_group, next_due_node
 
 COMMUNITY_LAYER_ID = "communities"
+CLUSTER_LAYER_ID = "district-clusters"
 BOUNDARY_LAYER_ID = "district-boundaries"
 CHOROPLETH_LAYER_ID = "district-start-rate"
 LABEL_LAYER_ID = "district-labels"
@@ -110,6 +111,38 @@ def community_records(frame: pd.DataFrame) -> list[dict]:
     })
     keys = list(out.columns)
     return [dict(zip(keys, row)) for row in zip(*(out[k].tolist() for k in keys))]
+
+
+def district_clusters(frame: pd.DataFrame) -> pd.DataFrame:
+    """The map of a selection too large to draw point by point (a national programme): one row per district with
+    communities that have coordinates — district, lon and lat (the mean of its communities' coordinates, so a
+    cluster sits where its communities are), communities, started and start_rate (%)."""
+    from loaders.schema import STARTED_NODE
+
+    lon = pd.to_numeric(frame["lon"], errors="coerce")
+    lat = pd.to_numeric(frame["lat"], errors="coerce")
+    keep = (lon.notna() & lat.notna() & frame["district"].notna()).to_numpy()
+    work = pd.DataFrame({"district": frame["district"].astype(str).to_numpy()[keep], "lon": lon.to_numpy()[keep],
+                         "lat": lat.to_numpy()[keep],
+                         "started": (frame["node_reached"].to_numpy()[keep] >= STARTED_NODE).astype("int64")})
+    out = work.groupby("district", sort=False).agg(lon=("lon", "mean"), lat=("lat", "mean"),
+                                                   communities=("started", "size"), started=("started", "sum"))
+    out["start_rate"] = out["started"] / out["communities"] * 100
+    return out.reset_index()
+
+
+def cluster_records(clusters: pd.DataFrame) -> list[dict]:
+    """The district circles: lon, lat, radius (pixels, by the square root of the count, so the area reads as the
+    number), color (the start rate on the choropleth ramp) and the plain-text tooltip."""
+    if clusters is None or len(clusters) == 0:
+        return []
+    largest = float(clusters["communities"].max())
+    return [{"district": _text(r.district), "lon": round(float(r.lon), 6), "lat": round(float(r.lat), 6),
+             "radius": round(8 + 22 * math.sqrt(r.communities / largest), 1),
+             "color": choropleth_color(r.start_rate)[:3] + [220],
+             "tooltip": f"{_text(r.district)}\n小区：{int(r.communities):,}个\n已开工：{int(r.started):,}个"
+                        f"（开工率{fmt_pct(r.start_rate)}）\n在「区市」中选择后显示各小区"}
+            for r in clusters.itertuples()]
 
 
 def _load_geojson(boundaries) -> dict | None:
@@ -264,7 +297,8 @@ class CommunityDeck(pdk.Deck):
 def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: pd.DataFrame | None = None,
                    tile_url: str = "", theme: str = "light", name_field: str = "name", height: int = 720,
                    point_radius_m: float = 120, simplify_deg: float = 0.0008,
-                   view_px: tuple[int, int] = (VIEW_WIDTH_PX, VIEW_HEIGHT_PX)) -> pdk.Deck:
+                   view_px: tuple[int, int] = (VIEW_WIDTH_PX, VIEW_HEIGHT_PX),
+                   clusters: pd.DataFrame | None = None) -> pdk.Deck:
     """The map deck. Layers, bottom to top:
     optional raster tiles (ids "basemap-tile-z-x-y", only when tile_url is set), the district boundaries
     ("district-boundaries", filled and outlined), optionally the start-rate choropleth ("district-start-rate",
@@ -279,10 +313,14 @@ def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: 
     {"text": TOOLTIP_TEXT}; every layer's data through deck_data; map_provider=None and no map_style argument
     (JSON mapStyle "__MAP_STYLE__"), so Streamlit draws no
     base map and fetches nothing from a map service.
+    `clusters` (a district_clusters frame): the selection is too large for points, so instead of the communities
+    layer the deck has one circle per district ("district-clusters": ScatterplotLayer, cluster_records), and
+    `frame` is not drawn.
     """
     check_theme(theme)
     colors = deck_palette(theme)
-    records = community_records(frame)
+    circles = cluster_records(clusters) if clusters is not None else None
+    records = community_records(frame) if circles is None else circles
     features = _features(_load_geojson(boundaries_geojson), name_field, simplify_deg)
     rates = {}
     if choropleth is not None and len(choropleth):
@@ -294,7 +332,10 @@ def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: 
     # nothing is filtered), with the points, at the size the map is drawn (view_px), so no district is cropped
     # and a filtered district keeps its outline instead of filling the view.
     lons, lats = [r["lon"] for r in records], [r["lat"] for r in records]
-    shown = {_text(d) for d in frame["district"].dropna()} if records and "district" in frame.columns else set()
+    if circles is not None:
+        shown = {r["district"] for r in circles}
+    else:
+        shown = {_text(d) for d in frame["district"].dropna()} if records and "district" in frame.columns else set()
     framed = [f["geometry"]["coordinates"] for f in features if f["properties"]["name"] in shown]
     frame_bounds = _coords_bounds(framed) if framed else (bounds if not records else None)
     if frame_bounds:
@@ -320,12 +361,19 @@ def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: 
                 line_width_units="'pixels'", get_line_width=1.5, pickable=False,
             ))
 
-    layers.append(pdk.Layer(
-        "ScatterplotLayer", id=COMMUNITY_LAYER_ID, data=records, get_position=["lon", "lat"],
-        get_fill_color="color", get_radius=point_radius_m, radius_units="'meters'", radius_min_pixels=5,
-        radius_max_pixels=16, stroked=True, get_line_color=colors["point_outline"], line_width_min_pixels=1,
-        pickable=True, auto_highlight=True,
-    ))
+    if circles is not None:
+        layers.append(pdk.Layer(
+            "ScatterplotLayer", id=CLUSTER_LAYER_ID, data=circles, get_position=["lon", "lat"],
+            get_fill_color="color", get_radius="radius", radius_units="'pixels'", stroked=True,
+            get_line_color=colors["point_outline"], line_width_min_pixels=1, pickable=True, auto_highlight=True,
+        ))
+    else:
+        layers.append(pdk.Layer(
+            "ScatterplotLayer", id=COMMUNITY_LAYER_ID, data=records, get_position=["lon", "lat"],
+            get_fill_color="color", get_radius=point_radius_m, radius_units="'meters'", radius_min_pixels=5,
+            radius_max_pixels=16, stroked=True, get_line_color=colors["point_outline"], line_width_min_pixels=1,
+            pickable=True, auto_highlight=True,
+        ))
 
     if features:
         labels = []

@@ -31,9 +31,9 @@ from loaders import schema
 from loaders.report import LedgerResult
 # What both engines share lives in loaders.store_common; its names stay importable from here.
 from loaders.store_common import (  # noqa: F401
-    COMMUNITY_COLUMNS, DATE_COLUMNS, TOTAL_COLUMNS, DuplicateSnapshot, ImportOutcome, ImportRefused, StoredSnapshot,
+    BUNDLE_BLANKS, COMMUNITY_COLUMNS, DATE_COLUMNS, TOTAL_COLUMNS, DuplicateSnapshot, ImportOutcome, ImportRefused, StoredSnapshot,
     StoreError, StoreUnavailable, _column_values, _frame_from_rows, _in_official_order, _names, _no_gc, _now,
-    _to_date, _total_arrays, _totals, _typed, _years, already_current, canonical_sha256, duplicate_snapshot,
+    _to_date, _total_arrays, _totals, _typed, _years, aggregate_summary, already_current, canonical_sha256, duplicate_snapshot,
     history_frame, ledger_columns, ledger_frame, no_such_snapshot, open_store, prepare_import, selected_frame,
     snapshot_totals, snapshots_frame, totals_frame)
 
@@ -88,6 +88,32 @@ _DDL = [
     "CREATE INDEX IF NOT EXISTS communities_by_snapshot ON communities(snapshot_id)",
     "CREATE INDEX IF NOT EXISTS communities_by_id ON communities(community_id)",
 ]
+# The aggregates behind `summary` that no per-snapshot total can hold: how many communities are at each node with
+# each status, and the distinct bundle names (a bundle can span snapshots, so their counts do not add up).
+# Written with the snapshot by import_result (snapshots never change, so they stay exact); a store made before
+# them gets them at open from its community rows (_AGGREGATE_BACKFILL).
+_AGGREGATE_DDL = [
+    """CREATE TABLE IF NOT EXISTS snapshot_statuses (
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+        node_reached INTEGER NOT NULL,
+        status TEXT,
+        communities INTEGER NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS snapshot_statuses_by_snapshot ON snapshot_statuses(snapshot_id)",
+    """CREATE TABLE IF NOT EXISTS snapshot_bundles (
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+        bundle TEXT NOT NULL,
+        PRIMARY KEY (snapshot_id, bundle)
+    ) WITHOUT ROWID""",
+]
+_TRIMMED_BUNDLE = f"TRIM(bundle, '{BUNDLE_BLANKS}')"
+_AGGREGATE_BACKFILL = [
+    """INSERT INTO snapshot_statuses (snapshot_id, node_reached, status, communities)
+       SELECT snapshot_id, COALESCE(node_reached, 0), status, COUNT(*) FROM communities GROUP BY 1, 2, 3""",
+    f"""INSERT INTO snapshot_bundles (snapshot_id, bundle)
+       SELECT DISTINCT snapshot_id, {_TRIMMED_BUNDLE} FROM communities WHERE {_TRIMMED_BUNDLE} <> ''""",
+]
+_DDL += _AGGREGATE_DDL
 # The tables of loaders.accounts and loaders.audit, made with the store (and added to a store made before them),
 # so that their queries never meet a missing table on either engine (PostgreSQL: store_pg.MIGRATIONS).
 _OWN_TABLES_DDL = [
@@ -193,6 +219,28 @@ def _check_integrity(con: sqlite3.Connection, path: Path) -> None:
         raise StoreDamaged(damaged_message(path))
 
 
+# Files this process has found sound at open, by what identifies one state of a file (see _file_state): a
+# dashboard process opens its store once per page's cold run and a bench or test many times, and quick_check is
+# linear in the file (seconds for a national store). Writes check every time, under the write lock.
+_SOUND_AT_OPEN: set[tuple] = set()
+
+
+def _file_state(path: Path) -> tuple | None:
+    """The file and its write-ahead log as (device, inode, size, mtime in ns): any write by SQLite or by
+    anything else (a torn copy, a disk tool) changes one of them. An empty log holds nothing (SQLite makes a new
+    one for every first connection and removes it after the last). None when the file cannot be looked at."""
+    try:
+        main = path.stat()
+    except OSError:
+        return None
+    try:
+        wal = Path(f"{path}-wal").stat()
+        wal_state = (wal.st_ino, wal.st_size, wal.st_mtime_ns) if wal.st_size else None
+    except OSError:
+        wal_state = None
+    return (str(path.absolute()), main.st_dev, main.st_ino, main.st_size, main.st_mtime_ns, wal_state)
+
+
 def _is_store(con: sqlite3.Connection) -> bool:
     try:
         return con.execute("SELECT 1 FROM meta WHERE key = 'schema'").fetchone() is not None
@@ -218,6 +266,7 @@ class LedgerStore:
         self.path = Path(path)
         self._read_open: str | None = None   # URI parameters for reading when the file cannot be written
         self._own_tables_missing: list[str] = []   # a read-only store made before accounts: read them as empty
+        self._aggregates = True   # False: a read-only store made before the summary aggregates (_add_aggregates)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -311,7 +360,11 @@ class LedgerStore:
         if self.path.exists() and self.path.stat().st_size > 0:
             con = self._readable()
             try:
-                _check_integrity(con, self.path)
+                state = _file_state(self.path)
+                if state is None or state not in _SOUND_AT_OPEN:
+                    _check_integrity(con, self.path)
+                    if state is not None and state == _file_state(self.path):   # nobody wrote during the check
+                        _SOUND_AT_OPEN.add(state)
                 if not _is_store(con):
                     raise StoreUnavailable(
                         f"文件 {self.path} 是其他程序的数据库，不是台账数据库；为免改动其中的数据，未做任何操作。"
@@ -319,6 +372,7 @@ class LedgerStore:
                 if self._read_open is None and con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     con.execute("PRAGMA journal_mode = WAL")
                 self._add_own_tables(con)
+                self._add_aggregates(con)
             finally:
                 con.close()
             return
@@ -360,6 +414,27 @@ class LedgerStore:
                 if not getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
                     raise
         self._own_tables_missing = missing
+
+    def _add_aggregates(self, con: sqlite3.Connection) -> None:
+        """A store made before the summary aggregates gets them, computed once from its community rows (about a
+        minute for a national history); one that cannot be written answers summaries from the rows."""
+        present = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        self._aggregates = {"snapshot_statuses", "snapshot_bundles"} <= present
+        if self._aggregates or self._read_open is not None or self._own_tables_missing:
+            return
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            for sql in (*_AGGREGATE_DDL, *_AGGREGATE_BACKFILL):
+                con.execute(sql)
+            con.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            if not getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+                raise
+            return
+        log.info("store %s: summary aggregates added", self.path)
+        self._aggregates = True
 
     def _readable(self) -> sqlite3.Connection:
         """A connection that can read the file, read-only if it cannot be written (sets self._read_open)."""
@@ -437,7 +512,7 @@ class LedgerStore:
             stored = []
             placeholders = ", ".join("?" * (len(COMMUNITY_COLUMNS) + 1))
             insert_sql = f"INSERT INTO communities (snapshot_id, {', '.join(COMMUNITY_COLUMNS)}) VALUES ({placeholders})"
-            for key, a, b in prep.parts:
+            for part, (key, a, b) in enumerate(prep.parts):
                 old = existing.get(key)
                 if old is not None:
                     con.execute("UPDATE snapshots SET active = 0 WHERE id = ?", (old,))
@@ -456,6 +531,10 @@ class LedgerStore:
                     (snapshot_id, *[totals[c] for c in TOTAL_COLUMNS]),
                 )
                 con.executemany(insert_sql, ((snapshot_id, *row) for row in prep.rows[a:b]))
+                con.executemany("INSERT INTO snapshot_statuses VALUES (?, ?, ?, ?)",
+                                ((snapshot_id, *counts) for counts in prep.statuses[part]))
+                con.executemany("INSERT INTO snapshot_bundles VALUES (?, ?)",
+                                ((snapshot_id, name) for name in prep.bundles[part]))
                 stored.append(StoredSnapshot(snapshot_id, key[0], key[1], report_date, b - a, old))
             outcome = ImportOutcome(import_id, prep.source_name, report_date, prep.sha256, stored,
                                     (int(same[0]), str(same[1])) if same else None)
@@ -554,6 +633,26 @@ class LedgerStore:
                 rows.extend(part)
                 counts.append(len(part))
         return ledger_frame(rows, picked, counts, columns)
+
+    def summary_as_of(self, as_of=None, batch_years=None, districts=None) -> dict | None:
+        """ledger_summary's figures of ledger_as_of(as_of, batch_years, districts), from the aggregates kept
+        with each snapshot (no community row is read), plus report_date and by_batch (store_common.
+        aggregate_summary). None when this store has no aggregates (read-only and made before them)."""
+        if not self._aggregates:
+            return None
+        sel, params = self._selected_snapshots_sql(as_of, batch_years, districts)
+        with self._read() as con:
+            con.execute("CREATE TEMP TABLE picked AS SELECT id FROM (" + sel + ")", params)
+            picked = con.execute(
+                f"""SELECT s.district, s.batch_year, s.report_date, {', '.join('t.' + c for c in TOTAL_COLUMNS)}
+                    FROM picked p JOIN snapshots s ON s.id = p.id JOIN snapshot_totals t ON t.snapshot_id = p.id"""
+            ).fetchall()
+            statuses = con.execute(
+                "SELECT node_reached, status, SUM(communities) FROM snapshot_statuses "
+                "WHERE snapshot_id IN (SELECT id FROM picked) GROUP BY 1, 2").fetchall()
+            bundles = con.execute("SELECT COUNT(DISTINCT bundle) FROM snapshot_bundles "
+                                  "WHERE snapshot_id IN (SELECT id FROM picked)").fetchone()[0]
+        return aggregate_summary(picked, statuses, bundles)
 
     def totals_by_date(self, batch_years=None, districts=None) -> pd.DataFrame:
         """For every date D of report_dates(batch_years): the as-of-D totals per (district, batch_year).

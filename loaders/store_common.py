@@ -230,6 +230,30 @@ def _totals(arrays: dict[str, np.ndarray], start: int, stop: int) -> dict:
     return {c: (float if c.endswith("_wan") else int)(arrays[c][start:stop].sum()) for c in TOTAL_COLUMNS}
 
 
+# The blanks str.strip() takes off a bundle name (as ledger_summary counts bundles), for SQL's TRIM, which needs
+# them named: the aggregates of a store made before them are computed in SQL.
+BUNDLE_BLANKS = " \t\n\r\f\v\u00a0\u3000"
+
+
+def _part_aggregates(frame: pd.DataFrame, bounds: list[tuple[int, int]]) -> tuple[list[list[tuple]], list[list[str]]]:
+    """Per part (rows a..b of `frame`): its (node_reached, status or None, communities) counts and its distinct
+    non-empty bundle names (stripped), the aggregates behind a summary that reads no community row."""
+    part = np.repeat(np.arange(len(bounds)), [b - a for a, b in bounds])
+    status = frame["status"].astype(object).where(frame["status"].notna(), None)
+    counts = (pd.DataFrame({"part": part, "node": frame["node_reached"].to_numpy(dtype="int64"), "status": status})
+              .groupby(["part", "node", "status"], dropna=False, sort=True).size())
+    statuses: list[list[tuple]] = [[] for _ in bounds]
+    for (i, node, text), n in counts.items():
+        statuses[i].append((int(node), None if pd.isna(text) else str(text), int(n)))
+    names = frame["bundle"].astype("string").str.strip()
+    keep = (names.notna() & (names != "")).to_numpy()
+    named = pd.DataFrame({"part": part[keep], "bundle": names[keep].astype(object)}).drop_duplicates()
+    bundles: list[list[str]] = [[] for _ in bounds]
+    for i, name in zip(named["part"].tolist(), named["bundle"].tolist()):
+        bundles[i].append(name)
+    return statuses, bundles
+
+
 def snapshot_totals(frame: pd.DataFrame) -> dict:
     """The aggregates kept per snapshot (same meaning as the trend columns of totals_by_date)."""
     return _totals(_total_arrays(schema.conform(frame)), 0, len(frame))
@@ -260,6 +284,8 @@ class PreparedImport:
     parts: list[tuple[tuple[str, int], int, int]]    # ((district, batch_year), first row, row after the last)
     arrays: dict[str, np.ndarray]                    # the per-row numbers behind the totals (_total_arrays)
     rows: list[tuple]                                # every canonical column as database values, in frame order
+    statuses: list[list[tuple]]                      # per part: (node_reached, status, communities)
+    bundles: list[list[str]]                         # per part: its distinct bundle names
 
     @property
     def iso(self) -> str:
@@ -291,7 +317,8 @@ def prepare_import(result: LedgerResult, *, dates_as_days: bool = True) -> Prepa
     bounds = list(zip([0, *cuts.tolist()], [*cuts.tolist(), len(frame)]))
     parts = [((str(districts[a]), int(batches[a])), a, b) for a, b in bounds]
     rows = list(zip(*[_column_values(frame[c], t, dates_as_days) for c, t in schema.COLUMNS.items()]))
-    return PreparedImport(result.source_name, report_date, frame, digest, parts, _total_arrays(frame), rows)
+    return PreparedImport(result.source_name, report_date, frame, digest, parts, _total_arrays(frame), rows,
+                          *_part_aggregates(frame, bounds))
 
 
 def duplicate_snapshot(keys: Iterable[tuple[str, int]], report_date: date) -> DuplicateSnapshot:
@@ -310,6 +337,34 @@ def no_such_snapshot(snapshot_id: int) -> StoreError:
 def already_current(snapshot_id: int, district: str, batch_year: int, report_date) -> StoreError:
     return StoreError(f"快照#{snapshot_id}（{district} {batch_year}年度 截至{_to_date(report_date).isoformat()}）"
                       "已是当前版本，无需恢复")
+
+
+# --------------------------------------------------------------------------------------- the aggregate summary
+def aggregate_summary(picked: list[tuple], statuses: list[tuple], bundles: int) -> dict:
+    """store.summary_as_of(): `picked` (district, batch_year, report_date, *TOTAL_COLUMNS) of the selected
+    snapshots, `statuses` their summed (node_reached, status, communities), `bundles` their distinct bundles.
+    ledger_summary's figures, plus report_date (the latest snapshot's, a date or None), by_batch
+    {batch_year: the by_district figures summed over the districts}, for the summary's table by year, and totals
+    (every TOTAL_COLUMNS sum and report_date: metrics.headline's figures)."""
+    from metrics.summary import summary_of_totals
+
+    at = [3 + TOTAL_COLUMNS.index(c) for c in _SUMMARY_TOTALS]
+    elevators = sum(r[3 + TOTAL_COLUMNS.index("elevators_planned")] for r in picked)
+    figures = summary_of_totals([(r[0], *(r[i] for i in at)) for r in picked], statuses, bundles, elevators)
+    figures["report_date"] = max((_to_date(r[2]) for r in picked), default=None)
+    by_batch: dict[int, dict] = {}
+    for r in sorted(picked, key=lambda r: int(r[1])):
+        sums = by_batch.setdefault(int(r[1]), dict.fromkeys(_SUMMARY_TOTALS, 0))
+        for c, i in zip(_SUMMARY_TOTALS, at):
+            sums[c] += r[i]
+    figures["by_batch"] = by_batch
+    figures["totals"] = {c: sum(r[3 + i] for r in picked) for i, c in enumerate(TOTAL_COLUMNS)}
+    figures["totals"]["report_date"] = figures["report_date"]
+    return figures
+
+
+_SUMMARY_TOTALS = ["communities", "started", "completed", "households", "planned_investment_wan",
+                   "completed_investment_wan"]
 
 
 # ------------------------------------------------------------------------------------------ frames of the queries

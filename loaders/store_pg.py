@@ -36,8 +36,9 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from loaders import schema
 from loaders.report import LedgerResult
 from loaders.store_common import (
-    COMMUNITY_COLUMNS, TOTAL_COLUMNS, ImportOutcome, StoredSnapshot, StoreError, StoreUnavailable,
-    _in_official_order, _names, _no_gc, _now, _to_date, _totals, _years, already_current, duplicate_snapshot,
+    BUNDLE_BLANKS, COMMUNITY_COLUMNS, TOTAL_COLUMNS, ImportOutcome, StoredSnapshot, StoreError, StoreUnavailable,
+    _in_official_order, _names, _no_gc, _now, _to_date, _totals, _years, aggregate_summary, already_current,
+    duplicate_snapshot,
     history_frame, ledger_columns, ledger_frame, no_such_snapshot, prepare_import, selected_frame, snapshots_frame,
     totals_frame)
 
@@ -145,6 +146,29 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         )""",
     ]),
 ]
+# The summary aggregates (as loaders.store's snapshot_statuses and snapshot_bundles): written with each snapshot
+# by import_result, computed here once from the rows of a store made before them. Numbered 4 after 3 (districts'
+# city) and independent of it: appended on its own.
+_TRIMMED_BUNDLE = "btrim(bundle, %(blanks)s)"
+MIGRATIONS.append((4, [
+    """CREATE TABLE snapshot_statuses (
+        snapshot_id bigint NOT NULL REFERENCES snapshots (id),
+        node_reached integer NOT NULL,
+        status text,
+        communities bigint NOT NULL
+    )""",
+    "CREATE INDEX snapshot_statuses_by_snapshot ON snapshot_statuses (snapshot_id)",
+    """CREATE TABLE snapshot_bundles (
+        snapshot_id bigint NOT NULL REFERENCES snapshots (id),
+        bundle text NOT NULL,
+        PRIMARY KEY (snapshot_id, bundle)
+    )""",
+    """INSERT INTO snapshot_statuses (snapshot_id, node_reached, status, communities)
+       SELECT snapshot_id, coalesce(node_reached, 0), status, count(*) FROM communities GROUP BY 1, 2, 3""",
+    f"""INSERT INTO snapshot_bundles (snapshot_id, bundle)
+       SELECT DISTINCT snapshot_id, {_TRIMMED_BUNDLE} FROM communities WHERE {_TRIMMED_BUNDLE} <> ''""",
+]))
+MIGRATIONS.sort()
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 # Read back as integer days since 1970-01-01, the form store_common turns into datetime64 without per-value work.
@@ -236,7 +260,8 @@ class PgLedgerStore:
                 if version <= found:
                     continue
                 for sql in statements:
-                    con.execute(sql, {"store_id": uuid.uuid4().hex[:12]} if "%(" in sql else None)
+                    con.execute(sql, {"store_id": uuid.uuid4().hex[:12], "blanks": BUNDLE_BLANKS}
+                                if "%(" in sql else None)
                 con.execute(f"INSERT INTO {SCHEMA}.schema_version (version) VALUES (%s)", (version,))
                 log.info("store %s migrated to schema version %d", self.where, version)
 
@@ -411,6 +436,14 @@ class PgLedgerStore:
                 for snap, (_, a, b) in zip(stored, prep.parts):
                     for row_no, row in enumerate(prep.rows[a:b]):
                         copy.write_row((snap.snapshot_id, row_no, *row))
+            with con.cursor() as cur, cur.copy("COPY snapshot_statuses FROM STDIN") as copy:
+                for snap, counts in zip(stored, prep.statuses):
+                    for row in counts:
+                        copy.write_row((snap.snapshot_id, *row))
+            with con.cursor() as cur, cur.copy("COPY snapshot_bundles FROM STDIN") as copy:
+                for snap, names in zip(stored, prep.bundles):
+                    for name in names:
+                        copy.write_row((snap.snapshot_id, name))
             outcome = ImportOutcome(import_id, prep.source_name, report_date, prep.sha256, stored,
                                     (int(same[0]), str(same[1])) if same else None)
             if on_write is not None:
@@ -479,9 +512,10 @@ class PgLedgerStore:
                                params).fetchall()
         return [r[0] for r in rows]
 
-    def _picked(self, con, as_of, batch_years, districts) -> list[tuple]:
-        """Per (district, batch_year), the latest active snapshot on or before as_of: (id, district, batch_year,
-        report_date, rows), in official order."""
+    @staticmethod
+    def _picked_sql(as_of, batch_years, districts) -> tuple[str, list]:
+        """SQL of (id, district, batch_year, report_date, rows): per (district, batch_year), the latest active
+        snapshot on or before as_of."""
         params: list = []
         where = ""
         if as_of is not None:
@@ -489,10 +523,29 @@ class PgLedgerStore:
             params.append(_to_date(as_of))
         where += _any("batch_year", _years(batch_years), params)
         where += _any("district", _names(districts), params)
-        rows = con.execute(
-            f"SELECT DISTINCT ON (district, batch_year) id, district, batch_year, report_date, rows "
-            f"FROM snapshots WHERE active{where} ORDER BY district, batch_year, report_date DESC", params).fetchall()
-        return _in_official_order(rows)
+        return (f"SELECT DISTINCT ON (district, batch_year) id, district, batch_year, report_date, rows "
+                f"FROM snapshots WHERE active{where} ORDER BY district, batch_year, report_date DESC", params)
+
+    def _picked(self, con, as_of, batch_years, districts) -> list[tuple]:
+        """_picked_sql's snapshots, in official order."""
+        sql, params = self._picked_sql(as_of, batch_years, districts)
+        return _in_official_order(con.execute(sql, params).fetchall())
+
+    def summary_as_of(self, as_of=None, batch_years=None, districts=None) -> dict:
+        """As LedgerStore.summary_as_of: the summary figures from the aggregates kept with each snapshot."""
+        sql, params = self._picked_sql(as_of, batch_years, districts)
+        with self._read() as con, con.transaction():
+            con.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            picked = con.execute(
+                f"""SELECT p.district, p.batch_year, p.report_date, {', '.join('t.' + c for c in TOTAL_COLUMNS)}
+                    FROM ({sql}) p JOIN snapshot_totals t ON t.snapshot_id = p.id""", params).fetchall()
+            ids = con.execute(f"SELECT array_agg(id) FROM ({sql}) p", params).fetchone()[0] or []
+            statuses = con.execute(
+                "SELECT node_reached, status, sum(communities) FROM snapshot_statuses "
+                "WHERE snapshot_id = ANY(%s) GROUP BY 1, 2", (ids,)).fetchall()
+            bundles = con.execute("SELECT count(DISTINCT bundle) FROM snapshot_bundles WHERE snapshot_id = ANY(%s)",
+                                  (ids,)).fetchone()[0]
+        return aggregate_summary(picked, statuses, bundles)
 
     def selected_snapshots(self, as_of=None, batch_years=None, districts=None) -> pd.DataFrame:
         """The snapshots ledger_as_of would use: snapshot_id, district, batch_year, report_date (date)."""
@@ -604,6 +657,8 @@ def copy_from_sqlite(source, target: PgLedgerStore) -> int:
             "imports": "id, source_name, sha256, imported_at, report_date, rows, replace",
             "snapshots": "id, import_id, district, batch_year, report_date, rows, active, replaced_by, imported_at",
             "snapshot_totals": f"snapshot_id, {', '.join(TOTAL_COLUMNS)}",
+            "snapshot_statuses": "snapshot_id, node_reached, status, communities",
+            "snapshot_bundles": "snapshot_id, bundle",
             "accounts": "login, role, districts, password_hash, active, demo, failed_logins, locked_until, "
                         "created_at, updated_at",
             "audit_log": 'id, "time", "user", role, districts, action, outcome, reason, file_name, file_sha256, '

@@ -12,7 +12,7 @@ import pandas as pd
 from metrics.numbers import (
     fmt_date_cn, fmt_int, fmt_money_change_yi, fmt_pct, fmt_points_change, fmt_wanhu, fmt_yi,
 )
-from metrics.progress import start_rate, totals
+from metrics.progress import start_rate, totals, totals_of_sums
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,21 @@ class Headline:
 
 
 def _has_rows(frame) -> bool:
+    if isinstance(frame, dict):
+        return frame["communities"] > 0
     return frame is not None and len(frame) > 0
+
+
+def _totals(state) -> dict:
+    return totals_of_sums(state) if isinstance(state, dict) else totals(state)
+
+
+def _latest(state) -> pd.Timestamp | None:
+    if isinstance(state, dict):
+        return pd.Timestamp(state["report_date"]) if state.get("report_date") else None
+    if "report_date" in state.columns:
+        return pd.to_datetime(state["report_date"]).max()
+    return None
 
 
 def _diff(now, before):
@@ -80,13 +94,13 @@ def _diff(now, before):
 def headline(current: pd.DataFrame, last_week: pd.DataFrame | None = None,
              last_year: pd.DataFrame | None = None) -> Headline:
     """Headline figures of `current`, with changes against `last_week` and the year-on-year investment against
-    `last_year` (see Headline for each definition). An empty or None comparison frame gives None changes."""
-    now = totals(current)
-    before = totals(last_week) if _has_rows(last_week) else None
-    year = totals(last_year) if _has_rows(last_year) else None
-    report_date = None
-    if _has_rows(current) and "report_date" in current.columns:
-        report_date = pd.to_datetime(current["report_date"]).max()
+    `last_year` (see Headline for each definition). An empty or None comparison frame gives None changes.
+    Each state is a canonical frame or the sums kept with its snapshots (a dict of store_common.TOTAL_COLUMNS
+    and report_date, as store.summary_as_of gives them: the same figures without reading a community row)."""
+    now = _totals(current)
+    before = _totals(last_week) if _has_rows(last_week) else None
+    year = _totals(last_year) if _has_rows(last_year) else None
+    report_date = _latest(current) if _has_rows(current) else None
 
     def change(key):
         return _diff(now[key], before[key]) if before is not None else None

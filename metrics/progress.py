@@ -118,6 +118,28 @@ def totals(frame: pd.DataFrame, as_of=None) -> dict:
     return out
 
 
+def totals_of_sums(sums: dict) -> dict:
+    """totals() (without due_start and schedule_rate) from sums kept with the snapshots: communities, started,
+    completed, households, started_households, planned_investment_wan, completed_investment_wan,
+    elevators_planned (store_common.TOTAL_COLUMNS), so a headline reads no community row."""
+    planned, started = int(sums["communities"]), int(sums["started"])
+    hh, started_hh = float(sums["households"]), float(sums["started_households"])
+    return {
+        "planned": planned,
+        "started": started,
+        "start_rate": start_rate(started, planned),
+        "households": int(hh),
+        "started_households": int(started_hh),
+        "household_start_rate": start_rate(started_hh, hh),
+        "completed": int(sums["completed"]),
+        "planned_investment_wan": float(sums["planned_investment_wan"]),
+        "completed_investment_wan": float(sums["completed_investment_wan"]),
+        "elevators_planned": int(sums["elevators_planned"]),
+        "due_start": None,
+        "schedule_rate": None,
+    }
+
+
 def _behind(schedule_rate, rate):
     if schedule_rate is None or rate is None or pd.isna(schedule_rate) or pd.isna(rate):
         return None

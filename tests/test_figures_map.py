@@ -125,3 +125,47 @@ def test_view_fits_points_else_boundaries():
     assert len(deck_layer(community_deck(ledger([]), SQUARES), COMMUNITY_LAYER_ID).data) == 0
     assert fit_view([], []).zoom == 8.5
     assert community_records(None) == []
+
+
+def test_a_selection_too_large_for_points_is_one_circle_per_district():
+    from figures.map import CLUSTER_LAYER_ID, district_clusters
+
+    f = _frame(9)
+    f.loc[2, "lon"] = None
+    clusters = district_clusters(f)
+    by_name = clusters.set_index("district")
+    # 市南区: odd i (1, 3, 5, 7); 市北区: even i with coordinates (0, 4, 6, 8); node = i, started from node 6
+    assert by_name.loc["市南区", "communities"] == 4 and by_name.loc["市南区", "started"] == 1
+    assert by_name.loc["市北区", "communities"] == 4 and by_name.loc["市北区", "started"] == 2
+    assert by_name.loc["市北区", "start_rate"] == 50.0
+    assert round(by_name.loc["市南区", "lon"], 6) == round(120.31 + 0.04, 6)   # mean of 1, 3, 5, 7
+    deck = community_deck(f, SQUARES, clusters=clusters)
+    assert deck_layer(deck, COMMUNITY_LAYER_ID) is None
+    circles = deck_layer(deck, CLUSTER_LAYER_ID)
+    assert circles.type == "ScatterplotLayer" and len(circles.data) == 2
+    rec = {r["district"]: r for r in circles.data}["市北区"]
+    assert rec["tooltip"].splitlines() == ["市北区", "小区：4个", "已开工：2个（开工率50.0%）", "在「区市」中选择后显示各小区"]
+    assert rec["radius"] == 30.0 and rec["color"] == choropleth_color(50.0)[:3] + [220]
+    spec = json.loads(deck.to_json())
+    assert [layer["id"] for layer in spec["layers"]] == [BOUNDARY_LAYER_ID, CLUSTER_LAYER_ID, LABEL_LAYER_ID]
+
+
+def test_the_map_pages_draw_districts_beyond_the_point_limit_and_points_once_a_district_is_picked(monkeypatch):
+    from ui import data
+    from ui.maps import count_note
+
+    frame = _frame(9)
+    monkeypatch.setattr(data, "map_communities", lambda *args: frame)
+    monkeypatch.setattr(data, "boundaries_geojson", lambda: SQUARES)
+    monkeypatch.setattr(data, "MAP_POINT_LIMIT", 5)
+    args = ("v", "2022-06-30", (2022,), ())
+    counts = data.map_counts.__wrapped__(*args)
+    assert counts == {"selected": 9, "located": 9, "drawn": 0, "clustered": True}
+    assert count_note(counts) == ("符合条件9个小区，数量较多，按区市汇总显示（圆点越大小区越多，颜色为开工率）。"
+                                  "在上方「区市」中选择区市后显示各小区。")
+    deck = data.map_deck.__wrapped__(*args)
+    assert len(deck_layer(deck, "district-clusters").data) == 2 and deck_layer(deck, COMMUNITY_LAYER_ID) is None
+    picked = data.map_deck.__wrapped__(*args, (), ("市南区",))
+    assert deck_layer(picked, "district-clusters") is None
+    assert len(deck_layer(picked, COMMUNITY_LAYER_ID).data) == 9     # map_communities is stubbed: no filtering
+    assert data.map_counts.__wrapped__(*args, (), ("市南区",))["clustered"] is False

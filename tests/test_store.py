@@ -470,3 +470,106 @@ def test_store_on_a_read_only_disk_is_read(tmp_path):
     got = __import__("json").loads(proc.stdout)
     assert got["report_date"] == "2022-03-04" and got["rows"] == 4
     assert (src / "ledger.sqlite").read_bytes() == before
+
+
+# ------------------------------------------------------------------------------- summary from the aggregates
+def _summary_from_rows(store, as_of=None, batch_years=None, districts=None) -> dict:
+    from metrics.summary import ledger_summary
+
+    return ledger_summary(store.ledger_as_of(as_of, batch_years, districts).drop(columns=["report_date"]))
+
+
+def _summary_from_aggregates(store, *args) -> dict:
+    figures = store.summary_as_of(*args)
+    figures.pop("by_batch")
+    figures.pop("report_date")
+    return figures
+
+
+def _bundled_history(store):
+    """Bundles shared by districts and dates, blank and space-padded names, a community without a status, an
+    elevator count: every figure of the summary has something to add up or to count once."""
+    store.import_result(ledger(date(2022, 3, 4),
+                               community("SB1", node=2, bundle="包1", elevators=2),
+                               community("SB2", node=6, completed=50.0, households=80, bundle=" 包1 "),
+                               community("SN1", district="市南区", node=1, bundle="包2"),
+                               {**community("SN2", district="市南区", node=0, bundle="  "), "status": None},
+                               community("SB9", batch=2021, node=7, completed=300.0, planned=300.25, bundle="包9")))
+    store.import_result(ledger(date(2022, 3, 11),
+                               community("SB1", node=6, completed=20.0, bundle="包1", elevators=3),
+                               community("SB2", node=7, completed=400.0, households=80, bundle="包3")))
+
+
+CASES = [(), (date(2022, 3, 4),), (date(2022, 3, 10),), (None, [2022]), (None, [2021, 2022], ["市北区"]),
+         (date(2022, 3, 1),), (None, [2019])]
+
+
+def test_summary_from_the_aggregates_equals_the_summary_of_the_rows(store):
+    _bundled_history(store)
+    for case in CASES:
+        assert _summary_from_aggregates(store, *case) == _summary_from_rows(store, *case), case
+    figures = store.summary_as_of()
+    assert figures["report_date"] == date(2022, 3, 11) and figures["bundles"] == 4
+    assert figures["by_batch"][2021]["completed_investment_wan"] == 300.0
+    assert store.summary_as_of(date(2022, 3, 1))["report_date"] is None
+
+
+def test_the_aggregates_follow_replace_restore_and_withdraw(store):
+    from loaders import writes
+    from loaders.accounts import operator
+
+    _bundled_history(store)
+    snaps = store.snapshots()
+    old = int(snaps[(snaps["district"] == "市北区") & (snaps["batch_year"] == 2022)
+                    & (snaps["report_date"] == date(2022, 3, 11))]["snapshot_id"].iloc[0])
+    store.import_result(ledger(date(2022, 3, 11), community("SB1", node=8, bundle="包7"), source="更正.xlsx"),
+                        replace=True)
+    assert _summary_from_aggregates(store) == _summary_from_rows(store)
+    assert store.summary_as_of()["by_district"]["市北区"]["communities"] == 2   # SB1 (2022), SB9 (2021)
+    store.restore(old)
+    assert _summary_from_aggregates(store) == _summary_from_rows(store)
+    writes.withdraw_snapshot(store, old, operator(), "test")
+    assert _summary_from_aggregates(store) == _summary_from_rows(store)
+    assert store.summary_as_of()["by_district"]["市北区"]["started"] == 1 + 1    # back to 2022-03-04: SB2, SB9
+
+
+@SQLITE_ONLY
+def test_a_store_made_before_the_aggregates_gets_them_at_open(store, tmp_path):
+    _bundled_history(store)
+    expected = [_summary_from_rows(store, *case) for case in CASES]
+    con = sqlite3.connect(store.path)
+    con.execute("DROP TABLE snapshot_statuses")
+    con.execute("DROP TABLE snapshot_bundles")
+    con.commit()
+    con.close()
+    again = LedgerStore(store.path)
+    assert [_summary_from_aggregates(again, *case) for case in CASES] == expected
+
+
+@SQLITE_ONLY
+def test_a_read_only_store_made_before_the_aggregates_summarises_its_rows(store, tmp_path, monkeypatch):
+    from cli.store import store_summary
+
+    _bundled_history(store)
+    expected = store_summary(store)
+    con = sqlite3.connect(store.path)
+    con.execute("DROP TABLE snapshot_statuses")
+    con.execute("DROP TABLE snapshot_bundles")
+    con.commit()
+    con.close()
+    _write_protected(monkeypatch)
+    again = LedgerStore(store.path)
+    assert again.summary_as_of() is None
+    assert store_summary(again) == expected
+
+
+def test_a_headline_from_the_kept_sums_equals_the_headline_of_the_rows(store):
+    from metrics.headline import headline
+
+    _bundled_history(store)
+    states = [date(2022, 3, 11), date(2022, 3, 4), date(2022, 3, 1)]
+    from_rows = headline(*(store.ledger_as_of(d, [2022]) for d in states))
+    from_sums = headline(*(store.summary_as_of(d, [2022])["totals"] for d in states))
+    assert from_sums == from_rows
+    assert from_sums.new_started == 1 and from_sums.report_date == pd.Timestamp("2022-03-11")
+    assert from_sums.last_year_completed_investment_wan is None

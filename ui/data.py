@@ -146,10 +146,16 @@ def headline(version: str, as_of: str, years: Years, districts: Names = ()):
     earlier."""
     from metrics.headline import headline as compute
 
-    current = ledger(version, as_of, years, districts)
-    last_week = ledger(version, week_before(as_of), years, districts)
-    last_year = ledger(version, year_before(as_of), tuple(y - 1 for y in years), districts)
-    return compute(current, last_week, last_year)
+    return compute(_sums(version, as_of, years, districts), _sums(version, week_before(as_of), years, districts),
+                   _sums(version, year_before(as_of), tuple(y - 1 for y in years), districts))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _sums(version: str, as_of: str, years: Years, districts: Names = ()) -> dict | pd.DataFrame:
+    """What a headline needs of an as-of state: the sums kept with its snapshots (no community row read), or
+    its rows on a read-only store made before them."""
+    figures = store().summary_as_of(as_of, batch_years=list(years), districts=_districts_arg(districts))
+    return ledger(version, as_of, years, districts) if figures is None else figures["totals"]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -269,8 +275,14 @@ def map_communities(version: str, as_of: str, years: Years, districts: Names = (
 
 
 # A deck ships its points to the browser as JSON (about 200 bytes a point): beyond this many the page gets slow
-# to send and to draw, so a larger selection is thinned evenly (every k-th community) and the page says so.
+# to send and to draw. A larger selection is drawn as one circle per district (figures.map.district_clusters)
+# until the map's own district filter narrows it (the zoomed-in view), and a district still larger than this is
+# thinned evenly (every k-th community); the page says which.
 MAP_POINT_LIMIT = 20_000
+
+
+def _clustered(located: int, map_districts: Names) -> bool:
+    return located > MAP_POINT_LIMIT and not map_districts
 
 
 def _thinned(frame: pd.DataFrame, limit: int = MAP_POINT_LIMIT) -> pd.DataFrame:
@@ -283,10 +295,13 @@ def _thinned(frame: pd.DataFrame, limit: int = MAP_POINT_LIMIT) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=32)
 def map_counts(version: str, as_of: str, years: Years, districts: Names = (), groups: Names = (),
                map_districts: Names = (), classes: Names = (), bundles: Names = ()) -> dict:
-    """How many communities the map's filters select, how many have coordinates, how many are drawn."""
+    """How many communities the map's filters select, how many have coordinates, how many are drawn (0 when
+    they are drawn as district circles: clustered)."""
     frame = map_communities(version, as_of, years, districts, groups, map_districts, classes, bundles)
     located = frame[frame["lon"].notna() & frame["lat"].notna()]
-    return {"selected": len(frame), "located": len(located), "drawn": len(_thinned(located))}
+    clustered = _clustered(len(located), map_districts)
+    return {"selected": len(frame), "located": len(located), "drawn": 0 if clustered else len(_thinned(located)),
+            "clustered": clustered}
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -295,13 +310,15 @@ def map_deck(version: str, as_of: str, years: Years, districts: Names = (), grou
              theme: str = "light", view_px: tuple[int, int] = (1200, 720)):
     """figures.map.community_deck of the filtered communities over the district boundaries (cached: building
     the point records is the slow part of a map page)."""
-    from figures.map import community_deck
+    from figures.map import community_deck, district_clusters
 
     frame = map_communities(version, as_of, years, districts, groups, map_districts, classes, bundles)
-    frame = _thinned(frame[frame["lon"].notna() & frame["lat"].notna()])
+    frame = frame[frame["lon"].notna() & frame["lat"].notna()]
+    clusters = district_clusters(frame) if _clustered(len(frame), map_districts) else None
+    frame = frame.iloc[:0] if clusters is not None else _thinned(frame)
     rates = progress(version, as_of, years, districts) if choropleth else None
     deck = community_deck(frame, boundaries_geojson(), choropleth=rates, tile_url=config.tile_url(), theme=theme,
-                          view_px=view_px)
+                          view_px=view_px, clusters=clusters)
     deck.to_json()   # serialised once, here: the cached copy every session gets carries its JSON
     return deck
 

@@ -49,11 +49,16 @@ def show_map(filters: Filters, *, key: str, theme: str, groups=(), map_districts
 
 def count_note(counts: dict) -> str:
     """地图显示318个小区… : what the map draws of what the filters select."""
-    note = f"地图显示{counts['drawn']:,}个小区"
-    if counts["drawn"] < counts["located"]:
-        note += f"（符合条件{counts['located']:,}个，点数过多，按间隔抽取显示；请按区市、状态等筛选）"
+    if counts.get("clustered"):
+        note = f"符合条件{counts['located']:,}个小区，数量较多，按区市汇总显示（圆点越大小区越多，颜色为开工率）"
+    else:
+        note = f"地图显示{counts['drawn']:,}个小区"
+        if counts["drawn"] < counts["located"]:
+            note += f"（符合条件{counts['located']:,}个，点数过多，按间隔抽取显示；请按区市、状态等筛选）"
     if counts["located"] < counts["selected"]:
         note += f"；另有{counts['selected'] - counts['located']:,}个小区台账未填坐标"
+    if counts.get("clustered"):
+        return note + "。在上方「区市」中选择区市后显示各小区。"
     return note + "。点击小区查看详情。"
 
 
