@@ -348,12 +348,14 @@ def aggregate_summary(picked: list[tuple], statuses: list[tuple], bundles: int) 
     (every TOTAL_COLUMNS sum and report_date: metrics.headline's figures)."""
     from metrics.summary import summary_of_totals
 
+    # float sums depend on the order they are added in: one order on every engine gives identical figures
+    picked = sorted(picked, key=lambda r: (r[0], int(r[1])))
     at = [3 + TOTAL_COLUMNS.index(c) for c in _SUMMARY_TOTALS]
     elevators = sum(r[3 + TOTAL_COLUMNS.index("elevators_planned")] for r in picked)
     figures = summary_of_totals([(r[0], *(r[i] for i in at)) for r in picked], statuses, bundles, elevators)
     figures["report_date"] = max((_to_date(r[2]) for r in picked), default=None)
     by_batch: dict[int, dict] = {}
-    for r in sorted(picked, key=lambda r: int(r[1])):
+    for r in picked:
         sums = by_batch.setdefault(int(r[1]), dict.fromkeys(_SUMMARY_TOTALS, 0))
         for c, i in zip(_SUMMARY_TOTALS, at):
             sums[c] += r[i]

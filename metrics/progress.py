@@ -86,6 +86,16 @@ def _sum(series: pd.Series) -> float:
     return float(value) if pd.notna(value) else 0.0
 
 
+# Money sums are added in different orders by different paths (rows, snapshot sums, two engines); float
+# addition is not associative, so the last digits differ. A 万元 figure rounded to 1e-6 (one fen) is exact
+# for every ledger value and identical on every path, so a change shows only when the money changed.
+MONEY_DECIMALS = 6
+
+
+def money(value) -> float:
+    return round(float(value), MONEY_DECIMALS)
+
+
 def totals(frame: pd.DataFrame, as_of=None) -> dict:
     """The aggregate figures of a canonical frame (used per district and for the whole city).
     due_start / schedule_rate need `as_of`; without it they are None."""
@@ -104,8 +114,8 @@ def totals(frame: pd.DataFrame, as_of=None) -> dict:
         "started_households": int(started_hh),
         "household_start_rate": start_rate(started_hh, hh),
         "completed": int((node >= COMPLETED_NODE).sum()),
-        "planned_investment_wan": _sum(frame["planned_investment_wan"]),
-        "completed_investment_wan": _sum(frame["completed_investment_wan"]),
+        "planned_investment_wan": money(_sum(frame["planned_investment_wan"])),
+        "completed_investment_wan": money(_sum(frame["completed_investment_wan"])),
         "elevators_planned": int(_sum(frame["elevators_planned"])),
         "due_start": None,
         "schedule_rate": None,
@@ -132,8 +142,8 @@ def totals_of_sums(sums: dict) -> dict:
         "started_households": int(started_hh),
         "household_start_rate": start_rate(started_hh, hh),
         "completed": int(sums["completed"]),
-        "planned_investment_wan": float(sums["planned_investment_wan"]),
-        "completed_investment_wan": float(sums["completed_investment_wan"]),
+        "planned_investment_wan": money(sums["planned_investment_wan"]),
+        "completed_investment_wan": money(sums["completed_investment_wan"]),
         "elevators_planned": int(sums["elevators_planned"]),
         "due_start": None,
         "schedule_rate": None,

@@ -474,15 +474,21 @@ def test_store_on_a_read_only_disk_is_read(tmp_path):
 
 # ------------------------------------------------------------------------------- summary from the aggregates
 def _summary_from_rows(store, as_of=None, batch_years=None, districts=None) -> dict:
+    from metrics.progress import totals
     from metrics.summary import ledger_summary
 
-    return ledger_summary(store.ledger_as_of(as_of, batch_years, districts).drop(columns=["report_date"]))
+    frame = store.ledger_as_of(as_of, batch_years, districts)
+    return {**ledger_summary(frame.drop(columns=["report_date"])), "headline_totals": totals(frame)}
 
 
 def _summary_from_aggregates(store, *args) -> dict:
+    """The summary's figures and the headline's totals (what the overview's cards read) from the aggregates."""
+    from metrics.progress import totals_of_sums
+
     figures = store.summary_as_of(*args)
     figures.pop("by_batch")
     figures.pop("report_date")
+    figures["headline_totals"] = totals_of_sums(figures.pop("totals"))
     return figures
 
 
