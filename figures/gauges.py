@@ -42,7 +42,8 @@ def _num(x: float) -> str:
 def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "light",
                     title: str | None = None, rules: dict | None = None, note: bool = True,
                     row_gap: float = 0.08, row_height: int = 300, number_size: int = 30,
-                    notes: dict[str, str] | None = None, note_inline: bool = False) -> go.Figure:
+                    notes: dict[str, str] | None = None, note_inline: bool = False,
+                    detail_size: int = 14) -> go.Figure:
     """One Indicator gauge per district of `progress` (a district_progress frame), in laggards_first order.
 
     Each gauge: value = start rate (gauge_value: one decimal, "%" suffix), axis 0–100 (wider when a rate
@@ -51,7 +52,9 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
     start_rate (unrounded) and schedule_rate. With `note`, a key under the gauges explains the mark and the
     colours (thresholds from `rules` or config/warnings.toml). `row_gap` (share of the plot height between
     rows) must leave room for the names of the next row when the figure is short (the big screen);
-    `row_height` (pixels per row) and `number_size` shrink the gauges for a phone's narrow cells. `notes`:
+    `row_height` (pixels per row), `number_size` and `detail_size` (the line 已开工…) shrink the gauges for
+    narrow cells (a phone, 31 provinces on the big screen); gaps never take more than half the height, so any
+    number of rows stays inside the figure. `notes`:
     district -> "数据截至5月20日" for districts shown with an older ledger (metrics.reporting.older_ledger_notes),
     added to `meta` as data_note and shown in red under the line 已开工…, or at its end with `note_inline` (the
     big screen: wide cells, and no room above the top row for a third line).
@@ -63,6 +66,8 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
     ordered = laggards_first(progress)
     columns = max(1, min(int(columns), len(ordered)))
     rows = math.ceil(len(ordered) / columns)
+    if rows > 1:
+        row_gap = min(row_gap, 0.5 / (rows - 1))
     axis_max = gauge_axis_max(ordered)
     fig = go.Figure()
     for i, row in enumerate(ordered.itertuples(index=False)):
@@ -85,7 +90,7 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
                       start_rate=None if row.start_rate is None or pd.isna(row.start_rate) else float(row.start_rate),
                       schedule_rate=schedule, data_note=notes.get(str(row.district), "")),
             number=dict(suffix="%", valueformat=".1f", font=dict(size=number_size, color=p["text"])),
-            title=dict(text=(f"<b>{plotly_text(row.district)}</b><br><span style='font-size:14px;color:{p['muted']}'>"
+            title=dict(text=(f"<b>{plotly_text(row.district)}</b><br><span style='font-size:{detail_size}px;color:{p['muted']}'>"
                              f"已开工{fmt_int(row.started)}个/计划{fmt_int(row.planned)}个"
                              f"{_note_text(notes.get(str(row.district)), p, note_inline)}</span>"),
                        font=dict(size=18)),

@@ -156,3 +156,27 @@ def test_node_timeline_marks_late_nodes():
     dated = f.assign(report_date=pd.Timestamp("2022-05-31"))
     assert [t.name for t in node_timeline(dated).data] == [t.name for t in fig.data]
     assert node_timeline(dated).layout.annotations[0].text == "截至2022年5月31日"
+
+
+@pytest.mark.parametrize("count", [10, 16, 31])
+def test_a_provinces_gauges_fit_the_big_screen_without_overlapping(count):
+    """31 provinces in the big screen's rows of gauges: plotly refuses a domain outside [0, 1] (the page failed
+    at national scale), and no two cells may share a pixel."""
+    from bench.bench_store import PROVINCES
+    from ui.bigscreen import gauge_grid
+
+    names = PROVINCES[:count]
+    progress = district_progress(ledger([dict(district=n, node=6 if i % 2 else 2, plan_start="2022-04-01")
+                                         for i, n in enumerate(names)]), "2022-05-31", RULES)
+    grid = gauge_grid(count)
+    fig = district_gauges(progress, note=False, **grid)
+    cells = [(g.domain.x, g.domain.y) for g in fig.data]
+    assert sorted(g.name for g in fig.data) == sorted(names)
+    assert all(0 <= v <= 1 for x, y in cells for v in (*x, *y))
+    assert all(x[1] > x[0] and y[1] > y[0] for x, y in cells)
+    rows = sorted({y for _, y in cells}, reverse=True)
+    assert len(rows) == (2 if count <= 10 else 3)
+    assert all(upper[0] > lower[1] for upper, lower in zip(rows, rows[1:]))     # a gap for the next row's names
+    for row in rows:
+        xs = sorted(x for x, y in cells if y == row)
+        assert all(left[1] < right[0] for left, right in zip(xs, xs[1:]))

@@ -105,3 +105,20 @@ def _label(feature):
     from figures.map import _label_point
 
     return _label_point(feature["geometry"])
+
+
+def test_the_big_screen_lists_four_laggards_and_counts_the_rest():
+    """Six districts behind schedule did not fit the screen's column (it scrolled): four rows and a count."""
+    from metrics.progress import district_progress
+    from test_metrics_support import ledger
+    from ui.bigscreen import laggards, laggards_html
+
+    names = ["市南区", "市北区", "黄岛区", "崂山区", "李沧区", "城阳区", "即墨区"]
+    rows = [dict(district=n, node=6 if k < i else 2, plan_start="2022-04-01")
+            for i, n in enumerate(names) for k in range(10)]           # 市南区 0/10 … 即墨区 6/10, all red
+    shown, more = laggards(district_progress(ledger(rows), "2022-05-31",
+                                             {"district_schedule": {"yellow_behind": 10.0, "red_behind": 30.0}}))
+    assert shown["district"].tolist() == ["市南区", "市北区", "黄岛区", "崂山区"] and more == 3
+    html = laggards_html(shown, more=more)
+    assert html.count("<tr>") == 5 and "另有3个区市进度滞后" in html
+    assert "另有" not in laggards_html(shown)

@@ -5,6 +5,7 @@ them out with the shared figures."""
 from __future__ import annotations
 
 import html
+import math
 
 import pandas as pd
 import streamlit as st
@@ -37,9 +38,11 @@ SCREEN_CSS = """<style>
   .bs-laggards td, .bs-laggards th { padding: 7px 6px; border-bottom: 1px solid rgba(128,128,128,.3); text-align: left;
                                      white-space: nowrap; }
   .bs-laggards th { font-size: 16px; opacity: .75; font-weight: 400; }
-  .bs-weeks { display: grid; grid-template-columns: repeat(2, 1fr); gap: 8px; margin-top: 12px; }
+  .bs-weeks { display: grid; grid-template-columns: repeat(4, 1fr); gap: 8px; margin-top: 10px; }
+  .bs-more { font-size: 17px; opacity: .8; margin-top: 4px; }
   .bs-week { border: 1px solid rgba(128,128,128,.35); border-radius: 6px; padding: 4px 12px; }
-  .bs-week .label { font-size: 17px; opacity: .8; } .bs-week .value { font-size: 32px; font-weight: 700; }
+  .bs-week .label { font-size: 16px; opacity: .8; white-space: nowrap; }
+  .bs-week .value { font-size: 30px; font-weight: 700; }
   @media (max-width: 700px) {   /* the screen opened on a phone: stacked, not squeezed */
     .bs-tiles, .bs-weeks { grid-template-columns: repeat(2, 1fr); }
     .bs-title { flex-direction: column; gap: 4px; } .bs-title h1 { font-size: 24px; }
@@ -77,18 +80,20 @@ def tiles_html(cards: list[Card]) -> str:
     return f'<div class="bs-tiles">{"".join(parts)}</div>'
 
 
-def laggards(progress: pd.DataFrame, n: int = 6) -> pd.DataFrame:
-    """The districts behind schedule (红, then 黄, lowest start rate first); the lowest rates when none is."""
+def laggards(progress: pd.DataFrame, n: int = 4) -> tuple[pd.DataFrame, int]:
+    """The first `n` districts behind schedule (红, then 黄, lowest start rate first) and how many more are
+    behind; the lowest `n` rates when none is. `n` rows fit the screen's column under the map's height."""
     if len(progress) == 0:
-        return progress
+        return progress, 0
     ordered = laggards_first(progress)
     behind = ordered[ordered["light"] != GREEN]
-    return (behind if len(behind) else ordered).head(n).reset_index(drop=True)
+    shown = (behind if len(behind) else ordered).head(n).reset_index(drop=True)
+    return shown, max(0, len(behind) - n)
 
 
-def laggards_html(rows: pd.DataFrame, notes: dict[str, str] | None = None) -> str:
+def laggards_html(rows: pd.DataFrame, notes: dict[str, str] | None = None, more: int = 0) -> str:
     """The laggards as a table; a district shown with an older ledger (`notes`, district -> "数据截至5月20日")
-    says so under its name."""
+    says so under its name; `more` districts behind that found no room are counted under the table."""
     notes = notes or {}
     if len(rows) == 0:
         return '<p class="bs-flat">暂无区市数据</p>'
@@ -102,18 +107,31 @@ def laggards_html(rows: pd.DataFrame, notes: dict[str, str] | None = None) -> st
             f"<td><b>{html.escape(str(r.district))}</b>{_note_html(notes.get(str(r.district)))}</td>"
             f"<td>{fmt_pct(r.start_rate)}</td>"
             f"<td>{behind}</td><td>{fmt_int(r.started)}/{fmt_int(r.planned)}</td></tr>")
+    footer = f'<div class="bs-more">另有{fmt_int(more)}个区市进度滞后，见上方开工率</div>' if more else ""
     return ('<table class="bs-laggards"><tr><th>预警</th><th>区市</th><th>开工率</th><th>落后百分点</th>'
-            f'<th>已开工/计划</th></tr>{"".join(body)}</table>')
+            f'<th>已开工/计划</th></tr>{"".join(body)}</table>{footer}')
 
 
 def _note_html(note: str | None) -> str:
     return f'<br><span class="bs-note">{html.escape(note)}</span>' if note else ""
 
 
-def gauges_for_screen(fig):
-    """The ten gauges in two rows of five across a 1920-pixel screen: names and numbers large."""
-    fig.update_traces(number=dict(font=dict(size=34)), title=dict(font=dict(size=22)))
-    return fig.update_layout(margin=dict(l=24, r=24, t=84, b=4))
+GAUGE_BAND = 450   # pixels of the screen's height the gauges get
+
+
+def gauge_grid(count: int) -> dict:
+    """district_gauges arguments that fit `count` gauges in the screen's band of GAUGE_BAND pixels: a city's ten
+    districts in two rows of five, names and numbers large; more (a province's cities, the nation's 31
+    provinces) in three rows, smaller."""
+    if count <= 10:
+        return dict(columns=5, row_gap=0.3, number_size=34)
+    return dict(columns=math.ceil(count / 3), row_gap=0.45, number_size=20, detail_size=11)
+
+
+def gauges_for_screen(fig, count: int):
+    """The gauges' names sized to their cells, the margins of the screen's band."""
+    fig.update_traces(title=dict(font=dict(size=22 if count <= 10 else 13)))
+    return fig.update_layout(margin=dict(l=24, r=24 if count <= 10 else 40, t=84 if count <= 10 else 60, b=4))
 
 
 def week_html(changes: dict) -> str:

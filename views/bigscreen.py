@@ -65,10 +65,11 @@ st.html(bigscreen.tiles_html(overview_cards(data.headline(*focus.args),
 
 st.html('<div class="bs-section">各区（市）开工率　落后在前，刻线为序时进度</div>')
 notes = reporting.data_notes(*f.args)   # districts shown with an older ledger: marked on gauges and laggards
-gauges = district_gauges(data.progress(*f.args), theme=theme, note=False, notes=notes, note_inline=True,
-                         **layout.gauge_grid(row_gap=0.3))
-layout.chart(gauges if layout.is_phone() else bigscreen.gauges_for_screen(gauges), key="bigscreen_gauges",
-             height=None if layout.is_phone() else 450, toolbar=False)
+progress = data.progress(*f.args)
+gauges = district_gauges(progress, theme=theme, note=False, notes=notes, note_inline=True,
+                         **layout.gauge_grid(**bigscreen.gauge_grid(len(progress))))
+layout.chart(gauges if layout.is_phone() else bigscreen.gauges_for_screen(gauges, len(progress)),
+             key="bigscreen_gauges", height=None if layout.is_phone() else bigscreen.GAUGE_BAND, toolbar=False)
 
 map_column, trend_column, laggard_column = st.columns([5, 5, 4], gap="small")
 with map_column:
@@ -80,5 +81,6 @@ with trend_column:
     blocks.investment_trend(focus, theme=theme, key="bigscreen_trend", height=310, toolbar=False)
 with laggard_column:
     st.html('<div class="bs-section">进度滞后区市</div>')
-    st.html(bigscreen.laggards_html(bigscreen.laggards(data.progress(*f.args)), notes))
+    behind, more = bigscreen.laggards(progress)
+    st.html(bigscreen.laggards_html(behind, notes, more))
     st.html(bigscreen.week_html(data.week_changes(*focus.args, data.comparison_date(f.version, f.as_of, f.years))))
