@@ -345,6 +345,14 @@ def search(version: str, as_of: str, years: Years, districts: Names, text: str) 
     return frame[hit.to_numpy()].reset_index(drop=True)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def search_page(version: str, as_of: str, years: Years, districts: Names, text: str, limit: int) -> tuple[int, pd.DataFrame]:
+    """How many rows search() finds and the first `limit` of them: what the ledger page draws. A rerun then
+    unpickles `limit` rows from the cache instead of the whole as-of state (280,000 rows took seconds)."""
+    rows = search(version, as_of, years, districts, text)
+    return len(rows), rows.head(limit)
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def _shown_text(version: str, as_of: str, years: Years, districts: Names) -> pd.DataFrame:
     """Every column of the ledger table (exports.ledger_table) as the text a reader sees, row for row with the

@@ -18,9 +18,9 @@ f = layout.page_header("台账 · 明细与导入", stop_when_empty=False)
 if f is not None:
     search = st.text_input("搜索", key="ledger_search", placeholder="输入表中任一列的内容：小区名称、编号、街道、进度、改造内容、责任人……",
                            bind="query-params")
-    rows = data.search(*f.args, search)
-    table, columns = tables.ledger_view(rows.head(ROW_LIMIT))
-    note = f"共{len(rows):,}个小区" + (f"，页面显示前{ROW_LIMIT:,}行，下载包含全部{len(rows):,}行" if len(rows) > ROW_LIMIT else "")
+    found, shown = data.search_page(*f.args, search, ROW_LIMIT)
+    table, columns = tables.ledger_view(shown)
+    note = f"共{found:,}个小区" + (f"，页面显示前{ROW_LIMIT:,}行，下载包含全部{found:,}行" if found > ROW_LIMIT else "")
     st.caption(f"{note}。点击表头排序。")
     layout.table(table, columns, key="ledger_table", height=460)
     stem = f"老旧小区改造台账_{f.as_of}"
@@ -29,15 +29,15 @@ if f is not None:
     # 打印格式: the columns a reader needs on paper (a 42-column sheet fitted to one A4 width is unreadable),
     # a title row with the 截至 date, repeated in every page's header; 全部列: every column, for further work in Excel.
     downloads.download_button("下载 Excel（打印格式）", data=lambda: excel_bytes(
-                                  {"台账": ledger_table(rows, PRINT_COLUMNS)}, title=title, title_row=True,
+                                  {"台账": ledger_table(data.search(*f.args, search), PRINT_COLUMNS)}, title=title, title_row=True,
                                   number_formats=ledger_number_formats()), file_name=f"{stem}_打印.xlsx",
                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                               icon=":material/print:", key="download_xlsx", on_click="ignore")
-    downloads.download_button("下载 Excel（全部列）", data=lambda: ledger_excel(rows, title=title),
+    downloads.download_button("下载 Excel（全部列）", data=lambda: ledger_excel(data.search(*f.args, search), title=title),
                               file_name=f"{stem}.xlsx",
                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                               icon=":material/download:", key="download_xlsx_all", on_click="ignore")
-    downloads.download_button("下载 CSV", data=lambda: ledger_csv(rows), file_name=f"{stem}.csv", mime="text/csv",
+    downloads.download_button("下载 CSV", data=lambda: ledger_csv(data.search(*f.args, search)), file_name=f"{stem}.csv", mime="text/csv",
                        icon=":material/download:", key="download_csv", on_click="ignore")
 
 st.markdown("#### 上传台账")
