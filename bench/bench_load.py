@@ -5,8 +5,10 @@ rerun_script BackMsg), timed from its request to the script's end (script_finish
 then the median and the slowest; a second round with warm caches follows. The browser's drawing is not included:
 this measures the server, which is what concurrent sessions share.
 
-Run: python bench/bench_load.py [--sessions 30] [--db path/to/store.sqlite]
-(without --db, the sample store is built or copied from the test cache).
+Run: python bench/bench_load.py [--sessions 30] [--processes N] [--db path/to/store.sqlite]
+(without --db, the sample store is built or copied from the test cache). With --processes N, N `streamlit run`
+servers share the store and the sessions are dealt out among them in turn, as a proxy with sticky sessions does
+(deploy/, docs/deployment.md): the capacity of N processes, without the proxy's own small cost.
 """
 from __future__ import annotations
 
@@ -25,20 +27,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_pages import sample_store  # noqa: E402  (the sample history built through the reader)
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def sample_store(folder: Path) -> Path:
-    """A copy of the sample store (the tests' cached build when there is one)."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from test_pages import copy_sample_store
-
-    return copy_sample_store(ROOT / ".pytest_cache" / "d" / "dashboard-sample-store", folder)
 
 
 async def open_overview(url: str) -> float:
@@ -62,8 +59,8 @@ async def open_overview(url: str) -> float:
                 return time.perf_counter() - start
 
 
-async def round_of(url: str, sessions: int) -> list[float]:
-    return list(await asyncio.gather(*(open_overview(url) for _ in range(sessions))))
+async def round_of(urls: list[str], sessions: int) -> list[float]:
+    return list(await asyncio.gather(*(open_overview(urls[i % len(urls)]) for i in range(sessions))))
 
 
 def report(name: str, times: list[float]) -> None:
@@ -72,7 +69,14 @@ def report(name: str, times: list[float]) -> None:
 
 
 @contextlib.contextmanager
-def serve(db: Path, folder: Path):
+def serve(db: Path, folder: Path, processes: int = 1):
+    """`processes` servers on `db`, started together; yields their WebSocket URLs."""
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(serve_one(db, folder)) for _ in range(processes)]
+
+
+@contextlib.contextmanager
+def serve_one(db: Path, folder: Path):
     """`streamlit run dashboard.py` on a free loopback port with `db` as the store; yields the WebSocket URL."""
     port = free_port()
     with open(folder / f"streamlit-{port}.log", "w") as log:
@@ -96,17 +100,21 @@ def serve(db: Path, folder: Path):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=30)
+    parser.add_argument("--processes", type=int, default=1, help="dashboard processes the sessions are dealt to")
     parser.add_argument("--db", type=Path)
     args = parser.parse_args()
+    many = f"{args.sessions} sessions at once on {args.processes} process{'es' if args.processes > 1 else ''}"
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         folder = Path(tmp)
         db = args.db or sample_store(folder)
-        with serve(db, folder) as url:     # every session's first load at the same moment, nothing cached
-            report(f"{args.sessions} sessions at once, fresh server", asyncio.run(round_of(url, args.sessions)))
-        with serve(db, folder) as url:
-            report("one session, fresh server", asyncio.run(round_of(url, 1)))
-            report("one session, warm", asyncio.run(round_of(url, 1)))
-            report(f"{args.sessions} sessions at once, warm", asyncio.run(round_of(url, args.sessions)))
+        with serve(db, folder, args.processes) as urls:   # every session's first load at once, nothing cached
+            report(f"{many}, fresh servers", asyncio.run(round_of(urls, args.sessions)))
+        with serve(db, folder, args.processes) as urls:
+            report("one session, fresh server", asyncio.run(round_of(urls[:1], 1)))
+            report("one session, warm", asyncio.run(round_of(urls[:1], 1)))
+            asyncio.run(round_of(urls, len(urls)))          # every process warm, not only the first
+            report(f"{many}, warm", asyncio.run(round_of(urls, args.sessions)))
 
 
 if __name__ == "__main__":
