@@ -105,6 +105,8 @@ def bench_browser(db: Path, repeat: int) -> None:
     busy = '[data-testid="stStatusWidget"], [data-testid="stSpinner"], [data-stale="true"]'
     drawn = ('() => [...document.querySelectorAll(".js-plotly-plot")].every(p => p.querySelector(".main-svg"))'
              ' && [...document.querySelectorAll(\'[data-testid="stDeckGlJsonChart"]\')].every(d => d.querySelector("canvas"))')
+    heading = ('(start) => [...document.querySelectorAll(\'[data-testid="stMain"] h2\')]'
+               '.some(h => h.innerText.startsWith(start))')
     print(f"\n== browser: click on a sidebar link to the last chart drawn (goal < 1 s), {repeat} visits each")
     try:
         for _ in range(240):
@@ -129,12 +131,15 @@ def bench_browser(db: Path, repeat: int) -> None:
                 for _ in range(repeat):
                     start = time.perf_counter()
                     page.locator('[data-testid="stSidebarNavLink"]', has_text=title).first.click()
-                    page.wait_for_timeout(50)
+                    # the new page's own heading ("通报 · …") first: on a loaded machine the run may start later
+                    # than any fixed pause, and the old page, idle and drawn, would pass the checks below
+                    page.wait_for_function(heading, arg=f"{title} · ", timeout=120_000)
                     page.wait_for_function(f"() => !document.querySelector('{busy}')", timeout=120_000)
                     page.wait_for_function(drawn, timeout=120_000)
                     times.append(time.perf_counter() - start)
                     other = titles[1] if title == titles[0] else titles[0]
                     page.locator('[data-testid="stSidebarNavLink"]', has_text=other).first.click()
+                    page.wait_for_function(heading, arg=f"{other} · ", timeout=120_000)
                     page.wait_for_function(f"() => !document.querySelector('{busy}')", timeout=120_000)
                 first, warm = times[0], statistics.median(times[1:] or times)
                 print(f"  {title:<6} first {first:6.2f} s  then median {warm:6.2f} s  "

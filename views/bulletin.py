@@ -70,14 +70,8 @@ except BulletinError as exc:
     st.warning(str(exc), icon=":material/info:")
     st.stop()
 
-key = (f.version, f.as_of, f.years, f.districts, c.issue_number)
-bulletin_files.start(key, c)
-ready = bulletin_files.outcome(key) is not None
-
 st.markdown("#### 下载")
 files_column, text_column = st.columns([2, 1])
-with files_column:
-    st.fragment(download_buttons, run_every=None if ready else POLL_SECONDS)(key, c, not ready)
 text_column.download_button("工作群文字（TXT）", c.wechat_text.encode("utf-8"), file_names(c)["txt"], "text/plain",
                             icon=":material/chat:", key="download_txt", width="stretch")
 
@@ -111,3 +105,11 @@ with st.container(border=True):
             elif isinstance(block, model.ChartRef):
                 layout.chart(c.charts[block.key].figure, key=f"bulletin_chart_{block.key}")
                 st.caption(markdown_text(c.charts[block.key].title))
+
+# Started after the preview is drawn, so the worker's Python work does not delay it (one GIL), and drawn in the
+# download row above it.
+key = (f.version, f.as_of, f.years, f.districts, c.issue_number)
+bulletin_files.start(key, c)
+ready = bulletin_files.outcome(key) is not None
+with files_column:
+    st.fragment(download_buttons, run_every=None if ready else POLL_SECONDS)(key, c, not ready)
