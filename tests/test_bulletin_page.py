@@ -161,8 +161,8 @@ def test_page_shows_the_preview_while_the_files_are_built_and_one_job_serves_eve
                                                                                           held_worker):
     release, calls = held_worker
     at = open_page()
-    headline = bc.build_content(tiny_db, D31).headline
-    assert headline in shown_markdown(at)                  # the preview is there before any file
+    sentence = bc.build_content(tiny_db, D31).headline
+    assert sentence in shown_markdown(at)                  # the preview is there before any file
     assert at.text_area(key="bulletin_wechat").value.startswith("【老旧小区改造周通报第3期】")
     assert labels(at) == ["工作群文字（TXT）"]                # only the text, which needs no rendering
     assert any(c.value.startswith("正在生成 Word、Excel 文件和图表图片") for c in at.caption)
@@ -176,7 +176,7 @@ def test_page_shows_the_preview_while_the_files_are_built_and_one_job_serves_eve
     with_files(at)
     assert calls == [("老旧小区改造周通报_20220531_第3期", True)]   # one render for both sessions
     assert labels(at)[:2] == ["通报（Word）", "表格（Excel）"]
-    assert headline in docx_text(downloads["老旧小区改造周通报_20220531_第3期.docx"])
+    assert sentence in docx_text(downloads["老旧小区改造周通报_20220531_第3期.docx"])
     with zipfile.ZipFile(io.BytesIO(downloads["老旧小区改造周通报_20220531_第3期.xlsx"])) as z:
         assert "xl/workbook.xml" in z.namelist()
     back = open_page()                                     # a return to the page: the files at once, no new job
