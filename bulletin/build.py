@@ -30,12 +30,7 @@ class BulletinFiles:
     text: str = ""
 
     def file_names(self, stem: str | None = None) -> dict[str, str]:
-        """Download / file names by kind: docx, xlsx, txt, and png:<chart key>."""
-        stem = stem or self.content.file_stem
-        names = {"docx": f"{stem}.docx", "xlsx": f"{stem}.xlsx", "txt": f"{stem}_工作群.txt"}
-        for key, chart in self.content.charts.items():
-            names[f"png:{key}"] = f"{stem}_{chart_file_title(chart)}.png"
-        return names
+        return file_names(self.content, stem)
 
     def write(self, docx_path: str | Path) -> list[Path]:
         """The document at `docx_path`; the workbook, PNGs and text beside it, named after it."""
@@ -52,6 +47,15 @@ class BulletinFiles:
             path.write_bytes(data)
             written.append(path)
         return written
+
+
+def file_names(content: model.BulletinContent, stem: str | None = None) -> dict[str, str]:
+    """Download / file names by kind: docx, xlsx, txt, and png:<chart key> (known before the files are built)."""
+    stem = stem or content.file_stem
+    names = {"docx": f"{stem}.docx", "xlsx": f"{stem}.xlsx", "txt": f"{stem}_工作群.txt"}
+    for key, chart in content.charts.items():
+        names[f"png:{key}"] = f"{stem}_{chart_file_title(chart)}.png"
+    return names
 
 
 def chart_file_title(chart: model.Chart) -> str:

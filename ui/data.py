@@ -43,8 +43,11 @@ def version() -> str:
 
 
 def clear_after_import() -> None:
-    """Drop every cached query result: called after an import or a restore."""
+    """Drop every cached query result and finished bulletin file: called after an import or a restore."""
+    from ui import bulletin_files   # imported here: python-docx and openpyxl only load for the 通报 page
+
     st.cache_data.clear()
+    bulletin_files.clear()
 
 
 def _districts_arg(districts: Names) -> list[str] | None:

@@ -67,8 +67,15 @@ def show_error(exc: BaseException) -> None:
         log.error("store unusable: %s", exc)
         st.error(str(exc), icon=":material/database:")
         return
-    incident = incidents.record(exc, "dashboard page")
-    st.error(f"{ERROR_MESSAGE}{incidents.reference(incident)}。错误已记入服务器日志；请刷新页面或更换筛选条件后重试，"
+    show_incident(incidents.record(exc, "dashboard page"))
+
+
+def show_incident(incident: str, what: str = ERROR_MESSAGE) -> None:
+    """The message of a failure already logged under `incident` (by show_error, or by a worker thread, which
+    cannot call st.*): what failed, the id, what to do."""
+    from loaders import incidents
+
+    st.error(f"{what}{incidents.reference(incident)}。错误已记入服务器日志；请刷新页面或更换筛选条件后重试，"
              "如仍有问题请联系系统管理员并告知错误编号。", icon=":material/error:")
 
 
