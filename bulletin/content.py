@@ -496,7 +496,7 @@ def assemble(inputs: Inputs, figs: Figures, issue: int | None = None) -> model.B
 
     h = figs.headline
     return model.BulletinContent(
-        title=config.city_name() + TITLE,
+        title=config.area_name() + TITLE,
         issue_number=issue,
         office=OFFICE,
         as_of=inputs.as_of,

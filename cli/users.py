@@ -75,7 +75,7 @@ def run_list(args) -> int:
         state = "正常" if a.active else "已停用"
         if a.locked_until:
             state += f"（锁定至{a.locked_until}）"
-        _out(f"{a.login}\t{accounts.ROLES.get(a.role, a.role)}\t{'、'.join(a.districts) or '全市'}\t{state}"
+        _out(f"{a.login}\t{accounts.ROLE_LABELS.get(a.role, a.role)}\t{'、'.join(a.districts) or '全市'}\t{state}"
              + ("\t示例账号" if a.demo else ""))
     return 0
 

@@ -35,7 +35,7 @@ def _run(change, message: str) -> None:
 rows = accounts.list_accounts(data.store())
 table = pd.DataFrame({
     "用户名": [a.login for a in rows],
-    "角色": [accounts.ROLES.get(a.role, a.role) for a in rows],
+    "角色": [accounts.ROLE_LABELS.get(a.role, a.role) for a in rows],
     "区市": ["、".join(a.districts) or "全市" for a in rows],
     "状态": ["正常" if a.active else "已停用" for a in rows],
     "锁定至": [a.locked_until[:16].replace("T", " ") if a.locked_until else "" for a in rows],
