@@ -214,10 +214,11 @@ def _rate_phrase(row) -> str:
     return f"{row['district']}（{numbers.fmt_pct(row['start_rate'])}）"
 
 
-def fast_slow_sentence(progress: pd.DataFrame, n: int = 2) -> str:
-    """快慢对比: districts that started everything (全部开工), the fastest of the others, the slowest."""
+def fast_slow_sentence(progress: pd.DataFrame, n: int = 2, unit: str = "区（市）") -> str:
+    """快慢对比: districts that started everything (全部开工), the fastest of the others, the slowest; `unit`
+    names the rows (城市 for a province's rows of cities)."""
     if len(progress) == 0:
-        return "暂无各区（市）数据。"
+        return f"暂无各{unit}数据。"
     rate = pd.to_numeric(progress["start_rate"], errors="coerce")
     done = progress[rate.fillna(-1).round(9) >= 100]
     rest = progress[~progress.index.isin(done.index)].sort_values("rank_start")
@@ -236,7 +237,7 @@ def fast_slow_sentence(progress: pd.DataFrame, n: int = 2) -> str:
         parts.append("开工率较低的是" + "、".join(_rate_phrase(r) for _, r in slow.iterrows()))
     if len(progress) == 1 and not len(rest):
         return f"{parts[0]}。"
-    return "从各区（市）看，" + "；".join(parts) + "。"
+    return f"从各{unit}看，" + "；".join(parts) + "。"
 
 
 def behind_paragraph(progress: pd.DataFrame) -> str:

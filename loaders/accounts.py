@@ -292,6 +292,15 @@ def _check_manages(actor: Actor, role: str, districts) -> None:
                         f"不能管理{ROLE_LABELS.get(role, role)}（{'、'.join(districts) or '全省'}）的账号。")
 
 
+def manages(actor: Actor, account: Account) -> bool:
+    """Whether `actor` may manage `account` (the 账号 page lists only those)."""
+    try:
+        _check_manages(actor, account.role, account.districts)
+    except NotAuthorized:
+        return False
+    return True
+
+
 def _refused(store, actor, action: str, exc: AccountError, **fields):
     audit.record(store, actor, action, "refused", reason=str(exc), **fields)
     return exc

@@ -54,7 +54,7 @@ else:
     focus = f
 
 top = st.columns([6, 1], vertical_alignment="center")
-top[0].html(bigscreen.title_html(f"{layout.APP_TITLE} · 周调度",
+top[0].html(bigscreen.title_html(f"{layout.app_title()} · 周调度",
                                  f"数据截至{fmt_date_cn(f.as_of)} · {focus.area} · "
                                  + "、".join(f"{y}年度" for y in f.years) + " · 较上周变化"))
 top[1].toggle("轮播区市", key="bigscreen_rotate", help=f"每{ROTATE_SECONDS}秒切换一个区市")
