@@ -106,7 +106,7 @@ def load_inputs(store, as_of: date, batch_years: list[int] | None = None,
         districts = None
     current = store.ledger_as_of(as_of, years, districts)
     if len(current) == 0:
-        where = "、".join(districts) if districts else "全市"
+        where = area_name(districts)
         raise BulletinError(f"{numbers.fmt_date_cn(as_of)}{where}没有{'、'.join(map(str, years))}年度台账数据。")
     previous_years = [y - 1 for y in years]
     return Inputs(
@@ -193,7 +193,18 @@ def _trend(inputs: Inputs) -> pd.DataFrame:
 # --- wording -----------------------------------------------------------------------------------------------------
 
 def area_name(districts: list[str] | None) -> str:
-    return "全市" if not districts else "、".join(districts)
+    """全市 (全省 at province level), the cities a city's whole districts make at province level, else the
+    districts."""
+    if not districts:
+        return "全省" if config.is_province() else "全市"
+    cities = config.whole_cities(districts) if config.is_province() else []
+    return "、".join(cities or districts)
+
+
+def title_area(districts: list[str] | None) -> str:
+    """Who issues the bulletin: the province or the city (at province level a city's own bulletin its city)."""
+    cities = config.whole_cities(districts) if config.is_province() else []
+    return "、".join(cities) or config.area_name()
 
 
 def batch_label(years: list[int]) -> str:
@@ -497,7 +508,7 @@ def assemble(inputs: Inputs, figs: Figures, issue: int | None = None) -> model.B
 
     h = figs.headline
     return model.BulletinContent(
-        title=config.area_name() + TITLE,
+        title=title_area(inputs.districts) + TITLE,
         issue_number=issue,
         office=OFFICE,
         as_of=inputs.as_of,

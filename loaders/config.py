@@ -291,6 +291,15 @@ def city_district_names(city: str) -> list[str]:
     return [d.name for c in hierarchy().cities if c.name == city for d in c.districts]
 
 
+def whole_cities(districts) -> list[str]:
+    """The cities whose districts are exactly `districts` (a city user's or a chosen city's view), in the
+    province's order; [] when the districts are not whole cities (or none are given)."""
+    chosen = set(districts or ())
+    cities = [c for c in hierarchy().cities if {d.name for d in c.districts} & chosen]
+    covered = {d.name for c in cities for d in c.districts}
+    return [c.name for c in cities] if chosen and covered == chosen else []
+
+
 def districts() -> tuple[District, ...]:
     """Every configured district: city by city, each in its file's order."""
     return tuple(d for c in hierarchy().cities for d in c.districts)

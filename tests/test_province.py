@@ -280,3 +280,24 @@ def test_without_a_province_there_is_no_province_role(tmp_path, monkeypatch):
         accounts.create_account(store, accounts.operator(), "sheng1", "province", (), PASSWORD)
     admin = accounts.create_account(store, accounts.operator(), "city1", "city", (), PASSWORD).actor()
     assert admin.covers("市北区") and accounts.visible_cities(admin) == ["青岛市"]
+
+
+# ----------------------------------------------------------------------------------------- command line, bulletin
+def test_summary_groups_the_districts_by_city_with_each_citys_line(province_store, capsys):
+    from cli.main import main
+
+    assert main(["summary", "--db", str(province_store.path), "--as-of", AS_OF]) == 0
+    out = capsys.readouterr().out
+    firsts = [line.split()[0] for line in out.splitlines() if line.strip()]
+    rows = firsts[firsts.index("区市") + 2:][:7]     # after the header and its rule
+    assert rows == ["市南区", "市北区", "青岛市小计", "芝罘区", "福山区", "烟台市小计", "全省合计"]
+    assert next(line for line in out.splitlines() if line.startswith("烟台市小计")).split()[1:4] == ["4", "3", "75.0%"]
+
+
+def test_the_bulletin_of_a_citys_districts_is_that_citys(province_store):
+    from bulletin.content import area_name, build_content
+
+    content = build_content(province_store, pd.Timestamp(AS_OF).date(), [2023], ["芝罘区", "福山区"])
+    assert content.title == "烟台市城镇老旧小区改造工作动态周通报"
+    assert area_name(None) == "全省" and area_name(["芝罘区"]) == "芝罘区"
+    assert build_content(province_store, pd.Timestamp(AS_OF).date(), [2023]).title.startswith("山东省")
