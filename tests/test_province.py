@@ -301,3 +301,23 @@ def test_the_bulletin_of_a_citys_districts_is_that_citys(province_store):
     assert content.title == "烟台市城镇老旧小区改造工作动态周通报"
     assert area_name(None) == "全省" and area_name(["芝罘区"]) == "芝罘区"
     assert build_content(province_store, pd.Timestamp(AS_OF).date(), [2023]).title.startswith("山东省")
+
+
+def test_a_city_administrators_audit_page_shows_its_city_only(province_store):
+    from loaders import accounts
+
+    op = accounts.operator()
+    yantai = accounts.create_account(province_store, op, "yantai1", "city", ("烟台市",), PASSWORD).actor()
+    accounts.create_account(province_store, op, "shibei1", "district", ("市北区",), PASSWORD)
+    accounts.create_account(province_store, yantai, "zhifu1", "district", ("芝罘区",), PASSWORD)
+    at = log_in(open_app(), "yantai1")
+    at.switch_page("views/audit.py").run()
+    assert_clean(at)
+    table = next(e.value for e in at.dataframe if "操作" in e.value.columns)
+    assert set(table["账号"]) - {""} == {"zhifu1"}        # made by yantai1; not shibei1, Qingdao's clerk
+    assert set(table["用户"]) == {"yantai1"} and "登录" in set(table["操作"])
+    assert at.multiselect(key="audit_districts").options == ["芝罘区", "福山区"]
+    at.switch_page("views/accounts.py").run()
+    assert_clean(at)
+    listed = next(e.value for e in at.dataframe if "用户名" in e.value.columns)["用户名"].tolist()
+    assert listed == ["yantai1", "zhifu1"]
