@@ -14,7 +14,7 @@ district=市北区):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import streamlit as st
@@ -48,6 +48,10 @@ class Filters:
     @property
     def as_of_date(self) -> date:
         return date.fromisoformat(self.as_of)
+
+    def only(self, district: str) -> Filters:
+        """The same view narrowed to one district (区市 page, 大屏's turn)."""
+        return replace(self, districts=(district,), area=district, by_city=False)
 
     @property
     def args(self) -> tuple:

@@ -2,7 +2,6 @@
 the city map, the investment trend and the laggards on one 1920×1080 screen. It redraws itself when a new ledger
 is imported (the store version is polled) and can rotate through the districts."""
 import time
-from dataclasses import replace
 
 import streamlit as st
 
@@ -49,7 +48,7 @@ watch_store(f.version)
 rotating = bool(st.session_state.get("bigscreen_rotate")) and names
 if rotating:
     rotate()
-    focus = replace(f, districts=(names[st.session_state.get("bigscreen_turn", 0) % len(names)],))
+    focus = f.only(names[st.session_state.get("bigscreen_turn", 0) % len(names)])
 else:
     focus = f
 
