@@ -321,3 +321,9 @@ def test_a_city_administrators_audit_page_shows_its_city_only(province_store):
     assert_clean(at)
     listed = next(e.value for e in at.dataframe if "用户名" in e.value.columns)["用户名"].tolist()
     assert listed == ["yantai1", "zhifu1"]
+
+
+def test_the_big_screen_at_province_level_shows_cities(province_store):
+    at = open_app("views/bigscreen.py")
+    assert _rounded(gauges(at)) == {"青岛市": 50.0, "烟台市": 75.0}
+    assert any("进度滞后城市" in h.body for h in at.get("html"))
