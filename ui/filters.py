@@ -35,10 +35,10 @@ class Filters:
     years: tuple[int, ...]
     as_of: str                      # ISO date of the selected report date
     districts: tuple[str, ...]      # empty: the whole configured area (the viewer may see all of it)
-    area: str = "全市"              # what the view covers, as the data line names it
-    cities: tuple[str, ...] = ()    # the cities in view (the one city without a province): who must report
-    region: str = ""                # their name for a title: the province or city, or the cities chosen
-    by_city: bool = False           # a province's view of several cities: figures group the districts by city
+    area: str                       # what the view covers, as the data line names it (全市, 全省, 市北区)
+    cities: tuple[str, ...]         # the cities in view (the one city without a province): who must report
+    region: str                     # their name for a title: the province or city, or the cities chosen
+    by_city: bool                   # a province's view of several cities: figures group the districts by city
 
     @property
     def year(self) -> int:
