@@ -327,3 +327,20 @@ def test_the_big_screen_at_province_level_shows_cities(province_store):
     at = open_app("views/bigscreen.py")
     assert _rounded(gauges(at)) == {"青岛市": 50.0, "烟台市": 75.0}
     assert any("进度滞后城市" in h.body for h in at.get("html"))
+
+
+def test_a_ledger_of_the_second_city_is_read_with_its_districts(tmp_path, monkeypatch):
+    """The reader (in its worker process, which reads the same settings) knows every city's districts; without
+    the province the same file names an unknown district."""
+    from auth_support import lb, read
+
+    rows = [lb.row(1, "ZF-001", "芝罘小区", "烟台市芝罘区", lon=121.35, lat=37.55),
+            lb.row(2, "FS-001", "福山小区", "福山区", lon=None, lat=None)]
+    path = lb.write_xlsx(tmp_path / "烟台.xlsx", {"烟台市": lb.standard_sheet(rows)})
+    use_province(tmp_path, monkeypatch)
+    result = read(path)
+    assert not result.errors, [i.message for i in result.errors]
+    assert result.frame["district"].tolist() == ["芝罘区", "福山区"]
+    assert not [i for i in result.warnings if "范围内" in i.message]   # inside the province's box
+    monkeypatch.delenv("LEDGER_SETTINGS")
+    assert any("无法识别的区市" in i.message for i in read(path).errors)
