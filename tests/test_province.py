@@ -15,7 +15,7 @@ import pytest
 import streamlit as st
 
 from auth_support import PASSWORD, log_in
-from test_pages import assert_clean, dataframe, gauges, open_app
+from test_pages import PAGES, assert_clean, dataframe, gauges, open_app
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2023-06-30"
@@ -344,3 +344,10 @@ def test_a_ledger_of_the_second_city_is_read_with_its_districts(tmp_path, monkey
     assert not [i for i in result.warnings if "范围内" in i.message]   # inside the province's box
     monkeypatch.delenv("LEDGER_SETTINGS")
     assert any("无法识别的区市" in i.message for i in read(path).errors)
+
+
+@pytest.mark.parametrize("page", [*PAGES, "views/reporting.py", "views/bigscreen.py"])
+def test_every_page_runs_at_province_level(province_store, page):
+    at = open_app(page)
+    assert any(c.value.startswith(f"数据截至2023年6月30日 · {'1' if page == 'views/district.py' else '4'}个区市台账")
+               for c in at.caption) or page == "views/bigscreen.py"
