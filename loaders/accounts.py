@@ -162,7 +162,7 @@ def actor_from_claims(claims: dict, oidc: dict) -> Actor:
     values = raw_role if isinstance(raw_role, list) else [raw_role]
     mapping = oidc.get("roles", {})
     granted = {mapping[str(v)] for v in values if str(v) in mapping}
-    role = next((r for r in (PROVINCE, "city", "district", "viewer") if r in granted), "viewer")
+    role = next((r for r in roles() if r in granted), "viewer")   # roles(): strongest first
     raw = claims.get(oidc.get("districts_claim", "ledger_districts")) or []
     if isinstance(raw, str):
         raw = raw.replace("、", ",").split(",")
