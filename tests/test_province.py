@@ -294,13 +294,20 @@ def test_summary_groups_the_districts_by_city_with_each_citys_line(province_stor
     assert next(line for line in out.splitlines() if line.startswith("烟台市小计")).split()[1:4] == ["4", "3", "75.0%"]
 
 
-def test_the_bulletin_of_a_citys_districts_is_that_citys(province_store):
+def test_the_bulletin_of_a_city_ranks_its_districts_of_the_province_its_cities(province_store):
     from bulletin.content import area_name, build_content
 
     content = build_content(province_store, pd.Timestamp(AS_OF).date(), [2023], ["芝罘区", "福山区"])
     assert content.title == "烟台市城镇老旧小区改造工作动态周通报"
     assert area_name(None) == "全省" and area_name(["芝罘区"]) == "芝罘区"
-    assert build_content(province_store, pd.Timestamp(AS_OF).date(), [2023]).title.startswith("山东省")
+    assert [r[1] for r in content.tables["ranking_start"].rows] == ["福山区", "芝罘区", "合计"]
+
+    whole = build_content(province_store, pd.Timestamp(AS_OF).date(), [2023])
+    assert whole.title == "山东省城镇老旧小区改造工作动态周通报"
+    assert whole.sections[1].heading == "二、各城市排名"
+    table = whole.tables["ranking_start"]
+    assert table.title == "表1  各城市开工进度排名" and table.columns[1].label == "城市"
+    assert [(r[1], r[4]) for r in table.rows] == [("烟台市", 75.0), ("青岛市", 50.0), ("合计", 60.0)]
 
 
 def test_a_city_administrators_audit_page_shows_its_city_only(province_store):
