@@ -328,6 +328,9 @@ def test_a_city_administrators_audit_page_shows_its_city_only(province_store):
     assert_clean(at)
     listed = next(e.value for e in at.dataframe if "用户名" in e.value.columns)["用户名"].tolist()
     assert listed == ["yantai1", "zhifu1"]
+    assert at.selectbox(key="new_role").options == ["市级管理员", "区市填报员"]
+    assert at.selectbox(key="new_city").options == ["烟台市"]
+    assert at.multiselect(key="new_districts").options == ["芝罘区", "福山区"]
 
 
 def test_the_big_screen_at_province_level_shows_cities(province_store):

@@ -48,7 +48,9 @@ table = pd.DataFrame({
 })
 st.dataframe(table, hide_index=True, key="accounts_table")
 
-role_names = {label: role for role, label in accounts.roles().items()}
+# the roles this user may give: a city administrator at province level only its city's administrators and clerks
+role_names = {label: role for role, label in accounts.roles().items()
+              if not (province and me.role == "city") or role in ("city", "district")}
 
 
 def _binding(role_label: str, city, districts) -> list:
