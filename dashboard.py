@@ -21,7 +21,7 @@ from ui import auth, bigscreen, layout  # noqa: E402
 from ui.filters import sidebar_filters  # noqa: E402
 
 # initial_sidebar_state="auto": open on a desktop, closed on a phone (where it would cover the page)
-st.set_page_config(page_title=layout.APP_TITLE, page_icon=str(ROOT / "ui" / "favicon.png"), layout="wide",
+st.set_page_config(page_title=layout.app_title(), page_icon=str(ROOT / "ui" / "favicon.png"), layout="wide",
                    initial_sidebar_state="auto")
 
 VIEWS = ROOT / "views"
@@ -68,7 +68,7 @@ def _open_requested(pages) -> None:
 allowed = auth.allowed_pages(PAGES)   # 账号 and 审计 only for city administrators
 page = st.navigation(allowed)
 _open_requested(allowed)
-st.sidebar.markdown(f"**{layout.APP_TITLE}**")
+st.sidebar.markdown(f"**{layout.app_title()}**")
 try:
     auth.sidebar()
     sidebar_filters()

@@ -8,7 +8,7 @@ exactly from the snapshots dated on or before it (imported_at is never used).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import pandas as pd
@@ -19,13 +19,14 @@ from metrics import numbers
 from metrics.alerts import due_next_days, node_alerts, stale_districts
 from metrics.headline import Headline, headline, headline_sentence
 from metrics.progress import (
-    GREEN, RED, YELLOW, city_total, district_progress, laggards_first, ranking_change, start_rate,
+    GREEN, RED, YELLOW, city_progress, city_total, district_progress, laggards_first, ranking_change, start_rate,
 )
 
 from . import model
 from .model import Column, Paragraph, Section, Subheading, TableRef, ChartRef
 
 TITLE = "城镇老旧小区改造工作动态周通报"
+DISTRICT_UNIT, CITY_UNIT = "区（市）", "城市"
 OFFICE = "青岛市旧城旧村改造建设指挥部办公室"
 WEEK = timedelta(days=7)
 TOP_OVERDUE = 15          # most overdue nodes printed in the document (all of them go to the workbook)
@@ -106,7 +107,7 @@ def load_inputs(store, as_of: date, batch_years: list[int] | None = None,
         districts = None
     current = store.ledger_as_of(as_of, years, districts)
     if len(current) == 0:
-        where = "、".join(districts) if districts else "全市"
+        where = area_name(districts)
         raise BulletinError(f"{numbers.fmt_date_cn(as_of)}{where}没有{'、'.join(map(str, years))}年度台账数据。")
     previous_years = [y - 1 for y in years]
     return Inputs(
@@ -141,14 +142,28 @@ class Figures:
     due_next_week: pd.DataFrame    # due_next_days(..., 7)
     stale: pd.DataFrame            # stale_districts
     trend: pd.DataFrame            # metrics.trends.investment_trend, cut at the report date
+    unit: str                      # what the ranking rows are: 区（市）, or 城市 in a province's bulletin
+
+
+def by_city(districts: list[str] | None) -> bool:
+    """A province's bulletin over several cities ranks cities, as the overview does (ui.filters.Filters.by_city):
+    the whole province, or two or more whole cities."""
+    if not config.is_province():
+        return False
+    return len(config.whole_cities(districts)) > 1 if districts else len(config.city_names()) > 1
 
 
 def compute(inputs: Inputs, rules: dict | None = None) -> Figures:
     """Every figure of the bulletin, through the dashboard's metric functions."""
     rules = rules if rules is not None else config.warning_rules()
     as_of = inputs.as_of
-    progress = district_progress(inputs.current, as_of, rules)
-    previous = district_progress(inputs.last_week, as_of - WEEK, rules) if len(inputs.last_week) else None
+    cities = by_city(inputs.districts)
+    mapping = config.district_cities(config.hierarchy())
+
+    def rows(frame, day):
+        return city_progress(frame, day, mapping, rules) if cities else district_progress(frame, day, rules)
+    progress = rows(inputs.current, as_of)
+    previous = rows(inputs.last_week, as_of - WEEK) if len(inputs.last_week) else None
     by_start = ranking_change(progress, previous, "rank_start").sort_values("rank_start").reset_index(drop=True)
     by_inv = ranking_change(progress, previous, "rank_investment").sort_values("rank_investment")
     by_inv = by_inv.reset_index(drop=True)
@@ -171,6 +186,7 @@ def compute(inputs: Inputs, rules: dict | None = None) -> Figures:
         due_next_week=due_next_days(inputs.current, as_of, 7),
         stale=stale,
         trend=_trend(inputs),
+        unit=CITY_UNIT if cities else DISTRICT_UNIT,
     )
 
 
@@ -193,7 +209,18 @@ def _trend(inputs: Inputs) -> pd.DataFrame:
 # --- wording -----------------------------------------------------------------------------------------------------
 
 def area_name(districts: list[str] | None) -> str:
-    return "全市" if not districts else "、".join(districts)
+    """全市 (全省 at province level), the cities a city's whole districts make at province level, else the
+    districts."""
+    if not districts:
+        return "全省" if config.is_province() else "全市"
+    cities = config.whole_cities(districts) if config.is_province() else []
+    return "、".join(cities or districts)
+
+
+def title_area(districts: list[str] | None) -> str:
+    """Who issues the bulletin: the province or the city (at province level a city's own bulletin its city)."""
+    cities = config.whole_cities(districts) if config.is_province() else []
+    return "、".join(cities) or config.area_name()
 
 
 def batch_label(years: list[int]) -> str:
@@ -214,10 +241,11 @@ def _rate_phrase(row) -> str:
     return f"{row['district']}（{numbers.fmt_pct(row['start_rate'])}）"
 
 
-def fast_slow_sentence(progress: pd.DataFrame, n: int = 2) -> str:
-    """快慢对比: districts that started everything (全部开工), the fastest of the others, the slowest."""
+def fast_slow_sentence(progress: pd.DataFrame, n: int = 2, unit: str = DISTRICT_UNIT) -> str:
+    """快慢对比: districts that started everything (全部开工), the fastest of the others, the slowest; `unit`
+    names the rows (城市 for a province's rows of cities)."""
     if len(progress) == 0:
-        return "暂无各区（市）数据。"
+        return f"暂无各{unit}数据。"
     rate = pd.to_numeric(progress["start_rate"], errors="coerce")
     done = progress[rate.fillna(-1).round(9) >= 100]
     rest = progress[~progress.index.isin(done.index)].sort_values("rank_start")
@@ -236,21 +264,21 @@ def fast_slow_sentence(progress: pd.DataFrame, n: int = 2) -> str:
         parts.append("开工率较低的是" + "、".join(_rate_phrase(r) for _, r in slow.iterrows()))
     if len(progress) == 1 and not len(rest):
         return f"{parts[0]}。"
-    return "从各区（市）看，" + "；".join(parts) + "。"
+    return f"从各{unit}看，" + "；".join(parts) + "。"
 
 
-def behind_paragraph(progress: pd.DataFrame) -> str:
-    """Districts behind the pro-rata schedule, laggards first, each with its light."""
+def behind_paragraph(progress: pd.DataFrame, unit: str = DISTRICT_UNIT) -> str:
+    """Districts (a province's cities: `unit`) behind the pro-rata schedule, laggards first, each with its light."""
     behind = progress[pd.to_numeric(progress["behind_points"], errors="coerce").fillna(0) > 0]
     behind = laggards_first(behind)
     if len(behind) == 0:
-        return "各区（市）开工进度均达到序时进度。"
+        return f"各{unit}开工进度均达到序时进度。"
     items = []
     for _, r in behind.iterrows():
         items.append(f"{r['district']}开工率{numbers.fmt_pct(r['start_rate'])}，低于序时进度"
                      f"{numbers.fmt_number(r['behind_points'], 1, thousands=False)}个百分点（{LIGHT_WORD[r['light']]}）")
     shown = behind[behind["light"] != GREEN]
-    head = f"{len(behind)}个区（市）开工进度滞后于序时进度"
+    head = f"{len(behind)}个{unit}开工进度滞后于序时进度"
     if len(shown):
         head += f"，其中{len(shown)}个达到预警"
     return f"{head}：" + "；".join(items) + "。"
@@ -321,6 +349,11 @@ RANK_START_COLUMNS = [
 ]
 
 
+def _named(columns: list[Column], unit: str) -> list[Column]:
+    """The ranking columns with the row header of `unit` (区（市） or 城市)."""
+    return [replace(c, label=unit) if c.label == DISTRICT_UNIT else c for c in columns]
+
+
 def start_ranking_table(figs: Figures) -> model.Table:
     rows = []
     for _, r in figs.progress.iterrows():
@@ -332,7 +365,8 @@ def start_ranking_table(figs: Figures) -> model.Table:
     rows.append([None, "合计", _num(c["planned"]), _num(c["started"]), _num(c["start_rate"]), _num(c["households"]),
                  _num(c["started_households"]), _num(c["household_start_rate"]),
                  _num(c["completed_investment_wan"]), c["light"], None])
-    return model.Table("ranking_start", "表1  各区（市）开工进度排名", "开工率排名", RANK_START_COLUMNS, rows,
+    return model.Table("ranking_start", f"表1  各{figs.unit}开工进度排名", "开工率排名",
+                       _named(RANK_START_COLUMNS, figs.unit), rows,
                        note="注：排名按开工率（个数）由高到低，相同时按户数开工率；预警按低于序时进度的百分点数确定；"
                             "排名变化与上期（7天前）比较。")
 
@@ -355,7 +389,8 @@ def investment_ranking_table(figs: Figures) -> model.Table:
     h = figs.headline
     rows.append([None, "合计", _num(h.planned_investment_wan), _num(h.completed_investment_wan),
                  _num(h.investment_completion_rate), _num(h.completed_investment_change_wan), None])
-    return model.Table("ranking_investment", "表2  各区（市）累计完成投资排名", "投资排名", RANK_INV_COLUMNS, rows)
+    return model.Table("ranking_investment", f"表2  各{figs.unit}累计完成投资排名", "投资排名",
+                       _named(RANK_INV_COLUMNS, figs.unit), rows)
 
 
 NODE_COLUMNS = [
@@ -425,7 +460,7 @@ def charts(figs: Figures, batch_year: int) -> dict[str, model.Chart]:
             investment_trend_figure(figs.trend, batch_year, title=None))
     if len(figs.progress):
         n = len(out) + 1
-        out["start_rate"] = model.Chart("start_rate", f"图{n}  各区（市）开工率与序时进度",
+        out["start_rate"] = model.Chart("start_rate", f"图{n}  各{figs.unit}开工率与序时进度",
                                         start_rate_bar(figs.progress, title=None))
     return out
 
@@ -482,7 +517,7 @@ def assemble(inputs: Inputs, figs: Figures, issue: int | None = None) -> model.B
     if "start_rate" in chart_map:
         ranking.append(ChartRef("start_rate"))
     ranking += [Subheading("（二）完成投资排名"), TableRef("ranking_investment")]
-    problems = [Subheading("（一）开工进度滞后"), Paragraph(behind_paragraph(figs.progress)),
+    problems = [Subheading("（一）开工进度滞后"), Paragraph(behind_paragraph(figs.progress, figs.unit)),
                 Subheading("（二）项目节点逾期"), Paragraph(overdue_paragraph(figs.overdue))]
     if len(figs.overdue):
         problems.append(TableRef("overdue"))
@@ -490,13 +525,14 @@ def assemble(inputs: Inputs, figs: Figures, issue: int | None = None) -> model.B
     next_week = [Paragraph(due_paragraph(figs.due_next_week))]
     if len(figs.due_next_week):
         next_week.append(TableRef("due_next_week"))
-    bodies = [("总体进展", overview), ("各区（市）排名", ranking), ("快慢对比", [Paragraph(fast_slow_sentence(figs.progress))]),
+    bodies = [("总体进展", overview), (f"各{figs.unit}排名", ranking),
+              ("快慢对比", [Paragraph(fast_slow_sentence(figs.progress, unit=figs.unit))]),
               ("存在问题", problems), ("下周重点", next_week)]
     sections = [Section(f"{CN_NUMERALS[i]}、{title}", blocks) for i, (title, blocks) in enumerate(bodies)]
 
     h = figs.headline
     return model.BulletinContent(
-        title=config.city_name() + TITLE,
+        title=title_area(inputs.districts) + TITLE,
         issue_number=issue,
         office=OFFICE,
         as_of=inputs.as_of,

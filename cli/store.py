@@ -106,6 +106,19 @@ _FIGURE_KEYS = ("communities", "started", "completed", "households", "planned_in
                 "completed_investment_wan")
 
 
+def _district_groups(by_district: dict) -> list[tuple[str, list[str]]]:
+    """The stored districts in the official order: one group ("", names) for one city; at province level one
+    group per city, then ("", any name no city holds)."""
+    from loaders import config
+
+    official = config.district_names()
+    stray = sorted(d for d in by_district if d not in official)
+    if not config.is_province():
+        return [("", [d for d in official if d in by_district] + stray)]
+    groups = [(c, [d for d in config.city_district_names(c) if d in by_district]) for c in config.city_names()]
+    return [g for g in groups if g[1]] + ([("", stray)] if stray else [])
+
+
 def render_summary(summary: dict, snapshot_dates: dict[str, str], batch_years: list[int] | None) -> str:
     from loaders import config
     from metrics.numbers import fmt_int
@@ -116,17 +129,21 @@ def render_summary(summary: dict, snapshot_dates: dict[str, str], batch_years: l
         return f"截至{when or '目前'}，数据库中没有{'任何改造年度' if not batch_years else scope}的小区台账。"
     lines = [f"截至{when}（{scope}），共{summary['rows']:,}个小区"]
     by_district = summary.get("by_district") or {}
-    order = [d for d in config.district_names() if d in by_district] + sorted(
-        d for d in by_district if d not in config.district_names())
     header = ["区市", "数据截至", *_FIGURE_HEADERS]
     rows = []
     totals = dict.fromkeys(_FIGURE_KEYS, 0)
-    for name in order:
-        d = by_district[name]
+    for city, names in _district_groups(by_district):
+        subtotal = dict.fromkeys(_FIGURE_KEYS, 0)
+        for name in names:
+            d = by_district[name]
+            for k in totals:
+                subtotal[k] += d.get(k) or 0
+            rows.append(_figures_row([name, snapshot_dates.get(name, "-")], *(d.get(k) for k in _FIGURE_KEYS)))
+        if city:   # a province: each city's districts, then the city's own line
+            rows.append(_figures_row([f"{city}小计", ""], *(subtotal[k] for k in _FIGURE_KEYS)))
         for k in totals:
-            totals[k] += d.get(k) or 0
-        rows.append(_figures_row([name, snapshot_dates.get(name, "-")], *(d.get(k) for k in _FIGURE_KEYS)))
-    rows.append(_figures_row(["合计", ""], *(totals[k] for k in _FIGURE_KEYS)))
+            totals[k] += subtotal[k]
+    rows.append(_figures_row(["全省合计" if config.is_province() else "合计", ""], *(totals[k] for k in _FIGURE_KEYS)))
     lines += ["", *table(header, rows, right=set(range(2, len(header))))]
     by_node = summary.get("by_node") or {}
     if by_node:

@@ -75,7 +75,7 @@ def run_list(args) -> int:
         state = "正常" if a.active else "已停用"
         if a.locked_until:
             state += f"（锁定至{a.locked_until}）"
-        _out(f"{a.login}\t{accounts.ROLES.get(a.role, a.role)}\t{'、'.join(a.districts) or '全市'}\t{state}"
+        _out(f"{a.login}\t{accounts.ROLE_LABELS.get(a.role, a.role)}\t{'、'.join(a.districts) or '全市'}\t{state}"
              + ("\t示例账号" if a.demo else ""))
     return 0
 
@@ -120,9 +120,10 @@ def add_subcommands(subparsers) -> None:
         return a
 
     add = action("add", "新建账号", run_add, password=True)
-    add.add_argument("--role", required=True, choices=["city", "district", "viewer"],
-                     help="city 市级管理员 | district 区市填报员 | viewer 查看")
-    add.add_argument("--district", action="append", metavar="区市", help="区市填报员负责的区市（可重复）")
+    add.add_argument("--role", required=True, choices=["province", "city", "district", "viewer"],
+                     help="province 省级管理员（仅配置了省级时）| city 市级管理员 | district 区市填报员 | viewer 查看")
+    add.add_argument("--district", action="append", metavar="区市",
+                     help="区市填报员负责的区市（可重复）；配置了省级时，市级管理员用它指定所在城市（--district 烟台市）")
     lst = action("list", "列出账号", run_list, login=False)
     lst.add_argument("--json", action="store_true", help="以 JSON 输出（一个列表）")
     action("disable", "停用账号", run_disable)

@@ -27,18 +27,21 @@ from loaders.store import StoreError
 log = logging.getLogger(__name__)
 
 ROLES = {"city": "市级管理员", "district": "区市填报员", "viewer": "查看"}
+# Only with a province configured (settings [province] file): administers every city, where a city
+# administrator is bound to one city (its name kept in the account's districts column).
+PROVINCE = "province"
 OPERATOR = "operator"
-ROLE_LABELS = {**ROLES, OPERATOR: "系统操作员"}
+ROLE_LABELS = {PROVINCE: "省级管理员", **ROLES, OPERATOR: "系统操作员"}
 
 # What each role may do; district-bound actions are further limited to the actor's districts.
 _ALLOWED = {
-    "check": {"city", "district", OPERATOR},
-    "import": {"city", "district", OPERATOR},
-    "replace": {"city", "district", OPERATOR},
-    "withdraw": {"city", "district", OPERATOR},
-    "restore": {"city", OPERATOR},
-    "accounts": {"city", OPERATOR},
-    "audit": {"city", OPERATOR},
+    "check": {PROVINCE, "city", "district", OPERATOR},
+    "import": {PROVINCE, "city", "district", OPERATOR},
+    "replace": {PROVINCE, "city", "district", OPERATOR},
+    "withdraw": {PROVINCE, "city", "district", OPERATOR},
+    "restore": {PROVINCE, "city", OPERATOR},
+    "accounts": {PROVINCE, "city", OPERATOR},
+    "audit": {PROVINCE, "city", OPERATOR},
 }
 _ACTION_WORDS = {"check": "校验台账", "import": "导入台账", "replace": "替换快照", "withdraw": "撤回快照",
                  "restore": "恢复快照", "accounts": "管理账号", "audit": "查看审计记录"}
@@ -79,11 +82,37 @@ class Actor:
 
     @property
     def label(self) -> str:
-        where = f"，{'、'.join(self.districts)}" if self.role == "district" and self.districts else ""
+        where = f"，{'、'.join(self.districts)}" if self.role in ("city", "district") and self.districts else ""
         return f"{self.login}（{ROLE_LABELS.get(self.role, self.role)}{where}）"
 
     def covers(self, district: str) -> bool:
-        return self.role in ("city", OPERATOR) or (self.role == "district" and district in self.districts)
+        if self.role in (PROVINCE, OPERATOR):
+            return True
+        if self.role == "city":
+            return _city_covers(self.districts, district)
+        return self.role == "district" and district in self.districts
+
+
+def _city_covers(cities: tuple[str, ...], district: str) -> bool:
+    """A city administrator's reach: the whole configured city, or at province level its own city's districts
+    (one without a city, made before the province was configured, reaches none until one is set)."""
+    from loaders import config
+
+    return not config.is_province() or config.city_of(district) in cities
+
+
+def visible_cities(actor: Actor | None) -> list[str]:
+    """The cities whose data `actor` may see (all configured ones for a visitor, a viewer, the province and the
+    operator; a city administrator its city; a district clerk the cities of its districts)."""
+    from loaders import config
+
+    cities = config.city_names()
+    if actor is None or actor.role in (PROVINCE, OPERATOR, "viewer"):
+        return cities
+    if actor.role == "city":
+        return cities if not config.is_province() else [c for c in cities if c in actor.districts]
+    own = {config.city_of(d) for d in actor.districts}
+    return [c for c in cities if c in own]
 
 
 def operator() -> Actor:
@@ -107,7 +136,7 @@ class Account:
         return Actor(self.login, self.role, self.districts, "builtin")
 
     def to_dict(self) -> dict:
-        return {"login": self.login, "role": self.role, "role_label": ROLES.get(self.role, self.role),
+        return {"login": self.login, "role": self.role, "role_label": ROLE_LABELS.get(self.role, self.role),
                 "districts": list(self.districts), "active": self.active, "demo": self.demo,
                 "locked_until": self.locked_until or None, "created_at": self.created_at,
                 "updated_at": self.updated_at}
@@ -133,14 +162,18 @@ def actor_from_claims(claims: dict, oidc: dict) -> Actor:
     values = raw_role if isinstance(raw_role, list) else [raw_role]
     mapping = oidc.get("roles", {})
     granted = {mapping[str(v)] for v in values if str(v) in mapping}
-    role = next((r for r in ("city", "district", "viewer") if r in granted), "viewer")
+    role = next((r for r in roles() if r in granted), "viewer")   # roles(): strongest first
     raw = claims.get(oidc.get("districts_claim", "ledger_districts")) or []
     if isinstance(raw, str):
         raw = raw.replace("、", ",").split(",")
     districts = tuple(d for d in dict.fromkeys(str(d).strip() for d in raw) if d)
     if role == "district" and not districts:
         role = "viewer"
-    return Actor(login, role, districts if role == "district" else (), "oidc")
+    from loaders import config
+
+    # at province level a city administrator's claim names its city (Actor.covers)
+    bound = role == "district" or (role == "city" and config.is_province())
+    return Actor(login, role, districts if bound else (), "oidc")
 
 
 # --------------------------------------------------------------------------------------------- authorization
@@ -209,12 +242,29 @@ def _check_password(password: str) -> str:
     return password
 
 
+def roles() -> dict[str, str]:
+    """The roles an account may have here: with a province configured, 省级管理员 first."""
+    from loaders import config
+
+    return {PROVINCE: ROLE_LABELS[PROVINCE], **ROLES} if config.is_province() else dict(ROLES)
+
+
 def _check_role(role: str, districts) -> tuple[str, tuple[str, ...]]:
+    from loaders import config
     from loaders.config import district_names
 
-    if role not in ROLES:
-        raise AccountError(f"角色「{role}」不存在：应为 city（市级管理员）、district（区市填报员）或 viewer（查看）。")
+    if role not in roles():
+        names = [f"{r}（{label}）" for r, label in roles().items()]
+        raise AccountError(f"角色「{role}」不存在：应为 {'、'.join(names[:-1])}或 {names[-1]}。")
     districts = tuple(dict.fromkeys(d.strip() for d in (districts or ()) if d and d.strip()))
+    if role == "city" and config.is_province():
+        cities = config.city_names()
+        if len(districts) != 1 or districts[0] not in cities:
+            raise AccountError(f"市级管理员必须指定一个城市（{'、'.join(cities)}之一），"
+                               f"而不是「{'、'.join(districts) or '空'}」。")
+        return role, districts
+    if role == PROVINCE and districts:
+        raise AccountError("省级管理员可查看和管理全省，不需指定城市或区市。")
     known = district_names()
     unknown = [d for d in districts if d not in known]
     if unknown:
@@ -222,8 +272,33 @@ def _check_role(role: str, districts) -> tuple[str, tuple[str, ...]]:
     if role == "district" and not districts:
         raise AccountError("区市填报员必须指定至少一个区市（--district 市北区）。")
     if role != "district" and districts:
-        raise AccountError(f"只有区市填报员绑定区市；{ROLES[role]}可查看全市，不需指定区市。")
+        raise AccountError(f"只有区市填报员绑定区市；{ROLE_LABELS[role]}可查看全市，不需指定区市。")
     return role, districts
+
+
+def _check_manages(actor: Actor, role: str, districts) -> None:
+    """At province level a city administrator manages only the accounts of its own city: its districts' clerks
+    and its city's administrators (not the province's, nor viewers, who read every city)."""
+    from loaders import config
+
+    if actor.role != "city" or not config.is_province():
+        return
+    own = set(actor.districts)
+    if role == "city" and set(districts) <= own and districts:
+        return
+    if role == "district" and districts and {config.city_of(d) for d in districts} <= own:
+        return
+    raise NotAuthorized(f"账号 {actor.label} 只能管理{'、'.join(actor.districts) or '本市'}的市级管理员和区市填报员账号，"
+                        f"不能管理{ROLE_LABELS.get(role, role)}（{'、'.join(districts) or '全省'}）的账号。")
+
+
+def manages(actor: Actor, account: Account) -> bool:
+    """Whether `actor` may manage `account` (the 账号 page lists only those)."""
+    try:
+        _check_manages(actor, account.role, account.districts)
+    except NotAuthorized:
+        return False
+    return True
 
 
 def _refused(store, actor, action: str, exc: AccountError, **fields):
@@ -236,9 +311,10 @@ def create_account(store, actor: Actor | None, login: str, role: str, districts=
     """A new active account. Raises AccountError (nothing written; the refusal is in the audit log)."""
     detail = {"account": login, "role": role, "districts": list(districts or ())}
     try:
-        authorize(store, actor, "accounts")
+        manager = authorize(store, actor, "accounts")
         login = _check_login(login)
         role, districts = _check_role(role, districts)
+        _check_manages(manager, role, districts)
         _check_password(password)
         digest = _hasher.hash(password)
         stamp = _now().isoformat(timespec="seconds")
@@ -257,12 +333,17 @@ def create_account(store, actor: Actor | None, login: str, role: str, districts=
 
 
 def _change(store, actor, login: str, action: str, detail: dict, assignments: dict) -> Account:
-    """Update one account's columns (authorized, audited in the same transaction)."""
+    """Update one account's columns (authorized, audited in the same transaction). The acting user must manage
+    the account as it is and, when its role changes, as it will be."""
     try:
-        authorize(store, actor, "accounts")
+        manager = authorize(store, actor, "accounts")
         with store.transaction(write=True) as con:
-            if not con.execute("SELECT 1 FROM accounts WHERE login = ?", (login,)).fetchone():
+            row = con.execute("SELECT role, districts FROM accounts WHERE login = ?", (login,)).fetchone()
+            if not row:
                 raise AccountError(f"账号 {login} 不存在（users list 可列出全部账号）。")
+            _check_manages(manager, row[0], tuple(json.loads(row[1])))
+            if "role" in assignments:
+                _check_manages(manager, assignments["role"], tuple(json.loads(assignments["districts"])))
             assignments = {**assignments, "updated_at": _now().isoformat(timespec="seconds")}
             con.execute(f"UPDATE accounts SET {', '.join(f'{c} = ?' for c in assignments)} WHERE login = ?",
                         (*assignments.values(), login))

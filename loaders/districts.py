@@ -11,11 +11,15 @@ from loaders import config
 from loaders.headers import norm
 
 
-@lru_cache(maxsize=None)
 def _lookup() -> dict[str, str]:
+    return _lookup_of(config.hierarchy())
+
+
+@lru_cache(maxsize=8)   # keyed by the configuration: a test or a settings change may switch it
+def _lookup_of(h: config.Hierarchy) -> dict[str, str]:
     table: dict[str, str] = {}
-    city = norm(config.city_name())
-    for d in config.districts():
+    for d in (d for c in h.cities for d in c.districts):
+        city = norm(d.city)
         names = [d.name, *d.aliases]
         if d.name[-1] in "区市县" and len(d.name) > 2:
             names.append(d.name[:-1])
@@ -30,9 +34,13 @@ def _lookup() -> dict[str, str]:
 _CODE_RE = re.compile(r"^(\d{6})(?:\d{3}|\d{6})?(?:\.0+)?$")      # 370203, 370203000, 370203000000
 
 
-@lru_cache(maxsize=None)
 def _by_code() -> dict[str, str]:
-    return {d.code: d.name for d in config.districts()}
+    return _by_code_of(config.hierarchy())
+
+
+@lru_cache(maxsize=8)
+def _by_code_of(h: config.Hierarchy) -> dict[str, str]:
+    return {d.code: d.name for c in h.cities for d in c.districts}
 
 
 def canonical(value) -> str | None:
@@ -59,9 +67,13 @@ def canonical_array(values: np.ndarray) -> np.ndarray:
     return names[codes]
 
 
-@lru_cache(maxsize=None)
 def _longest_first() -> tuple[tuple[str, str], ...]:
-    return tuple((k, v) for k, v in sorted(_lookup().items(), key=lambda kv: -len(kv[0])) if len(k) >= 2)
+    return _longest_first_of(config.hierarchy())
+
+
+@lru_cache(maxsize=8)
+def _longest_first_of(h: config.Hierarchy) -> tuple[tuple[str, str], ...]:
+    return tuple((k, v) for k, v in sorted(_lookup_of(h).items(), key=lambda kv: -len(kv[0])) if len(k) >= 2)
 
 
 def find_in_text(text: str) -> str | None:

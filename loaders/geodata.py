@@ -18,10 +18,6 @@ import shapely
 from loaders import config
 
 
-def _resolve_path(path: str | Path | None) -> Path:
-    return Path(path).resolve() if path is not None else config.boundaries_path().resolve()
-
-
 @lru_cache(maxsize=8)
 def _read_boundaries(path: str, name_field: str, mtime_ns: int) -> gpd.GeoDataFrame:
     gdf = gpd.read_file(path)
@@ -53,14 +49,20 @@ def _read_boundaries(path: str, name_field: str, mtime_ns: int) -> gpd.GeoDataFr
 def load_boundaries(path: str | Path | None = None, name_field: str | None = None) -> gpd.GeoDataFrame:
     """District polygons as a GeoDataFrame in EPSG:4326 with columns name, adcode (when the file has it), geometry.
 
-    Defaults come from settings ([geodata] boundaries, name_field). The read is cached per path, name field
-    and file modification time; the caller gets its own copy.
+    Defaults come from settings ([geodata] boundaries, name_field); at province level the default is every
+    city's boundary file together. The read is cached per path, name field and file modification time; the
+    caller gets its own copy.
     """
-    p = _resolve_path(path)
+    paths = [Path(path)] if path is not None else config.boundary_files()
     field = name_field or config.boundaries_name_field()
-    if not p.exists():
-        raise FileNotFoundError(f"找不到行政区边界文件：{p}")
-    return _read_boundaries(str(p), field, p.stat().st_mtime_ns).copy()
+    frames = []
+    for p in (p.resolve() for p in paths):
+        if not p.exists():
+            raise FileNotFoundError(f"找不到行政区边界文件：{p}")
+        frames.append(_read_boundaries(str(p), field, p.stat().st_mtime_ns))
+    if len(frames) == 1:
+        return frames[0].copy()
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=4326)
 
 
 def _coordinate_array(v) -> np.ndarray:

@@ -23,6 +23,7 @@ from metrics.numbers import round_half_up
 RED, YELLOW, GREEN = "红", "黄", "绿"
 LIGHTS = (RED, YELLOW, GREEN)           # most urgent first
 UNKNOWN_DISTRICT = "未填报区市"
+UNASSIGNED_CITY = "未归属城市"        # a stored district no configured city holds
 
 PROGRESS_COLUMNS = [
     "district", "planned", "started", "start_rate", "households", "started_households", "household_start_rate",
@@ -70,10 +71,11 @@ def schedule_light(behind_points, rules: dict | None = None) -> str:
 
 
 def official_order() -> list[str]:
-    """District names in the order of their administrative codes (config/districts.toml)."""
-    from loaders.config import district_names
+    """District names in the order of their administrative codes (config/districts.toml), then the cities in
+    the order of the province file (rows of city_progress sort and break ties by it too)."""
+    from loaders.config import city_names, district_names
 
-    return district_names()
+    return district_names() + city_names()
 
 
 def _order_key(names: pd.Series) -> pd.Series:
@@ -178,6 +180,16 @@ def district_progress(frame: pd.DataFrame, as_of: date | str | pd.Timestamp, rul
     out["rank_start"] = _rank(out, ["start_rate", "household_start_rate"])
     out["rank_investment"] = _rank(out, ["completed_investment_wan"])
     return out.drop(columns="_order")[PROGRESS_COLUMNS]
+
+
+def city_progress(frame: pd.DataFrame, as_of, cities: dict[str, str], rules: dict | None = None) -> pd.DataFrame:
+    """district_progress one level up, for a province: one row per city, `cities` mapping each district to its
+    city (loaders.config.district_cities). The column `district` holds the city's name, so every figure and
+    table drawn from district rows draws cities unchanged."""
+    if frame is None or len(frame) == 0:
+        return district_progress(frame, as_of, rules)
+    by_city = frame.assign(district=frame["district"].astype("object").map(cities).fillna(UNASSIGNED_CITY))
+    return district_progress(by_city, as_of, rules)
 
 
 def _rank(progress: pd.DataFrame, by: list[str]) -> pd.Series:

@@ -19,7 +19,7 @@ _ACTOR = "_auth_actor"
 _SEEN = "_auth_last_seen"
 _NOTICE = "_auth_notice"
 _OIDC_LOGGED = "_auth_oidc_logged"
-ADMIN_PAGES = {"zhanghao", "shenji"}   # url paths of pages only city administrators see
+ADMIN_PAGES = {"zhanghao", "shenji"}   # url paths of pages only (province and) city administrators see
 
 
 def settings() -> dict:
@@ -47,6 +47,11 @@ def current_actor() -> Actor | None:
 
 def permitted(action: str, districts=()) -> bool:
     return accounts.permitted(current_actor(), action, districts)
+
+
+def visible_cities() -> list[str]:
+    """The cities this session may see (loaders.accounts.visible_cities; the one city without a province)."""
+    return accounts.visible_cities(current_actor())
 
 
 def allowed_pages(pages: list) -> list:

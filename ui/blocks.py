@@ -68,31 +68,45 @@ def programme(f: Filters, *, theme: str, key: str) -> None:
     layout.chart(programme_district_figure(p["districts"], theme=theme, title=None), key=f"{key}_districts")
 
 
+def unit(f: Filters) -> str:
+    """What the rows of the overview's gauges and ranking are: cities in a province's view, else districts."""
+    return "城市" if f.by_city else "区（市）"
+
+
 def fast_slow(f: Filters) -> None:
     """快慢对比 on the overview, the bulletin's own sentence (全部开工, the fastest, the slowest)."""
     from bulletin.content import fast_slow_sentence
 
-    st.markdown(f"**快慢对比**　{fast_slow_sentence(data.progress(*f.args))}")
+    st.markdown(f"**快慢对比**　{fast_slow_sentence(data.progress(*f.args, f.by_city), unit=unit(f))}")
 
 
 def ranking(f: Filters, *, key: str) -> None:
     """The district ranking by start rate with 名次变化 against last week; a click on a row opens that district's
-    page (区市) with the same filters."""
+    page (区市) with the same filters. In a province's view the rows are cities, and a click chooses that city
+    in the sidebar (its districts)."""
     from metrics.numbers import fmt_rank_change
     from metrics.progress import ranking_change
-    from ui import reporting, tables
+    from ui import filters, reporting, tables
 
-    now = data.progress(*f.args)
-    moved = ranking_change(now, data.progress(f.version, data.week_before(f.as_of), f.years, f.districts))
-    table, config = tables.ranking_table(moved, reporting.data_notes(*f.args))
+    now = data.progress(*f.args, f.by_city)
+    moved = ranking_change(now, data.progress(f.version, data.week_before(f.as_of), f.years, f.districts, f.by_city))
+    # a ledger's date belongs to a district: a city's row has none of its own
+    table, config = tables.ranking_table(moved, None if f.by_city else reporting.data_notes(*f.args))
     change = moved.sort_values("rank_start")["rank_change"] if len(moved) else []
     table.insert(1, "名次变化", [fmt_rank_change(v) for v in change])
-    st.caption("名次变化：与上周相比。点击一行打开该区（市）的页面。")
+    if f.by_city:
+        table = table.rename(columns={"区市": "城市"})
+        config["城市"] = config.pop("区市")
+    st.caption(f"名次变化：与上周相比。点击一行{'查看该城市的各区（市）' if f.by_city else '打开该区（市）的页面'}。")
     event = st.dataframe(tables.light_style(table, "预警"), column_config=config, hide_index=True, key=key,
                          placeholder="—", on_select="rerun", selection_mode="single-row")
     rows = event.selection.rows if event is not None else []
-    if rows:
-        open_district(f, str(table["区市"].iloc[rows[0]]))
+    if not rows:
+        return
+    if f.by_city:
+        filters.open_city(str(table["城市"].iloc[rows[0]]))
+        st.rerun()
+    open_district(f, str(table["区市"].iloc[rows[0]]))
 
 
 def open_district(f: Filters, district: str) -> None:

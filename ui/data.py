@@ -129,11 +129,15 @@ def boundaries_geojson() -> dict:
 
 # ------------------------------------------------------------------------------------- metrics of the as-of state
 @st.cache_data(show_spinner=False, max_entries=32)
-def progress(version: str, as_of: str, years: Years, districts: Names = ()) -> pd.DataFrame:
-    """metrics.progress.district_progress of the as-of state (one row per district, official order)."""
-    from metrics.progress import district_progress
+def progress(version: str, as_of: str, years: Years, districts: Names = (), by_city: bool = False) -> pd.DataFrame:
+    """metrics.progress.district_progress of the as-of state (one row per district, official order); by_city
+    (a province's view, ui.filters.Filters.by_city): city_progress, one row per city."""
+    from metrics.progress import city_progress, district_progress
 
-    return district_progress(ledger(version, as_of, years, districts), as_of)
+    frame = ledger(version, as_of, years, districts)
+    if by_city:
+        return city_progress(frame, as_of, config.district_cities(config.hierarchy()))
+    return district_progress(frame, as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -213,19 +217,19 @@ def _figure(spec: dict) -> go.Figure:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _gauges_spec(version: str, as_of: str, years: Years, districts: Names, theme: str, grid: tuple,
-                 notes: tuple) -> dict:
+                 notes: tuple, by_city: bool) -> dict:
     from figures.gauges import district_gauges
 
-    return district_gauges(progress(version, as_of, years, districts), theme=theme, notes=dict(notes),
+    return district_gauges(progress(version, as_of, years, districts, by_city), theme=theme, notes=dict(notes),
                            **dict(grid)).to_plotly_json()
 
 
 def gauges_figure(version: str, as_of: str, years: Years, districts: Names = (), theme: str = "light",
-                  notes: dict[str, str] | None = None, **grid) -> go.Figure:
+                  notes: dict[str, str] | None = None, by_city: bool = False, **grid) -> go.Figure:
     """figures.gauges.district_gauges of the as-of state (cached); `grid`: its layout arguments, `notes` the
-    districts shown with an older ledger (ui.reporting.data_notes)."""
+    districts shown with an older ledger (ui.reporting.data_notes); by_city: one gauge per city."""
     return _figure(_gauges_spec(version, as_of, years, districts, theme, tuple(sorted(grid.items())),
-                                tuple(sorted((notes or {}).items()))))
+                                tuple(sorted((notes or {}).items())), by_city))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

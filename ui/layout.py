@@ -7,6 +7,7 @@ import logging
 import streamlit as st
 
 from figures.locale import chart_config
+from loaders.config import area_name
 from figures.text import markdown_text
 from metrics.numbers import fmt_date_cn, fmt_int
 from ui import data
@@ -14,10 +15,15 @@ from ui.filters import Filters, current
 
 log = logging.getLogger("dashboard")
 
-APP_TITLE = "青岛市城镇老旧小区改造调度平台"
+TITLE = "城镇老旧小区改造调度平台"
 # The start of the message for an unexpected failure; the incident id and what to do follow (show_error).
 ERROR_MESSAGE = "页面出现错误，未能显示"
 EMPTY_STORE = "数据库中还没有任何台账。请在「台账」页上传各区市的周报台账。"
+
+
+def app_title() -> str:
+    """青岛市城镇老旧小区改造调度平台: the configured province's or city's name (loaders.config.area_name)."""
+    return area_name() + TITLE
 
 
 def data_line(filters: Filters) -> str:

@@ -34,16 +34,21 @@ def senders(version: str) -> dict[int, str]:
     return out
 
 
+def _expected(cities: tuple[str, ...]) -> list[str]:
+    """The districts that must report: those of the cities in view (Filters.cities), every configured one
+    when none is named."""
+    return [d for c in cities for d in config.city_district_names(c)] if cities else config.district_names()
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
-def weekly(version: str, as_of: str) -> pd.DataFrame:
-    return reporting.weekly_status(_snapshots(version), config.district_names(), date.fromisoformat(as_of),
+def weekly(version: str, as_of: str, cities: tuple[str, ...] = ()) -> pd.DataFrame:
+    return reporting.weekly_status(_snapshots(version), _expected(cities), date.fromisoformat(as_of),
                                    deadline(), senders=senders(version))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def history(version: str, as_of: str, weeks: int) -> pd.DataFrame:
-    return reporting.history(_snapshots(version), config.district_names(), date.fromisoformat(as_of), weeks,
-                             deadline())
+def history(version: str, as_of: str, weeks: int, cities: tuple[str, ...] = ()) -> pd.DataFrame:
+    return reporting.history(_snapshots(version), _expected(cities), date.fromisoformat(as_of), weeks, deadline())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -5,19 +5,24 @@ import pandas as pd
 import streamlit as st
 
 from exports.writers import excel_bytes
-from loaders import accounts, audit
-from loaders.config import district_names
+from loaders import accounts, audit, config
 from ui import auth, data
 
 st.markdown("## 审计 · 操作记录")
 if not auth.permitted("audit"):
-    st.warning("只有市级管理员可以查看审计记录。", icon=":material/lock:")
+    st.warning(f"只有{'省级或' if config.is_province() else ''}市级管理员可以查看审计记录。", icon=":material/lock:")
     st.stop()
 
 check = audit.verify(data.store())
 (st.success if check.ok else st.error)(check.message, icon=":material/verified:" if check.ok else ":material/gpp_bad:")
 
 entries = audit.entries(data.store())
+cities = auth.visible_cities()
+own = [d for c in cities for d in config.city_district_names(c)]
+if len(cities) < len(config.city_names()):
+    # a city administrator at province level: the entries about its city (its districts, or its city's name,
+    # which its own accounts carry), not the other cities'
+    entries = [e for e in entries if set(e.districts) & {*cities, *own}]
 frame = pd.DataFrame({
     "序号": [e.id for e in entries],
     "时间": [e.time[:19].replace("T", " ") for e in entries],
@@ -37,7 +42,7 @@ frame = pd.DataFrame({
 
 c1, c2, c3, c4 = st.columns(4)
 users = c1.multiselect("用户", sorted(set(frame["用户"])), key="audit_users", placeholder="全部用户")
-districts = c2.multiselect("区市", district_names(), key="audit_districts", placeholder="全部区市")
+districts = c2.multiselect("区市", own, key="audit_districts", placeholder="全部区市")
 actions = c3.multiselect("操作", list(audit.ACTIONS.values()), key="audit_actions", placeholder="全部操作")
 today = audit.now().date()
 first = min(frame["日期"]) if len(frame) else today

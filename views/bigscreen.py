@@ -2,7 +2,6 @@
 the city map, the investment trend and the laggards on one 1920×1080 screen. It redraws itself when a new ledger
 is imported (the store version is polled) and can rotate through the districts."""
 import time
-from dataclasses import replace
 
 import streamlit as st
 
@@ -49,12 +48,12 @@ watch_store(f.version)
 rotating = bool(st.session_state.get("bigscreen_rotate")) and names
 if rotating:
     rotate()
-    focus = replace(f, districts=(names[st.session_state.get("bigscreen_turn", 0) % len(names)],))
+    focus = f.only(names[st.session_state.get("bigscreen_turn", 0) % len(names)])
 else:
     focus = f
 
 top = st.columns([6, 1], vertical_alignment="center")
-top[0].html(bigscreen.title_html(f"{layout.APP_TITLE} · 周调度",
+top[0].html(bigscreen.title_html(f"{layout.app_title()} · 周调度",
                                  f"数据截至{fmt_date_cn(f.as_of)} · {focus.area} · "
                                  + "、".join(f"{y}年度" for y in f.years) + " · 较上周变化"))
 top[1].toggle("轮播区市", key="bigscreen_rotate", help=f"每{ROTATE_SECONDS}秒切换一个区市")
@@ -63,9 +62,10 @@ st.html(bigscreen.tiles_html(overview_cards(data.headline(*focus.args),
                                             data.headline(focus.version, data.week_before(focus.as_of), focus.years,
                                                           focus.districts))))
 
-st.html('<div class="bs-section">各区（市）开工率　落后在前，刻线为序时进度</div>')
-notes = reporting.data_notes(*f.args)   # districts shown with an older ledger: marked on gauges and laggards
-progress = data.progress(*f.args)
+st.html(f'<div class="bs-section">各{blocks.unit(f)}开工率　落后在前，刻线为序时进度</div>')
+# districts shown with an older ledger: marked on gauges and laggards (a province's city rows have no ledger date)
+notes = {} if f.by_city else reporting.data_notes(*f.args)
+progress = data.progress(*f.args, f.by_city)
 gauges = district_gauges(progress, theme=theme, note=False, notes=notes, note_inline=True,
                          **layout.gauge_grid(**bigscreen.gauge_grid(len(progress))))
 layout.chart(gauges if layout.is_phone() else bigscreen.gauges_for_screen(gauges, len(progress)),
@@ -80,7 +80,7 @@ with trend_column:
     st.html(f'<div class="bs-section">{blocks.trend_title(focus).split("　")[0]}（亿元）</div>')
     blocks.investment_trend(focus, theme=theme, key="bigscreen_trend", height=310, toolbar=False)
 with laggard_column:
-    st.html('<div class="bs-section">进度滞后区市</div>')
+    st.html(f'<div class="bs-section">进度滞后{"城市" if f.by_city else "区市"}</div>')
     behind, more = bigscreen.laggards(progress)
     st.html(bigscreen.laggards_html(behind, notes, more))
     st.html(bigscreen.week_html(data.week_changes(*focus.args, data.comparison_date(f.version, f.as_of, f.years))))

@@ -1,5 +1,4 @@
 """区市: one district's indicators, gauge, trend, communities, node timeline and overdue nodes."""
-from dataclasses import replace
 
 import streamlit as st
 
@@ -18,7 +17,7 @@ if not names:
 
 line = st.container()   # the data line, above the picker, names the district shown (not 全市)
 district = st.columns([1, 3])[0].selectbox("选择区市", names, key="focus_district", bind="query-params")
-focus = replace(f, districts=(district,))
+focus = f.only(district)
 notes = reporting.data_notes(*focus.args)   # this district's figures from an older ledger: said on its data line
 with line:
     layout.data_caption(focus)

@@ -16,10 +16,11 @@ show_cards(overview_cards(data.headline(*f.args),
 if len(f.years) > 1:   # a programme of several batches (2022–2024): each year and district against plan
     blocks.programme(f, theme=theme, key="overview_programme")
 
-st.markdown("#### 各区（市）开工率　落后在前，颜色按序时进度预警")
-st.caption(overview_note(reporting.weekly(f.version, f.as_of), f.as_of_date))   # who reported; older data marked
+st.markdown(f"#### 各{blocks.unit(f)}开工率　落后在前，颜色按序时进度预警")
+st.caption(overview_note(reporting.weekly(f.version, f.as_of, f.cities), f.as_of_date))   # who reported
 phone = layout.is_phone()     # a phone: the map fitted to its 390-pixel width
-layout.chart(data.gauges_figure(*f.args, theme=theme, notes=reporting.data_notes(*f.args), **layout.gauge_grid()),
+notes = {} if f.by_city else reporting.data_notes(*f.args)    # older ledgers are marked on their districts
+layout.chart(data.gauges_figure(*f.args, theme=theme, notes=notes, by_city=f.by_city, **layout.gauge_grid()),
              key="overview_gauges")
 blocks.fast_slow(f)
 
@@ -40,5 +41,5 @@ st.caption(tables.alerts_note(alert_view))
 alerts, alert_columns = tables.alerts_table(alert_view["rows"])
 layout.table(tables.light_style(alerts, "预警"), alert_columns, key="overview_alerts")
 
-st.markdown("#### 各区（市）排名　按开工率，并列投资排名")
+st.markdown(f"#### 各{blocks.unit(f)}排名　按开工率，并列投资排名")
 blocks.ranking(f, key="overview_ranking")

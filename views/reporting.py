@@ -2,7 +2,6 @@
 import pandas as pd
 import streamlit as st
 
-from loaders.config import city_name
 from metrics import reporting
 from metrics.numbers import fmt_date_cn
 from ui import layout
@@ -15,7 +14,7 @@ day = f.as_of_date
 due = reporting.deadline_of(day, rep.deadline())
 st.caption(f"本周：{reporting.week_label(day)}，报送截止 {due.strftime('%Y-%m-%d %H:%M')}（{rep.deadline().label()}）。"
            "按收到台账的时间判断按时或逾期；撤回的台账不算已报送。")
-status = rep.weekly(f.version, f.as_of)
+status = rep.weekly(f.version, f.as_of, f.cities)   # the cities in view
 counts = status["state"].value_counts()
 cols = st.columns(3)
 for col, state in zip(cols, (reporting.ON_TIME, reporting.LATE, reporting.MISSING)):
@@ -34,7 +33,7 @@ table = pd.DataFrame({
 layout.table(table, key="reporting_status")
 
 st.markdown("#### 催报通知　可直接复制到工作群")
-st.code(reporting.reminder_text(status, day, rep.deadline(), city_name()), language=None, wrap_lines=True)
+st.code(reporting.reminder_text(status, day, rep.deadline(), f.region), language=None, wrap_lines=True)
 
 st.markdown(f"#### 近{HISTORY_WEEKS}周报送情况")
-layout.table(rep.history(f.version, f.as_of, HISTORY_WEEKS), key="reporting_history")
+layout.table(rep.history(f.version, f.as_of, HISTORY_WEEKS, f.cities), key="reporting_history")

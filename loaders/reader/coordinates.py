@@ -107,7 +107,7 @@ def coordinates_final(t) -> None:
     swapped = has & np.asarray(geodata.looks_swapped(lon, lat), dtype=bool)
     bb = config.city_bbox()
     t.issues("warning", "lon", swapped,
-             f"经度和纬度似乎填反了（{config.city_name()}的经度约为{(bb['min_lon'] + bb['max_lon']) / 2:.0f}，"
+             f"经度和纬度似乎填反了（{config.area_name()}的经度约为{(bb['min_lon'] + bb['max_lon']) / 2:.0f}，"
              f"纬度约为{(bb['min_lat'] + bb['max_lat']) / 2:.0f}），已按互换后处理，请核对。", header=hdr, value=shown)
     lon[swapped], lat[swapped] = lat[swapped], lon[swapped]
     x = np.full(len(lon), np.nan)
@@ -118,7 +118,7 @@ def coordinates_final(t) -> None:
         if m.any():
             x[m], y[m] = coords.to_wgs84(lon[m], lat[m], c)
     inside = np.asarray(geodata.inside_city_bbox(x, y), dtype=bool)
-    t.issues("warning", "lon", has & ~inside, f"坐标不在{config.city_name()}范围内，请核对经纬度。", header=hdr, value=shown)
+    t.issues("warning", "lon", has & ~inside, f"坐标不在{config.area_name()}范围内，请核对经纬度。", header=hdr, value=shown)
     try:
         outside = np.asarray(geodata.points_outside_district(x, y, out["district"]), dtype=bool) & has & inside
     except Exception as exc:  # noqa: BLE001 - a deployment's boundary file is broken: say so, keep the rest

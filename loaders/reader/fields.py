@@ -155,7 +155,7 @@ def _district(t: Table, opts: Options) -> None:
         stated = t.per_part(lambda p: p.stated_district)
         if unknown.any():
             msg = np.full(n, None, dtype=object)
-            msg[unknown] = [f"无法识别的区市{_district_guess(x, s_)}，应为{config.city_name()}的区市之一：{names}。"
+            msg[unknown] = [f"无法识别的区市{_district_guess(x, s_)}，应为{config.area_name()}的区市之一：{names}。"
                             for x, s_ in zip(txt[unknown], stated[unknown])]
             t.issues("error", "district", unknown & t.present["district"], msg)
         t.issues("error", "district", emp & pd.isna(d) & t.present["district"], "所属区市为空（必填）。")
@@ -412,7 +412,8 @@ def _district_guess(written: str, stated: str | None) -> str:
     sheet's own district breaks a tie), or nothing when no single name stands out."""
     def stem(name: str) -> str:
         return name[:-1] if name[-1:] in "区市县" else name
-    if stem(headers.norm(written)) == stem(config.city_name()):      # 青岛市 is the city, not a mistyped district
+    if stem(headers.norm(written)) in {stem(n) for n in (config.area_name(), *config.city_names())}:
+        # 青岛市 (or the province) is the city, not a mistyped district
         return ""
     written_stem = set(stem(headers.norm(written)))
     scores = {name: len(written_stem & set(stem(name))) for name in dist.official_names()}
