@@ -66,10 +66,10 @@ st.html(bigscreen.tiles_html(overview_cards(data.headline(*focus.args),
 st.html('<div class="bs-section">各区（市）开工率　落后在前，刻线为序时进度</div>')
 notes = reporting.data_notes(*f.args)   # districts shown with an older ledger: marked on gauges and laggards
 progress = data.progress(*f.args)
-gauges = district_gauges(progress, theme=theme, note=False, notes=notes, note_inline=True,
+gauges = district_gauges(progress, theme=theme, note=False, notes=notes, note_inline=True, links=True,
                          **layout.gauge_grid(**bigscreen.gauge_grid(len(progress))))
-layout.chart(gauges if layout.is_phone() else bigscreen.gauges_for_screen(gauges, len(progress)),
-             key="bigscreen_gauges", height=None if layout.is_phone() else bigscreen.GAUGE_BAND, toolbar=False)
+blocks.gauges(f, gauges if layout.is_phone() else bigscreen.gauges_for_screen(gauges, len(progress)),
+              key="bigscreen_gauges", height=None if layout.is_phone() else bigscreen.GAUGE_BAND, toolbar=False)
 
 map_column, trend_column, laggard_column = st.columns([5, 5, 4], gap="small")
 with map_column:
