@@ -190,7 +190,7 @@ def test_in_the_browser_a_gauge_opens_its_district_and_a_changed_row_its_details
         district = names[3]
         page.mouse.move(*cells[3])
         time.sleep(0.4)
-        assert gauges.locator(".hoverlayer").inner_text() == f"点击查看{district}"
+        assert gauges.locator(".hoverlayer").text_content() == f"点击查看{district}"
         page.mouse.click(*cells[3])
         page.get_by_role("heading", name="区市 · 分区调度").wait_for(timeout=60_000)
         settle(page)
@@ -205,8 +205,8 @@ def test_in_the_browser_a_gauge_opens_its_district_and_a_changed_row_its_details
         page.get_by_role("heading", name="本周变化 · 两期对比").wait_for(timeout=60_000)
         settle(page)
         wait_for_visuals(page, {"table": 4})
-        assert "2022年5月24日 → 2022年5月31日" in page.locator('[data-testid="stMain"]').inner_text()
-        done = completed_this_week(frame, LedgerStore(server.db).ledger_as_of("2022-05-24", batch_years=[2022]))
+        assert "2022年5月20日 → 2022年5月31日" in page.locator('[data-testid="stMain"]').inner_text()
+        done = completed_this_week(frame, LedgerStore(server.db).ledger_as_of("2022-05-20", batch_years=[2022]))
         name = done["name"].iloc[1]
         _click_row(page, page.locator('[data-testid="stDataFrame"]').nth(1), 1)     # 新完工小区, its second row
         settle(page)
