@@ -43,7 +43,7 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
                     title: str | None = None, rules: dict | None = None, note: bool = True,
                     row_gap: float = 0.08, row_height: int = 300, number_size: int = 30,
                     notes: dict[str, str] | None = None, note_inline: bool = False,
-                    detail_size: int = 14) -> go.Figure:
+                    detail_size: int = 14, links: bool = False) -> go.Figure:
     """One Indicator gauge per district of `progress` (a district_progress frame), in laggards_first order.
 
     Each gauge: value = start rate (gauge_value: one decimal, "%" suffix), axis 0–100 (wider when a rate
@@ -57,7 +57,8 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
     number of rows stays inside the figure. `notes`:
     district -> "数据截至5月20日" for districts shown with an older ledger (metrics.reporting.older_ledger_notes),
     added to `meta` as data_note and shown in red under the line 已开工…, or at its end with `note_inline` (the
-    big screen: wide cells, and no room above the top row for a third line).
+    big screen: wide cells, and no room above the top row for a third line). `links`: a click on a gauge
+    selects its district (district_links), for the pages where a gauge opens that district's page.
     """
     if progress is None or len(progress) == 0:
         return empty_figure("暂无区市数据", theme, title)
@@ -70,6 +71,7 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
         row_gap = min(row_gap, 0.5 / (rows - 1))
     axis_max = gauge_axis_max(ordered)
     fig = go.Figure()
+    cells = [_cell(i // columns, i % columns, rows, columns, row_gap) for i in range(len(ordered))]
     for i, row in enumerate(ordered.itertuples(index=False)):
         schedule = None if row.schedule_rate is None or pd.isna(row.schedule_rate) else float(row.schedule_rate)
         gauge = dict(
@@ -95,8 +97,10 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
                              f"{_note_text(notes.get(str(row.district)), p, note_inline)}</span>"),
                        font=dict(size=18)),
             gauge=gauge,
-            domain=_cell(i // columns, i % columns, rows, columns, row_gap),
+            domain=cells[i],
         ))
+    if links:
+        district_links(fig, [str(d) for d in ordered["district"]], cells)
     if note:
         narrow = columns <= 2
         fig.add_annotation(text=gauge_note(rules, wrap=narrow), x=0.5, y=0, xref="paper", yref="paper",
@@ -105,6 +109,22 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
     fig.update_layout(height=row_height * rows + note_px + (130 if title else 70),
                       margin=dict(l=30, r=30, t=130 if title else 70, b=note_px + 10))
     return apply_theme(fig, theme, title)
+
+
+def district_links(fig: go.Figure, districts: list[str], cells: list[dict]) -> None:
+    """One invisible point at the centre of each gauge's cell, on hidden axes spanning the plot area, its
+    customdata the district. Indicator traces cannot be selected; a scatter point can, and with hoverdistance
+    -1 a click anywhere in the plot area picks the nearest point: the cells are equal, so that is the gauge
+    under the pointer (borders in the middle of the gaps). The hover says where a click leads."""
+    fig.add_trace(go.Scatter(
+        x=[round((c["x"][0] + c["x"][1]) / 2, 4) for c in cells], y=[round((c["y"][0] + c["y"][1]) / 2, 4) for c in cells],
+        mode="markers", name="区市链接", customdata=districts, showlegend=False,
+        hovertext=[f"点击查看{plotly_text(d)}" for d in districts], hoverinfo="text",
+        marker=dict(size=1, color="rgba(0,0,0,0)"), selected=dict(marker=dict(opacity=0)),
+        unselected=dict(marker=dict(opacity=0))))
+    hidden = dict(range=[0, 1], domain=[0, 1], visible=False, fixedrange=True)
+    fig.update_layout(xaxis=hidden, yaxis=hidden, hovermode="closest", hoverdistance=-1,
+                      plot_bgcolor="rgba(0,0,0,0)")
 
 
 def _note_text(note: str | None, p: dict, inline: bool) -> str:

@@ -121,7 +121,8 @@ def node_timeline(frame: pd.DataFrame, as_of=None, theme: str = "light", title: 
             text=[hover(r) for r in overdue.itertuples()], hovertemplate="%{text}<extra></extra>",
         ))
     fig.add_vline(x=as_of.value / 1e6, line=dict(color=p["text"], width=1, dash="dash"))
-    fig.add_annotation(x=as_of, y=1, yref="paper", yanchor="bottom", text=f"截至{fmt_date_cn(as_of)}",
+    # under the axis's dates: above the plot it ran into the legend when the date line sat near the right
+    fig.add_annotation(x=as_of, y=0, yref="paper", yanchor="top", yshift=-24, text=f"截至{fmt_date_cn(as_of)}",
                        showarrow=False, font=dict(size=14, color=p["muted"]))
     fig.update_layout(barmode="overlay", xaxis=dict(type="date", title=None, tickformat="%Y年%-m月"),
                       yaxis=dict(title=None, categoryorder="array", categoryarray=y_order),

@@ -2,8 +2,11 @@
 it, so the pages stay one line per block."""
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
+from figures.text import markdown_text
 from figures.trends import programme_trend_figure
 from ui import data, layout
 from ui.filters import Filters
@@ -86,7 +89,7 @@ def ranking(f: Filters, *, key: str) -> None:
     in the sidebar (its districts)."""
     from metrics.numbers import fmt_rank_change
     from metrics.progress import ranking_change
-    from ui import filters, reporting, tables
+    from ui import reporting, tables
 
     now = data.progress(*f.args, f.by_city)
     moved = ranking_change(now, data.progress(f.version, data.week_before(f.as_of), f.years, f.districts, f.by_city))
@@ -101,12 +104,19 @@ def ranking(f: Filters, *, key: str) -> None:
     event = st.dataframe(tables.light_style(table, "预警"), column_config=config, hide_index=True, key=key,
                          placeholder="—", on_select="rerun", selection_mode="single-row")
     rows = event.selection.rows if event is not None else []
-    if not rows:
-        return
+    if rows:
+        open_area(f, str(table["城市" if f.by_city else "区市"].iloc[rows[0]]))
+
+
+def open_area(f: Filters, name: str) -> None:
+    """What a click on a ranking row or a gauge opens: in a province's view the city `name`, chosen in the
+    sidebar (its districts); else the district's page."""
+    from ui import filters
+
     if f.by_city:
-        filters.open_city(str(table["城市"].iloc[rows[0]]))
+        filters.open_city(name)
         st.rerun()
-    open_district(f, str(table["区市"].iloc[rows[0]]))
+    open_district(f, name)
 
 
 def open_district(f: Filters, district: str) -> None:
@@ -118,25 +128,52 @@ def open_district(f: Filters, district: str) -> None:
     st.switch_page("views/district.py", query_params=params)
 
 
-def community_table(f: Filters, frame, columns, *, key: str, theme: str, height: int = 380) -> None:
-    """A table of communities; a click on a row shows that community's details and its node timeline under it."""
+def gauges(f: Filters, fig, *, key: str, height: int | None = None, toolbar: bool = True) -> None:
+    """The start-rate gauges (a district_gauges figure drawn with links=True); a click on a gauge opens what a
+    ranking row opens (open_area)."""
+    event = layout.chart(fig, key=key, height=height, toolbar=toolbar, select=True)
+    points = event.selection.points if event is not None else []
+    picked = [p.get("customdata") for p in points if p.get("customdata")]
+    if picked:
+        open_area(f, str(picked[0]))
+
+
+def community_table(f: Filters, table, ids, *, key: str, theme: str, column_config: dict | None = None,
+                    height: int | str = 380, panel: str | None = None) -> str | None:
+    """A table of communities as shown (`table`: a frame, or a Styler of one; `ids`: the community id of each of
+    its rows, in order). A click on a row shows that community's details and node timeline: under the table,
+    or, with `panel`, where the page calls community_panel(f, picks, key=panel) for several tables, the latest
+    click winning. Returns the id of the row selected (None)."""
+    st.caption("点击一行查看该小区的基本情况和项目节点。")
+    event = st.dataframe(table, column_config=column_config, hide_index=True, height=height, placeholder="—", key=key,
+                         on_select=partial(_clicked, panel, key) if panel else "rerun", selection_mode="single-row")
+    rows = event.selection.rows if event is not None else []
+    ids = [str(i) for i in ids]
+    picked = ids[rows[0]] if rows and rows[0] < len(ids) else None
+    if panel is None:
+        community_panel(f, {key: picked}, key=key, theme=theme)
+    return picked
+
+
+def _clicked(panel: str, table_key: str) -> None:
+    # which of the tables sharing `panel` was clicked last: its row is the one shown (the others keep theirs)
+    st.session_state[f"{panel}_clicked"] = table_key
+
+
+def community_panel(f: Filters, picks: dict, *, key: str, theme: str) -> None:
+    """The details and node timeline of the community picked in one of the tables `picks` (table key -> id or
+    None): the table clicked last, else the first with a row selected; nothing when none is."""
     from figures.timeline import node_timeline
     from ui import tables
 
-    table, config = tables.ledger_view(frame, columns)
-    st.caption("点击一行查看该小区的基本情况和项目节点。")
-    event = st.dataframe(table, column_config=config, hide_index=True, height=height, placeholder="—", key=key,
-                         on_select="rerun", selection_mode="single-row")
-    rows = event.selection.rows if event is not None else []
-    if not rows:
-        return
-    community = data.community(*f.args, str(frame["community_id"].iloc[rows[0]]))
-    if community.empty:
+    picked = picks.get(st.session_state.get(f"{key}_clicked")) or next((p for p in picks.values() if p), None)
+    community = data.community(*f.args, picked) if picked else None
+    if community is None or community.empty:
         return
     row = community.iloc[0]
     details, timeline = st.columns([1, 2], gap="medium")
     with details:
-        st.markdown(f"##### {row['name']} · 基本情况")
+        st.markdown(f"##### {markdown_text(row['name'])} · 基本情况")
         layout.table(tables.community_details(row), key=f"{key}_details", height=420)
     with timeline:
         layout.chart(node_timeline(community, f.as_of, theme=theme, title=f"{row['name']} · 项目节点计划与实际"),

@@ -132,14 +132,18 @@ def table(frame, column_config: dict | None = None, *, key: str, height: int | s
     st.dataframe(frame, column_config=column_config, hide_index=True, height=height, placeholder="—", key=key)
 
 
-def chart(fig, key: str, height: int | None = None, filename: str | None = None, toolbar: bool = True) -> None:
+def chart(fig, key: str, height: int | None = None, filename: str | None = None, toolbar: bool = True,
+          select: bool = False):
     """A plotly figure from figures/ with its own template (Streamlit's theme would restyle it); `filename`
     names the PNG the mode bar's camera saves (at twice the drawn size); toolbar=False (the big screen) and a
-    phone have no mode bar."""
+    phone have no mode bar. `select`: a click on a point reruns the page and the selection is returned
+    (st.plotly_chart's event; otherwise None)."""
     image = {"toImageButtonOptions": {"filename": filename, "scale": 2}} if filename else {}
-    st.plotly_chart(fig, theme=None, key=key,
-                    config=chart_config(displaylogo=False, displayModeBar=toolbar and not is_phone(), **image),
-                    **({"height": height} if height else {}))
+    event = st.plotly_chart(fig, theme=None, key=key,
+                            config=chart_config(displaylogo=False, displayModeBar=toolbar and not is_phone(), **image),
+                            **({"height": height} if height else {}),
+                            **({"on_select": "rerun", "selection_mode": "points"} if select else {}))
+    return event if select else None
 
 
 PRINT_CSS = """<style>

@@ -66,10 +66,10 @@ st.html(f'<div class="bs-section">各{blocks.unit(f)}开工率　落后在前，
 # districts shown with an older ledger: marked on gauges and laggards (a province's city rows have no ledger date)
 notes = {} if f.by_city else reporting.data_notes(*f.args)
 progress = data.progress(*f.args, f.by_city)
-gauges = district_gauges(progress, theme=theme, note=False, notes=notes, note_inline=True,
+gauges = district_gauges(progress, theme=theme, note=False, notes=notes, note_inline=True, links=True,
                          **layout.gauge_grid(**bigscreen.gauge_grid(len(progress))))
-layout.chart(gauges if layout.is_phone() else bigscreen.gauges_for_screen(gauges, len(progress)),
-             key="bigscreen_gauges", height=None if layout.is_phone() else bigscreen.GAUGE_BAND, toolbar=False)
+blocks.gauges(f, gauges if layout.is_phone() else bigscreen.gauges_for_screen(gauges, len(progress)),
+              key="bigscreen_gauges", height=None if layout.is_phone() else bigscreen.GAUGE_BAND, toolbar=False)
 
 map_column, trend_column, laggard_column = st.columns([5, 5, 4], gap="small")
 with map_column:

@@ -3,9 +3,10 @@ that became overdue, districts whose light changed colour, the biggest movers, a
 import streamlit as st
 
 from metrics.numbers import fmt_date_cn, fmt_int
-from ui import changes, data, layout, tables
+from ui import blocks, changes, data, layout, tables
 
 f = layout.page_header("本周变化 · 两期对比")
+theme = layout.figure_theme()
 dates = [d for d in data.report_dates(f.version, f.years) if d < f.as_of]
 if not dates:
     st.info("所选日期之前没有更早的周报，无法对比。")
@@ -28,17 +29,22 @@ if len(c["lights"]):
     st.markdown("#### 预警颜色变化")
     st.markdown("　".join(f"{r['district']}：{r['light_before']} → {r['light']}" for _, r in c["lights"].iterrows()))
 
+# three tables of communities, one details panel under them: the row clicked last
+picks = {}
 started_column, completed_column = st.columns(2, gap="medium")
-with started_column:
-    st.markdown(f"#### 新开工小区（{fmt_int(len(c['started']))}个）")
-    layout.table(changes.communities_table(c["started"]), key="changes_started", height=300)
-with completed_column:
-    st.markdown(f"#### 新完工小区（{fmt_int(len(c['completed']))}个）")
-    layout.table(changes.communities_table(c["completed"]), key="changes_completed", height=300)
+for column, kind, title in ((started_column, "started", "新开工小区"), (completed_column, "completed", "新完工小区")):
+    with column:
+        st.markdown(f"#### {title}（{fmt_int(len(c[kind]))}个）")
+        picks[f"changes_{kind}"] = blocks.community_table(f, changes.communities_table(c[kind]), c[kind]["community_id"],
+                                                          key=f"changes_{kind}", theme=theme, height=300,
+                                                          panel="changes")
 
 st.markdown(f"#### 新增逾期节点（{fmt_int(len(c['overdue']))}个）")
 overdue, overdue_columns = tables.alerts_table(c["overdue"].head(200))
-layout.table(overdue, overdue_columns, key="changes_overdue", height=300)
+picks["changes_overdue"] = blocks.community_table(f, overdue, c["overdue"].head(200)["community_id"],
+                                                  key="changes_overdue", theme=theme, column_config=overdue_columns,
+                                                  height=300, panel="changes")
+blocks.community_panel(f, picks, key="changes", theme=theme)
 
 st.markdown("#### 各区（市）两期对比")
 movers, movers_columns = changes.movers_table(c["movers"])

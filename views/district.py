@@ -38,7 +38,10 @@ with trend_column:
     blocks.investment_trend(focus, theme=theme, key="district_trend")
 
 st.markdown(f"#### {heading}小区台账")
-blocks.community_table(focus, data.ledger(*one), tables.COMMUNITY_COLUMNS, key="district_communities", theme=theme)
+communities = data.ledger(*one)
+table, columns = tables.ledger_view(communities, tables.COMMUNITY_COLUMNS)
+blocks.community_table(focus, table, communities["community_id"], key="district_communities", theme=theme,
+                       column_config=columns)
 
 st.markdown("#### 项目节点计划与实际　延误最多的小区在上，红色为延误节点")
 layout.chart(node_timeline(data.ledger(*one), f.as_of, theme=theme, title=None), key="district_timeline")
@@ -47,4 +50,5 @@ st.markdown(f"#### {heading}逾期与临期节点")
 alert_view = data.alerts_view(*one)
 st.caption(tables.alerts_note(alert_view))
 alerts, alert_columns = tables.alerts_table(alert_view["rows"])
-layout.table(tables.light_style(alerts, "预警"), alert_columns, key="district_alerts")
+blocks.community_table(focus, tables.light_style(alerts, "预警"), alert_view["rows"]["community_id"],
+                       key="district_alerts", theme=theme, column_config=alert_columns, height="auto")

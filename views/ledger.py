@@ -6,7 +6,7 @@ from exports.tables import ledger_number_formats
 from figures.text import markdown_text
 from metrics.numbers import fmt_date_cn
 from loaders.store import StoreError
-from ui import auth, data, layout, tables, upload
+from ui import auth, blocks, data, layout, tables, upload
 from ui.snapshots import snapshot_actions
 
 ROW_LIMIT = 5000  # rows drawn on the page; the downloads hold every matching row
@@ -22,7 +22,8 @@ if f is not None:
     table, columns = tables.ledger_view(shown)
     note = f"共{found:,}个小区" + (f"，页面显示前{ROW_LIMIT:,}行，下载包含全部{found:,}行" if found > ROW_LIMIT else "")
     st.caption(f"{note}。点击表头排序。")
-    layout.table(table, columns, key="ledger_table", height=460)
+    blocks.community_table(f, table, rows.head(ROW_LIMIT)["community_id"], key="ledger_table",
+                           theme=layout.figure_theme(), column_config=columns, height=460)
     stem = f"老旧小区改造台账_{f.as_of}"
     downloads = st.container(horizontal=True)
     title = f"老旧小区改造台账（截至{fmt_date_cn(f.as_of)}）"

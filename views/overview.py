@@ -20,8 +20,8 @@ st.markdown(f"#### 各{blocks.unit(f)}开工率　落后在前，颜色按序时
 st.caption(overview_note(reporting.weekly(f.version, f.as_of, f.cities), f.as_of_date))   # who reported
 phone = layout.is_phone()     # a phone: the map fitted to its 390-pixel width
 notes = {} if f.by_city else reporting.data_notes(*f.args)    # older ledgers are marked on their districts
-layout.chart(data.gauges_figure(*f.args, theme=theme, notes=notes, by_city=f.by_city, **layout.gauge_grid()),
-             key="overview_gauges")
+blocks.gauges(f, data.gauges_figure(*f.args, theme=theme, notes=notes, by_city=f.by_city, links=True,
+                                    **layout.gauge_grid()), key="overview_gauges")
 blocks.fast_slow(f)
 
 left, right = st.columns([1, 1], gap="medium")
@@ -39,7 +39,8 @@ st.markdown(f"#### 节点预警　红：已逾期　黄：{data.due_soon_days()}
 alert_view = data.alerts_view(*f.args)
 st.caption(tables.alerts_note(alert_view))
 alerts, alert_columns = tables.alerts_table(alert_view["rows"])
-layout.table(tables.light_style(alerts, "预警"), alert_columns, key="overview_alerts")
+blocks.community_table(f, tables.light_style(alerts, "预警"), alert_view["rows"]["community_id"], key="overview_alerts",
+                       theme=theme, column_config=alert_columns, height="auto")
 
 st.markdown(f"#### 各{blocks.unit(f)}排名　按开工率，并列投资排名")
 blocks.ranking(f, key="overview_ranking")
