@@ -22,7 +22,7 @@ if f is not None:
     table, columns = tables.ledger_view(shown)
     note = f"共{found:,}个小区" + (f"，页面显示前{ROW_LIMIT:,}行，下载包含全部{found:,}行" if found > ROW_LIMIT else "")
     st.caption(f"{note}。点击表头排序。")
-    blocks.community_table(f, table, rows.head(ROW_LIMIT)["community_id"], key="ledger_table",
+    blocks.community_table(f, table, shown["community_id"], key="ledger_table",
                            theme=layout.figure_theme(), column_config=columns, height=460)
     stem = f"老旧小区改造台账_{f.as_of}"
     downloads = st.container(horizontal=True)
