@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 
 from auth_support import PASSWORD, log_in
-from test_pages import PAGES, assert_clean, dataframe, gauges, open_app
+from test_pages import PAGES, assert_clean, dataframe, fresh_caches, gauges, open_app  # noqa: F401 (autouse)
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2023-06-30"
@@ -67,15 +66,6 @@ def use_province(folder: Path, monkeypatch, province: Path | None = None) -> Pat
                         encoding="utf-8")
     monkeypatch.setenv("LEDGER_SETTINGS", str(settings))
     return province
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 # --------------------------------------------------------------------------------------------- configuration
