@@ -131,7 +131,7 @@ def gauge_grid(count: int) -> dict:
 def gauges_for_screen(fig, count: int):
     """The gauges' names sized to their cells, the margins of the screen's band."""
     fig.update_traces(title=dict(font=dict(size=22 if count <= 10 else 13)), selector=dict(type="indicator"))
-    return fig.update_layout(margin=dict(l=24, r=24 if count <= 10 else 40, t=84 if count <= 10 else 60, b=4))
+    return fig.update_layout(margin=dict(l=24, r=40, t=84 if count <= 10 else 60, b=4))
 
 
 def week_html(changes: dict) -> str:
