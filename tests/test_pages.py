@@ -265,8 +265,11 @@ def test_district_page_shows_one_district(db, sample_ledger):
     alerts = dataframe(at, "alerts")
     assert set(alerts["区市"]) == {"平度市"}
     assert alerts["预警"].iloc[0] == "红"
-    timeline = [fig for fig in figures(at) if any(t.get("type") == "scatter" for t in fig["data"])]
-    assert timeline, "no node timeline"
+    from figures.timeline import node_timeline
+
+    expected = {str(y) for t in node_timeline(one, AS_OF, title=None).data for y in (() if t.y is None else t.y)}
+    assert "东阁新村" in expected                      # the rows are 平度市's communities
+    assert any({str(y) for t in fig["data"] for y in (t.get("y") or [])} == expected for fig in figures(at))
     at.selectbox(key="focus_district").set_value("市南区").run()
     assert len(dataframe(at, "communities")) == int((sample_ledger["district"] == "市南区").sum())
 

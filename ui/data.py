@@ -233,6 +233,19 @@ def gauges_figure(version: str, as_of: str, years: Years, districts: Names = (),
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+def _timeline_spec(version: str, as_of: str, years: Years, districts: Names, theme: str) -> dict:
+    from figures.timeline import node_timeline
+
+    return node_timeline(ledger(version, as_of, years, districts), as_of, theme=theme, title=None).to_plotly_json()
+
+
+def timeline_figure(version: str, as_of: str, years: Years, districts: Names = (), theme: str = "light") -> go.Figure:
+    """figures.timeline.node_timeline of the as-of state, without a title (cached: 0.5 s for a province's 10,000
+    communities on every rerun of the 区市 page)."""
+    return _figure(_timeline_spec(version, as_of, years, districts, theme))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
 def _trend_spec(version: str, as_of: str, year: int, districts: Names, theme: str) -> dict:
     from figures.trends import investment_trend_figure
 

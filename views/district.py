@@ -4,7 +4,6 @@ import streamlit as st
 
 from figures.gauges import district_gauges
 from figures.text import markdown_text
-from figures.timeline import node_timeline
 from ui import blocks, data, layout, reporting, tables
 from ui.cards import changes_note, overview_cards, show_cards
 
@@ -44,7 +43,7 @@ blocks.community_table(focus, table, communities["community_id"], key="district_
                        column_config=columns)
 
 st.markdown("#### 项目节点计划与实际　延误最多的小区在上，红色为延误节点")
-layout.chart(node_timeline(data.ledger(*one), f.as_of, theme=theme, title=None), key="district_timeline")
+layout.chart(data.timeline_figure(*one, theme=theme), key="district_timeline")
 
 st.markdown(f"#### {heading}逾期与临期节点")
 alert_view = data.alerts_view(*one)
