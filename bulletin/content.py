@@ -27,7 +27,6 @@ from .model import Column, Paragraph, Section, Subheading, TableRef, ChartRef
 
 TITLE = "城镇老旧小区改造工作动态周通报"
 DISTRICT_UNIT, CITY_UNIT = "区（市）", "城市"
-OFFICE = "青岛市旧城旧村改造建设指挥部办公室"
 WEEK = timedelta(days=7)
 TOP_OVERDUE = 15          # most overdue nodes printed in the document (all of them go to the workbook)
 TOP_DUE = 30              # next week's deadlines printed in the document
@@ -534,7 +533,7 @@ def assemble(inputs: Inputs, figs: Figures, issue: int | None = None) -> model.B
     return model.BulletinContent(
         title=title_area(inputs.districts) + TITLE,
         issue_number=issue,
-        office=OFFICE,
+        office=config.bulletin_office(),
         as_of=inputs.as_of,
         date_line=numbers.fmt_date_cn(inputs.as_of),
         batch_years=inputs.batch_years,

@@ -142,6 +142,10 @@ def upload_limits() -> dict:
     return settings().get("upload", {})   # loaders.safety has a default for every limit
 
 
+def bulletin_office() -> str:
+    return _setting("bulletin", "office")
+
+
 def default_crs() -> str:
     return _setting("coordinates", "default_crs")
 

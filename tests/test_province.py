@@ -62,8 +62,8 @@ boundaries = "{folder / 'yantai.geojson'}"
 def use_province(folder: Path, monkeypatch, province: Path | None = None) -> Path:
     province = province or province_files(folder)
     settings = folder / "settings-province.toml"
-    settings.write_text(f'[auth]\ndelay_s = 0.01\nmax_delay_s = 0.02\n\n[province]\nfile = "{province}"\n',
-                        encoding="utf-8")
+    settings.write_text(f'[auth]\ndelay_s = 0.01\nmax_delay_s = 0.02\n\n[province]\nfile = "{province}"\n\n'
+                        '[bulletin]\noffice = "山东省住房和城乡建设厅"\n', encoding="utf-8")
     monkeypatch.setenv("LEDGER_SETTINGS", str(settings))
     return province
 
@@ -294,6 +294,7 @@ def test_the_bulletin_of_a_city_ranks_its_districts_of_the_province_its_cities(p
 
     whole = build_content(province_store, pd.Timestamp(AS_OF).date(), [2023])
     assert whole.title == "山东省城镇老旧小区改造工作动态周通报"
+    assert whole.office == content.office == "山东省住房和城乡建设厅"     # settings [bulletin] office
     assert whole.sections[1].heading == "二、各城市排名"
     table = whole.tables["ranking_start"]
     assert table.title == "表1  各城市开工进度排名" and table.columns[1].label == "城市"
