@@ -71,7 +71,7 @@ def open_store(db: str | None, *, must_exist: bool):
     """The store named by --db, else the deployment's (only the unconfigured demo store is seeded)."""
     from loaders import config
     from loaders.sample import open_default_store
-    from loaders.store_common import open_store as open_named_store
+    from loaders.stores import open_store as open_named_store
 
     if db is None:
         return open_default_store()

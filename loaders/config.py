@@ -96,7 +96,7 @@ def is_server_url(target) -> bool:
 
 
 def store_target() -> str | Path:
-    """The store to open (loaders.store_common.open_store): a PostgreSQL URL from LEDGER_DB or settings
+    """The store to open (loaders.stores.open_store): a PostgreSQL URL from LEDGER_DB or settings
     [store] url, else the SQLite file of store_path(). LEDGER_DB, whichever kind, wins over the settings."""
     value = os.environ.get("LEDGER_DB", "")
     if is_server_url(value):

@@ -220,7 +220,7 @@ def open_default_store(*, seed_sample: bool | None = None):
     must never be mixed into a bureau's data. `seed_sample` overrides that choice (tests, `python -m loaders.sample`).
     """
     from loaders import config
-    from loaders.store_common import open_store
+    from loaders.stores import open_store
 
     target = config.store_target()
     if isinstance(target, str):   # a PostgreSQL URL: a deployment's own server store, never seeded

@@ -34,7 +34,7 @@ from loaders.store_common import (  # noqa: F401
     BUNDLE_BLANKS, COMMUNITY_COLUMNS, DATE_COLUMNS, TOTAL_COLUMNS, DuplicateSnapshot, ImportOutcome, ImportRefused, StoredSnapshot,
     StoreError, StoreUnavailable, _column_values, _frame_from_rows, _in_official_order, _names, _no_gc, _now,
     _to_date, _total_arrays, _totals, _typed, _years, aggregate_summary, already_current, canonical_sha256, duplicate_snapshot,
-    history_frame, ledger_columns, ledger_frame, no_such_snapshot, open_store, prepare_import, selected_frame,
+    history_frame, ledger_columns, ledger_frame, no_such_snapshot, prepare_import, selected_frame,
     snapshot_totals, snapshots_frame, totals_frame)
 
 log = logging.getLogger(__name__)

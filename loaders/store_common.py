@@ -468,18 +468,3 @@ def history_frame(rows: list[tuple]) -> pd.DataFrame:
     frame["report_date"] = np.asarray(report, dtype="datetime64[ns]")
     frame["snapshot_id"] = snapshot_ids.to_numpy()
     return frame.reset_index(drop=True)
-
-
-# ------------------------------------------------------------------------------------------------------ factory
-def open_store(target: str | Path):
-    """The store at `target`: a PgLedgerStore for a postgresql:// (or postgres://) URL, else a LedgerStore on
-    the SQLite file at that path."""
-    from loaders.config import is_server_url
-
-    if is_server_url(target):
-        from loaders.store_pg import PgLedgerStore
-
-        return PgLedgerStore(target.strip())
-    from loaders.store import LedgerStore
-
-    return LedgerStore(target)

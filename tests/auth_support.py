@@ -80,7 +80,7 @@ def browser_login(page, db, login: str = "admin1", password: str = PASSWORD, *, 
     import time
 
     from loaders import accounts
-    from loaders.store_common import open_store
+    from loaders.stores import open_store
 
     store = open_store(db)
     if accounts.get_account(store, login) is None:
