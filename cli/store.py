@@ -64,9 +64,9 @@ def store_summary(store, as_of: date | None = None, batch_years: list[int] | Non
 
 def _summary_figures(store, as_of: date | None, batch_years: list[int] | None) -> tuple[dict, dict]:
     """store_summary's figures, and the by_district figures of each batch year."""
-    from metrics.summary import ledger_summary
+    from metrics.summary import ledger_summary, summary_as_of
 
-    figures = store.summary_as_of(as_of, batch_years=batch_years)
+    figures = summary_as_of(store, as_of, batch_years=batch_years)
     if figures is None:
         frame = store.ledger_as_of(as_of, batch_years=batch_years, columns=SUMMARY_COLUMNS)
         figures = ledger_summary(frame.drop(columns=["report_date"]))

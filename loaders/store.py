@@ -33,7 +33,7 @@ from loaders.report import LedgerResult
 from loaders.store_common import (  # noqa: F401
     BUNDLE_BLANKS, COMMUNITY_COLUMNS, DATE_COLUMNS, TOTAL_COLUMNS, DuplicateSnapshot, ImportOutcome, ImportRefused, StoredSnapshot,
     StoreError, StoreUnavailable, _column_values, _frame_from_rows, _in_official_order, _names, _no_gc, _now,
-    _to_date, _total_arrays, _totals, _typed, _years, aggregate_summary, already_current, canonical_sha256, duplicate_snapshot,
+    SnapshotAggregates, _to_date, _total_arrays, _totals, _typed, _years, already_current, canonical_sha256, duplicate_snapshot,
     history_frame, ledger_columns, ledger_frame, no_such_snapshot, prepare_import, selected_frame,
     snapshot_totals, snapshots_frame, totals_frame)
 
@@ -634,10 +634,10 @@ class LedgerStore:
                 counts.append(len(part))
         return ledger_frame(rows, picked, counts, columns)
 
-    def summary_as_of(self, as_of=None, batch_years=None, districts=None) -> dict | None:
-        """ledger_summary's figures of ledger_as_of(as_of, batch_years, districts), from the aggregates kept
-        with each snapshot (no community row is read), plus report_date and by_batch (store_common.
-        aggregate_summary). None when this store has no aggregates (read-only and made before them)."""
+    def snapshot_aggregates(self, as_of=None, batch_years=None, districts=None) -> SnapshotAggregates | None:
+        """The aggregates kept with the snapshots ledger_as_of(as_of, batch_years, districts) would read (no
+        community row is read; metrics.summary.summary_as_of makes the figures). None when this store has none
+        (read-only and made before them)."""
         if not self._aggregates:
             return None
         sel, params = self._selected_snapshots_sql(as_of, batch_years, districts)
@@ -652,7 +652,7 @@ class LedgerStore:
                 "WHERE snapshot_id IN (SELECT id FROM picked) GROUP BY 1, 2").fetchall()
             bundles = con.execute("SELECT COUNT(DISTINCT bundle) FROM snapshot_bundles "
                                   "WHERE snapshot_id IN (SELECT id FROM picked)").fetchone()[0]
-        return aggregate_summary(picked, statuses, bundles)
+        return SnapshotAggregates(picked, statuses, bundles)
 
     def totals_by_date(self, batch_years=None, districts=None) -> pd.DataFrame:
         """For every date D of report_dates(batch_years): the as-of-D totals per (district, batch_year).

@@ -340,33 +340,15 @@ def already_current(snapshot_id: int, district: str, batch_year: int, report_dat
 
 
 # --------------------------------------------------------------------------------------- the aggregate summary
-def aggregate_summary(picked: list[tuple], statuses: list[tuple], bundles: int) -> dict:
-    """store.summary_as_of(): `picked` (district, batch_year, report_date, *TOTAL_COLUMNS) of the selected
-    snapshots, `statuses` their summed (node_reached, status, communities), `bundles` their distinct bundles.
-    ledger_summary's figures, plus report_date (the latest snapshot's, a date or None), by_batch
-    {batch_year: the by_district figures summed over the districts}, for the summary's table by year, and totals
-    (every TOTAL_COLUMNS sum and report_date: metrics.headline's figures)."""
-    from metrics.summary import summary_of_totals
+@dataclass(frozen=True)
+class SnapshotAggregates:
+    """What store.snapshot_aggregates() reads of the selected snapshots, no community row: `picked` (district,
+    batch_year, report_date, *TOTAL_COLUMNS) per snapshot, `statuses` their summed (node_reached, status,
+    communities), `bundles` their distinct bundles. metrics.summary.summary_of_aggregates makes the figures."""
+    picked: list[tuple]
+    statuses: list[tuple]
+    bundles: int
 
-    # float sums depend on the order they are added in: one order on every engine gives identical figures
-    picked = sorted(picked, key=lambda r: (r[0], int(r[1])))
-    at = [3 + TOTAL_COLUMNS.index(c) for c in _SUMMARY_TOTALS]
-    elevators = sum(r[3 + TOTAL_COLUMNS.index("elevators_planned")] for r in picked)
-    figures = summary_of_totals([(r[0], *(r[i] for i in at)) for r in picked], statuses, bundles, elevators)
-    figures["report_date"] = max((_to_date(r[2]) for r in picked), default=None)
-    by_batch: dict[int, dict] = {}
-    for r in picked:
-        sums = by_batch.setdefault(int(r[1]), dict.fromkeys(_SUMMARY_TOTALS, 0))
-        for c, i in zip(_SUMMARY_TOTALS, at):
-            sums[c] += r[i]
-    figures["by_batch"] = by_batch
-    figures["totals"] = {c: sum(r[3 + i] for r in picked) for i, c in enumerate(TOTAL_COLUMNS)}
-    figures["totals"]["report_date"] = figures["report_date"]
-    return figures
-
-
-_SUMMARY_TOTALS = ["communities", "started", "completed", "households", "planned_investment_wan",
-                   "completed_investment_wan"]
 
 
 # ------------------------------------------------------------------------------------------ frames of the queries

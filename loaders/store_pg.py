@@ -37,7 +37,7 @@ from loaders import schema
 from loaders.report import LedgerResult
 from loaders.store_common import (
     BUNDLE_BLANKS, COMMUNITY_COLUMNS, TOTAL_COLUMNS, ImportOutcome, StoredSnapshot, StoreError, StoreUnavailable,
-    _in_official_order, _names, _no_gc, _now, _to_date, _totals, _years, aggregate_summary, already_current,
+    _in_official_order, _names, _no_gc, _now, _to_date, _totals, _years, SnapshotAggregates, already_current,
     duplicate_snapshot,
     history_frame, ledger_columns, ledger_frame, no_such_snapshot, prepare_import, selected_frame, snapshots_frame,
     totals_frame)
@@ -531,8 +531,8 @@ class PgLedgerStore:
         sql, params = self._picked_sql(as_of, batch_years, districts)
         return _in_official_order(con.execute(sql, params).fetchall())
 
-    def summary_as_of(self, as_of=None, batch_years=None, districts=None) -> dict:
-        """As LedgerStore.summary_as_of: the summary figures from the aggregates kept with each snapshot."""
+    def snapshot_aggregates(self, as_of=None, batch_years=None, districts=None) -> SnapshotAggregates:
+        """As LedgerStore.snapshot_aggregates: the aggregates kept with the selected snapshots."""
         sql, params = self._picked_sql(as_of, batch_years, districts)
         with self._read() as con, con.transaction():
             con.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -545,7 +545,7 @@ class PgLedgerStore:
                 "WHERE snapshot_id = ANY(%s) GROUP BY 1, 2", (ids,)).fetchall()
             bundles = con.execute("SELECT count(DISTINCT bundle) FROM snapshot_bundles WHERE snapshot_id = ANY(%s)",
                                   (ids,)).fetchone()[0]
-        return aggregate_summary(picked, statuses, bundles)
+        return SnapshotAggregates(picked, statuses, bundles)
 
     def selected_snapshots(self, as_of=None, batch_years=None, districts=None) -> pd.DataFrame:
         """The snapshots ledger_as_of would use: snapshot_id, district, batch_year, report_date (date)."""

@@ -96,7 +96,7 @@ def headline(current: pd.DataFrame, last_week: pd.DataFrame | None = None,
     """Headline figures of `current`, with changes against `last_week` and the year-on-year investment against
     `last_year` (see Headline for each definition). An empty or None comparison frame gives None changes.
     Each state is a canonical frame or the sums kept with its snapshots (a dict of store_common.TOTAL_COLUMNS
-    and report_date, as store.summary_as_of gives them: the same figures without reading a community row)."""
+    and report_date, as metrics.summary.summary_as_of gives them: the same figures without reading a community row)."""
     now = _totals(current)
     before = _totals(last_week) if _has_rows(last_week) else None
     year = _totals(last_year) if _has_rows(last_year) else None

@@ -78,6 +78,42 @@ def summary_of_totals(districts: Iterable[tuple], statuses: Iterable[tuple], bun
             "bundles": int(bundles), "elevators_planned": int(round(elevators_planned or 0))}
 
 
+def summary_as_of(store, as_of=None, batch_years=None, districts=None) -> dict | None:
+    """ledger_summary's figures of store.ledger_as_of(as_of, batch_years, districts) from the aggregates the store
+    keeps with each snapshot (no community row is read): summary_of_aggregates. None when the store has none
+    (read-only and made before them)."""
+    aggregates = store.snapshot_aggregates(as_of, batch_years, districts)
+    return None if aggregates is None else summary_of_aggregates(aggregates)
+
+
+def summary_of_aggregates(aggregates) -> dict:
+    """summary_of_totals of a store_common.SnapshotAggregates, plus report_date (the latest snapshot's, a date or
+    None), by_batch {batch_year: the by_district figures summed over the districts}, for the summary's table by
+    year, and totals (every TOTAL_COLUMNS sum and report_date: metrics.headline's figures)."""
+    from loaders.store_common import TOTAL_COLUMNS, _to_date
+
+    # float sums depend on the order they are added in: one order on every engine gives identical figures
+    picked = sorted(aggregates.picked, key=lambda r: (r[0], int(r[1])))
+    at = [3 + TOTAL_COLUMNS.index(c) for c in _SUMMARY_TOTALS]
+    elevators = sum(r[3 + TOTAL_COLUMNS.index("elevators_planned")] for r in picked)
+    figures = summary_of_totals([(r[0], *(r[i] for i in at)) for r in picked], aggregates.statuses,
+                                aggregates.bundles, elevators)
+    figures["report_date"] = max((_to_date(r[2]) for r in picked), default=None)
+    by_batch: dict[int, dict] = {}
+    for r in picked:
+        sums = by_batch.setdefault(int(r[1]), dict.fromkeys(_SUMMARY_TOTALS, 0))
+        for c, i in zip(_SUMMARY_TOTALS, at):
+            sums[c] += r[i]
+    figures["by_batch"] = by_batch
+    figures["totals"] = {c: sum(r[3 + i] for r in picked) for i, c in enumerate(TOTAL_COLUMNS)}
+    figures["totals"]["report_date"] = figures["report_date"]
+    return figures
+
+
+_SUMMARY_TOTALS = ["communities", "started", "completed", "households", "planned_investment_wan",
+                   "completed_investment_wan"]
+
+
 def _empty() -> dict:
     return {"rows": 0, "by_district": {}, "by_status": {}, "by_node": {name: 0 for name in NODE_NAMES},
             "bundles": 0, "elevators_planned": 0}

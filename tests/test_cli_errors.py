@@ -241,7 +241,7 @@ def test_an_unexpected_command_failure_is_logged_under_the_id_the_user_sees(db, 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("boom-in-summary")
 
-    monkeypatch.setattr(LedgerStore, "summary_as_of", broken)
+    monkeypatch.setattr(LedgerStore, "snapshot_aggregates", broken)
     code, out, err = run(capsys, "summary", "--db", db)
     assert (code, out) == (2, "")
     assert err.startswith("发生意外错误（ZeroDivisionError），操作未完成（错误编号 ") and "Traceback" not in err

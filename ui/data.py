@@ -161,7 +161,9 @@ def headline(version: str, as_of: str, years: Years, districts: Names = ()):
 def _sums(version: str, as_of: str, years: Years, districts: Names = ()) -> dict | pd.DataFrame:
     """What a headline needs of an as-of state: the sums kept with its snapshots (no community row read), or
     its rows on a read-only store made before them."""
-    figures = store().summary_as_of(as_of, batch_years=list(years), districts=_districts_arg(districts))
+    from metrics.summary import summary_as_of
+
+    figures = summary_as_of(store(), as_of, batch_years=list(years), districts=_districts_arg(districts))
     return ledger(version, as_of, years, districts) if figures is None else figures["totals"]
 
 
