@@ -416,6 +416,20 @@ def funnel(version: str, as_of: str, years: Years, districts: Names = ()) -> pd.
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+def _funnel_spec(version: str, as_of: str, years: Years, districts: Names, theme: str, height: int) -> dict:
+    from figures.funnel import funnel_figure as build
+
+    return build(funnel(version, as_of, years, districts), theme=theme, title=None, height=height).to_plotly_json()
+
+
+def funnel_figure(version: str, as_of: str, years: Years, districts: Names = (), theme: str = "light",
+                  height: int = 460) -> go.Figure:
+    """figures.funnel.funnel_figure of the as-of state, untitled (cached: building it was a fifth of the
+    overview's rerun, and every session opening the overview pays for it)."""
+    return _figure(_funnel_spec(version, as_of, years, districts, theme, height))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
 def funnel_by_district(version: str, as_of: str, years: Years, districts: Names = ()) -> pd.DataFrame:
     from metrics.funnel import funnel_by_district as by_district
 
