@@ -2,11 +2,13 @@
 
 Each session is a WebSocket client speaking Streamlit's own protocol (what the browser's frontend sends: a
 rerun_script BackMsg), timed from its request to the script's end (script_finished). Prints each session's time,
-then the median and the slowest; a second round with warm caches follows. The browser's drawing is not included:
+then the median and the slowest, in three rounds: fresh servers (nothing imported, nothing cached), warm caches,
+and the weekly meeting's case: the servers have run for a while and a district's new ledger has just been
+imported (a new store version: every cached figure is computed again, the code is already loaded). The browser's drawing is not included:
 this measures the server, which is what concurrent sessions share.
 
 Run: python bench/bench_load.py [--sessions 30] [--processes N] [--db path/to/store.sqlite]
-(without --db, the sample store is built or copied from the test cache). With --processes N, N `streamlit run`
+(without --db, the sample store is built; a given store is copied, and the copy receives the new ledger). With --processes N, N `streamlit run`
 servers share the store and the sessions are dealt out among them in turn, as a proxy with sticky sessions does
 (deploy/, docs/deployment.md): the capacity of N processes, without the proxy's own small cost.
 """
@@ -16,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -97,6 +100,15 @@ def serve_one(db: Path, folder: Path):
             server.wait(timeout=30)
 
 
+def import_new_ledger(db: Path) -> None:
+    """A district's ledger imported again (--replace) through the command line, as a district office does: a
+    new store version, so the servers' caches no longer answer."""
+    latest = max((ROOT / "sample_data" / "ledgers").glob("*/*.csv"))
+    subprocess.run([sys.executable, "-m", "loaders", "import", str(latest), "--replace", "--db", str(db),
+                    "--report-date", latest.parent.name],     # the sample's folders are named by the date
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=30)
@@ -107,7 +119,11 @@ def main() -> None:
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         folder = Path(tmp)
-        db = args.db or sample_store(folder)
+        db = folder / "load.sqlite"
+        if args.db:
+            shutil.copyfile(args.db, db)
+        else:
+            sample_store(folder).rename(db)
         with serve(db, folder, args.processes) as urls:   # every session's first load at once, nothing cached
             report(f"{many}, fresh servers", asyncio.run(round_of(urls, args.sessions)))
         with serve(db, folder, args.processes) as urls:
@@ -115,6 +131,8 @@ def main() -> None:
             report("one session, warm", asyncio.run(round_of(urls[:1], 1)))
             asyncio.run(round_of(urls, len(urls)))          # every process warm, not only the first
             report(f"{many}, warm", asyncio.run(round_of(urls, args.sessions)))
+            import_new_ledger(db)
+            report(f"{many}, after a new ledger", asyncio.run(round_of(urls, args.sessions)))
 
 
 if __name__ == "__main__":
