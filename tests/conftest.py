@@ -58,20 +58,32 @@ def sample_store_file(request, tmp_path_factory) -> Path:
     between runs, keyed by a fingerprint of the sample files and the loaders' code; without the cache
     (`-p no:cacheprovider`) it is built once into the run's temporary folder.
     """
+    from filelock import FileLock
+
     from loaders import config, sample
 
     ledgers = config.sample_ledgers_dir()
     cache = getattr(request.config, "cache", None)
-    folder = Path(cache.mkdir("sample_store")) if cache is not None else tmp_path_factory.mktemp("sample_store")
+    if cache is not None:
+        folder = Path(cache.mkdir("sample_store"))
+    else:   # the run's temporary root, which every xdist worker of the run shares
+        folder = tmp_path_factory.getbasetemp().parent if _xdist_worker(request) else tmp_path_factory.getbasetemp()
+        folder = folder / "sample_store"
+        folder.mkdir(exist_ok=True)
     path = folder / f"ledger-{_sample_fingerprint(ledgers)}.sqlite"
-    if not path.exists():
-        for old in folder.glob("ledger-*"):
-            old.unlink()
-        report = sample.build_default_store(path, ledgers)
-        if report is None or report.skipped or report.imported != report.files:
-            path.unlink(missing_ok=True)
-            pytest.fail(f"sample files not imported: {getattr(report, 'skipped', None)}")
+    with FileLock(str(folder / "build.lock")):    # the first worker builds, the others wait for its file
+        if not path.exists():
+            for old in folder.glob("ledger-*"):
+                old.unlink()
+            report = sample.build_default_store(path, ledgers)     # built aside, then renamed into place
+            if report is None or report.skipped or report.imported != report.files:
+                path.unlink(missing_ok=True)
+                pytest.fail(f"sample files not imported: {getattr(report, 'skipped', None)}")
     return path
+
+
+def _xdist_worker(request) -> bool:
+    return hasattr(request.config, "workerinput")
 
 
 @pytest.fixture(scope="session")

@@ -163,7 +163,6 @@ def _clicked(panel: str, table_key: str) -> None:
 def community_panel(f: Filters, picks: dict, *, key: str, theme: str) -> None:
     """The details and node timeline of the community picked in one of the tables `picks` (table key -> id or
     None): the table clicked last, else the first with a row selected; nothing when none is."""
-    from figures.timeline import node_timeline
     from ui import tables
 
     picked = picks.get(st.session_state.get(f"{key}_clicked")) or next((p for p in picks.values() if p), None)
@@ -176,5 +175,12 @@ def community_panel(f: Filters, picks: dict, *, key: str, theme: str) -> None:
         st.markdown(f"##### {markdown_text(row['name'])} · 基本情况")
         layout.table(tables.community_details(row), key=f"{key}_details", height=420)
     with timeline:
-        layout.chart(node_timeline(community, f.as_of, theme=theme, title=f"{row['name']} · 项目节点计划与实际"),
-                     key=f"{key}_timeline")
+        community_timeline(f, community, key=f"{key}_timeline", theme=theme)
+
+
+def community_timeline(f: Filters, community, *, key: str, theme: str) -> None:
+    """One community's node timeline, planned against actual, titled with its name (shown as text)."""
+    from figures.timeline import node_timeline
+
+    layout.chart(node_timeline(community, f.as_of, theme=theme, title=f"{community.iloc[0]['name']} · 项目节点计划与实际"),
+                 key=key)

@@ -1,9 +1,8 @@
 """地图: communities by status over the district boundaries; pick one to see its details and node timeline."""
 import streamlit as st
 
-from figures.timeline import node_timeline
 from metrics.status import STATUS_GROUP_NAMES
-from ui import data, layout, maps, tables
+from ui import blocks, data, layout, maps, tables
 
 f = layout.page_header("地图 · 小区改造状态")
 theme = layout.figure_theme()
@@ -38,8 +37,7 @@ with detail_column:
         layout.table(tables.community_details(community.iloc[0]), key="community_details", height=480)
 
 if community is not None and not community.empty:
-    layout.chart(node_timeline(community, f.as_of, theme=theme, title=f"{community.iloc[0]['name']} · 项目节点计划与实际"),
-                 key="community_timeline")
+    blocks.community_timeline(f, community, key="community_timeline", theme=theme)
 
 with st.expander("保存地图图片", icon=":material/image:"):
     st.caption("点击图片右上角的相机按钮（下载为PNG图片）保存。")
