@@ -10,6 +10,7 @@ Wrong passwords in a row slow the next tries down and then lock the account for 
 """
 from __future__ import annotations
 
+import functools
 import getpass
 import json
 import logging
@@ -52,8 +53,14 @@ DEMO_ACCOUNTS = (("demo-admin", "city", ()), ("demo-shibei", "district", ("å¸‚åŒ
 
 _LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{1,63}")
 _hasher = PasswordHasher()
-# Verified against when a login does not exist, so that an unknown name takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when a login does not exist, so that an unknown name takes as long as a wrong password.
+    Made at the first login, not at import: hashing costs a seventh of a second, which every dashboard process
+    would otherwise add to its first page."""
+    return _hasher.hash("not a password of anyone")
 
 # The table is made by the store (loaders.store, loaders.store_pg); its SQL here runs on both engines.
 _COLUMNS = ["login", "role", "districts", "active", "demo", "failed_logins", "locked_until", "created_at",
@@ -432,7 +439,7 @@ def authenticate(store, login: str, password: str) -> Actor:
         row = con.execute("SELECT password_hash FROM accounts WHERE login = ?", (login,)).fetchone() \
             if account is not None else None
     try:
-        _hasher.verify(row[0] if row else _DUMMY_HASH, password or "")
+        _hasher.verify(row[0] if row else _dummy_hash(), password or "")
         matched = row is not None
     except (VerificationError, InvalidHashError):
         matched = False
