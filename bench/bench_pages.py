@@ -15,7 +15,8 @@ page cold < 3 s, the files after it).
 
 --browser (sample only): a real `streamlit run` and headless Chromium; for every page, the time from the click on
 its sidebar link to the last chart drawn (no script running, every chart, map and table of the page on screen),
-the second visit (warm caches) being what a user's switch costs. Goal: under 1 s.
+the second visit (warm caches) being what a user's switch costs. Each click starts from a page that is drawn and
+idle (requestIdleCallback), as a person's click does. Goal: under 1 s.
 """
 from __future__ import annotations
 
@@ -103,10 +104,15 @@ def bench_browser(db: Path, repeat: int) -> None:
                               stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     busy = '[data-testid="stStatusWidget"], [data-testid="stSpinner"], [data-stale="true"]'
+    # the script's own state as the frontend shows it: the status widget appears only after a delay, so a page
+    # still computing would otherwise pass for finished
+    finished = (f"() => !document.querySelector('{busy}') && document.querySelector('[data-testid=\"stApp\"]')"
+                ".getAttribute('data-test-script-state') === 'notRunning'")
     drawn = ('() => [...document.querySelectorAll(".js-plotly-plot")].every(p => p.querySelector(".main-svg"))'
              ' && [...document.querySelectorAll(\'[data-testid="stDeckGlJsonChart"]\')].every(d => d.querySelector("canvas"))')
     heading = ('(start) => [...document.querySelectorAll(\'[data-testid="stMain"] h2\')]'
                '.some(h => h.innerText.startsWith(start))')
+    idle = "() => new Promise(done => requestIdleCallback(() => done(), {timeout: 10000}))"
     print(f"\n== browser: click on a sidebar link to the last chart drawn (goal < 1 s), {repeat} visits each")
     try:
         for _ in range(240):
@@ -134,13 +140,17 @@ def bench_browser(db: Path, repeat: int) -> None:
                     # the new page's own heading ("通报 · …") first: on a loaded machine the run may start later
                     # than any fixed pause, and the old page, idle and drawn, would pass the checks below
                     page.wait_for_function(heading, arg=f"{title} · ", timeout=120_000)
-                    page.wait_for_function(f"() => !document.querySelector('{busy}')", timeout=120_000)
+                    page.wait_for_function(finished, timeout=120_000)
                     page.wait_for_function(drawn, timeout=120_000)
                     times.append(time.perf_counter() - start)
                     other = titles[1] if title == titles[0] else titles[0]
                     page.locator('[data-testid="stSidebarNavLink"]', has_text=other).first.click()
                     page.wait_for_function(heading, arg=f"{other} · ", timeout=120_000)
-                    page.wait_for_function(f"() => !document.querySelector('{busy}')", timeout=120_000)
+                    page.wait_for_function(finished, timeout=120_000)
+                    # the next click comes from a page that is drawn and idle, as a person's does: clicked
+                    # while the overview still draws its map and gauges, the browser answers seconds later
+                    page.wait_for_function(drawn, timeout=120_000)
+                    page.evaluate(idle)
                 first, warm = times[0], statistics.median(times[1:] or times)
                 print(f"  {title:<6} first {first:6.2f} s  then median {warm:6.2f} s  "
                       f"{'OK' if warm < 1 else 'OVER GOAL'}")
@@ -148,7 +158,7 @@ def bench_browser(db: Path, repeat: int) -> None:
             page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]', has_text="深色主题").click()
             page.wait_for_url("**embed_options=dark_theme**", timeout=60_000)
             page.wait_for_selector('[data-testid="stSidebarNavLink"]', timeout=120_000)
-            page.wait_for_function(f"() => !document.querySelector('{busy}')", timeout=120_000)
+            page.wait_for_function(finished, timeout=120_000)
             page.wait_for_function(drawn, timeout=120_000)
             print(f"  theme switch (a reload with ?embed_options=dark_theme): {time.perf_counter() - start:.2f} s")
             context.close()
