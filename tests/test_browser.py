@@ -219,16 +219,31 @@ def test_filters_live_in_the_address_and_survive_page_changes(browser, server):
 
 
 def test_dark_theme_switch(browser, server):
+    """The sidebar switch restyles the open page, charts included, without reloading it (Streamlit's own menu does
+    the restyling, ui.layout.theme_switch), and back."""
     page, monitor = open_dashboard(browser, server)
     background = "getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor"
-    assert page.evaluate(background) == "rgb(255, 255, 255)"
-    page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]', has_text="深色主题").click()
-    page.wait_for_url("**embed_options=dark_theme**", timeout=30_000)
-    settle(page)
+    gauges = ("[...document.querySelectorAll('.js-plotly-plot')].filter(p => p.querySelector('.indicatorlayer'))"
+              ".map(p => getComputedStyle(p.querySelector('.main-svg')).backgroundColor)")
+    switch = page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]', has_text="深色主题")
     wait_for_visuals(page, {"plotly": 2, "deck": 1})
-    assert page.evaluate(background) == "rgb(14, 17, 23)"
+    assert page.evaluate(background) == "rgb(255, 255, 255)"
+    assert set(page.evaluate(gauges)) == {"rgb(255, 255, 255)"}
+    page.evaluate("window.notReloaded = true")
+    switch.click()
+    page.wait_for_function(f"{background} === 'rgb(14, 17, 23)'", timeout=30_000)
+    page.wait_for_function(f"{gauges}.every(c => c === 'rgb(14, 17, 23)')", timeout=30_000)
+    settle(page)
+    assert page.evaluate("window.notReloaded === true")
+    assert "embed_options" not in page.url
+    assert page.locator('[data-testid="stMainMenuList"]').count() == 0       # the menu it worked is closed
     SHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOT_DIR / "00_zonglan_dark.png"))
+    switch.click()
+    page.wait_for_function(f"{background} === 'rgb(255, 255, 255)'", timeout=30_000)
+    page.wait_for_function(f"{gauges}.every(c => c === 'rgb(255, 255, 255)')", timeout=30_000)
+    settle(page)
+    assert page.evaluate("window.notReloaded === true")
     assert_page_is_clean(page, monitor, "dark")
     page.close()
 

@@ -85,45 +85,101 @@ def show_incident(incident: str, what: str = ERROR_MESSAGE) -> None:
              "如仍有问题请联系系统管理员并告知错误编号。", icon=":material/error:")
 
 
+SWITCH_KEY = "dark_theme"                  # the sidebar switch's state: the theme this session draws in
+_BROWSER_DARK = "_browser_theme_dark"      # the browser's theme at the previous run (st.context.theme)
+_ASKED_DARK = "_browser_theme_asked_dark"  # the theme the switch asked the browser for, until it shows it
+
+# Works Streamlit's own menu (⋮ → 深色/浅色), which restyles the page at once, without a reload. The menu is opened
+# and closed unseen; where it cannot be worked (another Streamlit version), the page reloads with the theme.
+_MENU_SWITCH = """<script>
+(async () => {
+  const doc = window.parent.document, want = %(item)s, reload = () => { %(reload)s };
+  const app = doc.querySelector('[data-testid="stApp"]');
+  const rgb = app && getComputedStyle(app).backgroundColor.match(/[0-9.]+/g);
+  const dark = rgb && (0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]) < 128;
+  if (rgb && dark === (want === "Dark")) return;             /* already shown in that theme */
+  const button = doc.querySelector('[data-testid="stMainMenuButton"]');
+  if (!button) return reload();
+  const hide = doc.createElement("style");
+  hide.textContent = '[data-testid="stMainMenuPopover"] { visibility: hidden !important; }';
+  doc.head.appendChild(hide);
+  try {
+    for (const type of ["pointerdown", "mousedown", "pointerup", "mouseup", "click"]) {
+      const Event = type.startsWith("pointer") ? PointerEvent : MouseEvent;
+      button.dispatchEvent(new Event(type, {bubbles: true, cancelable: true, composed: true, button: 0}));
+    }
+    const item = () => doc.querySelector(`[data-testid="stMainMenuItem-theme-${want}"]`);
+    for (let i = 0; i < 100 && !item(); i++) await new Promise(done => setTimeout(done, 10));
+    if (!item()) return reload();
+    item().click();
+    const list = doc.querySelector('[data-testid="stMainMenuList"]');
+    if (list) list.dispatchEvent(new KeyboardEvent("keydown", {key: "Escape", code: "Escape", keyCode: 27, bubbles: true}));
+  } finally {
+    setTimeout(() => hide.remove(), 200);
+  }
+})();
+</script>"""
+
+
 def theme_switch(page_path: str) -> None:
     """A sidebar switch between the light theme (screenshots) and the dark one (meeting-room screens).
 
-    Streamlit chooses its theme in the browser, at page load, and honours ?embed_options=dark_theme (or
-    light_theme) with the [theme.light]/[theme.dark] pair of .streamlit/config.toml; Python cannot restyle a page
-    already shown. So the switch reloads the page with that parameter; the filters survive in the address.
+    Streamlit draws its theme in the browser: its own menu switches it at once but tells the server only at the
+    next run (st.context.theme). So the switch works that menu for the user (_MENU_SWITCH, under a second) and
+    this run already draws the figures in the theme asked for (figure_theme reads the switch). A theme chosen in
+    Streamlit's menu moves the switch with it at the next run. Where the menu cannot be worked, the page reloads
+    with ?embed_options=<theme>_theme (reload_with_theme); the filters survive in the address.
     """
-    is_dark = (st.context.theme.type or "light") == "dark"
-    wanted = st.sidebar.toggle("深色主题（会议室大屏）", value=is_dark, key="dark_theme",
-                               help="切换后页面重新载入，筛选条件保持不变")
-    if wanted != is_dark:
-        reload_with_theme("dark" if wanted else "light", page_path)
+    state = st.session_state
+    browser_dark = (st.context.theme.type or "light") == "dark"
+    if state.get(_ASKED_DARK) is not None:       # the switch's own request: honoured, or still on its way
+        if state[_ASKED_DARK] == browser_dark:
+            state[_ASKED_DARK] = None
+    elif state.get(_BROWSER_DARK, browser_dark) != browser_dark:   # chosen in the browser's own menu
+        state[SWITCH_KEY] = browser_dark
+    state[_BROWSER_DARK] = browser_dark
+    wanted = st.sidebar.toggle("深色主题（会议室大屏）", value=browser_dark, key=SWITCH_KEY,
+                               help="也可在右上角菜单中切换")
+    if wanted != browser_dark:
+        state[_ASKED_DARK] = wanted
+        theme = "dark" if wanted else "light"
+        with st.sidebar:
+            st.html(_MENU_SWITCH % {"item": json.dumps("Dark" if wanted else "Light"),
+                                    "reload": _reload_script(theme, page_path)}, unsafe_allow_javascript=True)
 
 
 def reload_with_theme(theme: str, page_path: str, *, once: str = "") -> None:
-    """Reload the app in `theme` and come back to the page at `page_path`. The reload goes to the app's root
-    with ?open=<page> (dashboard.py switches there): Streamlit's frontend, loaded at a page's own address, first
-    asks for <page>/_stcore/host-config and logs a 404 before it finds the root. `once`: a sessionStorage mark
-    that makes it happen once per browser tab."""
-    option, page, mark = json.dumps(f"{theme}_theme"), json.dumps(page_path or ""), json.dumps(once)
+    """Reload the app in `theme` and come back to the page at `page_path`. `once`: a sessionStorage mark that
+    makes it happen once per browser tab."""
+    mark = json.dumps(once)
     st.html(f"""<script>
-        const url = new URL(window.parent.location.href), page = {page}, mark = {mark};
-        if (mark && sessionStorage.getItem(mark)) {{
-          /* already done in this tab */
-        }} else {{
-        if (mark) sessionStorage.setItem(mark, "1");
+        const mark = {mark};
+        if (!(mark && sessionStorage.getItem(mark))) {{
+          if (mark) sessionStorage.setItem(mark, "1");
+          {_reload_script(theme, page_path)}
+        }}
+    </script>""", unsafe_allow_javascript=True)
+
+
+def _reload_script(theme: str, page_path: str) -> str:
+    """JavaScript that reloads the app with ?embed_options=<theme>_theme (Streamlit picks its theme from it at page
+    load, with the [theme.light]/[theme.dark] pair of .streamlit/config.toml) and comes back to `page_path`. The
+    reload goes to the app's root with ?open=<page> (dashboard.py switches there): Streamlit's frontend, loaded at
+    a page's own address, first asks for <page>/_stcore/host-config and logs a 404 before it finds the root."""
+    option, page = json.dumps(f"{theme}_theme"), json.dumps(page_path or "")
+    return f"""const url = new URL(window.parent.location.href), page = {page};
         if (page && url.pathname.endsWith("/" + page)) {{
           url.pathname = url.pathname.slice(0, -page.length);
           url.searchParams.set("open", page);
         }}
         url.searchParams.set("embed_options", {option});
-        window.parent.location.replace(url.toString());
-        }}
-    </script>""", unsafe_allow_javascript=True)
+        window.parent.location.replace(url.toString());"""
 
 
 def figure_theme() -> str:
-    """"dark" when the browser shows the dark theme, else "light": figures are drawn to match."""
-    return "dark" if st.context.theme.type == "dark" else "light"
+    """"dark" or "light": the theme of the sidebar switch (theme_switch), which follows the browser's; the figures
+    are drawn to match."""
+    return "dark" if st.session_state.get(SWITCH_KEY, st.context.theme.type == "dark") else "light"
 
 
 def table(frame, column_config: dict | None = None, *, key: str, height: int | str = "auto") -> None:
