@@ -259,6 +259,32 @@ def trend_figure(version: str, as_of: str, year: int, districts: Names = (), the
     return _figure(_trend_spec(version, as_of, year, districts, theme))
 
 
+def _figure_kinds() -> dict:
+    """The charts drawn from one query of the filters: kind -> (figures/ builder, the ui.data query it draws)."""
+    from figures.funnel import funnel_district_figure, funnel_figure, funnel_history_figure
+    from figures.ranking import investment_bar
+    from figures.trends import funding_figure, weekly_investment_figure
+
+    return {"funnel": (funnel_figure, funnel), "funnel_history": (funnel_history_figure, funnel_history),
+            "funnel_by_district": (funnel_district_figure, funnel_by_district),
+            "investment_by_district": (investment_bar, progress),
+            "weekly_investment": (weekly_investment_figure, district_series), "funding": (funding_figure, funding)}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _figure_spec(kind: str, version: str, as_of: str, years: Years, districts: Names, theme: str,
+                options: tuple) -> dict:
+    build, query = _figure_kinds()[kind]
+    return build(query(version, as_of, years, districts), theme=theme, title=None, **dict(options)).to_plotly_json()
+
+
+def figure(kind: str, version: str, as_of: str, years: Years, districts: Names = (), theme: str = "light",
+          **options) -> go.Figure:
+    """The untitled figure `kind` (_figure_kinds) of the filters, cached as its spec: building a plotly figure
+    costs more than the rest of a page's rerun, and every session opening the page would pay for it."""
+    return _figure(_figure_spec(kind, version, as_of, years, districts, theme, tuple(sorted(options.items()))))
+
+
 # ------------------------------------------------------------------------------------------------------ map
 def _unique_text(series: pd.Series) -> list[str]:
     return sorted(str(v) for v in series.dropna().unique() if str(v).strip())
@@ -413,20 +439,6 @@ def funnel(version: str, as_of: str, years: Years, districts: Names = ()) -> pd.
     from metrics.funnel import stage_funnel
 
     return stage_funnel(ledger(version, as_of, years, districts))
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _funnel_spec(version: str, as_of: str, years: Years, districts: Names, theme: str, height: int) -> dict:
-    from figures.funnel import funnel_figure as build
-
-    return build(funnel(version, as_of, years, districts), theme=theme, title=None, height=height).to_plotly_json()
-
-
-def funnel_figure(version: str, as_of: str, years: Years, districts: Names = (), theme: str = "light",
-                  height: int = 460) -> go.Figure:
-    """figures.funnel.funnel_figure of the as-of state, untitled (cached: building it was a fifth of the
-    overview's rerun, and every session opening the overview pays for it)."""
-    return _figure(_funnel_spec(version, as_of, years, districts, theme, height))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -1,8 +1,6 @@
 """投资: cumulative and weekly completed investment, by district and funding source, against plan and last year."""
 import streamlit as st
 
-from figures.ranking import investment_bar
-from figures.trends import funding_figure, weekly_investment_figure
 from ui import blocks, data, layout, tables
 from ui.cards import investment_cards, show_cards
 
@@ -17,14 +15,13 @@ blocks.investment_trend(f, theme=theme, key="investment_trend")
 plan_column, weekly_column = st.columns(2, gap="medium")
 with plan_column:
     st.markdown("#### 各区（市）计划与累计完成投资（万元）")
-    layout.chart(investment_bar(data.progress(*f.args), theme=theme, title=None), key="investment_by_district")
+    layout.chart(data.figure("investment_by_district", *f.args, theme=theme), key="investment_by_district")
 with weekly_column:
     st.markdown("#### 各区（市）每期新增完成投资（万元）")
-    layout.chart(weekly_investment_figure(data.district_series(*f.args), theme=theme,
-                                          title=None), key="investment_weekly")
+    layout.chart(data.figure("weekly_investment", *f.args, theme=theme), key="investment_weekly")
 
 st.markdown("#### 资金来源（万元）")
-layout.chart(funding_figure(data.funding(*f.args), theme=theme, title=None), key="investment_funding")
+layout.chart(data.figure("funding", *f.args, theme=theme), key="investment_funding")
 
 st.markdown("#### 各区（市）投资排名")
 ranking, ranking_columns = tables.investment_table(data.progress(*f.args))

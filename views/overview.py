@@ -32,7 +32,7 @@ with right:
     blocks.investment_trend(f, theme=theme, key="overview_trend")
 
 st.markdown("#### 项目节点进度　已达到各节点的小区（开工前看前期工作）")
-layout.chart(data.funnel_figure(*f.args, theme=theme, height=400), key="overview_funnel")
+layout.chart(data.figure("funnel", *f.args, theme=theme, height=400), key="overview_funnel")
 
 st.markdown(f"#### 节点预警　红：已逾期　黄：{data.due_soon_days()}天内到期")
 alert_view = data.alerts_view(*f.args)

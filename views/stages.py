@@ -1,7 +1,6 @@
 """阶段: the stage funnel before and after 开工 — as of the selected date, over time, and by district."""
 import streamlit as st
 
-from figures.funnel import funnel_district_figure, funnel_history_figure
 from ui import data, layout
 
 f = layout.page_header("阶段 · 项目节点进度")
@@ -11,10 +10,10 @@ st.caption("每个节点统计已达到该节点及以后节点的小区（按�
 now_column, history_column = st.columns([2, 3], gap="medium")
 with now_column:
     st.markdown("#### 截至所选日期")
-    layout.chart(data.funnel_figure(*f.args, theme=theme), key="stages_funnel")
+    layout.chart(data.figure("funnel", *f.args, theme=theme), key="stages_funnel")
 with history_column:
     st.markdown("#### 各节点完成小区数走势")
-    layout.chart(funnel_history_figure(data.funnel_history(*f.args), theme=theme, title=None), key="stages_history")
+    layout.chart(data.figure("funnel_history", *f.args, theme=theme), key="stages_history")
 
 st.markdown("#### 各区（市）节点完成情况　颜色越深，达到该节点的小区占比越高")
-layout.chart(funnel_district_figure(data.funnel_by_district(*f.args), theme=theme, title=None), key="stages_districts")
+layout.chart(data.figure("funnel_by_district", *f.args, theme=theme), key="stages_districts")
