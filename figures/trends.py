@@ -80,8 +80,10 @@ def weekly_investment_figure(series: pd.DataFrame, theme: str = "light",
             text=[fmt_wan(v) for v in group["weekly_increment_wan"]], textposition="none",
             hovertemplate="%{fullData.name}<br>%{x|%Y年%m月%d日}：%{text}<extra></extra>",
         ))
+    # ten districts wrap the legend to three rows: under the plot, not up into the mode bar
     fig.update_layout(barmode="relative", xaxis=dict(title=None, tickformat="%-m月%-d日"),
-                      yaxis=dict(title="万元", tickformat=",.0f"), height=520)
+                      yaxis=dict(title="万元", tickformat=",.0f"), height=520,
+                      legend=dict(yanchor="top", y=-0.12, xanchor="left", x=0))
     return apply_theme(fig, theme, title)
 
 

@@ -115,17 +115,21 @@ def browser():
         context.close()
 
 
+# The frontend's own word on the script (stApp's data-test-script-state), no status widget, no spinner.
+FINISHED = ("() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid=\"stSpinner\"]')"
+            " && document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
+            " === 'notRunning'")
+# Two animation frames (what was drawn reached the screen, deck.gl drew its frame) and then an idle moment.
+IDLE = ("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() =>"
+        " requestIdleCallback(() => done(), {timeout: 3000}))))")
+
+
 def settle(page, timeout_s: float = 90) -> None:
     """Wait until the script has finished running and the page stopped changing."""
     page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
-    deadline = time.time() + timeout_s
-    time.sleep(0.5)
-    while time.time() < deadline:
-        if page.locator('[data-testid="stStatusWidget"]').count() == 0 and \
-                page.locator('[data-testid="stSpinner"]').count() == 0:
-            break
-        time.sleep(0.3)
-    time.sleep(1.0)
+    time.sleep(0.3)    # a click's rerun request reaches the frontend's state first
+    page.wait_for_function(FINISHED, timeout=timeout_s * 1000)
+    page.evaluate(IDLE)
 
 
 def wait_for_visuals(page, need: dict, timeout_s: float = 60) -> None:
@@ -137,7 +141,7 @@ def wait_for_visuals(page, need: dict, timeout_s: float = 60) -> None:
             if time.time() > deadline:
                 raise AssertionError(f"{count} {kind} expected, {page.locator(selectors[kind]).count()} rendered")
             time.sleep(0.3)
-    time.sleep(1.5)  # let deck.gl draw its first frame
+    page.evaluate(IDLE)   # deck.gl draws its first frame on an animation frame
 
 
 def screenshots(page, name: str) -> None:
@@ -148,10 +152,10 @@ def screenshots(page, name: str) -> None:
         return Math.max(main.scrollHeight, document.body.scrollHeight);
     }""")
     page.set_viewport_size({"width": VIEWPORT["width"], "height": min(int(height) + 40, 9000)})
-    time.sleep(1.5)
+    page.evaluate(IDLE)     # the charts redrawn at the new width
     page.screenshot(path=str(SHOT_DIR / f"{name}_full.png"))
     page.set_viewport_size(VIEWPORT)
-    time.sleep(0.5)
+    page.evaluate(IDLE)
 
 
 def assert_page_is_clean(page, monitor: Monitor, name: str) -> None:
