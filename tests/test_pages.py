@@ -178,6 +178,22 @@ def test_overview_gauges_equal_the_district_rates_laggards_first(db, sample_ledg
     assert "已开工13个/计划20个" in titles["平度市"]     # what the meeting reads under each gauge
 
 
+def test_the_lights_of_the_ranking_and_the_alerts_are_coloured_pills(db, sample_ledger):
+    """红/黄/绿 cells are drawn by the grid as pills in the figures' colours (no Styler), one light per row."""
+    from metrics.progress import district_progress
+    from metrics.status import LIGHT_COLORS
+
+    at = open_app()
+    pills = {"type": "multiselect", "options": [{"value": k, "color": c} for k, c in LIGHT_COLORS.items()]}
+    for kind in ("ranking", "alerts"):
+        element = next(e for e in at.dataframe if TABLES[kind] in e.value.columns)
+        assert json.loads(element.proto.columns)["预警"]["type_config"] == pills
+    ranking = dataframe(at, "ranking")
+    lights = dict(zip(district_progress(sample_ledger, AS_OF)["district"], district_progress(sample_ledger, AS_OF)["light"]))
+    assert {d: list(v) for d, v in zip(ranking["区市"], ranking["预警"])} == {d: [light] for d, light in lights.items()}
+    assert list(dataframe(at, "alerts")["预警"].iloc[0]) == ["红"]      # the most overdue node first
+
+
 def test_overview_trend_passes_7_0_yi_at_april_30_against_1_2_a_year_earlier(db):
     at = open_app()
     trend = next(fig for fig in figures(at) if any("累计完成投资" in (t.get("name") or "") for t in fig["data"]))
@@ -264,7 +280,7 @@ def test_district_page_shows_one_district(db, sample_ledger):
     assert len(dataframe(at, "communities")) == len(one) == 20
     alerts = dataframe(at, "alerts")
     assert set(alerts["区市"]) == {"平度市"}
-    assert alerts["预警"].iloc[0] == "红"
+    assert list(alerts["预警"].iloc[0]) == ["红"]
     from figures.timeline import node_timeline
 
     expected = {str(y) for t in node_timeline(one, AS_OF, title=None).data for y in (() if t.y is None else t.y)}

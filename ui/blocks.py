@@ -101,7 +101,7 @@ def ranking(f: Filters, *, key: str) -> None:
         table = table.rename(columns={"区市": "城市"})
         config["城市"] = config.pop("区市")
     st.caption(f"名次变化：与上周相比。点击一行{'查看该城市的各区（市）' if f.by_city else '打开该区（市）的页面'}。")
-    event = st.dataframe(tables.light_style(table, "预警"), column_config=config, hide_index=True, key=key,
+    event = st.dataframe(table, column_config=config, hide_index=True, key=key,
                          placeholder="—", on_select="rerun", selection_mode="single-row")
     rows = event.selection.rows if event is not None else []
     if rows:

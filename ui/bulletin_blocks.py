@@ -10,7 +10,7 @@ from bulletin.cells import display_frame
 from bulletin.content import build_content
 from figures.text import markdown_text
 from ui import bulletin_files, data, layout
-from ui.tables import light_style
+from ui.tables import with_lights
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -72,11 +72,12 @@ def preview(c: model.BulletinContent) -> None:
                 elif isinstance(block, model.TableRef):
                     table = c.tables[block.key]
                     st.caption(markdown_text(table.title))
-                    frame = display_frame(table)
+                    frame, config = display_frame(table), {}
                     if "预警" in frame.columns:
-                        frame = light_style(frame, "预警")
+                        frame, config = with_lights(frame, config, "预警")
                     # height="content": a 10-district table and its 合计 row, whole, with no inner scroll
-                    st.dataframe(frame, hide_index=True, key=f"bulletin_table_{block.key}", height="content")
+                    st.dataframe(frame, column_config=config, hide_index=True, key=f"bulletin_table_{block.key}",
+                                 height="content")
                     if table.note:
                         st.caption(markdown_text(table.note))
                 elif isinstance(block, model.ChartRef):

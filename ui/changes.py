@@ -6,6 +6,7 @@ import streamlit as st
 
 from exports.tables import table_labels
 from metrics.numbers import round_half_up
+from ui.tables import with_lights
 
 MOVER_HEADERS = {
     "district": "区市", "light_before": "预警（前）", "light": "预警（后）",
@@ -35,7 +36,8 @@ def movers_table(movers: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
               MOVER_HEADERS["start_rate_change"]: st.column_config.NumberColumn(format="%+.2f"),
               **{MOVER_HEADERS[c]: number for c in ("investment_before_wan", "investment_wan")},
               MOVER_HEADERS["investment_change_wan"]: st.column_config.NumberColumn(format="%+.1f")}
-    return out.rename(columns=MOVER_HEADERS).reset_index(drop=True), config
+    return with_lights(out.rename(columns=MOVER_HEADERS).reset_index(drop=True), config,
+                       MOVER_HEADERS["light_before"], MOVER_HEADERS["light"])
 
 
 def communities_table(frame: pd.DataFrame) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import streamlit as st
 from exports.tables import ledger_table, table_labels
 from loaders.schema import ACTUAL_COLUMNS, FUND_SOURCES, PLAN_COLUMNS
 from metrics.numbers import round_half_up
-from metrics.status import LIGHT_COLORS, LIGHT_TEXT_COLORS
+from metrics.status import LIGHT_COLORS
 
 PCT = st.column_config.NumberColumn(format="%.1f%%")
 WAN = st.column_config.NumberColumn(format="localized")
@@ -26,13 +26,19 @@ def _round(series: pd.Series, decimals: int = 1) -> pd.Series:
     return series.map(lambda v: None if v is None or pd.isna(v) else round_half_up(float(v), decimals))
 
 
-def light_style(frame: pd.DataFrame, column: str):
-    """A Styler painting the 红/黄/绿 cells of `column` in their colours (shared with the figures)."""
-    def paint(value):
-        if value in LIGHT_COLORS:
-            return f"background-color: {LIGHT_COLORS[value]}; color: {LIGHT_TEXT_COLORS[value]}; text-align: center"
-        return ""
-    return frame.style.map(paint, subset=[column])
+# 红/黄/绿 as pills in the figures' colours, drawn by the data grid itself: a Styler painting the cells cost a third
+# of every session's time on the overview (bench/bench_load.py), the pills nothing measurable.
+LIGHT = st.column_config.MultiselectColumn(options=list(LIGHT_COLORS), color=list(LIGHT_COLORS.values()),
+                                           width=52)    # one character: the ranking's eleven columns fit 1600 px
+
+
+def with_lights(frame: pd.DataFrame, config: dict, *columns: str) -> tuple[pd.DataFrame, dict]:
+    """`frame` with each of `columns` (红/黄/绿 words) as one-word lists, which LIGHT shows as coloured pills, and
+    `config` with LIGHT for them; anything else in such a column shows as an empty cell."""
+    out = frame.copy()
+    for column in columns:
+        out[column] = [[v] if v in LIGHT_COLORS else [] for v in frame[column]]
+    return out, {**config, **{column: LIGHT for column in columns}}
 
 
 # ------------------------------------------------------------------------------------------------ rankings
@@ -75,11 +81,10 @@ def ranking_table(progress: pd.DataFrame, notes: dict[str, str] | None = None) -
                    RANKING_HEADERS["completed"]: st.column_config.NumberColumn(**small),
                    RANKING_HEADERS["rank_start"]: st.column_config.NumberColumn(**small),
                    RANKING_HEADERS["rank_investment"]: st.column_config.NumberColumn(**small),
-                   RANKING_HEADERS["light"]: st.column_config.TextColumn(width=52),   # one character: room for 数据截至
                    RANKING_HEADERS["district"]: st.column_config.TextColumn(**small),
                    RANKING_NOTE: st.column_config.TextColumn(
                        width=64, help="该区（市）的数字来自所选日期之前的旧台账，数据截至此日；空白：所选日期的台账")})
-    return out, config
+    return with_lights(out, config, RANKING_HEADERS["light"])
 
 
 # -------------------------------------------------------------------------------------------------- alerts
@@ -108,7 +113,7 @@ def alerts_table(alerts: pd.DataFrame, limit: int | None = None) -> tuple[pd.Dat
         out["days_late"] = out["days_late"].astype("Int64")
         out["days_to_due"] = out["days_to_due"].astype("Int64")
     out = out.rename(columns=ALERT_HEADERS).reset_index(drop=True)
-    return out, {ALERT_HEADERS["planned_date"]: DAY}
+    return with_lights(out, {ALERT_HEADERS["planned_date"]: DAY}, ALERT_HEADERS["level"])
 
 
 # -------------------------------------------------------------------------------------------------- ledger

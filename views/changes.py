@@ -48,4 +48,4 @@ blocks.community_panel(f, picks, key="changes", theme=theme)
 
 st.markdown("#### 各区（市）两期对比")
 movers, movers_columns = changes.movers_table(c["movers"])
-layout.table(tables.light_style(movers, "预警（后）"), movers_columns, key="changes_movers", height="content")
+layout.table(movers, movers_columns, key="changes_movers", height="content")

@@ -49,5 +49,5 @@ st.markdown(f"#### {heading}逾期与临期节点")
 alert_view = data.alerts_view(*one)
 st.caption(tables.alerts_note(alert_view))
 alerts, alert_columns = tables.alerts_table(alert_view["rows"])
-blocks.community_table(focus, tables.light_style(alerts, "预警"), alert_view["rows"]["community_id"],
+blocks.community_table(focus, alerts, alert_view["rows"]["community_id"],
                        key="district_alerts", theme=theme, column_config=alert_columns, height="auto")

@@ -38,7 +38,7 @@ st.markdown(f"#### 节点预警　红：已逾期　黄：{data.due_soon_days()}
 alert_view = data.alerts_view(*f.args)
 st.caption(tables.alerts_note(alert_view))
 alerts, alert_columns = tables.alerts_table(alert_view["rows"])
-blocks.community_table(f, tables.light_style(alerts, "预警"), alert_view["rows"]["community_id"], key="overview_alerts",
+blocks.community_table(f, alerts, alert_view["rows"]["community_id"], key="overview_alerts",
                        theme=theme, column_config=alert_columns, height="auto")
 
 st.markdown(f"#### 各{blocks.unit(f)}排名　按开工率，并列投资排名")
