@@ -329,4 +329,11 @@ def test_streamlits_own_words_are_chinese(sample_store_file, tmp_path):
         modebar = page.evaluate("""() => { const c = [...document.querySelectorAll('.modebar-btn')]
             .map(b => b.getAttribute('data-title')); return c; }""")
         assert not any(t and t.isascii() for t in modebar), modebar
+        page.locator('[data-testid="stMainMenuButton"]').click()
+        page.locator('[data-testid="stMainMenuList"]').wait_for(timeout=10_000)
+        time.sleep(0.3)
+        menu = page.locator('[data-testid="stMainMenuList"]').inner_text()
+        words = [w for w in menu.split("\n") if w.strip() and w not in ("contrast", "light_mode", "dark_mode")]
+        assert words == ["跟随系统", "浅色", "深色", "打印", "录屏"], words     # the icons' ligature names aside
+        page.keyboard.press("Escape")
         assert_page_is_clean(page, monitor, "Chinese words")

@@ -275,14 +275,18 @@ STREAMLIT_WORDS = {
     "Choose an option": "请选择",
     "Close": "关闭",
 }
+# Words too common to swap anywhere (a community may be called "Light"): only inside Streamlit's own main menu.
+MENU_WORDS = {"System": "跟随系统", "Light": "浅色", "Dark": "深色", "Record screen": "录屏"}
 
 _SWAP_SCRIPT = """<script>
 if (!window.__ledgerChinese) {
   window.__ledgerChinese = true;
-  const words = %s;
+  const words = %s, menuWords = %s;
   const text = node => {
     const t = node.nodeValue.trim();
-    if (t in words) node.nodeValue = node.nodeValue.replace(t, words[t]);
+    const inMenu = t in menuWords && node.parentElement?.closest('[data-testid="stMainMenuPopover"]');
+    const word = t in words ? words[t] : inMenu ? menuWords[t] : null;
+    if (word) node.nodeValue = node.nodeValue.replace(t, word);
   };
   const swap = root => {
     if (root.nodeType === 3) return text(root);
@@ -309,7 +313,8 @@ if (!window.__ledgerChinese) {
 
 def chinese_streamlit_words() -> None:
     """Swap Streamlit's own English words (STREAMLIT_WORDS) for Chinese in the browser."""
-    st.html(_SWAP_SCRIPT % json.dumps(STREAMLIT_WORDS, ensure_ascii=False), unsafe_allow_javascript=True)
+    st.html(_SWAP_SCRIPT % (json.dumps(STREAMLIT_WORDS, ensure_ascii=False), json.dumps(MENU_WORDS, ensure_ascii=False)),
+            unsafe_allow_javascript=True)
 
 
 def gauge_grid(columns: int = 5, **screen) -> dict:
