@@ -43,7 +43,7 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
                     title: str | None = None, rules: dict | None = None, note: bool = True,
                     row_gap: float = 0.08, row_height: int = 300, number_size: int = 30,
                     notes: dict[str, str] | None = None, note_inline: bool = False,
-                    detail_size: int = 14, links: bool = False) -> go.Figure:
+                    detail_size: int = 14, links: bool = False, column_gap: float = 0.05) -> go.Figure:
     """One Indicator gauge per district of `progress` (a district_progress frame), in laggards_first order.
 
     Each gauge: value = start rate (gauge_value: one decimal, "%" suffix), axis 0–100 (wider when a rate
@@ -54,7 +54,8 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
     rows) must leave room for the names of the next row when the figure is short (the big screen);
     `row_height` (pixels per row), `number_size` and `detail_size` (the line 已开工…) shrink the gauges for
     narrow cells (a phone, 31 provinces on the big screen); gaps never take more than half the height, so any
-    number of rows stays inside the figure. `notes`:
+    number of rows stays inside the figure. `column_gap` (share of the width between columns) must leave room for
+    one gauge's "100" and the next one's "0" in narrow cells (a phone). `notes`:
     district -> "数据截至5月20日" for districts shown with an older ledger (metrics.reporting.older_ledger_notes),
     added to `meta` as data_note and shown in red under the line 已开工…, or at its end with `note_inline` (the
     big screen: wide cells, and no room above the top row for a third line). `links`: a click on a gauge
@@ -71,7 +72,7 @@ def district_gauges(progress: pd.DataFrame, columns: int = 5, theme: str = "ligh
         row_gap = min(row_gap, 0.5 / (rows - 1))
     axis_max = gauge_axis_max(ordered)
     fig = go.Figure()
-    cells = [_cell(i // columns, i % columns, rows, columns, row_gap) for i in range(len(ordered))]
+    cells = [_cell(i // columns, i % columns, rows, columns, row_gap, column_gap) for i in range(len(ordered))]
     for i, row in enumerate(ordered.itertuples(index=False)):
         schedule = None if row.schedule_rate is None or pd.isna(row.schedule_rate) else float(row.schedule_rate)
         gauge = dict(
@@ -132,10 +133,9 @@ def _note_text(note: str | None, p: dict, inline: bool) -> str:
     return f"{' · ' if inline else '<br>'}<span style='color:{p['late']}'>{plotly_text(note)}</span>" if note else ""
 
 
-def _cell(row: int, column: int, rows: int, columns: int, ygap: float) -> dict:
+def _cell(row: int, column: int, rows: int, columns: int, ygap: float, xgap: float) -> dict:
     """The x/y domain of one gauge: equal cells with gaps (the note sits in the bottom margin)."""
     bottom = 0.0
-    xgap = 0.05
     width = (1 - xgap * (columns - 1)) / columns
     height = (1 - bottom - ygap * (rows - 1)) / rows
     x0 = column * (width + xgap)

@@ -239,6 +239,18 @@ def test_the_overview_on_a_phone(sample_store_file, tmp_path):
             boxes = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')][0]
                 .querySelectorAll('g.indicatorlayer g.trace').length""")
             assert boxes == 10
+            # no text of one gauge (ticks "0"/"50"/"100", the number) runs into a neighbour's: at least 8 px
+            # apart, or "100" and the next gauge's "0" read as "0100"
+            overlaps = page.evaluate("""() => {
+              const traces = [...[...document.querySelectorAll('.js-plotly-plot')][0]
+                .querySelectorAll('g.indicatorlayer g.trace')];
+              const boxes = traces.flatMap((t, i) => [...t.querySelectorAll('text')]
+                .map(e => [i, e.textContent, e.getBoundingClientRect()]).filter(b => b[2].width > 0));
+              const hit = (a, b) => a.left < b.right + 8 && b.left < a.right + 8 && a.top < b.bottom && b.top < a.bottom;
+              return boxes.flatMap(a => boxes.filter(b => a[0] < b[0] && hit(a[2], b[2]))
+                .map(b => `${a[1]} / ${b[1]}`));
+            }""")
+            assert overlaps == [], overlaps
             gauges.scroll_into_view_if_needed()
             time.sleep(0.5)
             page.screenshot(path=str(SHOT_DIR / "31_zonglan_phone_gauges.png"))

@@ -321,5 +321,6 @@ def gauge_grid(columns: int = 5, **screen) -> dict:
     """district_gauges arguments for this browser: on a phone two gauges a row, small enough for 390 pixels;
     else `columns` and the page's own `screen` settings."""
     if is_phone():
-        return dict(columns=2, row_height=200, number_size=22, row_gap=0.07)
+        # the gap between the two columns holds one gauge's "100" and the next one's "0" at 390 pixels
+        return dict(columns=2, row_height=200, number_size=22, row_gap=0.07, column_gap=0.22)
     return dict(columns=columns, **screen)
