@@ -189,7 +189,8 @@ def test_the_lights_of_the_ranking_and_the_alerts_are_coloured_pills(db, sample_
         element = next(e for e in at.dataframe if TABLES[kind] in e.value.columns)
         assert json.loads(element.proto.columns)["预警"]["type_config"] == pills
     ranking = dataframe(at, "ranking")
-    lights = dict(zip(district_progress(sample_ledger, AS_OF)["district"], district_progress(sample_ledger, AS_OF)["light"]))
+    progress = district_progress(sample_ledger, AS_OF)
+    lights = dict(zip(progress["district"], progress["light"]))
     assert {d: list(v) for d, v in zip(ranking["区市"], ranking["预警"])} == {d: [light] for d, light in lights.items()}
     assert list(dataframe(at, "alerts")["预警"].iloc[0]) == ["红"]      # the most overdue node first
 
