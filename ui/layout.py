@@ -275,15 +275,21 @@ STREAMLIT_WORDS = {
     "Choose an option": "请选择",
     "Close": "关闭",
 }
-# Words too common to swap anywhere (a community may be called "Light"): only inside Streamlit's own main menu.
+# Words too common to swap everywhere (Streamlit shows "Light" elsewhere too): only inside its own main menu.
 MENU_WORDS = {"System": "跟随系统", "Light": "浅色", "Dark": "深色", "Record screen": "录屏"}
 
 _SWAP_SCRIPT = """<script>
 if (!window.__ledgerChinese) {
   window.__ledgerChinese = true;
   const words = %s, menuWords = %s;
+  /* where text from the ledgers is shown (markdown, captions, charts, map tooltips): never swapped there, so that
+     a community called "Search" stays as written */
+  const data = '[data-testid="stMarkdownContainer"], [data-testid="stCaptionContainer"], [data-testid="stText"], ' +
+               '[data-testid="stCode"], [data-testid="stMetricValue"], [data-testid="stMetricLabel"], ' +
+               '.js-plotly-plot, [data-testid="stDeckGlJsonChart"], .deck-tooltip';
   const text = node => {
     const t = node.nodeValue.trim();
+    if (!(t in words || t in menuWords) || node.parentElement?.closest(data)) return;
     const inMenu = t in menuWords && node.parentElement?.closest('[data-testid="stMainMenuPopover"]');
     const word = t in words ? words[t] : inMenu ? menuWords[t] : null;
     if (word) node.nodeValue = node.nodeValue.replace(t, word);
@@ -296,7 +302,7 @@ if (!window.__ledgerChinese) {
     [root, ...root.querySelectorAll("[title], [aria-label], [placeholder]")].forEach(e => {
       for (const a of ["title", "aria-label", "placeholder"]) {
         const v = e.getAttribute && e.getAttribute(a);
-        if (v && v in words) e.setAttribute(a, words[v]);
+        if (v && v in words && !e.closest(data)) e.setAttribute(a, words[v]);
       }
     });
   };
