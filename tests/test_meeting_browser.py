@@ -59,6 +59,13 @@ def chromium(viewport: dict):
             context.close()
 
 
+@pytest.fixture(scope="module")
+def server(sample_store_file, tmp_path_factory):
+    """One server for the tests that only read the store and do not need the first visit after a start."""
+    with fresh_server(sample_store_file, tmp_path_factory.mktemp("meeting-server")) as running:
+        yield running
+
+
 BOOKMARKS = [
     ("taizhang", "", "台账 · 明细与导入"),
     ("touzi", f"?batch=2022&date=2022-05-31&district={quote('市北区')}", "投资 · 完成情况"),
@@ -96,8 +103,8 @@ def _inner_scroll(page) -> list[dict]:
     }).filter(g => g && g.scroll > g.client + 2)""")
 
 
-def test_the_bulletin_preview_shows_whole_tables_with_their_total_row(sample_store_file, tmp_path):
-    with fresh_server(sample_store_file, tmp_path) as server, chromium({"width": 1600, "height": 1000}) as browser:
+def test_the_bulletin_preview_shows_whole_tables_with_their_total_row(server):
+    with chromium({"width": 1600, "height": 1000}) as browser:
         page = browser.new_page()
         monitor = Monitor(page)
         page.goto(f"{server.url}/tongbao", timeout=60_000)
@@ -126,8 +133,8 @@ OUTSIDE = """() => {
 }"""
 
 
-def test_the_big_screen_fills_1920x1080_without_scrolling_dark_by_default(sample_store_file, tmp_path):
-    with fresh_server(sample_store_file, tmp_path) as server, chromium({"width": 1920, "height": 1080}) as browser:
+def test_the_big_screen_fills_1920x1080_without_scrolling_dark_by_default(server):
+    with chromium({"width": 1920, "height": 1080}) as browser:
         page = browser.new_page()
         monitor = Monitor(page)
         page.goto(f"{server.url}/dapingmu", timeout=60_000)
@@ -180,11 +187,11 @@ def _click_row(page, grid, row: int = 0) -> None:
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 * row + 17)
 
 
-def test_drill_down_from_the_ranking_to_a_district_and_to_a_community(sample_store_file, tmp_path):
+def test_drill_down_from_the_ranking_to_a_district_and_to_a_community(server):
     from loaders.store import LedgerStore
     from metrics.progress import district_progress
 
-    with fresh_server(sample_store_file, tmp_path) as server, chromium({"width": 1600, "height": 1000}) as browser:
+    with chromium({"width": 1600, "height": 1000}) as browser:
         frame = LedgerStore(server.db).ledger_as_of("2022-05-31", batch_years=[2022])
         first = district_progress(frame, "2022-05-31").sort_values("rank_start")["district"].iloc[0]
         page = browser.new_page()
@@ -214,9 +221,8 @@ IPHONE_AGENT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWeb
                 "Mobile/15E148 wxwork/4.1.0 MicroMessenger/7.0.1")
 
 
-def test_the_overview_on_a_phone(sample_store_file, tmp_path):
-    with fresh_server(sample_store_file, tmp_path) as server, playwright_api.sync_playwright() as pw, \
-            tempfile.TemporaryDirectory() as profile:
+def test_the_overview_on_a_phone(server):
+    with playwright_api.sync_playwright() as pw, tempfile.TemporaryDirectory() as profile:
         browser = pw.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True,
                                                         viewport=PHONE, user_agent=IPHONE_AGENT, is_mobile=True,
                                                         has_touch=True, device_scale_factor=2, locale="zh-CN",
@@ -262,8 +268,8 @@ def test_the_overview_on_a_phone(sample_store_file, tmp_path):
             browser.close()
 
 
-def test_the_overview_prints_on_a4_landscape_without_the_sidebar(sample_store_file, tmp_path):
-    with fresh_server(sample_store_file, tmp_path) as server, chromium({"width": 1600, "height": 1000}) as browser:
+def test_the_overview_prints_on_a4_landscape_without_the_sidebar(server):
+    with chromium({"width": 1600, "height": 1000}) as browser:
         page = browser.new_page()
         monitor = Monitor(page)
         page.goto(server.url, timeout=60_000)
@@ -293,11 +299,10 @@ NEW_SCREENS = [   # (file name, address, heading, what must render)
 
 
 @pytest.mark.parametrize("size", ["1920x1080", "390x844"])
-def test_screenshots_of_the_new_screens(sample_store_file, tmp_path, size):
+def test_screenshots_of_the_new_screens(server, size):
     width, height = (int(v) for v in size.split("x"))
     phone = width < 600
-    with fresh_server(sample_store_file, tmp_path) as server, playwright_api.sync_playwright() as pw, \
-            tempfile.TemporaryDirectory() as profile:
+    with playwright_api.sync_playwright() as pw, tempfile.TemporaryDirectory() as profile:
         extra = dict(user_agent=IPHONE_AGENT, is_mobile=True, has_touch=True) if phone else {}
         browser = pw.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True,
                                                         viewport={"width": width, "height": height},
@@ -325,8 +330,8 @@ def test_screenshots_of_the_new_screens(sample_store_file, tmp_path, size):
             browser.close()
 
 
-def test_streamlits_own_words_are_chinese(sample_store_file, tmp_path):
-    with fresh_server(sample_store_file, tmp_path) as server, chromium({"width": 1600, "height": 1000}) as browser:
+def test_streamlits_own_words_are_chinese(server):
+    with chromium({"width": 1600, "height": 1000}) as browser:
         page = browser.new_page()
         monitor = Monitor(page)
         page.goto(f"{server.url}/taizhang", timeout=60_000)
