@@ -7,7 +7,6 @@ from functools import partial
 import streamlit as st
 
 from figures.text import markdown_text
-from figures.trends import programme_trend_figure
 from ui import data, layout
 from ui.filters import Filters
 
@@ -22,11 +21,8 @@ def trend_title(f: Filters) -> str:
 def investment_trend(f: Filters, *, theme: str, key: str, height: int | None = None, toolbar: bool = True) -> None:
     """One batch: its curve against last year's and the plan. Several batches (a 2022–2024 programme): each
     batch's curve, their sum and the summed plan — never the latest batch alone."""
-    if len(f.years) > 1:
-        fig = programme_trend_figure(data.batch_trend(*f.args), theme=theme, title=None)
-    else:
-        fig = data.trend_figure(f.version, f.as_of, f.year, f.districts, theme=theme)
-    layout.chart(fig, key=key, height=height, toolbar=toolbar)
+    kind = "programme_trend" if len(f.years) > 1 else "trend"
+    layout.chart(data.figure(kind, *f.args, theme=theme), key=key, height=height, toolbar=toolbar)
 
 
 PROGRAMME_HEADERS = {

@@ -212,77 +212,61 @@ def funding(version: str, as_of: str, years: Years, districts: Names = ()) -> pd
 
 
 # ---------------------------------------------------------------------------------------------- cached figures
-def _figure(spec: dict) -> go.Figure:
-    # The spec was built and validated by figures/ before it was cached: skip plotly's second validation.
-    return go.Figure(spec, _validate=False)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _gauges_spec(version: str, as_of: str, years: Years, districts: Names, theme: str, grid: tuple,
-                 notes: tuple, by_city: bool) -> dict:
+def _gauges(version: str, as_of: str, years: Years, districts: Names, theme: str, *, by_city: bool = False,
+            notes: dict[str, str] | None = None, **grid) -> go.Figure:
+    """The start-rate gauges; `grid`: district_gauges' layout arguments, `notes` the districts shown with an
+    older ledger (ui.reporting.data_notes); by_city: one gauge per city."""
     from figures.gauges import district_gauges
 
-    return district_gauges(progress(version, as_of, years, districts, by_city), theme=theme, notes=dict(notes),
-                           **dict(grid)).to_plotly_json()
+    return district_gauges(progress(version, as_of, years, districts, by_city), theme=theme, notes=notes, **grid)
 
 
-def gauges_figure(version: str, as_of: str, years: Years, districts: Names = (), theme: str = "light",
-                  notes: dict[str, str] | None = None, by_city: bool = False, **grid) -> go.Figure:
-    """figures.gauges.district_gauges of the as-of state (cached); `grid`: its layout arguments, `notes` the
-    districts shown with an older ledger (ui.reporting.data_notes); by_city: one gauge per city."""
-    return _figure(_gauges_spec(version, as_of, years, districts, theme, tuple(sorted(grid.items())),
-                                tuple(sorted((notes or {}).items())), by_city))
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _timeline_spec(version: str, as_of: str, years: Years, districts: Names, theme: str) -> dict:
+def _timeline(version: str, as_of: str, years: Years, districts: Names, theme: str) -> go.Figure:
     from figures.timeline import node_timeline
 
-    return node_timeline(ledger(version, as_of, years, districts), as_of, theme=theme, title=None).to_plotly_json()
+    return node_timeline(ledger(version, as_of, years, districts), as_of, theme=theme, title=None)
 
 
-def timeline_figure(version: str, as_of: str, years: Years, districts: Names = (), theme: str = "light") -> go.Figure:
-    """figures.timeline.node_timeline of the as-of state, without a title (cached: 0.5 s for a province's 10,000
-    communities on every rerun of the 区市 page)."""
-    return _figure(_timeline_spec(version, as_of, years, districts, theme))
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _trend_spec(version: str, as_of: str, year: int, districts: Names, theme: str) -> dict:
+def _trend(version: str, as_of: str, years: Years, districts: Names, theme: str) -> go.Figure:
+    """One batch's investment curve against last year's and the plan."""
     from figures.trends import investment_trend_figure
 
-    return investment_trend_figure(trend(version, as_of, year, districts), year, theme=theme, title=None).to_plotly_json()
-
-
-def trend_figure(version: str, as_of: str, year: int, districts: Names = (), theme: str = "light") -> go.Figure:
-    """figures.trends.investment_trend_figure of the batch `year`, untitled (cached)."""
-    return _figure(_trend_spec(version, as_of, year, districts, theme))
+    (year,) = years
+    return investment_trend_figure(trend(version, as_of, year, districts), year, theme=theme, title=None)
 
 
 def _figure_kinds() -> dict:
-    """The charts drawn from one query of the filters: kind -> (figures/ builder, the ui.data query it draws)."""
+    """kind -> a builder (version, as_of, years, districts, theme, **options) -> the untitled figure."""
     from figures.funnel import funnel_district_figure, funnel_figure, funnel_history_figure
     from figures.ranking import investment_bar
-    from figures.trends import funding_figure, weekly_investment_figure
+    from figures.trends import funding_figure, programme_trend_figure, weekly_investment_figure
 
-    return {"funnel": (funnel_figure, funnel), "funnel_history": (funnel_history_figure, funnel_history),
-            "funnel_by_district": (funnel_district_figure, funnel_by_district),
-            "investment_by_district": (investment_bar, progress),
-            "weekly_investment": (weekly_investment_figure, district_series), "funding": (funding_figure, funding)}
+    def of_query(build, query):
+        """A figure drawn from one query of the filters."""
+        return lambda version, as_of, years, districts, theme, **options: build(
+            query(version, as_of, years, districts), theme=theme, title=None, **options)
+
+    return {"funnel": of_query(funnel_figure, funnel), "funnel_history": of_query(funnel_history_figure, funnel_history),
+            "funnel_by_district": of_query(funnel_district_figure, funnel_by_district),
+            "investment_by_district": of_query(investment_bar, progress),
+            "weekly_investment": of_query(weekly_investment_figure, district_series),
+            "funding": of_query(funding_figure, funding), "programme_trend": of_query(programme_trend_figure, batch_trend),
+            "gauges": _gauges, "timeline": _timeline, "trend": _trend}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _figure_spec(kind: str, version: str, as_of: str, years: Years, districts: Names, theme: str,
                 options: tuple) -> dict:
-    build, query = _figure_kinds()[kind]
-    return build(query(version, as_of, years, districts), theme=theme, title=None, **dict(options)).to_plotly_json()
+    # The spec was built and validated by figures/ before it is cached: go.Figure(spec, _validate=False) in figure()
+    return _figure_kinds()[kind](version, as_of, years, districts, theme, **dict(options)).to_plotly_json()
 
 
 def figure(kind: str, version: str, as_of: str, years: Years, districts: Names = (), theme: str = "light",
           **options) -> go.Figure:
     """The untitled figure `kind` (_figure_kinds) of the filters, cached as its spec: building a plotly figure
     costs more than the rest of a page's rerun, and every session opening the page would pay for it."""
-    return _figure(_figure_spec(kind, version, as_of, years, districts, theme, tuple(sorted(options.items()))))
+    spec = _figure_spec(kind, version, as_of, years, districts, theme, tuple(sorted(options.items())))
+    return go.Figure(spec, _validate=False)
 
 
 # ------------------------------------------------------------------------------------------------------ map

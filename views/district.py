@@ -43,7 +43,7 @@ blocks.community_table(focus, table, communities["community_id"], key="district_
                        column_config=columns)
 
 st.markdown("#### 项目节点计划与实际　延误最多的小区在上，红色为延误节点")
-layout.chart(data.timeline_figure(*one, theme=theme), key="district_timeline")
+layout.chart(data.figure("timeline", *one, theme=theme), key="district_timeline")
 
 st.markdown(f"#### {heading}逾期与临期节点")
 alert_view = data.alerts_view(*one)

@@ -19,8 +19,8 @@ st.markdown(f"#### 各{blocks.unit(f)}开工率　落后在前，颜色按序时
 st.caption(overview_note(reporting.weekly(f.version, f.as_of, f.cities), f.as_of_date))   # who reported
 phone = layout.is_phone()     # a phone: the map fitted to its 390-pixel width
 notes = {} if f.by_city else reporting.data_notes(*f.args)    # older ledgers are marked on their districts
-blocks.gauges(f, data.gauges_figure(*f.args, theme=theme, notes=notes, by_city=f.by_city, links=True,
-                                    **layout.gauge_grid()), key="overview_gauges")
+blocks.gauges(f, data.figure("gauges", *f.args, theme=theme, notes=notes, by_city=f.by_city, links=True,
+                             **layout.gauge_grid()), key="overview_gauges")
 blocks.fast_slow(f)
 
 left, right = st.columns([1, 1], gap="medium")
