@@ -27,6 +27,7 @@ from loaders.store import StoreError
 
 log = logging.getLogger(__name__)
 
+TABLES = ("accounts", *audit.TABLES)    # what an account change or a login writes (with its audit entry)
 ROLES = {"city": "市级管理员", "district": "区市填报员", "viewer": "查看"}
 # Only with a province configured (settings [province] file): administers every city, where a city
 # administrator is bound to one city (its name kept in the account's districts column).
@@ -325,7 +326,7 @@ def create_account(store, actor: Actor | None, login: str, role: str, districts=
         _check_password(password)
         digest = _hasher.hash(password)
         stamp = _now().isoformat(timespec="seconds")
-        with store.transaction(write=True) as con:
+        with store.transaction(write=True, tables=TABLES) as con:
             if con.execute("SELECT 1 FROM accounts WHERE login = ?", (login,)).fetchone():
                 raise AccountError(f"账号 {login} 已存在；修改密码请用 users passwd {login}。")
             con.execute(f"INSERT INTO accounts (login, role, districts, password_hash, active, demo, failed_logins, "
@@ -344,7 +345,7 @@ def _change(store, actor, login: str, action: str, detail: dict, assignments: di
     the account as it is and, when its role changes, as it will be."""
     try:
         manager = authorize(store, actor, "accounts")
-        with store.transaction(write=True) as con:
+        with store.transaction(write=True, tables=TABLES) as con:
             row = con.execute("SELECT role, districts FROM accounts WHERE login = ?", (login,)).fetchone()
             if not row:
                 raise AccountError(f"账号 {login} 不存在（users list 可列出全部账号）。")
@@ -453,7 +454,7 @@ def authenticate(store, login: str, password: str) -> Actor:
             locked = (_now() + timedelta(minutes=float(s.get("lock_minutes", 15)))).isoformat(timespec="seconds")
             wrong = LoginRefused(f"用户名或密码不正确。已连续错误{failures}次，账号 {login} 已被锁定"
                                  f"{s.get('lock_minutes', 15)}分钟。")
-        with store.transaction(write=True) as con:
+        with store.transaction(write=True, tables=TABLES) as con:
             con.execute("UPDATE accounts SET failed_logins = ?, locked_until = ? WHERE login = ?",
                         (failures, locked, login))
             audit.append(con, audit_actor, "login_failed", "refused", reason=str(wrong),
@@ -462,7 +463,7 @@ def authenticate(store, login: str, password: str) -> Actor:
     if not account.active:
         raise _refused(store, audit_actor, "login_failed",
                        LoginRefused(f"账号 {login} 已停用，不能登录；请联系市级管理员。")) from None
-    with store.transaction(write=True) as con:
+    with store.transaction(write=True, tables=TABLES) as con:
         if _hasher.check_needs_rehash(row[0]):
             con.execute("UPDATE accounts SET password_hash = ? WHERE login = ?", (_hasher.hash(password), login))
         con.execute("UPDATE accounts SET failed_logins = 0, locked_until = '' WHERE login = ?", (login,))

@@ -344,12 +344,14 @@ class PgLedgerStore:
 
     # -- the one hook for modules that keep their own tables in the store (loaders.accounts, loaders.audit)
     @contextmanager
-    def transaction(self, *, write: bool, data_changed: bool = False) -> Iterator[QmarkConnection]:
+    def transaction(self, *, write: bool, data_changed: bool = False, tables: Iterable[str] = ()
+                    ) -> Iterator[QmarkConnection]:
         """As LedgerStore.transaction: all of it or nothing, plain SQL with ? parameters (the connection given
         converts them). write=False reads one consistent state (repeatable read, read only: a replica serves
         it). A write holds AUDIT_LOCK until commit, so audit entries are appended one after the other whichever
         process writes them (the hash chain stays linear), as SQLite's one writer does. `data_changed` bumps
-        the generation, the version caches key on."""
+        the generation, the version caches key on. `tables` is SQLite's business (the tables it checks first).
+        """
         if not write:
             with self._read() as con, con.transaction():
                 con.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

@@ -119,3 +119,56 @@ def test_the_dashboard_says_the_store_is_damaged_and_how_to_restore_it(sample_db
     assert shown == [damaged_message(sample_db_copy)]
     assert not any(text.startswith(ERROR_MESSAGE) for text in shown)
     st.cache_resource.clear()
+
+
+def _overwrite_root_page(path: Path, table: str) -> None:
+    """Damage the one page that holds a small table (its root page): the rest of the file stays sound."""
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        size = con.execute("PRAGMA page_size").fetchone()[0]
+        root = con.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+    finally:
+        con.close()
+    with open(path, "r+b") as file:
+        file.seek((root - 1) * size)
+        file.write(b"\x5a" * size)
+
+
+def _login_store(tmp_path: Path):
+    from loaders import accounts
+
+    path = tmp_path / "ledger.sqlite"
+    store = LedgerStore(path)
+    store.import_result(_many_communities())
+    accounts.create_account(store, accounts.operator(), "clerk", "district", ["市北区"], "Passw0rd-2026!")
+    store.compact()
+    return store, path
+
+
+def test_a_login_checks_only_the_tables_it_writes(tmp_path, damage_pages):
+    """A login writes the accounts and the audit log: only they are checked first (milliseconds on a national
+    store, where the whole file takes half a minute). Damage among the ledger rows still stops every import."""
+    from loaders import accounts, audit
+
+    store, path = _login_store(tmp_path)
+    damage_pages(path)
+    accounts.authenticate(store, "clerk", "Passw0rd-2026!")
+    assert [e.action for e in audit.entries(store)][-1] == "login"
+    before = _digest(path)
+    with pytest.raises(StoreDamaged):
+        store.import_result(_one_community(date(2022, 6, 7)))
+    assert _digest(path) == before
+
+
+@pytest.mark.parametrize("table", ["accounts", "audit_log"])
+def test_damage_in_a_table_a_login_writes_refuses_the_login_and_changes_nothing(tmp_path, table):
+    from loaders import accounts
+
+    store, path = _login_store(tmp_path)
+    _overwrite_root_page(path, table)
+    before = _digest(path)
+    with pytest.raises(StoreDamaged) as got:
+        accounts.authenticate(store, "clerk", "Passw0rd-2026!")
+    assert str(got.value) == damaged_message(path)
+    assert _digest(path) == before
