@@ -8,7 +8,8 @@ Generates the histories straight into SQLite with the store's own schema (not th
 Week 0 is inserted from numpy-built rows; later weeks are copied inside SQLite with the life-cycle advanced by
 SQL expressions (INSERT … SELECT), and the per-snapshot totals are aggregated the way import_result writes them.
 Then times: summary (`python -m loaders summary --json`: the aggregates kept with the snapshots; and, as before
-them, the as-of rows + ledger_summary), at the latest date and at a mid-history date; totals_by_date; full-column ledger_as_of; community_history; version().
+them, the as-of rows + ledger_summary), at the latest date and at a mid-history date; totals_by_date; full-column ledger_as_of; community_history; version(); a login (its
+writes are checked for damage first: only the tables they touch).
 Goals: summary < 0.3 s (qingdao), < 2 s (national).
 """
 from __future__ import annotations
@@ -214,8 +215,15 @@ def rows_summary(store, as_of, batch_years) -> dict:
     return ledger_summary(frame.drop(columns=["report_date"]))
 
 
+BENCH_PASSWORD = "bench-Passw0rd-2026"
+
+
 def bench(name: str, path: Path, info: dict, goal: float, repeat: int) -> None:
+    from loaders import accounts
+
     store = LedgerStore(path)
+    if accounts.get_account(store, "bench") is None:
+        accounts.create_account(store, accounts.operator(), "bench", "viewer", (), BENCH_PASSWORD)
     print(f"\n== {name}: {info['rows']:,} community rows in {info['snapshots']:,} snapshots, "
           f"file {info['mb']:,.0f} MB (generated in {info['insert_s']:.1f} s + indexes {info['index_s']:.1f} s "
           f"+ totals {info['totals_s']:.1f} s)")
@@ -228,6 +236,7 @@ def bench(name: str, path: Path, info: dict, goal: float, repeat: int) -> None:
         ("ledger_as_of (all columns)", lambda: store.ledger_as_of()),
         ("community_history", lambda: store.community_history("C0000042")),
         ("version", lambda: store.version()),
+        ("login (accounts + audit entry)", lambda: accounts.authenticate(store, "bench", BENCH_PASSWORD)),
     ]
     for label, fn in checks:
         med, best, value = timed(fn, repeat)
