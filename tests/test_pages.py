@@ -434,3 +434,20 @@ def test_no_pages_folder_beside_the_entry_file():
     (tests/test_meeting_browser.py shows it in a browser). Page files live in views/."""
     assert not (ROOT / "pages").exists(), "move the page files to views/ (see dashboard.py)"
     assert (ROOT / "views" / "overview.py").exists()
+
+
+def test_the_overview_computes_each_weeks_district_progress_once(db, monkeypatch):
+    """The data line, the gauges, the ranking and the investment bars ask for the same progress: one computation
+    for this week and one for last week's ranks, however each asks (with or without by_city)."""
+    import metrics.progress
+
+    weeks = []
+    original = metrics.progress.district_progress
+
+    def counted(frame, as_of, *args, **kwargs):
+        weeks.append(str(as_of))
+        return original(frame, as_of, *args, **kwargs)
+
+    monkeypatch.setattr(metrics.progress, "district_progress", counted)
+    open_app()
+    assert sorted(weeks) == ["2022-05-24", AS_OF], weeks

@@ -128,10 +128,15 @@ def boundaries_geojson() -> dict:
 
 
 # ------------------------------------------------------------------------------------- metrics of the as-of state
-@st.cache_data(show_spinner=False, max_entries=32)
 def progress(version: str, as_of: str, years: Years, districts: Names = (), by_city: bool = False) -> pd.DataFrame:
     """metrics.progress.district_progress of the as-of state (one row per district, official order); by_city
     (a province's view, ui.filters.Filters.by_city): city_progress, one row per city."""
+    # st.cache_data keys on the arguments as passed: progress(…) and progress(…, False) would be two entries
+    return _progress(version, as_of, years, districts, by_city)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _progress(version: str, as_of: str, years: Years, districts: Names, by_city: bool) -> pd.DataFrame:
     from metrics.progress import city_progress, district_progress
 
     frame = ledger(version, as_of, years, districts)
