@@ -17,15 +17,27 @@ from metrics.progress import UNKNOWN_DISTRICT, _order_key, start_rate
 FUNNEL_COLUMNS = ["stage_index", "stage", "reached", "share", "planned"]
 
 
+def _actual_dates(frame: pd.DataFrame) -> np.ndarray:
+    """The actual date of every node, one column per node in order (NaT where none): parsed once, compared with
+    every date of a history."""
+    if len(frame) == 0:
+        return np.empty((0, len(NODE_KEYS)), dtype="datetime64[ns]")
+    return np.column_stack([pd.to_datetime(frame[actual_column(key)], errors="coerce").to_numpy(dtype="datetime64[ns]")
+                            for key in NODE_KEYS])
+
+
+def _reached(actual: np.ndarray, as_of) -> np.ndarray:
+    # node k (1-based) counts when its actual date is on or before as_of; NaT compares False
+    when = np.datetime64(pd.Timestamp(as_of).normalize().to_datetime64(), "ns")
+    done = actual <= when
+    index = np.arange(1, actual.shape[1] + 1)
+    return np.where(done, index, 0).max(axis=1, initial=0)
+
+
 def reached_at(frame: pd.DataFrame, as_of) -> np.ndarray:
     """Per community, the 1-based index of the latest node whose actual date is on or before `as_of` (0: none),
     from the frame's actual dates: node_reached as a ledger reported at `as_of` would have computed it."""
-    when = pd.Timestamp(as_of).normalize()
-    reached = np.zeros(len(frame), dtype=int)
-    for index, key in enumerate(NODE_KEYS, start=1):
-        actual = pd.to_datetime(frame[actual_column(key)], errors="coerce")
-        reached = np.where((actual <= when).fillna(False).to_numpy(), index, reached)
-    return reached
+    return _reached(_actual_dates(frame), as_of)
 
 
 def _counts(reached: np.ndarray, planned: int) -> pd.DataFrame:
@@ -58,7 +70,8 @@ def funnel_by_district(frame: pd.DataFrame) -> pd.DataFrame:
 def funnel_history(frame: pd.DataFrame, dates) -> pd.DataFrame:
     """The funnel at each of `dates` (ascending), from the actual dates of `frame` (the as-of ledger: the history
     as the latest ledger records it): columns report_date + FUNNEL_COLUMNS."""
-    parts = [_counts(reached_at(frame, d), len(frame)).assign(report_date=pd.Timestamp(d).normalize())
+    actual = _actual_dates(frame)
+    parts = [_counts(_reached(actual, d), len(frame)).assign(report_date=pd.Timestamp(d).normalize())
              for d in sorted(pd.Timestamp(d) for d in dates)]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in ["report_date", *FUNNEL_COLUMNS]})
