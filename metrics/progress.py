@@ -166,14 +166,37 @@ def district_progress(frame: pd.DataFrame, as_of: date | str | pd.Timestamp, rul
     rank_investment: 1 = highest completed investment, ties by the official order.
     """
     if frame is None or len(frame) == 0:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in PROGRESS_COLUMNS})
+        return _progress_table([], rules)
     districts = frame["district"].astype("string").fillna(UNKNOWN_DISTRICT)
-    rows = []
-    for name, group in frame.groupby(districts, sort=False):
-        row = {"district": str(name), **totals(group, as_of)}
+    return _progress_table([{"district": str(name), **totals(group, as_of)}
+                            for name, group in frame.groupby(districts, sort=False)], rules)
+
+
+def district_progress_of_sums(picked: list[tuple], cities: dict[str, str] | None = None) -> pd.DataFrame:
+    """district_progress from the sums kept with the snapshots (store_common.SnapshotAggregates.picked: district,
+    batch_year, report_date, *TOTAL_COLUMNS per snapshot), no community row read: every column but the schedule's
+    (due_start, schedule_rate, behind_points and light are None), so the ranks are the same. `cities` (district →
+    city): one row per city, as city_progress."""
+    from loaders.store_common import TOTAL_COLUMNS
+
+    sums: dict[str, dict] = {}
+    # one order of addition on every path and engine: identical float sums (MONEY_DECIMALS)
+    for row in sorted(picked, key=lambda r: (str(r[0]), int(r[1]))):
+        name = str(row[0]) if cities is None else cities.get(str(row[0]), UNASSIGNED_CITY)
+        group = sums.setdefault(name, dict.fromkeys(TOTAL_COLUMNS, 0))
+        for column, value in zip(TOTAL_COLUMNS, row[3:]):
+            group[column] += value or 0
+    return _progress_table([{"district": name, **totals_of_sums(group)} for name, group in sums.items()
+                            if group["communities"]], None, schedule=False)
+
+
+def _progress_table(rows: list[dict], rules: dict | None, schedule: bool = True) -> pd.DataFrame:
+    """PROGRESS_COLUMNS of one totals() row per district: the schedule light, official order, the ranks."""
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in PROGRESS_COLUMNS})
+    for row in rows:
         row["behind_points"] = _behind(row["schedule_rate"], row["start_rate"])
-        row["light"] = schedule_light(row["behind_points"], rules)
-        rows.append(row)
+        row["light"] = schedule_light(row["behind_points"], rules) if schedule else None
     out = pd.DataFrame(rows)
     out["_order"] = _order_key(out["district"])
     out = out.sort_values(["_order", "district"], kind="mergesort").reset_index(drop=True)

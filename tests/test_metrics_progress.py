@@ -123,3 +123,27 @@ def test_empty_and_city_total():
     assert total["start_rate"] == 62.5 and total["schedule_rate"] == 75.0
     assert total["light"] == "黄"
     assert city_total(ledger([]), "2022-05-31", RULES)["start_rate"] is None
+
+
+def test_progress_of_the_snapshot_sums_ranks_as_the_rows_do_at_every_sample_date(sample_db):
+    """district_progress_of_sums (last week's ranks beside this week's, no second ledger read) against
+    district_progress of the rows: every column but the schedule's, at every report date of every batch, by
+    district and by city."""
+    from loaders.store import LedgerStore
+    from metrics.progress import city_progress, district_progress_of_sums, official_order
+
+    store = LedgerStore(sample_db)
+    schedule = ["due_start", "schedule_rate", "behind_points", "light"]
+    cities = {d: ("东城" if i % 2 else "西城") for i, d in enumerate(official_order())}
+    compared = 0
+    for years in ([2022], [2022, 2023, 2024]):
+        for as_of in [d.isoformat() for d in store.report_dates(batch_years=years)]:
+            frame = store.ledger_as_of(as_of, batch_years=years)
+            picked = store.snapshot_aggregates(as_of, years).picked
+            for rows, sums in ((district_progress(frame, as_of), district_progress_of_sums(picked)),
+                               (city_progress(frame, as_of, cities), district_progress_of_sums(picked, cities))):
+                pd.testing.assert_frame_equal(sums.drop(columns=schedule), rows.drop(columns=schedule),
+                                              check_dtype=False)
+                assert sums["light"].isna().all() and len(sums) == len(rows)
+                compared += 1
+    assert compared > 100

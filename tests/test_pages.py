@@ -436,9 +436,10 @@ def test_no_pages_folder_beside_the_entry_file():
     assert (ROOT / "views" / "overview.py").exists()
 
 
-def test_the_overview_computes_each_weeks_district_progress_once(db, monkeypatch):
+def test_the_overview_computes_the_district_progress_once_and_last_weeks_ranks_from_the_sums(db, monkeypatch):
     """The data line, the gauges, the ranking and the investment bars ask for the same progress: one computation
-    for this week and one for last week's ranks, however each asks (with or without by_city)."""
+    from the rows, however each asks (with or without by_city); last week's ranks come from the sums kept with
+    the snapshots, and the ranking still shows how each district moved."""
     import metrics.progress
 
     weeks = []
@@ -449,5 +450,15 @@ def test_the_overview_computes_each_weeks_district_progress_once(db, monkeypatch
         return original(frame, as_of, *args, **kwargs)
 
     monkeypatch.setattr(metrics.progress, "district_progress", counted)
-    open_app()
-    assert sorted(weeks) == ["2022-05-24", AS_OF], weeks
+    at = open_app()
+    assert weeks == [AS_OF]
+    from loaders.store import LedgerStore
+    from metrics.numbers import fmt_rank_change
+
+    store = LedgerStore(db)
+    rank = {as_of: original(store.ledger_as_of(as_of, batch_years=[2022]), as_of).set_index("district")["rank_start"]
+            for as_of in (AS_OF, "2022-05-24")}
+    ranking = dataframe(at, "ranking")
+    expected = [fmt_rank_change(rank["2022-05-24"][d] - rank[AS_OF][d]) for d in ranking["区市"]]
+    assert list(ranking["名次变化"]) == expected and len(expected) == 10
+    assert any(v != fmt_rank_change(0) for v in expected)      # some district moved that week

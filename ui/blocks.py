@@ -88,7 +88,7 @@ def ranking(f: Filters, *, key: str) -> None:
     from ui import reporting, tables
 
     now = data.progress(*f.args, f.by_city)
-    moved = ranking_change(now, data.progress(f.version, data.week_before(f.as_of), f.years, f.districts, f.by_city))
+    moved = ranking_change(now, data.ranks(f.version, data.week_before(f.as_of), f.years, f.districts, f.by_city))
     # a ledger's date belongs to a district: a city's row has none of its own
     table, config = tables.ranking_table(moved, None if f.by_city else reporting.data_notes(*f.args))
     change = moved.sort_values("rank_start")["rank_change"] if len(moved) else []

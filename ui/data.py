@@ -146,6 +146,19 @@ def _progress(version: str, as_of: str, years: Years, districts: Names, by_city:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+def ranks(version: str, as_of: str, years: Years, districts: Names, by_city: bool) -> pd.DataFrame:
+    """The district (by_city: city) ranks of the as-of state from the sums kept with its snapshots, no community
+    row read (metrics.progress.district_progress_of_sums): last week's ranks beside this week's cost no second
+    ledger. progress() on a read-only store made before those sums."""
+    from metrics.progress import district_progress_of_sums
+
+    aggregates = store().snapshot_aggregates(as_of, list(years), _districts_arg(districts))
+    if aggregates is None:
+        return progress(version, as_of, years, districts, by_city)
+    return district_progress_of_sums(aggregates.picked, config.district_cities(config.hierarchy()) if by_city else None)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
 def city_total(version: str, as_of: str, years: Years, districts: Names = ()) -> dict:
     from metrics.progress import city_total as total
 
