@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 
 from figures.text import plotly_texts
 from figures.theme import apply_theme, empty_figure, palette
-from loaders.schema import NODES, actual_column, plan_column
+from loaders.schema import NODES, actual_column, as_datetime, plan_column
 from metrics.numbers import fmt_date_cn
 
 _MS_PER_DAY = 86_400_000
@@ -23,8 +23,8 @@ def node_rows(frame: pd.DataFrame, as_of) -> pd.DataFrame:
     labels = pd.Series(_community_labels(frame))
     parts = []
     for index, (key, name) in enumerate(NODES, start=1):
-        planned = pd.to_datetime(frame[plan_column(key)], errors="coerce").dt.normalize()
-        actual = pd.to_datetime(frame[actual_column(key)], errors="coerce").dt.normalize()
+        planned = as_datetime(frame[plan_column(key)]).dt.normalize()
+        actual = as_datetime(frame[actual_column(key)]).dt.normalize()
         actual = actual.where(actual <= as_of)
         keep = planned.notna() | actual.notna()
         if not keep.any():

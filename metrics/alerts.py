@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from loaders.schema import NODES, actual_column, plan_column
+from loaders.schema import NODES, actual_column, as_datetime, plan_column
 from metrics.progress import RED, YELLOW, _order_key
 
 ALERT_COLUMNS = [
@@ -50,8 +50,8 @@ def pending_nodes(frame: pd.DataFrame, as_of) -> pd.DataFrame:
     })
     parts = []
     for index, (key, label) in enumerate(NODES, start=1):
-        plan = pd.to_datetime(frame[plan_column(key)], errors="coerce")
-        actual = pd.to_datetime(frame[actual_column(key)], errors="coerce")
+        plan = as_datetime(frame[plan_column(key)])
+        actual = as_datetime(frame[actual_column(key)])
         done = actual.notna() & (actual <= as_of)
         mask = (reached < index) & plan.notna() & ~done
         if not mask.any():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from loaders.schema import NODE_KEYS, NODE_NAMES, actual_column
+from loaders.schema import NODE_KEYS, NODE_NAMES, actual_column, as_datetime
 from metrics.progress import UNKNOWN_DISTRICT, _order_key, start_rate
 
 FUNNEL_COLUMNS = ["stage_index", "stage", "reached", "share", "planned"]
@@ -22,7 +22,7 @@ def _actual_dates(frame: pd.DataFrame) -> np.ndarray:
     every date of a history."""
     if len(frame) == 0:
         return np.empty((0, len(NODE_KEYS)), dtype="datetime64[ns]")
-    return np.column_stack([pd.to_datetime(frame[actual_column(key)], errors="coerce").to_numpy(dtype="datetime64[ns]")
+    return np.column_stack([as_datetime(frame[actual_column(key)]).to_numpy(dtype="datetime64[ns]")
                             for key in NODE_KEYS])
 
 

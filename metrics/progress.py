@@ -17,7 +17,7 @@ from datetime import date
 
 import pandas as pd
 
-from loaders.schema import COMPLETED_NODE, STARTED_NODE
+from loaders.schema import COMPLETED_NODE, STARTED_NODE, as_datetime
 from metrics.numbers import round_half_up
 
 RED, YELLOW, GREEN = "红", "黄", "绿"
@@ -123,7 +123,7 @@ def totals(frame: pd.DataFrame, as_of=None) -> dict:
         "schedule_rate": None,
     }
     if as_of is not None:
-        plan_start = pd.to_datetime(frame["plan_start"], errors="coerce")
+        plan_start = as_datetime(frame["plan_start"])
         due = int((plan_start <= _as_timestamp(as_of)).sum())  # NaT compares False: not due
         out["due_start"] = due
         out["schedule_rate"] = start_rate(due, planned)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from loaders.schema import NODE_KEYS, NODE_NAMES, plan_column
+from loaders.schema import NODE_KEYS, NODE_NAMES, as_datetime, plan_column
 
 
 @dataclass(frozen=True)
@@ -80,5 +80,5 @@ def next_due_node(frame: pd.DataFrame) -> pd.DataFrame:
         next_name[mask] = name
         col = plan_column(key)
         if col in frame.columns:
-            planned[mask] = pd.to_datetime(frame.loc[mask, col], errors="coerce")
+            planned[mask] = as_datetime(frame.loc[mask, col])
     return pd.DataFrame({"next_node": next_name, "next_node_planned": planned}, index=frame.index)
