@@ -65,9 +65,16 @@ def year_before(as_of: str) -> str:
 
 # ---------------------------------------------------------------------------------------------- store reads
 @st.cache_data(show_spinner=False, max_entries=16)
+def all_snapshots(version: str) -> pd.DataFrame:
+    """Every snapshot, the replaced and withdrawn ones too (报送, the 台账 page's versions)."""
+    return store().snapshots(include_inactive=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
 def snapshots(version: str) -> pd.DataFrame:
-    """The active snapshot history (台账 page, filters)."""
-    return store().snapshots()
+    """The active snapshot history (台账 page, filters): one query of the store serves both."""
+    every = all_snapshots(version)
+    return every[every["active"]].reset_index(drop=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -18,11 +18,6 @@ def deadline() -> reporting.Deadline:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _snapshots(version: str) -> pd.DataFrame:
-    return data.store().snapshots(include_inactive=True)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
 def senders(version: str) -> dict[int, str]:
     """Snapshot id -> login of who sent it, from the accepted imports in the audit log (an import bumps the
     version, so the key is right)."""
@@ -42,13 +37,13 @@ def _expected(cities: tuple[str, ...]) -> list[str]:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def weekly(version: str, as_of: str, cities: tuple[str, ...] = ()) -> pd.DataFrame:
-    return reporting.weekly_status(_snapshots(version), _expected(cities), date.fromisoformat(as_of),
+    return reporting.weekly_status(data.all_snapshots(version), _expected(cities), date.fromisoformat(as_of),
                                    deadline(), senders=senders(version))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def history(version: str, as_of: str, weeks: int, cities: tuple[str, ...] = ()) -> pd.DataFrame:
-    return reporting.history(_snapshots(version), _expected(cities), date.fromisoformat(as_of), weeks, deadline())
+    return reporting.history(data.all_snapshots(version), _expected(cities), date.fromisoformat(as_of), weeks, deadline())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -26,7 +26,7 @@ def snapshot_actions() -> None:
         st.success(done, icon=":material/check_circle:")
     if not (may_withdraw or may_restore):
         return
-    snaps = data.store().snapshots(include_inactive=True)
+    snaps = data.all_snapshots(data.version())
     st.markdown("#### 撤回或恢复快照")
     st.caption("撤回：该快照不再计入任何统计（仍保留在数据库中，可恢复）。恢复：让被替换或撤回的旧版本重新成为当前版本。"
                "每次操作都记入审计记录。")
