@@ -211,13 +211,14 @@ def build_default_store(target: Path, ledgers_dir: Path | None = None, *, worker
         return build_store(target, ledgers_dir, workers=workers)
 
 
-def open_default_store(*, seed_sample: bool | None = None):
+def open_default_store(*, seed_sample: bool | None = None, check_in_background: bool = False):
     """The store this deployment uses: LEDGER_DB (a SQLite path or a postgresql:// URL), else settings [store]
     url (PostgreSQL) or path (SQLite).
 
     Only the demo store (no store configured anywhere) is seeded from the sample ledgers, on first use. A store a
     user names, by --db, LEDGER_DB or a settings file, is opened as it is and starts empty: the fictional sample
     must never be mixed into a bureau's data. `seed_sample` overrides that choice (tests, `python -m loaders.sample`).
+    `check_in_background`: the dashboard's handle (loaders.store.BACKGROUND_CHECK_BYTES).
     """
     from loaders import config
     from loaders.stores import open_store
@@ -229,7 +230,7 @@ def open_default_store(*, seed_sample: bool | None = None):
         seed_sample = not config.store_is_configured()
     if seed_sample and not target.exists():
         build_default_store(target)
-    store = open_store(target)
+    store = open_store(target, check_in_background=check_in_background)
     if seed_sample:
         from loaders.accounts import ensure_demo_accounts
 

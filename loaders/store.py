@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import uuid
 from contextlib import contextmanager
 from datetime import date
@@ -223,6 +224,11 @@ def _check_integrity(con: sqlite3.Connection, path: Path, tables: tuple[str, ...
         raise StoreDamaged(damaged_message(path))
 
 
+# A file at least this large is checked in a background thread when the dashboard opens it (check_in_background):
+# its first visitor after a server start does not wait for the whole file (half a minute to minutes for a
+# national store). Smaller files, and every command, are checked before anything is read.
+BACKGROUND_CHECK_BYTES = 256 * 1024 * 1024
+
 # Files this process has found sound at open, by what identifies one state of a file (see _file_state): a
 # dashboard process opens its store once per page's cold run and a bench or test many times, and quick_check is
 # linear in the file (seconds for a national store). Writes check every time, under the write lock.
@@ -264,10 +270,14 @@ class LedgerStore:
     """The snapshot history in one SQLite file. Safe to share between threads: each call opens its own
     connection (cheap for SQLite), so a Streamlit `cache_resource` handle works across reruns and sessions."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, check_in_background: bool = False):
         # Opening never builds or seeds anything: a store a user names starts empty (loaders.sample seeds the
-        # demo store only, by an explicit call).
+        # demo store only, by an explicit call). check_in_background: the dashboard's long-lived handle
+        # (BACKGROUND_CHECK_BYTES).
         self.path = Path(path)
+        self._check_in_background = check_in_background
+        self._damage: StoreDamaged | None = None   # what the background check found: every later call raises it
+        self._checking: threading.Thread | None = None
         self._read_open: str | None = None   # URI parameters for reading when the file cannot be written
         self._own_tables_missing: list[str] = []   # a read-only store made before accounts: read them as empty
         self._aggregates = True   # False: a read-only store made before the summary aggregates (_add_aggregates)
@@ -309,6 +319,7 @@ class LedgerStore:
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: every query inside sees the same committed state."""
+        self._raise_if_damaged()
         with self._sqlite_errors():
             con = self._connect(self._read_open)
             try:
@@ -324,6 +335,7 @@ class LedgerStore:
     def _write(self, *, bump: bool = True, tables: tuple[str, ...] = ()) -> Iterator[sqlite3.Connection]:
         """One write transaction: all of it or nothing. `bump`: it changes what ledger queries return.
         `tables`: the only tables it writes, the only ones checked first (else the whole file)."""
+        self._raise_if_damaged()
         if self._read_open is not None or self._own_tables_missing:
             raise _read_only(self.path)   # found at open: a read-only folder, disk or file
         with self._sqlite_errors():
@@ -368,11 +380,7 @@ class LedgerStore:
         if self.path.exists() and self.path.stat().st_size > 0:
             con = self._readable()
             try:
-                state = _file_state(self.path)
-                if state is None or state not in _SOUND_AT_OPEN:
-                    _check_integrity(con, self.path)
-                    if state is not None and state == _file_state(self.path):   # nobody wrote during the check
-                        _SOUND_AT_OPEN.add(state)
+                self._check_at_open(con)
                 if not _is_store(con):
                     raise StoreUnavailable(
                         f"文件 {self.path} 是其他程序的数据库，不是台账数据库；为免改动其中的数据，未做任何操作。"
@@ -401,6 +409,63 @@ class LedgerStore:
             con.execute("PRAGMA journal_mode = WAL")
         finally:
             con.close()
+
+    def _check_at_open(self, con: sqlite3.Connection) -> None:
+        """quick_check once per state of the file in this process. A large file opened for the dashboard
+        (check_in_background) is checked in a thread instead, unless opening writes to it: until the
+        verdict, reads come from pages SQLite finds sound (a damaged page a query touches is an error, never
+        data), writes check for themselves, and after a failed check every call raises StoreDamaged."""
+        state = _file_state(self.path)
+        if state is not None and state in _SOUND_AT_OPEN:
+            return
+        if (self._check_in_background and self.path.stat().st_size >= BACKGROUND_CHECK_BYTES
+                and not self._writes_at_open(con)):
+            self._checking = threading.Thread(target=self._background_check, args=(state,), daemon=True,
+                                              name=f"quick_check {self.path.name}")
+            self._checking.start()
+            return
+        _check_integrity(con, self.path)
+        if state is not None and state == _file_state(self.path):   # nobody wrote during the check
+            _SOUND_AT_OPEN.add(state)
+
+    def _background_check(self, state: tuple | None) -> None:
+        try:
+            con = self._connect(self._read_open)
+            try:
+                _check_integrity(con, self.path)
+            finally:
+                con.close()
+        except StoreDamaged as exc:
+            self._damage = exc
+            return
+        except sqlite3.Error as exc:
+            problem = _unusable(self.path, exc)
+            if isinstance(problem, StoreDamaged):
+                self._damage = problem
+            else:   # not a verdict on the file (it was locked, say): the next process checks it again
+                log.warning("background quick_check of %s did not finish: %s", self.path, exc)
+            return
+        if state is not None and state == _file_state(self.path):
+            _SOUND_AT_OPEN.add(state)
+
+    def wait_for_check(self, timeout: float | None = None) -> None:
+        """Wait for the background check (if one runs); raise StoreDamaged if it found damage."""
+        if self._checking is not None:
+            self._checking.join(timeout)
+        self._raise_if_damaged()
+
+    def _raise_if_damaged(self) -> None:
+        if self._damage is not None:
+            raise self._damage
+
+    def _writes_at_open(self, con: sqlite3.Connection) -> bool:
+        """Whether _open will write: the switch to WAL, the tables _add_own_tables and _add_aggregates add (a
+        damaged file must be refused before any of it)."""
+        if self._read_open is not None:
+            return False
+        present = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {_table_of(ddl) for ddl in _OWN_TABLES_DDL} | {"snapshot_statuses", "snapshot_bundles"}
+        return con.execute("PRAGMA journal_mode").fetchone()[0] != "wal" or not tables <= present
 
     def _add_own_tables(self, con: sqlite3.Connection) -> None:
         """A store made before accounts and the audit log gets their tables; one that cannot be written reads

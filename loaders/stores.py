@@ -7,13 +7,13 @@ from pathlib import Path
 from loaders.config import is_server_url
 
 
-def open_store(target: str | Path):
+def open_store(target: str | Path, *, check_in_background: bool = False):
     """The store at `target`: a PgLedgerStore for a postgresql:// (or postgres://) URL, else a LedgerStore on
-    the SQLite file at that path."""
+    the SQLite file at that path (check_in_background: LedgerStore's, for the dashboard's handle)."""
     if is_server_url(target):
         from loaders.store_pg import PgLedgerStore   # psycopg is only needed by a server store
 
         return PgLedgerStore(target.strip())
     from loaders.store import LedgerStore
 
-    return LedgerStore(target)
+    return LedgerStore(target, check_in_background=check_in_background)

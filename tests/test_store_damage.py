@@ -172,3 +172,85 @@ def test_damage_in_a_table_a_login_writes_refuses_the_login_and_changes_nothing(
         accounts.authenticate(store, "clerk", "Passw0rd-2026!")
     assert str(got.value) == damaged_message(path)
     assert _digest(path) == before
+
+
+def _store_of_many(tmp_path: Path) -> Path:
+    """A store as the dashboard finds it after a first open: in WAL mode, so that opening it writes nothing."""
+    path = tmp_path / "ledger.sqlite"
+    store = LedgerStore(path)
+    store.import_result(_many_communities())
+    store.compact()
+    LedgerStore(path)
+    return path
+
+
+@pytest.fixture
+def every_file_is_large(monkeypatch):
+    """BACKGROUND_CHECK_BYTES at 0: a small test file takes the path of a national one."""
+    import loaders.store
+
+    monkeypatch.setattr(loaders.store, "BACKGROUND_CHECK_BYTES", 0)
+
+
+def test_the_dashboards_handle_on_a_large_damaged_store_opens_then_refuses_every_call(tmp_path, damage_pages,
+                                                                                       every_file_is_large):
+    path = _store_of_many(tmp_path)
+    damage_pages(path)
+    before = _digest(path)
+    store = LedgerStore(path, check_in_background=True)      # returns before the check has finished
+    with pytest.raises(StoreDamaged) as got:
+        store.wait_for_check(timeout=60)
+    assert str(got.value) == damaged_message(path)
+    for call in (store.version, store.snapshots, lambda: store.import_result(_one_community(date(2022, 6, 7)))):
+        with pytest.raises(StoreDamaged):
+            call()
+    assert _digest(path) == before
+    with pytest.raises(StoreDamaged):       # a command's open still checks before anything is read
+        LedgerStore(path)
+
+
+def test_a_sound_large_store_checked_in_the_background_reads_and_writes(tmp_path, every_file_is_large):
+    path = _store_of_many(tmp_path)
+    store = LedgerStore(path, check_in_background=True)
+    store.wait_for_check(timeout=60)
+    assert len(store.ledger_as_of()) == 3000
+    store.import_result(_one_community(date(2022, 6, 7)))
+    assert len(store.ledger_as_of()) == 1
+
+
+@pytest.mark.parametrize("change", ["DROP TABLE snapshot_bundles", "PRAGMA journal_mode = DELETE"])
+def test_a_large_store_that_opening_writes_to_is_checked_first(tmp_path, damage_pages, every_file_is_large, change):
+    """A store made before the aggregates gets them at open, one copied without its WAL mode is switched back:
+    writes, so the check comes first, as for a command, and the damaged file stays as it was."""
+    path = _store_of_many(tmp_path)
+    con = sqlite3.connect(path)
+    con.execute(change)
+    con.commit()
+    con.close()
+    damage_pages(path)
+    before = _digest(path)
+    with pytest.raises(StoreDamaged):
+        LedgerStore(path, check_in_background=True)
+    assert _digest(path) == before
+
+
+def test_the_dashboard_on_a_large_damaged_store_says_so_on_its_next_rerun(tmp_path, damage_pages, monkeypatch,
+                                                                          every_file_is_large):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from ui import data
+
+    path = _store_of_many(tmp_path)
+    damage_pages(path)
+    monkeypatch.setenv("LEDGER_DB", str(path))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+    at.run()
+    with pytest.raises(StoreDamaged):
+        data.store().wait_for_check(timeout=60)
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [damaged_message(path)]
+    st.cache_resource.clear()

@@ -29,8 +29,9 @@ Names = tuple[str, ...]
 @st.cache_resource(show_spinner="正在打开台账数据库…")
 def _open_store(path: str) -> LedgerStore:
     # `path` is only the cache key (tests point LEDGER_DB elsewhere). open_default_store resolves the same path
-    # and seeds the demo store from sample_data on first use (a configured store is never seeded).
-    return open_default_store()
+    # and seeds the demo store from sample_data on first use (a configured store is never seeded). A large file
+    # is checked for damage in the background: the first visitor after a start does not wait for it.
+    return open_default_store(check_in_background=True)
 
 
 def store() -> LedgerStore:
