@@ -27,6 +27,7 @@ from metrics.status import status_color, status_group, next_due_node
 COMMUNITY_LAYER_ID = "communities"
 CLUSTER_LAYER_ID = "district-clusters"
 BOUNDARY_LAYER_ID = "district-boundaries"
+CITY_LAYER_ID = "city-boundaries"
 CHOROPLETH_LAYER_ID = "district-start-rate"
 LABEL_LAYER_ID = "district-labels"
 TILE_LAYER_PREFIX = "basemap-tile"
@@ -131,9 +132,12 @@ def district_clusters(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def cluster_records(clusters: pd.DataFrame) -> list[dict]:
-    """The district circles: lon, lat, radius (pixels, by the square root of the count, so the area reads as the
-    number), color (the start rate on the choropleth ramp) and the plain-text tooltip."""
+CLUSTER_HINTS = {"district": "在「区市」中选择后显示各小区", "city": "在侧栏「城市」中选择后显示各区市"}
+
+
+def cluster_records(clusters: pd.DataFrame, unit: str = "district") -> list[dict]:
+    """The district (unit "city": city) circles: lon, lat, radius (pixels, by the square root of the count, so
+    the area reads as the number), color (the start rate on the choropleth ramp) and the plain-text tooltip."""
     if clusters is None or len(clusters) == 0:
         return []
     largest = float(clusters["communities"].max())
@@ -141,7 +145,7 @@ def cluster_records(clusters: pd.DataFrame) -> list[dict]:
              "radius": round(8 + 22 * math.sqrt(r.communities / largest), 1),
              "color": choropleth_color(r.start_rate)[:3] + [220],
              "tooltip": f"{_text(r.district)}\n小区：{int(r.communities):,}个\n已开工：{int(r.started):,}个"
-                        f"（开工率{fmt_pct(r.start_rate)}）\n在「区市」中选择后显示各小区"}
+                        f"（开工率{fmt_pct(r.start_rate)}）\n{CLUSTER_HINTS[unit]}"}
             for r in clusters.itertuples()]
 
 
@@ -298,7 +302,7 @@ def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: 
                    tile_url: str = "", theme: str = "light", name_field: str = "name", height: int = 720,
                    point_radius_m: float = 120, simplify_deg: float = 0.0008,
                    view_px: tuple[int, int] = (VIEW_WIDTH_PX, VIEW_HEIGHT_PX),
-                   clusters: pd.DataFrame | None = None) -> pdk.Deck:
+                   clusters: pd.DataFrame | None = None, city_outlines=None) -> pdk.Deck:
     """The map deck. Layers, bottom to top:
     optional raster tiles (ids "basemap-tile-z-x-y", only when tile_url is set), the district boundaries
     ("district-boundaries", filled and outlined), optionally the start-rate choropleth ("district-start-rate",
@@ -316,10 +320,14 @@ def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: 
     `clusters` (a district_clusters frame): the selection is too large for points, so instead of the communities
     layer the deck has one circle per district ("district-clusters": ScatterplotLayer, cluster_records), and
     `frame` is not drawn.
+    `city_outlines` (a province's view of several cities: geodata.city_boundaries, in any form boundaries take):
+    each city's outline over the district boundaries ("city-boundaries"), the labels name the cities, and the
+    clusters (then one per city, their `district` column holding the city) say to choose a city.
     """
     check_theme(theme)
     colors = deck_palette(theme)
-    circles = cluster_records(clusters) if clusters is not None else None
+    cities = _features(_load_geojson(city_outlines), "name", simplify_deg) if city_outlines is not None else []
+    circles = cluster_records(clusters, "city" if cities else "district") if clusters is not None else None
     records = community_records(frame) if circles is None else circles
     features = _features(_load_geojson(boundaries_geojson), name_field, simplify_deg)
     rates = {}
@@ -336,7 +344,7 @@ def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: 
         shown = {r["district"] for r in circles}
     else:
         shown = {_text(d) for d in frame["district"].dropna()} if records and "district" in frame.columns else set()
-    framed = [f["geometry"]["coordinates"] for f in features if f["properties"]["name"] in shown]
+    framed = [f["geometry"]["coordinates"] for f in features + cities if f["properties"]["name"] in shown]
     frame_bounds = _coords_bounds(framed) if framed else (bounds if not records else None)
     if frame_bounds:
         lons, lats = lons + [frame_bounds[0], frame_bounds[2]], lats + [frame_bounds[1], frame_bounds[3]]
@@ -361,6 +369,13 @@ def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: 
                 line_width_units="'pixels'", get_line_width=1.5, pickable=False,
             ))
 
+    if cities:
+        layers.append(pdk.Layer(
+            "GeoJsonLayer", id=CITY_LAYER_ID, data={"type": "FeatureCollection", "features": cities},
+            filled=False, stroked=True, get_line_color=colors["label"], line_width_units="'pixels'",
+            get_line_width=3, pickable=False,
+        ))
+
     if circles is not None:
         layers.append(pdk.Layer(
             "ScatterplotLayer", id=CLUSTER_LAYER_ID, data=circles, get_position=["lon", "lat"],
@@ -377,7 +392,7 @@ def community_deck(frame: pd.DataFrame, boundaries_geojson=None, *, choropleth: 
 
     if features:
         labels = []
-        for f in features:
+        for f in cities or features:      # a province's view names its cities, not their many districts
             pt = _label_point(f["geometry"])
             if pt is None:
                 continue

@@ -147,6 +147,16 @@ def looks_swapped(lon, lat) -> np.ndarray:
     return inside_city_bbox(lat, lon) & ~inside_city_bbox(lon, lat)
 
 
+def city_boundaries(boundaries: gpd.GeoDataFrame, cities: dict[str, str]) -> gpd.GeoDataFrame:
+    """A province's city outlines: the district polygons of each city (`cities`: district -> city, as
+    config.district_cities) dissolved into one, columns name (the city) and geometry; districts no city holds
+    are left out."""
+    named = boundaries.assign(city=boundaries["name"].map(cities))
+    named = named[named["city"].notna()]
+    merged = named.dissolve(by="city", sort=False).reset_index()
+    return gpd.GeoDataFrame({"name": merged["city"]}, geometry=merged.geometry.values, crs=boundaries.crs or 4326)
+
+
 def boundaries_geojson(boundaries: gpd.GeoDataFrame | None = None) -> dict:
     """The boundaries as a plain GeoJSON FeatureCollection dict (properties name, adcode) for pydeck layers."""
     b = load_boundaries() if boundaries is None else boundaries

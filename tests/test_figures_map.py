@@ -169,3 +169,14 @@ def test_the_map_pages_draw_districts_beyond_the_point_limit_and_points_once_a_d
     assert deck_layer(picked, "district-clusters") is None
     assert len(deck_layer(picked, COMMUNITY_LAYER_ID).data) == 9     # map_communities is stubbed: no filtering
     assert data.map_counts.__wrapped__(*args, (), ("市南区",))["clustered"] is False
+
+
+def test_city_clusters_say_to_choose_a_city():
+    import pandas as pd
+
+    from figures.map import CLUSTER_HINTS, cluster_records
+
+    clusters = pd.DataFrame({"district": ["青岛市"], "lon": [120.4], "lat": [36.1], "communities": [300],
+                             "started": [150], "start_rate": [50.0]})
+    assert cluster_records(clusters, "city")[0]["tooltip"].endswith(CLUSTER_HINTS["city"])
+    assert cluster_records(clusters)[0]["tooltip"].endswith("在「区市」中选择后显示各小区")

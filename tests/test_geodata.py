@@ -172,3 +172,19 @@ def test_boundaries_geojson_is_plain_json(qingdao):
     assert gj["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
     json.dumps(gj)  # serialisable as is
     assert boundaries_geojson()["features"][0]["properties"]["name"] == "市南区"
+
+
+def test_city_boundaries_dissolve_each_citys_districts_into_one_outline():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from loaders.geodata import city_boundaries
+
+    districts = gpd.GeoDataFrame({"name": ["甲区", "乙区", "丙区", "无主区"]},
+                                 geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(5, 5, 6, 6), box(9, 9, 10, 10)],
+                                 crs=4326)
+    cities = city_boundaries(districts, {"甲区": "东市", "乙区": "东市", "丙区": "西市"})
+    outline = dict(zip(cities["name"], cities.geometry))
+    assert sorted(outline) == ["东市", "西市"]
+    assert outline["东市"].equals(box(0, 0, 2, 1)) and outline["西市"].equals(box(5, 5, 6, 6))
+    assert cities.crs.to_epsg() == 4326

@@ -352,3 +352,50 @@ def test_every_page_runs_at_province_level(province_store, page):
     at = open_app(page)
     assert any(c.value.startswith(f"数据截至2023年6月30日 · {'1' if page == 'views/district.py' else '4'}个区市台账")
                for c in at.caption) or page == "views/bigscreen.py"
+
+
+def test_the_province_map_outlines_and_names_its_cities_then_a_chosen_citys_districts(province_store):
+    import json
+
+    from figures.map import BOUNDARY_LAYER_ID, CITY_LAYER_ID, LABEL_LAYER_ID
+
+    def layers(at) -> dict:
+        spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+        return {layer["id"]: layer for layer in spec["layers"]}
+
+    at = open_app("views/map.py")
+    shown = layers(at)
+    cities = shown[CITY_LAYER_ID]["data"]["features"]
+    assert sorted(f["properties"]["name"] for f in cities) == ["烟台市", "青岛市"]
+    assert len(shown[BOUNDARY_LAYER_ID]["data"]["features"]) == 12          # the districts stay underneath
+    assert sorted(label["label"] for label in shown[LABEL_LAYER_ID]["data"]) == ["烟台市", "青岛市"]
+    at.multiselect(key="city").set_value(["烟台市"]).run()
+    assert_clean(at)
+    shown = layers(at)
+    assert CITY_LAYER_ID not in shown
+    assert {label["label"] for label in shown[LABEL_LAYER_ID]["data"]} >= {"芝罘区", "福山区"}
+
+
+PLACES = {"市北区": (120.37, 36.10), "市南区": (120.38, 36.07), "芝罘区": (121.35, 37.55), "福山区": (121.15, 37.45)}
+
+
+def test_zoomed_out_the_province_map_draws_one_circle_per_city(tmp_path, monkeypatch):
+    import json
+
+    from figures.map import CLUSTER_HINTS, CLUSTER_LAYER_ID
+    from loaders.report import LedgerResult
+    from loaders.store import LedgerStore
+    from ui import data
+
+    use_province(tmp_path, monkeypatch)
+    located = [{**row, "lon": PLACES[row["district"]][0], "lat": PLACES[row["district"]][1]} for row in ROWS]
+    store = LedgerStore(tmp_path / "province.sqlite")
+    store.import_result(LedgerResult(frame(located), pd.Timestamp(AS_OF).date(), "province.csv"))
+    monkeypatch.setenv("LEDGER_DB", str(store.path))
+    monkeypatch.setattr(data, "MAP_POINT_LIMIT", 1)     # a selection too large for points
+    at = open_app("views/map.py")
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    circles = next(layer for layer in spec["layers"] if layer["id"] == CLUSTER_LAYER_ID)["data"]
+    assert sorted(c["district"] for c in circles) == ["烟台市", "青岛市"]
+    assert all(c["tooltip"].endswith(CLUSTER_HINTS["city"]) for c in circles)
+    assert any("按城市汇总显示" in c.value and "「城市」" in c.value for c in at.caption)

@@ -135,6 +135,14 @@ def boundaries_geojson() -> dict:
     return to_geojson(boundaries())
 
 
+@st.cache_data(show_spinner=False)
+def city_outlines() -> dict:
+    """A province's city outlines (loaders.geodata.city_boundaries) as GeoJSON."""
+    from loaders.geodata import boundaries_geojson as to_geojson, city_boundaries
+
+    return to_geojson(city_boundaries(boundaries(), config.district_cities(config.hierarchy())))
+
+
 # ------------------------------------------------------------------------------------- metrics of the as-of state
 def progress(version: str, as_of: str, years: Years, districts: Names = (), by_city: bool = False) -> pd.DataFrame:
     """metrics.progress.district_progress of the as-of state (one row per district, official order); by_city
@@ -365,18 +373,22 @@ def map_counts(version: str, as_of: str, years: Years, districts: Names = (), gr
 @st.cache_data(show_spinner=False, max_entries=16)
 def map_deck(version: str, as_of: str, years: Years, districts: Names = (), groups: Names = (),
              map_districts: Names = (), classes: Names = (), bundles: Names = (), choropleth: bool = False,
-             theme: str = "light", view_px: tuple[int, int] = (1200, 720)):
+             theme: str = "light", view_px: tuple[int, int] = (1200, 720), by_city: bool = False):
     """figures.map.community_deck of the filtered communities over the district boundaries (cached: building
-    the point records is the slow part of a map page)."""
+    the point records is the slow part of a map page); by_city (a province's view of several cities): the
+    cities' outlines, names and start rates, and one circle per city when zoomed out."""
     from figures.map import community_deck, district_clusters
 
     frame = map_communities(version, as_of, years, districts, groups, map_districts, classes, bundles)
     frame = frame[frame["lon"].notna() & frame["lat"].notna()]
-    clusters = district_clusters(frame) if _clustered(len(frame), map_districts) else None
+    clusters = None
+    if _clustered(len(frame), map_districts):
+        cities = config.district_cities(config.hierarchy())
+        clusters = district_clusters(frame.assign(district=frame["district"].map(cities)) if by_city else frame)
     frame = frame.iloc[:0] if clusters is not None else _thinned(frame)
-    rates = progress(version, as_of, years, districts) if choropleth else None
+    rates = progress(version, as_of, years, districts, by_city) if choropleth else None
     deck = community_deck(frame, boundaries_geojson(), choropleth=rates, tile_url=config.tile_url(), theme=theme,
-                          view_px=view_px, clusters=clusters)
+                          view_px=view_px, clusters=clusters, city_outlines=city_outlines() if by_city else None)
     deck.to_json()   # serialised once, here: the cached copy every session gets carries its JSON
     return deck
 

@@ -36,7 +36,7 @@ def show_map(filters: Filters, *, key: str, theme: str, groups=(), map_districts
     """Draw the community map; returns the selected community id (or None). `width` is the narrowest the map's
     column is drawn at a 1600-pixel screen: the view is fitted into width × height, so nothing is cropped."""
     deck = data.map_deck(*filters.args, tuple(groups), tuple(map_districts), tuple(classes), tuple(bundles),
-                         choropleth, theme, (width, height))
+                         choropleth, theme, (width, height), filters.by_city)
     if selectable:
         event = st.pydeck_chart(deck, height=height, key=key, on_select="rerun", selection_mode="single-object")
     else:
@@ -47,10 +47,12 @@ def show_map(filters: Filters, *, key: str, theme: str, groups=(), map_districts
     return selected_community(event)
 
 
-def count_note(counts: dict) -> str:
-    """地图显示318个小区… : what the map draws of what the filters select."""
+def count_note(counts: dict, by_city: bool = False) -> str:
+    """地图显示318个小区… : what the map draws of what the filters select (by_city: a province's view, its circles
+    one per city)."""
+    unit = "城市" if by_city else "区市"
     if counts.get("clustered"):
-        note = f"符合条件{counts['located']:,}个小区，数量较多，按区市汇总显示（圆点越大小区越多，颜色为开工率）"
+        note = f"符合条件{counts['located']:,}个小区，数量较多，按{unit}汇总显示（圆点越大小区越多，颜色为开工率）"
     else:
         note = f"地图显示{counts['drawn']:,}个小区"
         if counts["drawn"] < counts["located"]:
@@ -58,7 +60,7 @@ def count_note(counts: dict) -> str:
     if counts["located"] < counts["selected"]:
         note += f"；另有{counts['selected'] - counts['located']:,}个小区台账未填坐标"
     if counts.get("clustered"):
-        return note + "。在上方「区市」中选择区市后显示各小区。"
+        return note + ("。在侧栏「城市」中选择城市后显示其各区市。" if by_city else "。在上方「区市」中选择区市后显示各小区。")
     return note + "。点击小区查看详情。"
 
 

@@ -20,7 +20,7 @@ bundles = c4.multiselect("打包项目", options["bundles"], key="map_bundle", p
 choropleth = c5.toggle("区市开工率图层", key="map_choropleth", persist_state="session")
 
 st.caption(maps.count_note(data.map_counts(*f.args, tuple(groups), tuple(map_districts), tuple(classes),
-                                           tuple(bundles))))
+                                           tuple(bundles)), f.by_city))
 
 map_column, detail_column = st.columns([3, 1], gap="medium")
 with map_column:
