@@ -419,6 +419,8 @@ def test_a_full_disk_on_the_server(pg_server, tmp_path):
 
 # ------------------------------------------------------------------------------------ same answers, both engines
 def assert_same_answers(lite, pg, dates):
+    from metrics.progress import district_progress_of_sums
+
     pd.testing.assert_frame_equal(lite.snapshots(include_inactive=True), pg.snapshots(include_inactive=True))
     assert lite.report_dates() == pg.report_dates()
     for as_of in dates:
@@ -426,6 +428,9 @@ def assert_same_answers(lite, pg, dates):
         pd.testing.assert_frame_equal(lite.selected_snapshots(as_of, batch_years=2022),
                                       pg.selected_snapshots(as_of, batch_years=2022))
         assert summary_as_of(lite, as_of) == summary_as_of(pg, as_of)
+        # last week's ranks on the overview come from these sums (metrics.progress.district_progress_of_sums)
+        pd.testing.assert_frame_equal(district_progress_of_sums(lite.snapshot_aggregates(as_of).picked),
+                                      district_progress_of_sums(pg.snapshot_aggregates(as_of).picked))
     pd.testing.assert_frame_equal(lite.totals_by_date(), pg.totals_by_date())
     pd.testing.assert_frame_equal(lite.totals_by_date(batch_years=[2021], districts=["市北区"]),
                                   pg.totals_by_date(batch_years=[2021], districts=["市北区"]))
