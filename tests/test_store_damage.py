@@ -102,23 +102,33 @@ def test_summary_and_import_exit_2_with_the_restore_advice(sample_db_copy, damag
     assert _digest(sample_db_copy) == before
 
 
-def test_the_dashboard_says_the_store_is_damaged_and_how_to_restore_it(sample_db_copy, damage_pages, monkeypatch):
+@pytest.fixture
+def dashboard_on(monkeypatch):
+    """The dashboard run once on a store file, with empty caches (and none left behind)."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    def run(path: Path) -> AppTest:
+        monkeypatch.setenv("LEDGER_DB", str(path))
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+        at.run()
+        return at
+
+    yield run
+    st.cache_resource.clear()
+
+
+def test_the_dashboard_says_the_store_is_damaged_and_how_to_restore_it(sample_db_copy, damage_pages, dashboard_on):
     from ui.layout import ERROR_MESSAGE
 
     damage_pages(sample_db_copy)
-    monkeypatch.setenv("LEDGER_DB", str(sample_db_copy))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
-    at.run()
+    at = dashboard_on(sample_db_copy)
     assert not at.exception
     shown = [e.value for e in at.error]
     assert shown == [damaged_message(sample_db_copy)]
     assert not any(text.startswith(ERROR_MESSAGE) for text in shown)
-    st.cache_resource.clear()
 
 
 def _overwrite_root_page(path: Path, table: str) -> None:
@@ -234,23 +244,15 @@ def test_a_large_store_that_opening_writes_to_is_checked_first(tmp_path, damage_
     assert _digest(path) == before
 
 
-def test_the_dashboard_on_a_large_damaged_store_says_so_on_its_next_rerun(tmp_path, damage_pages, monkeypatch,
+def test_the_dashboard_on_a_large_damaged_store_says_so_on_its_next_rerun(tmp_path, damage_pages, dashboard_on,
                                                                           every_file_is_large):
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
     from ui import data
 
     path = _store_of_many(tmp_path)
     damage_pages(path)
-    monkeypatch.setenv("LEDGER_DB", str(path))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
-    at.run()
+    at = dashboard_on(path)
     with pytest.raises(StoreDamaged):
         data.store().wait_for_check(timeout=60)
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == [damaged_message(path)]
-    st.cache_resource.clear()
