@@ -32,3 +32,15 @@ def test_each_district_by_batch_year():
     north = d[d["district"] == "市北区"]
     assert north["batch_year"].tolist() == ["2022", "合计"] and north["started"].tolist() == [1, 1]
     assert pd.isna(d[(d["district"] == "市南区") & (d["batch_year"] == "2022")]).empty
+
+
+def test_a_row_without_a_batch_year_counts_in_its_districts_total_only():
+    frame = _ledger()
+    frame.loc[1, "batch_year"] = pd.NA
+    d = programme_by_district(frame, "2022-05-31")
+    north = d[d["district"] == "市北区"]
+    assert north["batch_year"].tolist() == ["2022", "合计"]
+    assert north["planned"].tolist() == [1, 2] and north["started"].tolist() == [1, 1]
+    assert north["start_rate"].tolist() == [100.0, 50.0]
+    years = programme_by_year(frame, "2022-05-31")
+    assert years["batch_year"].tolist() == ["2022", "2023", "2024", "合计"] and years["planned"].tolist() == [1, 1, 1, 4]
