@@ -151,6 +151,14 @@ _OWN_TABLES_DDL = [
 _DDL += _OWN_TABLES_DDL
 
 
+def _table_names(con: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+# The tables a store made before the summary aggregates lacks (_add_aggregates)
+_AGGREGATE_TABLES = {"snapshot_statuses", "snapshot_bundles"}
+
+
 def _table_of(ddl: str) -> str:
     return ddl.split("EXISTS", 1)[1].split("(", 1)[0].strip()
 
@@ -425,7 +433,11 @@ class LedgerStore:
             self._checking.start()
             return
         _check_integrity(con, self.path)
-        if state is not None and state == _file_state(self.path):   # nobody wrote during the check
+        self._sound_since(state)
+
+    def _sound_since(self, state: tuple | None) -> None:
+        """The check that began at `state` passed: remember it unless somebody wrote during the check."""
+        if state is not None and state == _file_state(self.path):
             _SOUND_AT_OPEN.add(state)
 
     def _background_check(self, state: tuple | None) -> None:
@@ -445,8 +457,7 @@ class LedgerStore:
             else:   # not a verdict on the file (it was locked, say): the next process checks it again
                 log.warning("background quick_check of %s did not finish: %s", self.path, exc)
             return
-        if state is not None and state == _file_state(self.path):
-            _SOUND_AT_OPEN.add(state)
+        self._sound_since(state)
 
     def wait_for_check(self, timeout: float | None = None) -> None:
         """Wait for the background check (if one runs); raise StoreDamaged if it found damage."""
@@ -463,14 +474,14 @@ class LedgerStore:
         damaged file must be refused before any of it)."""
         if self._read_open is not None:
             return False
-        present = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        tables = {_table_of(ddl) for ddl in _OWN_TABLES_DDL} | {"snapshot_statuses", "snapshot_bundles"}
+        present = _table_names(con)
+        tables = {_table_of(ddl) for ddl in _OWN_TABLES_DDL} | _AGGREGATE_TABLES
         return con.execute("PRAGMA journal_mode").fetchone()[0] != "wal" or not tables <= present
 
     def _add_own_tables(self, con: sqlite3.Connection) -> None:
         """A store made before accounts and the audit log gets their tables; one that cannot be written reads
         them as empty (temporary stand-ins on each read connection)."""
-        present = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        present = _table_names(con)
         missing = [ddl for ddl in _OWN_TABLES_DDL if _table_of(ddl) not in present]
         if not missing:
             return
@@ -491,8 +502,8 @@ class LedgerStore:
     def _add_aggregates(self, con: sqlite3.Connection) -> None:
         """A store made before the summary aggregates gets them, computed once from its community rows (about a
         minute for a national history); one that cannot be written answers summaries from the rows."""
-        present = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        self._aggregates = {"snapshot_statuses", "snapshot_bundles"} <= present
+        present = _table_names(con)
+        self._aggregates = _AGGREGATE_TABLES <= present
         if self._aggregates or self._read_open is not None or self._own_tables_missing:
             return
         try:
