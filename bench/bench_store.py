@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from loaders import schema  # noqa: E402
 from cli.store import store_summary  # noqa: E402
 from loaders.store import _AGGREGATE_BACKFILL, COMMUNITY_COLUMNS, TOTAL_COLUMNS, LedgerStore  # noqa: E402
+from loaders.store_common import FRAME_COLUMNS, _frame_from_rows, _no_gc, frame_blobs  # noqa: E402
 
 QINGDAO = ["市南区", "市北区", "黄岛区", "崂山区", "李沧区", "城阳区", "即墨区", "胶州市", "平度市", "莱西市"]
 PROVINCES = ["北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省", "上海市", "江苏省",
@@ -186,6 +187,15 @@ def generate(path: Path, *, communities: int, weeks: int, districts: list[str], 
         FROM communities GROUP BY snapshot_id""")
     for sql in _AGGREGATE_BACKFILL:   # the summary aggregates, as a store made before them gets them
         con.execute(sql)
+    # each snapshot's columnar frame, as import_result writes it: one week of rows at a time
+    for w in range(weeks):
+        with _no_gc():
+            rows = con.execute(f"SELECT {', '.join(FRAME_COLUMNS)} FROM communities WHERE snapshot_id BETWEEN ? AND ? "
+                               "ORDER BY snapshot_id, rowid", (w * K + 1, w * K + K)).fetchall()
+            bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
+            blobs = frame_blobs(_frame_from_rows(rows, FRAME_COLUMNS), zip(bounds[:-1], bounds[1:]))
+        con.executemany("INSERT INTO snapshot_frames (snapshot_id, frame) VALUES (?, ?)",
+                        ((w * K + k + 1, blob) for k, blob in enumerate(blobs)))
     con.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'")
     con.execute("COMMIT")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -39,8 +39,8 @@ from loaders.store_common import (
     BUNDLE_BLANKS, COMMUNITY_COLUMNS, TOTAL_COLUMNS, ImportOutcome, StoredSnapshot, StoreError, StoreUnavailable,
     _in_official_order, _names, _no_gc, _now, _to_date, _totals, _years, SnapshotAggregates, already_current,
     duplicate_snapshot,
-    history_frame, ledger_columns, ledger_frame, no_such_snapshot, prepare_import, selected_frame, snapshots_frame,
-    totals_frame)
+    history_frame, ledger_columns, ledger_frame, no_such_snapshot, per_row_frame, prepare_import, selected_frame,
+    snapshots_frame, totals_frame)
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +167,14 @@ MIGRATIONS.append((4, [
        SELECT snapshot_id, coalesce(node_reached, 0), status, count(*) FROM communities GROUP BY 1, 2, 3""",
     f"""INSERT INTO snapshot_bundles (snapshot_id, bundle)
        SELECT DISTINCT snapshot_id, {_TRIMMED_BUNDLE} FROM communities WHERE {_TRIMMED_BUNDLE} <> ''""",
+]))
+# Each snapshot's rows as one columnar frame (as loaders.store's snapshot_frames): written with the snapshot by
+# import_result; a snapshot stored before them is read from its rows.
+MIGRATIONS.append((5, [
+    """CREATE TABLE snapshot_frames (
+        snapshot_id bigint PRIMARY KEY REFERENCES snapshots (id),
+        frame bytea NOT NULL
+    )""",
 ]))
 MIGRATIONS.sort()
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -396,6 +404,7 @@ class PgLedgerStore:
         `on_write(con, outcome)` as LedgerStore's: inside the transaction, with ? parameters."""
         prep = prepare_import(result, dates_as_days=False)
         report_date, iso, arrays = prep.report_date, prep.iso, prep.arrays
+        frames = prep.frames()    # encoded before the write transaction, which they would only lengthen
         stamp = _now()
         keys = [key for key, _, _ in prep.parts]
         with self._write("import") as con:
@@ -446,6 +455,9 @@ class PgLedgerStore:
                 for snap, names in zip(stored, prep.bundles):
                     for name in names:
                         copy.write_row((snap.snapshot_id, name))
+            with con.cursor() as cur, cur.copy("COPY snapshot_frames (snapshot_id, frame) FROM STDIN") as copy:
+                for snap, frame in zip(stored, frames):
+                    copy.write_row((snap.snapshot_id, frame))
             outcome = ImportOutcome(import_id, prep.source_name, report_date, prep.sha256, stored,
                                     (int(same[0]), str(same[1])) if same else None)
             if on_write is not None:
@@ -560,27 +572,28 @@ class PgLedgerStore:
         then file order. A snapshot never changes once written, so the rows read after the selection are the
         selected snapshots' whatever commits in between."""
         _, per_row = ledger_columns(columns)
-        rows: list[tuple] = []
+        frame = None
         with self._read() as con, _no_gc():
             picked = self._picked(con, as_of, batch_years, districts)
-            counts = [int(p[4]) for p in picked]
-            if per_row and picked:
-                # in id order the primary key's index range gives the rows without a sort; the blocks are then
-                # put in official order (every snapshot's row count is known)
-                by_id = sorted(range(len(picked)), key=lambda i: picked[i][0])
-                with con.cursor(binary=True) as cur:
-                    fetched = cur.execute(
-                        f"SELECT {_select_list(per_row)} FROM communities c WHERE c.snapshot_id = ANY(%s) "
-                        f"ORDER BY c.snapshot_id, c.row_no", ([picked[i][0] for i in by_id],)).fetchall()
-                start = {}
-                at = 0
-                for i in by_id:
-                    start[i] = at
-                    at += counts[i]
-                for i in range(len(picked)):
-                    rows.extend(fetched[start[i]:start[i] + counts[i]])
-                del fetched
-        return ledger_frame(rows, picked, counts, columns)
+            ids = [p[0] for p in picked]
+            if per_row:
+                frames = dict(con.execute("SELECT snapshot_id, frame FROM snapshot_frames WHERE snapshot_id = ANY(%s)",
+                                          (ids,)).fetchall()) if ids else {}
+                rows: dict[int, list[tuple]] = {}
+                missing = sorted((p[0], int(p[4])) for p in picked if p[0] not in frames)
+                if missing:
+                    # snapshots stored before the frames: in id order the primary key's index range gives their
+                    # rows without a sort, and every snapshot's row count is known
+                    with con.cursor(binary=True) as cur:
+                        fetched = cur.execute(
+                            f"SELECT {_select_list(per_row)} FROM communities c WHERE c.snapshot_id = ANY(%s) "
+                            f"ORDER BY c.snapshot_id, c.row_no", ([i for i, _ in missing],)).fetchall()
+                    at = 0
+                    for snapshot_id, count in missing:
+                        rows[snapshot_id] = fetched[at:at + count]
+                        at += count
+                frame = per_row_frame([bytes(frames[i]) if i in frames else rows[i] for i in ids], ids, per_row)
+        return ledger_frame(frame, picked, [int(p[4]) for p in picked], columns)
 
     def totals_by_date(self, batch_years=None, districts=None) -> pd.DataFrame:
         """As LedgerStore.totals_by_date (reads only the per-snapshot totals)."""
@@ -661,6 +674,7 @@ def copy_from_sqlite(source, target: PgLedgerStore) -> int:
             "snapshot_totals": f"snapshot_id, {', '.join(TOTAL_COLUMNS)}",
             "snapshot_statuses": "snapshot_id, node_reached, status, communities",
             "snapshot_bundles": "snapshot_id, bundle",
+            "snapshot_frames": "snapshot_id, frame",
             "accounts": "login, role, districts, password_hash, active, demo, failed_logins, locked_until, "
                         "created_at, updated_at",
             "audit_log": 'id, "time", "user", role, districts, action, outcome, reason, file_name, file_sha256, '

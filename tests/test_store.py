@@ -580,3 +580,89 @@ def test_a_headline_from_the_kept_sums_equals_the_headline_of_the_rows(store):
     assert from_sums == from_rows
     assert from_sums.new_started == 1 and from_sums.report_date == pd.Timestamp("2022-03-11")
     assert from_sums.last_year_completed_investment_wan is None
+
+
+# ------------------------------------------------------------------ each snapshot's columnar frame beside its rows
+def _varied_history(store):
+    """Values of every family, with gaps: text with markup and newlines, missing numbers and dates."""
+    store.import_result(ledger(date(2022, 3, 4),
+                               community("F1", node=3, households=None, bundle="包<1>", street="台东\n一路",
+                                         plan_start=pd.Timestamp("2022-05-01"), lon=120.38, lat=36.07),
+                               community("F2", node=6, elevators=2, planned=None, responsible="**王工**",
+                                         actual_start=pd.Timestamp("2022-02-28")),
+                               community("F3", district="市南区", node=0, built_year=1988),
+                               community("F4", batch=2021, node=8, completed=300.0, source_row=17)))
+    store.import_result(week2())
+
+
+FRAME_CASES = [{}, {"as_of": date(2022, 3, 4)}, {"batch_years": [2021]}, {"districts": ["市南区"]},
+               {"as_of": date(2022, 1, 1)}, {"columns": ["node_reached", "households", "name", "district"]},
+               {"columns": ["district", "batch_year"]}]
+
+
+def _drop_frames(store, keep_every_other: bool) -> None:
+    with store.transaction(write=True, tables=("snapshot_frames",)) as con:
+        ids = [r[0] for r in con.execute("SELECT snapshot_id FROM snapshot_frames ORDER BY 1").fetchall()]
+        assert len(ids) == len(store.snapshots())         # one frame per snapshot, written with it
+        for snapshot_id in ids[::2] if keep_every_other else ids:
+            con.execute("DELETE FROM snapshot_frames WHERE snapshot_id = ?", (snapshot_id,))
+
+
+@pytest.mark.parametrize("keep_every_other", [False, True], ids=["rows only", "frames and rows"])
+def test_the_stored_frames_read_back_as_the_rows(store, keep_every_other):
+    _varied_history(store)
+    from_frames = [store.ledger_as_of(**case) for case in FRAME_CASES]
+    first_week = from_frames[1]
+    assert first_week.loc[first_week["community_id"] == "F1", "street"].tolist() == ["台东\n一路"]
+    assert first_week["households"].isna().sum() == 1 and str(first_week["households"].dtype) == "Int64"
+    _drop_frames(store, keep_every_other)      # a store whose snapshots came before the frames, or some of them
+    for case, expected in zip(FRAME_CASES, from_frames):
+        pd.testing.assert_frame_equal(store.ledger_as_of(**case), expected)
+
+
+def test_a_damaged_frame_is_reported_never_read_as_data(store):
+    from loaders.store_common import FrameUnreadable
+
+    _varied_history(store)
+    with store.transaction(write=True, tables=("snapshot_frames",)) as con:
+        snapshot_id = con.execute("SELECT MIN(snapshot_id) FROM snapshot_frames").fetchone()[0]
+        frame = con.execute("SELECT frame FROM snapshot_frames WHERE snapshot_id = ?", (snapshot_id,)).fetchone()[0]
+        con.execute("UPDATE snapshot_frames SET frame = ? WHERE snapshot_id = ?",
+                    (bytes(frame[:8]) + b"\x00" * (len(frame) - 8), snapshot_id))
+    with pytest.raises(FrameUnreadable, match=f"快照#{snapshot_id}保存的数据无法读出.*数据库可能已损坏"):
+        store.ledger_as_of()
+
+
+def _drop_frames_table(path) -> None:
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE snapshot_frames")
+    con.commit()
+    con.close()
+
+
+@SQLITE_ONLY
+def test_a_store_made_before_the_frames_reads_its_rows_and_stores_frames_from_then_on(store):
+    _varied_history(store)
+    expected = store.ledger_as_of()
+    _drop_frames_table(store.path)
+    again = LedgerStore(store.path)
+    pd.testing.assert_frame_equal(again.ledger_as_of(), expected)
+    again.import_result(ledger(date(2022, 3, 18), community("SB1", node=7)))
+    con = sqlite3.connect(store.path)
+    assert con.execute("SELECT COUNT(*) FROM snapshot_frames").fetchone()[0] == 1   # the new snapshot's
+    con.close()
+    now = again.ledger_as_of()
+    assert sorted(zip(now["community_id"], now["node_reached"])) == [("F4", 8), ("SB1", 7), ("SN1", 2)]
+
+
+@SQLITE_ONLY
+def test_a_read_only_store_made_before_the_frames_reads_its_rows(store, monkeypatch):
+    _varied_history(store)
+    expected = store.ledger_as_of()
+    _drop_frames_table(store.path)
+    before = store.path.read_bytes()
+    # as SQLite opens a file without write permission (chmod cannot make one for root, who runs these tests)
+    connect = LedgerStore._connect
+    monkeypatch.setattr(LedgerStore, "_connect", lambda self, uri_params=None: connect(self, uri_params or "mode=ro"))
+    pd.testing.assert_frame_equal(LedgerStore(store.path).ledger_as_of(), expected)
+    assert store.path.read_bytes() == before

@@ -43,7 +43,7 @@ def test_schema_version_is_recorded_and_reopening_changes_nothing(pg_store, pg_u
     before = stored_state(pg_store)
     with pg_store._read() as con:
         versions = con.execute(f"SELECT version FROM {SCHEMA}.schema_version").fetchall()
-    assert versions == [(1,), (2,), (4,)] and SCHEMA_VERSION == 4
+    assert versions == [(1,), (2,), (4,), (5,)] and SCHEMA_VERSION == 5
     with PgLedgerStore(pg_url) as again:
         assert again.version() == pg_store.version()
         assert again.report_dates() == [date(2022, 3, 4)]
@@ -56,11 +56,11 @@ def test_a_store_of_schema_version_1_gets_accounts_and_the_audit_log_and_keeps_i
 
     pg_store.import_result(week1())
     summary_before = summary_as_of(pg_store)
+    ledger_before = pg_store.ledger_as_of()
     with pg_server.admin(pg_url.rsplit("/", 1)[1]) as con:   # as the product before accounts left it
         con.execute(f"DROP TABLE {SCHEMA}.accounts, {SCHEMA}.audit_log, {SCHEMA}.snapshot_statuses, "
-                    f"{SCHEMA}.snapshot_bundles")
-        con.execute(f"DELETE FROM {SCHEMA}.schema_version WHERE version IN (2, 4)")
-    ledger_before = pg_store.ledger_as_of()
+                    f"{SCHEMA}.snapshot_bundles, {SCHEMA}.snapshot_frames")
+        con.execute(f"DELETE FROM {SCHEMA}.schema_version WHERE version IN (2, 4, 5)")
     with PgLedgerStore(pg_url) as again:
         assert accounts.list_accounts(again) == [] and audit.entries(again) == []
         accounts.create_account(again, accounts.operator(), "chief", "city", (), "long-enough-1")
@@ -69,7 +69,7 @@ def test_a_store_of_schema_version_1_gets_accounts_and_the_audit_log_and_keeps_i
         pd.testing.assert_frame_equal(again.ledger_as_of(), ledger_before)
         with again._read() as con:
             assert con.execute(f"SELECT version FROM {SCHEMA}.schema_version ORDER BY 1").fetchall() == [
-                (1,), (2,), (4,)]
+                (1,), (2,), (4,), (5,)]
         assert summary_as_of(again) == summary_before   # the aggregates computed from the rows (migration 4)
 
 
