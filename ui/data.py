@@ -320,14 +320,16 @@ def map_options(version: str, as_of: str, years: Years, districts: Names = ()) -
             "bundles": _unique_text(frame["bundle"])}
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
 def map_communities(version: str, as_of: str, years: Years, districts: Names = (), groups: Names = (),
                     map_districts: Names = (), classes: Names = (), bundles: Names = ()) -> pd.DataFrame:
     """The communities the map shows: the as-of state narrowed by status group, district, renovation class and
-    bundle (an empty choice means all)."""
+    bundle (an empty choice means all). Not cached itself: its callers keep only what they make of it, and a
+    second cached copy of the as-of state (280,000 rows, nothing chosen) cost more to pickle than to select."""
     from metrics.status import status_group
 
     frame = ledger(version, as_of, years, districts)
+    if not (groups or map_districts or classes or bundles):
+        return frame
     keep = pd.Series(True, index=frame.index)
     if groups:
         keep &= status_group(frame["node_reached"]).astype(str).isin(groups)
