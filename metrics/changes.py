@@ -8,6 +8,7 @@ that did not move (within float noise) is 持平.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from loaders.schema import COMPLETED_NODE, STARTED_NODE
@@ -71,11 +72,12 @@ def crossed(now: pd.DataFrame, before: pd.DataFrame | None, node: int) -> pd.Dat
     order of `now`: columns COMMUNITY_COLUMNS."""
     if now is None or len(now) == 0:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in COMMUNITY_COLUMNS})
+    past = np.zeros(len(now))
     if before is not None and len(before):
-        earlier = dict(zip(before["community_id"].astype(str), _node(before)))
-    else:
-        earlier = {}
-    past = now["community_id"].astype(str).map(earlier).fillna(0).to_numpy()
+        ids = before["community_id"].astype(str)
+        last = ~ids.duplicated(keep="last").to_numpy()   # an id listed twice: its last row counts
+        at = pd.Index(ids.to_numpy()[last]).get_indexer(now["community_id"].astype(str).to_numpy())
+        past = np.where(at >= 0, _node(before).to_numpy()[last][at], 0)
     mask = (_node(now).to_numpy() >= node) & (past < node)
     return now.loc[mask, [c for c in COMMUNITY_COLUMNS if c in now.columns]].reset_index(drop=True)
 

@@ -41,6 +41,8 @@ def _week(nodes: dict[str, int], district: str = "市北区"):
 
 
 def test_started_and_completed_this_week_are_the_communities_that_crossed_the_node():
+    import pandas as pd
+
     from metrics.changes import completed_this_week, started_this_week
 
     before = _week({"A": 5, "B": 6, "C": 2})
@@ -48,6 +50,10 @@ def test_started_and_completed_this_week_are_the_communities_that_crossed_the_no
     assert started_this_week(now, before)["community_id"].tolist() == ["A", "D"]
     assert completed_this_week(now, before)["community_id"].tolist() == ["B"]
     assert started_this_week(now, None)["community_id"].tolist() == ["A", "B", "D"]
+    # an id listed twice a week before (two batches): its last row is the one compared
+    twice = pd.concat([_week({"A": 6}), _week({"A": 2})], ignore_index=True)
+    assert started_this_week(_week({"A": 6}), twice)["community_id"].tolist() == ["A"]
+    assert started_this_week(_week({"A": 6}), twice.iloc[::-1])["community_id"].tolist() == []
 
 
 def test_newly_overdue_nodes_lights_and_movers():

@@ -305,19 +305,24 @@ def figure(kind: str, version: str, as_of: str, years: Years, districts: Names =
 
 # ------------------------------------------------------------------------------------------------------ map
 def _unique_text(series: pd.Series) -> list[str]:
-    return sorted(str(v) for v in series.dropna().unique() if str(v).strip())
+    values = pd.Series(series.dropna().unique()).astype(str)
+    return sorted(values[values.str.strip() != ""])
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def districts_in_state(version: str, as_of: str, years: Years, districts: Names = ()) -> list[str]:
+    """The districts the as-of state has a ledger of, in official order (configured districts first), read from
+    the snapshots chosen: no community row."""
+    picked = store().selected_snapshots(as_of, list(years), _districts_arg(districts))
+    return list(dict.fromkeys(picked["district"].astype(str)))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def map_options(version: str, as_of: str, years: Years, districts: Names = ()) -> dict[str, list[str]]:
     """Choices of the map's own filters, from the as-of state: districts, renovation classes, bundles."""
-    from metrics.progress import official_order
-
     frame = ledger(version, as_of, years, districts)
-    present = set(_unique_text(frame["district"]))
-    ordered = [d for d in official_order() if d in present] + sorted(present - set(official_order()))
-    return {"districts": ordered, "classes": _unique_text(frame["renovation_class"]),
-            "bundles": _unique_text(frame["bundle"])}
+    return {"districts": districts_in_state(version, as_of, years, districts),
+            "classes": _unique_text(frame["renovation_class"]), "bundles": _unique_text(frame["bundle"])}
 
 
 def map_communities(version: str, as_of: str, years: Years, districts: Names = (), groups: Names = (),

@@ -20,7 +20,7 @@ if f is None:
     st.info(layout.EMPTY_STORE)
     st.stop()
 theme = layout.figure_theme()
-names = data.map_options(*f.args)["districts"]
+names = data.districts_in_state(*f.args)
 
 
 @st.fragment(run_every=POLL_SECONDS)

@@ -9,7 +9,7 @@ from ui.cards import changes_note, overview_cards, show_cards
 
 f = layout.page_header("区市 · 分区调度", caption=False)
 theme = layout.figure_theme()
-names = data.map_options(*f.args)["districts"]
+names = data.districts_in_state(*f.args)
 if not names:
     st.info("所选条件下没有区市台账。")
     st.stop()
