@@ -416,7 +416,9 @@ def per_row_frame(parts: list[bytes | list[tuple]], snapshot_ids: list[int], per
     # national bench's 217 frames on two cores)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         tables = list(pool.map(table, parts, snapshot_ids))
-    frame = pa.concat_tables(tables).to_pandas(
+    # one chunk per column: pandas combines a text column's chunks again whenever it is pickled (st.cache_data
+    # does on every store) and every filter of it works chunk by chunk
+    frame = pa.concat_tables(tables).combine_chunks().to_pandas(
         types_mapper={pa.large_string(): pd.StringDtype(), pa.int64(): pd.Int64Dtype()}.get)
     for col in per_row:
         if schema.COLUMNS[col] == "int64":    # Arrow's int64 came back as Int64, the canonical int64 has no gaps

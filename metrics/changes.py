@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from loaders.schema import COMPLETED_NODE, STARTED_NODE
 from metrics.numbers import MISSING, fmt_number, fmt_yi, is_missing
@@ -74,10 +76,12 @@ def crossed(now: pd.DataFrame, before: pd.DataFrame | None, node: int) -> pd.Dat
         return pd.DataFrame({c: pd.Series(dtype="string") for c in COMMUNITY_COLUMNS})
     past = np.zeros(len(now))
     if before is not None and len(before):
-        ids = before["community_id"].astype(str)
-        last = ~ids.duplicated(keep="last").to_numpy()   # an id listed twice: its last row counts
-        at = pd.Index(ids.to_numpy()[last]).get_indexer(now["community_id"].astype(str).to_numpy())
-        past = np.where(at >= 0, _node(before).to_numpy()[last][at], 0)
+        # each id's row a week before, looked up in Arrow's hash table; reversed, so that an id listed twice
+        # (two batches) is found at its last row
+        earlier = pa.array(before["community_id"].astype("string").array)[::-1]
+        at = pc.fill_null(pc.index_in(pa.array(now["community_id"].astype("string").array), value_set=earlier), -1)
+        at = at.to_numpy()
+        past = np.where(at >= 0, _node(before).to_numpy()[::-1][at], 0)
     mask = (_node(now).to_numpy() >= node) & (past < node)
     return now.loc[mask, [c for c in COMMUNITY_COLUMNS if c in now.columns]].reset_index(drop=True)
 
