@@ -500,14 +500,17 @@ def week_changes(version: str, as_of: str, years: Years, districts: Names, befor
     """metrics.changes between the as-of state at `before` and at `as_of`: started and completed in between,
     newly overdue nodes, every district before and now (district_movers)."""
     from metrics import changes
+    from metrics.alerts import node_alerts
+    from metrics.progress import district_progress
 
+    # the state at `before` is only this comparison's: its figures are made here from one read of it, where
+    # progress() and alerts() would each unpickle it again and keep a copy of what they make
     now_frame, before_frame = ledger(version, as_of, years, districts), ledger(version, before, years, districts)
     movers = changes.district_movers(progress(version, as_of, years, districts),
-                                     progress(version, before, years, districts))
+                                     district_progress(before_frame, before))
     return {"started": changes.started_this_week(now_frame, before_frame),
             "completed": changes.completed_this_week(now_frame, before_frame),
-            "overdue": changes.newly_overdue(alerts(version, as_of, years, districts),
-                                             alerts(version, before, years, districts)),
+            "overdue": changes.newly_overdue(alerts(version, as_of, years, districts), node_alerts(before_frame, before)),
             "movers": movers, "lights": changes.light_changes(movers)}
 
 
