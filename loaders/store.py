@@ -724,7 +724,8 @@ class LedgerStore:
             if per_row:
                 parts = []
                 for snapshot_id in ids:
-                    stored = con.execute("SELECT frame FROM snapshot_frames WHERE snapshot_id = ?",
+                    # as bytes whatever an edit of the file put there (text that is not UTF-8 would stop the read)
+                    stored = con.execute("SELECT CAST(frame AS BLOB) FROM snapshot_frames WHERE snapshot_id = ?",
                                          (snapshot_id,)).fetchone()
                     # the rows: an index range, already in file order
                     parts.append(stored[0] if stored else con.execute(query, (snapshot_id,)).fetchall())

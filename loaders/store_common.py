@@ -392,7 +392,7 @@ def _blob_table(blob: bytes, snapshot_id: int, per_row: list[str]) -> pa.Table:
         raw = pa.Codec(_FRAME_CODEC).decompress(blob[8:], int.from_bytes(blob[:8], "little"))
         batch = pa.ipc.read_record_batch(raw, FRAME_SCHEMA)
         batch.validate(full=True)
-    except (pa.ArrowException, OSError, ValueError) as exc:
+    except (pa.ArrowException, OSError) as exc:
         raise FrameUnreadable(f"快照#{snapshot_id}保存的数据无法读出（{type(exc).__name__}），数据库可能已损坏；"
                               "请用最近一次备份的数据库文件替换后重新打开。") from exc
     return pa.Table.from_batches([batch]).select(per_row)
@@ -404,11 +404,11 @@ def _frame_schema(per_row: list[str]) -> pa.Schema:
 
 def per_row_frame(parts: list[bytes | list[tuple]], snapshot_ids: list[int], per_row: list[str]) -> pd.DataFrame:
     """The columns `per_row` of the picked snapshots, one after another: `parts[i]` is snapshot i's stored frame
-    (bytes) or, for a snapshot stored before those frames, its rows as read."""
-    if not any(isinstance(p, bytes) for p in parts):
+    (bytes) or, for a snapshot stored before those frames, its rows as read (a list)."""
+    if all(isinstance(p, list) for p in parts):
         return _frame_from_rows([row for p in parts for row in p], per_row)
     def table(part, snapshot_id):
-        if isinstance(part, bytes):
+        if not isinstance(part, list):
             return _blob_table(part, snapshot_id, per_row)
         return pa.Table.from_pandas(_frame_from_rows(part, per_row), schema=_frame_schema(per_row), preserve_index=False)
 

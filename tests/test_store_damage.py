@@ -256,3 +256,19 @@ def test_the_dashboard_on_a_large_damaged_store_says_so_on_its_next_rerun(tmp_pa
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == [damaged_message(path)]
+
+
+def test_a_frame_that_cannot_be_decoded_shows_its_message_on_the_page_never_data(sample_db_copy, dashboard_on):
+    # the bytes of a stored frame changed (a disk error SQLite's checks cannot see, or a hand edit): the page says
+    # so in Chinese and draws nothing from it
+    con = sqlite3.connect(sample_db_copy)
+    snapshot_id = con.execute("SELECT MAX(snapshot_id) FROM snapshot_frames").fetchone()[0]
+    con.execute("UPDATE snapshot_frames SET frame = substr(frame, 1, 20) || zeroblob(100) WHERE snapshot_id = ?",
+                (snapshot_id,))
+    con.commit()
+    con.close()
+    at = dashboard_on(sample_db_copy)
+    assert not at.exception
+    shown = [e.value for e in at.error]
+    assert len(shown) == 1 and shown[0].startswith(f"快照#{snapshot_id}保存的数据无法读出")
+    assert not at.get("plotly_chart") and not at.get("deck_gl_json_chart")
