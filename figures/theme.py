@@ -66,7 +66,12 @@ def palette(theme: str = "light") -> dict:
 
 
 def template_name(theme: str = "light") -> str:
-    return f"ledger_{check_theme(theme)}"
+    """The plotly template of a theme, registered on first use (plotly reads its base template from disk: a
+    visitor who never switches to the dark theme does not wait for it)."""
+    name = f"ledger_{check_theme(theme)}"
+    if name not in pio.templates:
+        pio.templates[name] = _build_template(check_theme(theme))
+    return name
 
 
 def _build_template(theme: str) -> go.layout.Template:
@@ -90,10 +95,6 @@ def _build_template(theme: str) -> go.layout.Template:
     t.layout.margin = dict(l=70, r=40, t=90, b=60)
     t.layout.separators = ".,"   # decimal point, thousands comma
     return t
-
-
-for _theme in THEMES:
-    pio.templates[template_name(_theme)] = _build_template(_theme)
 
 
 def apply_theme(fig: go.Figure, theme: str = "light", title: str | None = None) -> go.Figure:
