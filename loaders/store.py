@@ -720,16 +720,15 @@ class LedgerStore:
         frame = None
         with self._read() as con, _no_gc():
             picked = _in_official_order(con.execute(sel, params).fetchall())
-            ids = [p[0] for p in picked]
             if per_row:
                 parts = []
-                for snapshot_id in ids:
+                for snapshot_id, *_ in picked:
                     # as bytes whatever an edit of the file put there (text that is not UTF-8 would stop the read)
                     stored = con.execute("SELECT CAST(frame AS BLOB) FROM snapshot_frames WHERE snapshot_id = ?",
                                          (snapshot_id,)).fetchone()
                     # the rows: an index range, already in file order
                     parts.append(stored[0] if stored else con.execute(query, (snapshot_id,)).fetchall())
-                frame = per_row_frame(parts, ids, per_row)
+                frame = per_row_frame(parts, [(p[0], int(p[4])) for p in picked], per_row)
         return ledger_frame(frame, picked, [int(p[4]) for p in picked], columns)
 
     def snapshot_aggregates(self, as_of=None, batch_years=None, districts=None) -> SnapshotAggregates | None:

@@ -666,3 +666,17 @@ def test_a_read_only_store_made_before_the_frames_reads_its_rows(store, monkeypa
     monkeypatch.setattr(LedgerStore, "_connect", lambda self, uri_params=None: connect(self, uri_params or "mode=ro"))
     pd.testing.assert_frame_equal(LedgerStore(store.path).ledger_as_of(), expected)
     assert store.path.read_bytes() == before
+
+
+def test_another_snapshots_frame_is_refused_never_shown_as_this_ones_rows(store):
+    from loaders.store_common import FrameUnreadable
+
+    _varied_history(store)
+    sizes = store.snapshots()[["snapshot_id", "rows"]].sort_values("rows")
+    small, large = int(sizes["snapshot_id"].iloc[0]), int(sizes["snapshot_id"].iloc[-1])
+    assert sizes["rows"].iloc[0] != sizes["rows"].iloc[-1]
+    with store.transaction(write=True, tables=("snapshot_frames",)) as con:
+        frame = con.execute("SELECT frame FROM snapshot_frames WHERE snapshot_id = ?", (large,)).fetchone()[0]
+        con.execute("UPDATE snapshot_frames SET frame = ? WHERE snapshot_id = ?", (bytes(frame), small))
+    with pytest.raises(FrameUnreadable, match=f"快照#{small}保存的数据无法读出"):
+        store.ledger_as_of(as_of=store.snapshots().set_index("snapshot_id").loc[small, "report_date"])
