@@ -188,11 +188,11 @@ def generate(path: Path, *, communities: int, weeks: int, districts: list[str], 
     for sql in _AGGREGATE_BACKFILL:   # the summary aggregates, as a store made before them gets them
         con.execute(sql)
     # each snapshot's columnar frame, as import_result writes it: one week of rows at a time
+    bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()      # every week has the same snapshots
     for w in range(weeks):
         with _no_gc():
             rows = con.execute(f"SELECT {', '.join(FRAME_COLUMNS)} FROM communities WHERE snapshot_id BETWEEN ? AND ? "
                                "ORDER BY snapshot_id, rowid", (w * K + 1, w * K + K)).fetchall()
-            bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
             blobs = frame_blobs(_frame_from_rows(rows, FRAME_COLUMNS), zip(bounds[:-1], bounds[1:]))
         con.executemany("INSERT INTO snapshot_frames (snapshot_id, frame) VALUES (?, ?)",
                         ((w * K + k + 1, blob) for k, blob in enumerate(blobs)))

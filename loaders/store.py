@@ -119,7 +119,7 @@ _AGGREGATE_BACKFILL = [
 _DDL += _AGGREGATE_DDL
 # Tables made with the store and added, empty, to a store made before them, so that no query meets a missing table
 # on either engine (PostgreSQL: store_pg.MIGRATIONS): loaders.accounts' and loaders.audit's, and each snapshot's
-# rows as one columnar frame (store_common.frame_blob; a snapshot stored before them is read from its rows).
+# rows as one columnar frame (store_common.frame_blobs; a snapshot stored before them is read from its rows).
 _OWN_TABLES_DDL = [
     """CREATE TABLE IF NOT EXISTS snapshot_frames (
         snapshot_id INTEGER PRIMARY KEY REFERENCES snapshots(id),
@@ -728,8 +728,8 @@ class LedgerStore:
                                          (snapshot_id,)).fetchone()
                     # the rows: an index range, already in file order
                     parts.append(stored[0] if stored else con.execute(query, (snapshot_id,)).fetchall())
-                frame = per_row_frame(parts, [(p[0], int(p[4])) for p in picked], per_row)
-        return ledger_frame(frame, picked, [int(p[4]) for p in picked], columns)
+                frame = per_row_frame(parts, picked, per_row)
+        return ledger_frame(frame, picked, columns)
 
     def snapshot_aggregates(self, as_of=None, batch_years=None, districts=None) -> SnapshotAggregates | None:
         """The aggregates kept with the snapshots ledger_as_of(as_of, batch_years, districts) would read (no

@@ -387,8 +387,8 @@ def frame_blobs(frame: pd.DataFrame, parts: Iterable[tuple[int, int]]) -> list[b
     return blobs
 
 
-def _blob_table(blob: bytes, snapshot: tuple[int, int], per_row: list[str]) -> pa.Table:
-    snapshot_id, rows = snapshot
+def _blob_table(blob: bytes, snapshot: tuple, per_row: list[str]) -> pa.Table:
+    snapshot_id, rows = snapshot[0], int(snapshot[4])
     try:
         raw = pa.Codec(_FRAME_CODEC).decompress(blob[8:], int.from_bytes(blob[:8], "little"))
         batch = pa.ipc.read_record_batch(raw, FRAME_SCHEMA)
@@ -405,11 +405,10 @@ def _frame_schema(per_row: list[str]) -> pa.Schema:
     return pa.schema([FRAME_SCHEMA.field(c) for c in per_row])
 
 
-def per_row_frame(parts: list[bytes | list[tuple]], snapshots: list[tuple[int, int]], per_row: list[str]
-                  ) -> pd.DataFrame:
-    """The columns `per_row` of the picked snapshots, one after another: `parts[i]` is the stored frame (bytes)
-    of snapshot i, `snapshots[i]` its (id, rows), or, for a snapshot stored before those frames, its rows as read
-    (a list)."""
+def per_row_frame(parts: list[bytes | list[tuple]], picked: list[tuple], per_row: list[str]) -> pd.DataFrame:
+    """The columns `per_row` of the picked snapshots (id, district, batch_year, report_date, rows), one after
+    another: `parts[i]` is snapshot i's stored frame (bytes) or, for a snapshot stored before those frames, its
+    rows as read (a list)."""
     if all(isinstance(p, list) for p in parts):
         return _frame_from_rows([row for p in parts for row in p], per_row)
 
@@ -421,7 +420,7 @@ def per_row_frame(parts: list[bytes | list[tuple]], snapshots: list[tuple[int, i
     # decompressing is most of the time, and zstd lets go of the GIL: one thread per core (the national bench's 217
     # frames, warm: 0.18 → 0.07 s on two cores)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        tables = list(pool.map(table, parts, snapshots))
+        tables = list(pool.map(table, parts, picked))
     # one chunk per column: pandas combines a text column's chunks again whenever it is pickled (st.cache_data
     # does on every store) and every filter of it works chunk by chunk
     frame = pa.concat_tables(tables).combine_chunks().to_pandas(
@@ -467,11 +466,12 @@ def ledger_columns(columns: Iterable[str] | None) -> tuple[list[str], list[str]]
     return wanted, [c for c in wanted if c not in ("district", "batch_year")]
 
 
-def ledger_frame(per_row: pd.DataFrame | None, picked: list[tuple], counts: list[int], columns: Iterable[str] | None
-                 ) -> pd.DataFrame:
+def ledger_frame(per_row: pd.DataFrame | None, picked: list[tuple], columns: Iterable[str] | None) -> pd.DataFrame:
     """store.ledger_as_of(): the per-row columns of the picked snapshots (per_row_frame; None when none is
-    wanted), in picked order, plus the snapshot's district, batch_year and report_date."""
+    wanted), in picked order, plus the snapshot's district, batch_year and report_date. `picked`: (id, district,
+    batch_year, report_date, rows) per snapshot."""
     wanted, _ = ledger_columns(columns)
+    counts = [int(p[4]) for p in picked]
     frame = per_row if per_row is not None else pd.DataFrame(index=pd.RangeIndex(sum(counts)))
     if "district" in wanted:
         frame["district"] = pd.array(np.repeat(np.array([p[1] for p in picked], dtype=object), counts),

@@ -592,9 +592,8 @@ class PgLedgerStore:
                     for snapshot_id, count in missing:
                         rows[snapshot_id] = fetched[at:at + count]
                         at += count
-                frame = per_row_frame([bytes(frames[i]) if i in frames else rows[i] for i in ids],
-                                      [(p[0], int(p[4])) for p in picked], per_row)
-        return ledger_frame(frame, picked, [int(p[4]) for p in picked], columns)
+                frame = per_row_frame([bytes(frames[i]) if i in frames else rows[i] for i in ids], picked, per_row)
+        return ledger_frame(frame, picked, columns)
 
     def totals_by_date(self, batch_years=None, districts=None) -> pd.DataFrame:
         """As LedgerStore.totals_by_date (reads only the per-snapshot totals)."""
