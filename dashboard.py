@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:  # `streamlit run` from another folder
     sys.path.insert(0, str(ROOT))
 
-from ui import auth, bigscreen, layout  # noqa: E402
+from ui import auth, bigscreen, data, layout  # noqa: E402
 from ui.filters import sidebar_filters  # noqa: E402
 
 # initial_sidebar_state="auto": open on a desktop, closed on a phone (where it would cover the page)
@@ -77,3 +77,5 @@ try:
     page.run()
 except Exception as exc:  # st.stop / st.rerun / st.switch_page are BaseException and pass through
     layout.show_error(exc)
+finally:
+    data.check_store_after_page()

@@ -11,7 +11,7 @@ from it as a bookmarked link opens them), then --repeat reruns with the caches w
 what a user's click costs. The national history is timed on its default view (the current batch) and on all seven
 batches at once (280,000 communities). Goals: rerun < 0.3 s on the sample; at national scale rerun < 1 s and cold
 < 3 s (issue 13 §4). The cold run opens the store too: the first open of a file in a process runs its quick_check,
-in a background thread for a large file (the first page is timed while it runs, the others after it).
+for a large file in a background thread begun once the first page is drawn (the other pages are timed after it).
 通报 also prints when its Word, Excel and image files, built in a background worker, are ready (issue 12: the
 page cold < 3 s, the files after it).
 
@@ -74,7 +74,7 @@ def bench_pages(db: Path, label: str, goal: float, repeat: int, query: dict | No
         files = time.perf_counter() - t
         if page == PAGES[0]:
             # the dashboard checks a large store for damage in a background thread (loaders.store
-            # BACKGROUND_CHECK_BYTES): the first page is timed while it runs, the others after it
+            # BACKGROUND_CHECK_BYTES), begun once its first page is drawn: the others are timed after it
             from ui import data
 
             t = time.perf_counter()

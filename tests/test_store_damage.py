@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import time
 from datetime import date
 from pathlib import Path
 
@@ -217,6 +218,34 @@ def test_the_dashboards_handle_on_a_large_damaged_store_opens_then_refuses_every
     assert _digest(path) == before
     with pytest.raises(StoreDamaged):       # a command's open still checks before anything is read
         LedgerStore(path)
+
+
+def test_the_background_check_waits_until_it_is_started(tmp_path, damage_pages, every_file_is_large):
+    # the dashboard begins it once its first page is drawn: a check beside that page slowed it by a second
+    from loaders.store import start_pending_checks
+
+    path = _store_of_many(tmp_path)
+    damage_pages(path)
+    store = LedgerStore(path, check_in_background=True)
+    assert store.check_pending
+    time.sleep(0.5)
+    assert store.check_pending                 # nothing has read the whole file yet
+    start_pending_checks()
+    assert not store.check_pending
+    with pytest.raises(StoreDamaged):
+        store.wait_for_check(timeout=60)
+    start_pending_checks()                     # nothing left to start: no second thread, no error
+    assert not store.check_pending
+
+
+def test_the_dashboard_begins_the_background_check_after_its_first_page(tmp_path, dashboard_on, every_file_is_large):
+    from ui import data
+
+    path = _store_of_many(tmp_path)
+    at = dashboard_on(path)
+    assert not at.exception and at.get("plotly_chart")     # the overview was drawn
+    assert not data.store().check_pending
+    data.store().wait_for_check(timeout=60)
 
 
 def test_a_sound_large_store_checked_in_the_background_reads_and_writes(tmp_path, every_file_is_large):

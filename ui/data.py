@@ -20,7 +20,7 @@ import streamlit as st
 
 from loaders import config
 from loaders.sample import open_default_store
-from loaders.store import LedgerStore
+from loaders.store import LedgerStore, start_pending_checks
 
 Years = tuple[int, ...]
 Names = tuple[str, ...]
@@ -37,6 +37,12 @@ def _open_store(path: str) -> LedgerStore:
 def store() -> LedgerStore:
     """The store handle of this deployment (cached across reruns and sessions)."""
     return _open_store(str(config.store_target()))
+
+
+def check_store_after_page() -> None:
+    """Begin the background damage check of a large store opened for this page, now that the page is drawn
+    (loaders.store._PENDING_CHECKS)."""
+    start_pending_checks()
 
 
 def version() -> str:
