@@ -289,6 +289,12 @@ def _is_store(con: sqlite3.Connection) -> bool:
         raise
 
 
+# (district, batch_year, report_date, *TOTAL_COLUMNS) of the snapshots whose ids `picked` (a table or a
+# subquery) holds: SnapshotAggregates.picked.
+_TOTALS_OF_PICKED = (f"SELECT s.district, s.batch_year, s.report_date, {', '.join('t.' + c for c in TOTAL_COLUMNS)} "
+                     "FROM {picked} p JOIN snapshots s ON s.id = p.id JOIN snapshot_totals t ON t.snapshot_id = p.id")
+
+
 # Ways to read a store that cannot be opened for writing, tried in turn: read-only (enough when the WAL's
 # -shm file exists or can be created), then immutable (a read-only folder, where -shm cannot be created;
 # nobody can write there, so the file cannot change under the reader).
@@ -764,16 +770,23 @@ class LedgerStore:
         sel, params = self._selected_snapshots_sql(as_of, batch_years, districts)
         with self._read() as con:
             con.execute("CREATE TEMP TABLE picked AS SELECT id FROM (" + sel + ")", params)
-            picked = con.execute(
-                f"""SELECT s.district, s.batch_year, s.report_date, {', '.join('t.' + c for c in TOTAL_COLUMNS)}
-                    FROM picked p JOIN snapshots s ON s.id = p.id JOIN snapshot_totals t ON t.snapshot_id = p.id"""
-            ).fetchall()
+            picked = con.execute(_TOTALS_OF_PICKED.format(picked="picked")).fetchall()
             statuses = con.execute(
                 "SELECT node_reached, status, SUM(communities) FROM snapshot_statuses "
                 "WHERE snapshot_id IN (SELECT id FROM picked) GROUP BY 1, 2").fetchall()
             bundles = con.execute("SELECT COUNT(DISTINCT bundle) FROM snapshot_bundles "
                                   "WHERE snapshot_id IN (SELECT id FROM picked)").fetchone()[0]
         return SnapshotAggregates(picked, statuses, bundles)
+
+    def snapshot_totals(self, as_of=None, batch_years=None, districts=None) -> list[tuple] | None:
+        """snapshot_aggregates(…).picked alone: the totals kept with each selected snapshot, all a headline or a
+        ranking needs. Counting the distinct bundles is most of snapshot_aggregates' time (0.04 of 0.05 s for
+        280,000 communities, and the overview asks for six as-of states). None when this store has none."""
+        if not self._aggregates:
+            return None
+        sel, params = self._selected_snapshots_sql(as_of, batch_years, districts)
+        with self._read() as con:
+            return con.execute(_TOTALS_OF_PICKED.format(picked=f"({sel})"), params).fetchall()
 
     def totals_by_date(self, batch_years=None, districts=None) -> pd.DataFrame:
         """For every date D of report_dates(batch_years): the as-of-D totals per (district, batch_year).

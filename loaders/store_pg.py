@@ -188,6 +188,12 @@ def _select_list(columns: list[str]) -> str:
     return ", ".join(_READ_EXPR[c] for c in columns)
 
 
+# (district, batch_year, report_date, *TOTAL_COLUMNS) of the snapshots `picked` (a subquery of _picked_sql) selects:
+# SnapshotAggregates.picked.
+_TOTALS_OF_PICKED = (f"SELECT p.district, p.batch_year, p.report_date, {', '.join('t.' + c for c in TOTAL_COLUMNS)} "
+                     "FROM ({picked}) p JOIN snapshot_totals t ON t.snapshot_id = p.id")
+
+
 class PgLedgerStore:
     """The snapshot history in a PostgreSQL database. Safe to share between threads (a pool of connections), so
     a Streamlit `cache_resource` handle serves every session of a process; every process has its own pool."""
@@ -550,9 +556,7 @@ class PgLedgerStore:
         sql, params = self._picked_sql(as_of, batch_years, districts)
         with self._read() as con, con.transaction():
             con.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            picked = con.execute(
-                f"""SELECT p.district, p.batch_year, p.report_date, {', '.join('t.' + c for c in TOTAL_COLUMNS)}
-                    FROM ({sql}) p JOIN snapshot_totals t ON t.snapshot_id = p.id""", params).fetchall()
+            picked = con.execute(_TOTALS_OF_PICKED.format(picked=sql), params).fetchall()
             ids = con.execute(f"SELECT array_agg(id) FROM ({sql}) p", params).fetchone()[0] or []
             statuses = con.execute(
                 "SELECT node_reached, status, sum(communities) FROM snapshot_statuses "
@@ -560,6 +564,12 @@ class PgLedgerStore:
             bundles = con.execute("SELECT count(DISTINCT bundle) FROM snapshot_bundles WHERE snapshot_id = ANY(%s)",
                                   (ids,)).fetchone()[0]
         return SnapshotAggregates(picked, statuses, bundles)
+
+    def snapshot_totals(self, as_of=None, batch_years=None, districts=None) -> list[tuple]:
+        """As LedgerStore.snapshot_totals: snapshot_aggregates(…).picked alone."""
+        sql, params = self._picked_sql(as_of, batch_years, districts)
+        with self._read() as con:
+            return con.execute(_TOTALS_OF_PICKED.format(picked=sql), params).fetchall()
 
     def selected_snapshots(self, as_of=None, batch_years=None, districts=None) -> pd.DataFrame:
         """The snapshots ledger_as_of would use: snapshot_id, district, batch_year, report_date (date)."""

@@ -90,24 +90,35 @@ def summary_of_aggregates(aggregates) -> dict:
     """summary_of_totals of a store_common.SnapshotAggregates, plus report_date (the latest snapshot's, a date or
     None), by_batch {batch_year: the by_district figures summed over the districts}, for the summary's table by
     year, and totals (every TOTAL_COLUMNS sum and report_date: metrics.headline's figures)."""
-    from loaders.store_common import TOTAL_COLUMNS, _to_date
+    from loaders.store_common import TOTAL_COLUMNS
 
     # float sums depend on the order they are added in: one order on every engine gives identical figures
     picked = sorted(aggregates.picked, key=lambda r: (r[0], int(r[1])))
     at = [3 + TOTAL_COLUMNS.index(c) for c in _SUMMARY_TOTALS]
-    elevators = sum(r[3 + TOTAL_COLUMNS.index("elevators_planned")] for r in picked)
+    totals = totals_of_snapshots(picked)
     figures = summary_of_totals([(r[0], *(r[i] for i in at)) for r in picked], aggregates.statuses,
-                                aggregates.bundles, elevators)
-    figures["report_date"] = max((_to_date(r[2]) for r in picked), default=None)
+                                aggregates.bundles, totals["elevators_planned"])
+    figures["report_date"] = totals["report_date"]
     by_batch: dict[int, dict] = {}
     for r in picked:
         sums = by_batch.setdefault(int(r[1]), dict.fromkeys(_SUMMARY_TOTALS, 0))
         for c, i in zip(_SUMMARY_TOTALS, at):
             sums[c] += r[i]
     figures["by_batch"] = by_batch
-    figures["totals"] = {c: sum(r[3 + i] for r in picked) for i, c in enumerate(TOTAL_COLUMNS)}
-    figures["totals"]["report_date"] = figures["report_date"]
+    figures["totals"] = totals
     return figures
+
+
+def totals_of_snapshots(picked: list[tuple]) -> dict:
+    """Every TOTAL_COLUMNS sum and report_date (the latest snapshot's) of SnapshotAggregates.picked rows:
+    metrics.headline's figures."""
+    from loaders.store_common import TOTAL_COLUMNS, _to_date
+
+    # float sums depend on the order they are added in: one order on every engine gives identical figures
+    picked = sorted(picked, key=lambda r: (r[0], int(r[1])))
+    totals = {c: sum(r[3 + i] for r in picked) for i, c in enumerate(TOTAL_COLUMNS)}
+    totals["report_date"] = max((_to_date(r[2]) for r in picked), default=None)
+    return totals
 
 
 _SUMMARY_TOTALS = ["communities", "started", "completed", "households", "planned_investment_wan",

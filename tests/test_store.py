@@ -566,18 +566,21 @@ def test_a_read_only_store_made_before_the_aggregates_summarises_its_rows(store,
     con.close()
     _write_protected(monkeypatch)
     again = LedgerStore(store.path)
-    assert summary_as_of(again) is None
+    assert summary_as_of(again) is None and again.snapshot_totals() is None
     assert store_summary(again) == expected
 
 
 def test_a_headline_from_the_kept_sums_equals_the_headline_of_the_rows(store):
     from metrics.headline import headline
+    from metrics.summary import totals_of_snapshots
 
     _bundled_history(store)
     states = [date(2022, 3, 11), date(2022, 3, 4), date(2022, 3, 1)]
     from_rows = headline(*(store.ledger_as_of(d, [2022]) for d in states))
     from_sums = headline(*(summary_as_of(store, d, [2022])["totals"] for d in states))
     assert from_sums == from_rows
+    # the dashboard reads the sums alone (store.snapshot_totals): the same headline
+    assert headline(*(totals_of_snapshots(store.snapshot_totals(d, [2022])) for d in states)) == from_rows
     assert from_sums.new_started == 1 and from_sums.report_date == pd.Timestamp("2022-03-11")
     assert from_sums.last_year_completed_investment_wan is None
 

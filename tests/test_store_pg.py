@@ -420,6 +420,7 @@ def test_a_full_disk_on_the_server(pg_server, tmp_path):
 # ------------------------------------------------------------------------------------ same answers, both engines
 def assert_same_answers(lite, pg, dates):
     from metrics.progress import district_progress_of_sums
+    from metrics.summary import totals_of_snapshots
 
     pd.testing.assert_frame_equal(lite.snapshots(include_inactive=True), pg.snapshots(include_inactive=True))
     assert lite.report_dates() == pg.report_dates()
@@ -431,6 +432,10 @@ def assert_same_answers(lite, pg, dates):
         # last week's ranks on the overview come from these sums (metrics.progress.district_progress_of_sums)
         pd.testing.assert_frame_equal(district_progress_of_sums(lite.snapshot_aggregates(as_of).picked),
                                       district_progress_of_sums(pg.snapshot_aggregates(as_of).picked))
+        # the headline's and the ranks' read of those sums alone
+        for store in (lite, pg):
+            assert store.snapshot_totals(as_of) == store.snapshot_aggregates(as_of).picked
+        assert totals_of_snapshots(lite.snapshot_totals(as_of)) == totals_of_snapshots(pg.snapshot_totals(as_of))
     pd.testing.assert_frame_equal(lite.totals_by_date(), pg.totals_by_date())
     pd.testing.assert_frame_equal(lite.totals_by_date(batch_years=[2021], districts=["市北区"]),
                                   pg.totals_by_date(batch_years=[2021], districts=["市北区"]))

@@ -174,10 +174,10 @@ def ranks(version: str, as_of: str, years: Years, districts: Names, by_city: boo
     ledger. progress() on a read-only store made before those sums."""
     from metrics.progress import district_progress_of_sums
 
-    aggregates = store().snapshot_aggregates(as_of, list(years), _districts_arg(districts))
-    if aggregates is None:
+    picked = store().snapshot_totals(as_of, list(years), _districts_arg(districts))
+    if picked is None:
         return progress(version, as_of, years, districts, by_city)
-    return district_progress_of_sums(aggregates.picked, config.district_cities(config.hierarchy()) if by_city else None)
+    return district_progress_of_sums(picked, config.district_cities(config.hierarchy()) if by_city else None)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -201,10 +201,10 @@ def headline(version: str, as_of: str, years: Years, districts: Names = ()):
 def _sums(version: str, as_of: str, years: Years, districts: Names = ()) -> dict | pd.DataFrame:
     """What a headline needs of an as-of state: the sums kept with its snapshots (no community row read), or
     its rows on a read-only store made before them."""
-    from metrics.summary import summary_as_of
+    from metrics.summary import totals_of_snapshots
 
-    figures = summary_as_of(store(), as_of, batch_years=list(years), districts=_districts_arg(districts))
-    return ledger(version, as_of, years, districts) if figures is None else figures["totals"]
+    picked = store().snapshot_totals(as_of, list(years), _districts_arg(districts))
+    return ledger(version, as_of, years, districts) if picked is None else totals_of_snapshots(picked)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
