@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from loaders.schema import STARTED_NODE
-from metrics.progress import UNKNOWN_DISTRICT, _order_key, start_rate, totals
+from metrics.progress import TOTALS_COLUMNS, UNKNOWN_DISTRICT, _order_key, start_rate, totals
 
 PROGRAMME_COLUMNS = ["batch_year", "planned", "households", "planned_investment_wan", "started", "start_rate",
                      "completed", "completed_investment_wan", "investment_rate", "schedule_rate"]
@@ -25,9 +25,10 @@ def programme_by_year(frame: pd.DataFrame, as_of) -> pd.DataFrame:
     if frame is None or len(frame) == 0:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in PROGRAMME_COLUMNS})
     years = pd.to_numeric(frame["batch_year"], errors="coerce").astype("float64")    # a missing year: NaN, never in a year
-    rows = [{"batch_year": str(int(y)), **_row(frame[(years == y).to_numpy()], as_of)}
+    counted = frame[TOTALS_COLUMNS]
+    rows = [{"batch_year": str(int(y)), **_row(counted[(years == y).to_numpy()], as_of)}
             for y in sorted(years.dropna().unique())]
-    rows.append({"batch_year": TOTAL, **_row(frame, as_of)})
+    rows.append({"batch_year": TOTAL, **_row(counted, as_of)})
     return pd.DataFrame(rows)[PROGRAMME_COLUMNS]
 
 
@@ -40,7 +41,7 @@ def programme_by_district(frame: pd.DataFrame, as_of) -> pd.DataFrame:
                                                                     "start_rate"]})
     # counts only, no money: one pass over the rows (a national programme has 280,000 of them in 217 groups)
     node = pd.to_numeric(frame["node_reached"], errors="coerce").fillna(0).to_numpy()
-    work = pd.DataFrame({"district": frame["district"].astype("string").fillna(UNKNOWN_DISTRICT).to_numpy(dtype=object),
+    work = pd.DataFrame({"district": frame["district"].astype("string").fillna(UNKNOWN_DISTRICT).reset_index(drop=True),
                          "year": pd.to_numeric(frame["batch_year"], errors="coerce").to_numpy(),
                          "started": (node >= STARTED_NODE).astype("int64")})
     by_year = work.groupby(["district", "year"], sort=False).agg(planned=("started", "size"), started=("started", "sum"))
