@@ -140,7 +140,7 @@ def test_progress_of_the_snapshot_sums_ranks_as_the_rows_do_at_every_sample_date
         for as_of in [d.isoformat() for d in store.report_dates(batch_years=years)]:
             frame = store.ledger_as_of(as_of, batch_years=years)
             picked = store.snapshot_totals(as_of, years)
-            assert picked == store.snapshot_aggregates(as_of, years).picked
+            assert sorted(picked) == sorted(store.snapshot_aggregates(as_of, years).picked)
             for rows, sums in ((district_progress(frame, as_of), district_progress_of_sums(picked)),
                                (city_progress(frame, as_of, cities), district_progress_of_sums(picked, cities))):
                 pd.testing.assert_frame_equal(sums.drop(columns=schedule), rows.drop(columns=schedule),
