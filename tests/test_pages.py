@@ -331,6 +331,24 @@ def test_streamlit_table_download_is_off():
 
 
 # ------------------------------------------------------------------------------------- errors, empty store
+def test_every_query_of_the_as_of_state_gets_a_frame_of_its_own_with_the_stores_values(db, sample_ledger):
+    # the state is kept once per key as an Arrow table (ui.data._ledger_table) and every caller converts its own
+    # frame: what one query changes in its copy is never in the next one's
+    from ui import data
+
+    args = (data.version(), AS_OF, (2022,))
+    first = data.ledger(*args)
+    pd.testing.assert_frame_equal(first, sample_ledger)
+    first.loc[0, "households"] = -1
+    first.loc[0, "planned_investment_wan"] = -1.0
+    first.loc[0, "plan_start"] = pd.Timestamp("2000-01-01")
+    first.loc[0, "node_reached"] = 99
+    first.loc[0, "name"] = "改过的名称"
+    again = data.ledger(*args)
+    pd.testing.assert_frame_equal(again, sample_ledger)
+    assert again is not first
+
+
 def test_a_failing_page_shows_a_chinese_message_with_an_incident_id_not_a_traceback(db, monkeypatch, incident_log):
     import re
 
