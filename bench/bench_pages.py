@@ -218,23 +218,16 @@ def national_store(folder: Path) -> Path:
 
 
 def postgresql_copy(sqlite_path: Path):
-    """A throw-away PostgreSQL cluster (tests/pg_fixtures: loopback) holding a copy of the SQLite history, made
-    by loaders.store_pg.copy_from_sqlite as a deployment migrates: (server, url)."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from pg_fixtures import PgServer, pg_bindir
+    """A throw-away PostgreSQL cluster holding a copy of the SQLite history, made as bench/bench_store_pg.py makes
+    it: (server, url)."""
+    from bench_store_pg import copy_into, throwaway_database
 
     from loaders.store import LedgerStore
-    from loaders.store_pg import PgLedgerStore, copy_from_sqlite
+    from loaders.store_pg import PgLedgerStore
 
-    server = PgServer(pg_bindir())
-    server.init()
-    url = server.url(server.create_database())
-    t = time.perf_counter()
+    server, url = throwaway_database()
     with PgLedgerStore(url, statement_timeout_s=3600) as pg:
-        copy_from_sqlite(LedgerStore(sqlite_path), pg)
-        with pg._read() as con:
-            con.execute("ANALYZE")
-    print(f"copied into PostgreSQL in {time.perf_counter() - t:.0f} s")
+        copy_into(LedgerStore(sqlite_path), pg)
     return server, url
 
 

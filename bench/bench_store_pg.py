@@ -45,6 +45,26 @@ def reopened(store, url: str) -> str:
         return again.version()
 
 
+def throwaway_database() -> tuple:
+    """A throw-away PostgreSQL cluster on loopback (tests/pg_fixtures: fsync off) and an empty database in it:
+    (server, url). server.remove() ends it."""
+    from pg_fixtures import PgServer, pg_bindir
+
+    server = PgServer(pg_bindir())
+    server.init()
+    return server, server.url(server.create_database())
+
+
+def copy_into(lite: LedgerStore, pg: PgLedgerStore) -> None:
+    """The SQLite history into PostgreSQL by copy_from_sqlite, the migration path a deployment uses, then ANALYZE."""
+    t0 = time.perf_counter()
+    copy_from_sqlite(lite, pg)
+    with pg._read() as con:
+        con.execute("ANALYZE")
+        size = con.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 1e6
+    print(f"copied into PostgreSQL in {time.perf_counter() - t0:.0f} s; database {size:,.0f} MB")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--communities", type=int, default=28_000)
@@ -79,18 +99,9 @@ def main(argv=None) -> int:
               "(quick_check, and the summary aggregates when the file was made before them)")
         url = args.url
         if url is None:
-            from pg_fixtures import PgServer, pg_bindir
-
-            server = PgServer(pg_bindir())
-            server.init()
-            url = server.url(server.create_database())
+            server, url = throwaway_database()
         with PgLedgerStore(url, statement_timeout_s=3600) as pg:
-            t0 = time.perf_counter()
-            copy_from_sqlite(lite, pg)
-            with pg._read() as con:
-                con.execute("ANALYZE")
-                size = con.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 1e6
-            print(f"copied into PostgreSQL in {time.perf_counter() - t0:.0f} s; database {size:,.0f} MB")
+            copy_into(lite, pg)
             checks = [
                 ("summary from the rows (before)", lambda s: rows_summary(s, None, None)),
                 ("summary (latest)", lambda s: store_summary(s, None, None)),
